@@ -1,0 +1,18 @@
+"""Typed models (dataclasses): IB's field names in snake_case, unset values as None."""
+
+from .contract import ComboLeg, Contract, DeltaNeutralContract, Forex, Future, Stock, TagValue
+from .order import (
+    LimitOrder,
+    MarketOrder,
+    Order,
+    OrderState,
+    SoftDollarTier,
+    StopLimitOrder,
+    StopOrder,
+)
+
+__all__ = [
+    "ComboLeg", "Contract", "DeltaNeutralContract", "Forex", "Future", "Stock", "TagValue",
+    "LimitOrder", "MarketOrder", "Order", "OrderState", "SoftDollarTier", "StopLimitOrder",
+    "StopOrder",
+]

@@ -1,0 +1,24 @@
+"""The sans-I/O protocol core: framing, handshake, codec, version gates, schemas, Connection."""
+
+from .codec import Kind, TagValue
+from .connection import (
+    BadMessage,
+    Connection,
+    ConnectionClosed,
+    HandshakeComplete,
+    Role,
+    SessionReady,
+    State,
+    decode_fields,
+    encode_message,
+)
+from .handshake import ClientHello
+from .schema import TO_CLIENT, TO_SERVER, Direction, Message, UnknownMessage
+from .versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION, Feature, supports
+
+__all__ = [
+    "Kind", "TagValue", "BadMessage", "Connection", "ConnectionClosed", "HandshakeComplete",
+    "Role", "SessionReady", "State", "decode_fields", "encode_message", "ClientHello",
+    "TO_CLIENT", "TO_SERVER", "Direction", "Message", "UnknownMessage", "MAX_CLIENT_VERSION",
+    "MIN_CLIENT_VERSION", "Feature", "supports",
+]

@@ -1,0 +1,359 @@
+"""The sans-I/O protocol connection, for both roles.
+
+``Connection(Role.CLIENT)`` is what a TWS client runs; ``Connection(Role.SERVER)`` is what the paper
+gateway runs for each socket. Neither touches a socket: bytes go in through :meth:`receive_data`,
+which returns typed events, and every ``send``-like method returns the bytes to write.
+
+Client states::
+
+    CONNECTING --initiate()--> AWAIT_SERVER_VERSION --reply--> AWAIT_READY
+        --NEXT_VALID_ID + MANAGED_ACCTS--> READY --EOF / close()--> CLOSED
+
+Server states::
+
+    AWAIT_HELLO --"API\\0" + range--> AWAIT_ACCEPT --accept()--> AWAIT_START_API
+        --START_API--> READY --EOF / close()--> CLOSED
+
+An event or a call that is illegal in the current state raises a :class:`ProtocolError` that
+names the state. A frame that cannot be decoded does not end the connection: it becomes a
+:class:`BadMessage` event carrying the error (message id, field index, raw value); a framing error
+(oversize length, a broken handshake) does end it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Union
+
+from ..errors import ConnectError, LocalProtocolError, RemoteProtocolError
+from . import messages as _messages  # noqa: F401 - registers every schema
+from .framing import MAX_FRAME_LENGTH, FrameBuffer, encode_fields, split_fields
+from .handshake import (
+    API_PREFIX,
+    ClientHello,
+    ServerHello,
+    encode_client_hello,
+    encode_server_hello,
+    parse_client_hello,
+    parse_server_hello,
+)
+from .messages.system import ManagedAccts, NextValidId, StartApi
+from .schema import TO_CLIENT, TO_SERVER, Direction, Message, UnknownMessage
+from .versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
+
+__all__ = [
+    "Role",
+    "State",
+    "Connection",
+    "Event",
+    "HandshakeComplete",
+    "SessionReady",
+    "BadMessage",
+    "ConnectionClosed",
+    "ClientHello",
+    "encode_message",
+    "decode_fields",
+]
+
+
+class Role(Enum):
+    CLIENT = "client"
+    SERVER = "server"
+
+
+class State(Enum):
+    CONNECTING = "CONNECTING"
+    AWAIT_SERVER_VERSION = "AWAIT_SERVER_VERSION"
+    AWAIT_READY = "AWAIT_READY"
+    AWAIT_HELLO = "AWAIT_HELLO"
+    AWAIT_ACCEPT = "AWAIT_ACCEPT"
+    AWAIT_START_API = "AWAIT_START_API"
+    READY = "READY"
+    CLOSED = "CLOSED"
+
+
+@dataclass(slots=True)
+class HandshakeComplete:
+    """Client: the server answered the version range (the official ``connectAck``)."""
+
+    server_version: int
+    connection_time: datetime
+    connection_time_text: str
+
+
+@dataclass(slots=True)
+class SessionReady:
+    """Client: both NEXT_VALID_ID and MANAGED_ACCTS arrived; requests may flow."""
+
+    next_valid_id: int
+    accounts: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BadMessage:
+    """A frame that could not be decoded; the connection goes on."""
+
+    error: RemoteProtocolError
+    fields: list[str]
+
+
+@dataclass(slots=True)
+class ConnectionClosed:
+    """The peer closed the connection (EOF)."""
+
+
+Event = Union[Message, UnknownMessage, HandshakeComplete, SessionReady, BadMessage,
+              ConnectionClosed, ClientHello]
+
+
+def encode_message(msg: Message, version: int) -> bytes:
+    """Encode one message as a frame for ``version`` (no state checks)."""
+    return encode_fields(msg.SCHEMA.encoder(version)(msg))
+
+
+def decode_fields(fields: list[str], version: int, role: Role) -> Any:
+    """Decode one frame's fields as received by ``role`` (no state checks)."""
+    registry = TO_CLIENT if role is Role.CLIENT else TO_SERVER
+    try:
+        msg_id = int(fields[0])
+    except (ValueError, IndexError):
+        raise RemoteProtocolError(f"frame does not start with a message id: {fields[:1]!r}",
+                                  field_index=0, raw=fields[0] if fields else None) from None
+    cls = registry.get(msg_id)
+    if cls is None:
+        return UnknownMessage(msg_id, fields)
+    return cls.SCHEMA.decoder(version)(fields)
+
+
+class Connection:
+    """One end of a TWS API socket session, without I/O."""
+
+    def __init__(self, role: Role, *, min_version: int = MIN_CLIENT_VERSION,
+                 max_version: int = MAX_CLIENT_VERSION,
+                 max_frame_length: int = MAX_FRAME_LENGTH) -> None:
+        self.role = role
+        self.min_version = min_version
+        self.max_version = max_version
+        self.state = State.CONNECTING if role is Role.CLIENT else State.AWAIT_HELLO
+        self.server_version: int | None = None
+        self.connection_time: datetime | None = None
+        self.client_id: int | None = None
+        self.next_valid_id: int | None = None
+        self.accounts: list[str] | None = None
+        self.hello: ClientHello | None = None
+        self._frames = FrameBuffer(max_frame_length)
+        self._registry = TO_CLIENT if role is Role.CLIENT else TO_SERVER
+        self._decoders: dict[str, Any] = {}
+        self._got_prefix = False
+        self._pending: list[bytes] = []  # server: frames that arrived before accept()
+        self._sends = Direction.TO_SERVER if role is Role.CLIENT else Direction.TO_CLIENT
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.role.value} {self.state.value} v{self.server_version}>"
+
+    # --- client side ---------------------------------------------------------------------------
+
+    def initiate(self, options: str = "") -> bytes:
+        """Client: the bytes that open the handshake (``API\\0`` + the version range)."""
+        self._expect(Role.CLIENT, State.CONNECTING, "initiate")
+        self.state = State.AWAIT_SERVER_VERSION
+        return encode_client_hello(self.min_version, self.max_version, options)
+
+    def start_api(self, client_id: int, optional_capabilities: str = "") -> bytes:
+        """Client: START_API, sent once the server version is known."""
+        self._expect(Role.CLIENT, State.AWAIT_READY, "start_api")
+        if self.client_id is not None:
+            raise LocalProtocolError("START_API was already sent on this connection")
+        self.client_id = client_id
+        return self._encode(StartApi(client_id, optional_capabilities or None))
+
+    # --- server side ---------------------------------------------------------------------------
+
+    def accept(self, version: int, connection_time: datetime | None = None) -> bytes:
+        """Server: answer the client's range with ``version``."""
+        self._expect(Role.SERVER, State.AWAIT_ACCEPT, "accept")
+        self.server_version = version
+        self.connection_time = connection_time
+        self.state = State.AWAIT_START_API
+        return encode_server_hello(version, connection_time)
+
+    # --- both ----------------------------------------------------------------------------------
+
+    def send(self, msg: Message) -> bytes:
+        """The frame for ``msg`` at the negotiated version."""
+        if msg.DIRECTION is not self._sends:
+            raise LocalProtocolError(
+                f"{type(msg).__name__} travels {msg.DIRECTION.value}; a {self.role.value} cannot send it")
+        if self.role is Role.CLIENT:
+            if self.state not in (State.AWAIT_READY, State.READY):
+                raise LocalProtocolError(f"cannot send {type(msg).__name__} in state {self.state.value}")
+        elif self.state is not State.READY:
+            raise LocalProtocolError(f"cannot send {type(msg).__name__} in state {self.state.value}")
+        return self._encode(msg)
+
+    def close(self) -> None:
+        self.state = State.CLOSED
+
+    def _encode(self, msg: Message) -> bytes:
+        assert self.server_version is not None
+        return encode_fields(msg.SCHEMA.encoder(self.server_version)(msg))
+
+    def _expect(self, role: Role, state: State, what: str) -> None:
+        if self.role is not role:
+            raise LocalProtocolError(f"{what}() is for the {role.value} role")
+        if self.state is not state:
+            raise LocalProtocolError(f"{what}() is illegal in state {self.state.value}")
+
+    def receive_data(self, data: bytes) -> list[Event]:
+        """Feed received bytes (``b""`` for EOF); return the events they complete."""
+        if self.state is State.CLOSED:
+            return []
+        events: list[Event] = []
+        if not data:
+            self.state = State.CLOSED
+            events.append(ConnectionClosed())
+            return events
+        if self.state is State.READY:
+            payloads = self._frames.feed(data)
+        else:
+            payloads = self._handshake(data, events)
+        if payloads:
+            self._decode_all(payloads, events)
+        return events
+
+    def _decode_all(self, payloads: list[bytes], events: list[Event]) -> None:
+        decoders = self._decoders
+        append = events.append
+        for payload in payloads:
+            try:
+                fields = payload.decode("ascii").split("\0")
+            except UnicodeDecodeError:
+                try:
+                    split_fields(payload)
+                except RemoteProtocolError as exc:
+                    append(BadMessage(exc, []))
+                continue
+            if fields[-1] == "":
+                fields.pop()
+            dec = decoders.get(fields[0])
+            if dec is None:
+                dec = self._decoder_for(fields)
+                if dec is None:
+                    continue
+            try:
+                msg = dec(fields)
+            except RemoteProtocolError as exc:
+                append(BadMessage(exc, fields))
+                continue
+            if self.state is not State.READY:
+                self._track_readiness(msg, events)
+            else:
+                append(msg)
+
+    def _decoder_for(self, fields: list[str]) -> Any:
+        """Slow path for a message id not seen yet on this connection."""
+        assert self.server_version is not None
+        head = fields[0] if fields else ""
+        try:
+            msg_id = int(head)
+        except ValueError:
+            return _BadId(head)
+        cls = self._registry.get(msg_id)
+        if cls is None:
+            return lambda f, _id=msg_id: UnknownMessage(_id, f)
+        dec = cls.SCHEMA.decoder(self.server_version)
+        self._decoders[head] = dec
+        return dec
+
+    def _track_readiness(self, msg: Any, events: list[Event]) -> None:
+        events.append(msg)
+        if self.role is Role.CLIENT:
+            if isinstance(msg, NextValidId) and msg.order_id is not None:
+                self.next_valid_id = msg.order_id
+            elif isinstance(msg, ManagedAccts):
+                self.accounts = msg.accounts
+            if (self.state is State.AWAIT_READY and self.next_valid_id is not None
+                    and self.accounts is not None):
+                self.state = State.READY
+                events.append(SessionReady(self.next_valid_id, list(self.accounts)))
+        elif isinstance(msg, StartApi):
+            if self.state is not State.AWAIT_START_API:
+                raise RemoteProtocolError(f"START_API in state {self.state.value}", msg_id=71)
+            self.client_id = msg.client_id
+            self.state = State.READY
+        elif self.state is not State.READY:
+            raise RemoteProtocolError(
+                f"{type(msg).__name__} received in state {self.state.value}: START_API must come first")
+
+    def _handshake(self, data: bytes, events: list[Event]) -> list[bytes]:
+        """Handle bytes before the session is READY; return payloads left for normal decoding."""
+        if self.role is Role.SERVER and not self._got_prefix:
+            self._frames._buf += data
+            head = self._frames.take_raw(4)
+            if head is None:
+                if not API_PREFIX.startswith(bytes(self._frames._buf)):
+                    self.state = State.CLOSED
+                    raise RemoteProtocolError("connection does not start with 'API\\0'",
+                                              raw=bytes(self._frames._buf[:4]).hex())
+                return []
+            if head != API_PREFIX:
+                self.state = State.CLOSED
+                raise RemoteProtocolError("connection does not start with 'API\\0'", raw=head.hex())
+            self._got_prefix = True
+            data = b""
+        payloads = self._frames.feed(data)
+        out: list[bytes] = []
+        for i, payload in enumerate(payloads):
+            if self.state is State.AWAIT_HELLO:
+                try:
+                    self.hello = parse_client_hello(payload)
+                except RemoteProtocolError:
+                    self.state = State.CLOSED
+                    raise
+                self.state = State.AWAIT_ACCEPT
+                events.append(self.hello)
+            elif self.state is State.AWAIT_SERVER_VERSION:
+                hello = parse_server_hello(split_fields(payload))
+                self._check_version(hello)
+                self.server_version = hello.server_version
+                self.connection_time = hello.connection_time
+                self.state = State.AWAIT_READY
+                events.append(HandshakeComplete(hello.server_version, hello.connection_time,
+                                                hello.connection_time_text))
+            elif self.state is State.AWAIT_ACCEPT:
+                # the client must wait for our reply; keep what it sent for after accept()
+                self._pending.extend(payloads[i:])
+                return out
+            elif self.state is State.CONNECTING:
+                raise LocalProtocolError("data received before initiate()")
+            else:
+                out.append(payload)
+        if self._pending and self.state is State.AWAIT_START_API:
+            out = self._pending + out
+            self._pending = []
+        return out
+
+    def _check_version(self, hello: ServerHello) -> None:
+        v = hello.server_version
+        if v < self.min_version:
+            self.state = State.CLOSED
+            raise ConnectError(
+                f"The TWS is out of date and must be upgraded (error 503): it answered server "
+                f"version {v}; ibwire speaks {self.min_version}..{self.max_version}.", code=503)
+        if v > self.max_version:
+            self.state = State.CLOSED
+            raise ConnectError(
+                f"Server version {v} is outside the offered range {self.min_version}.."
+                f"{self.max_version} (error 503): the server broke version negotiation.", code=503)
+
+
+class _BadId:
+    def __init__(self, head: str) -> None:
+        self.head = head
+
+    def __call__(self, fields: list[str]) -> Any:
+        raise RemoteProtocolError(f"frame does not start with a message id: {self.head[:32]!r}",
+                                  field_index=0, raw=self.head[:32])
+

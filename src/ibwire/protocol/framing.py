@@ -1,0 +1,97 @@
+"""Frames: a 4-byte big-endian payload length, then the payload (NUL-terminated ASCII fields).
+
+:class:`FrameBuffer` is incremental: feed it bytes as they arrive (one at a time or megabytes at
+once) and take complete payloads out. It keeps an offset into its buffer and compacts once per
+``feed`` call, so the cost stays linear in the bytes received. A length above
+:data:`MAX_FRAME_LENGTH` is a protocol error raised before any allocation.
+"""
+
+from __future__ import annotations
+
+from ..errors import LocalProtocolError, RemoteProtocolError
+
+__all__ = ["MAX_FRAME_LENGTH", "FrameBuffer", "encode_frame", "encode_fields", "split_fields"]
+
+MAX_FRAME_LENGTH = 0xFFFFFF
+"""Largest payload the official clients accept (16 MiB - 1); larger is error 507."""
+
+
+def encode_frame(payload: bytes) -> bytes:
+    """Prefix ``payload`` with its length."""
+    n = len(payload)
+    if n > MAX_FRAME_LENGTH:
+        raise LocalProtocolError(f"frame of {n} bytes exceeds the {MAX_FRAME_LENGTH}-byte limit")
+    return n.to_bytes(4, "big") + payload
+
+
+def encode_fields(fields: list[str]) -> bytes:
+    """Join text fields into one frame: each field NUL-terminated, length-prefixed."""
+    try:
+        payload = ("\0".join(fields) + "\0").encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise LocalProtocolError(f"non-ASCII character in an outgoing field: {exc.object[exc.start:exc.end]!r}") from None
+    return encode_frame(payload)
+
+
+def split_fields(payload: bytes) -> list[str]:
+    """Split a payload into its text fields (the final terminator leaves no empty field)."""
+    try:
+        text = payload.decode("ascii")
+    except UnicodeDecodeError as exc:
+        head = payload.split(b"\0", 1)[0][:10]
+        msg_id = int(head) if head.isdigit() else None
+        raise RemoteProtocolError(
+            f"non-ASCII byte {payload[exc.start]:#04x} at offset {exc.start} of a frame",
+            msg_id=msg_id, raw=payload[exc.start:exc.start + 16].decode("latin-1"),
+        ) from None
+    fields = text.split("\0")
+    if fields[-1] == "":
+        fields.pop()
+    return fields
+
+
+class FrameBuffer:
+    """Accumulates bytes and yields complete frame payloads."""
+
+    __slots__ = ("_buf", "_max")
+
+    def __init__(self, max_length: int = MAX_FRAME_LENGTH) -> None:
+        self._buf = bytearray()
+        self._max = max_length
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add ``data``; return every payload now complete, in order."""
+        buf = self._buf
+        if data:
+            buf += data
+        size = len(buf)
+        pos = 0
+        out: list[bytes] = []
+        append = out.append
+        limit = self._max
+        while size - pos >= 4:
+            n = int.from_bytes(buf[pos:pos + 4], "big")
+            if n > limit:
+                raise RemoteProtocolError(
+                    f"frame length {n} exceeds the {limit}-byte limit (error 507, bad message length)",
+                    raw=bytes(buf[pos:pos + 4]).hex(),
+                )
+            end = pos + 4 + n
+            if end > size:
+                break
+            append(bytes(buf[pos + 4:end]))
+            pos = end
+        if pos:
+            del buf[:pos]
+        return out
+
+    def take_raw(self, n: int) -> bytes | None:
+        """Remove and return exactly ``n`` unframed bytes (the handshake's ``API\\0``), or None."""
+        if len(self._buf) < n:
+            return None
+        head = bytes(self._buf[:n])
+        del self._buf[:n]
+        return head

@@ -1,0 +1,96 @@
+"""Session-level messages: START_API, ids, accounts list, errors, current time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..codec import Kind
+from ..schema import F, Message, Version, to_client, to_server
+from ..versions import Feature
+
+__all__ = [
+    "StartApi",
+    "ReqIds",
+    "ReqCurrentTime",
+    "ReqManagedAccts",
+    "NextValidId",
+    "ManagedAccts",
+    "ErrMsg",
+    "CurrentTime",
+]
+
+INT, STR = Kind.INT, Kind.STR
+
+
+# --- client -> TWS -----------------------------------------------------------------------------
+
+@to_server(71, Version(2), F("client_id", INT),
+           F("optional_capabilities", STR, since=Feature.OPTIONAL_CAPABILITIES))
+@dataclass(slots=True)
+class StartApi(Message):
+    """START_API (71, v2): sent right after the handshake reply."""
+
+    client_id: int | None = 0
+    optional_capabilities: str | None = None
+
+
+@to_server(8, Version(1), F("num_ids", INT))
+@dataclass(slots=True)
+class ReqIds(Message):
+    """REQ_IDS (8, v1): ask for a fresh NEXT_VALID_ID (numIds is ignored by TWS)."""
+
+    num_ids: int | None = 1
+
+
+@to_server(49, Version(1))
+@dataclass(slots=True)
+class ReqCurrentTime(Message):
+    """REQ_CURRENT_TIME (49, v1)."""
+
+
+@to_server(17, Version(1))
+@dataclass(slots=True)
+class ReqManagedAccts(Message):
+    """REQ_MANAGED_ACCTS (17, v1)."""
+
+
+# --- TWS -> client -----------------------------------------------------------------------------
+
+@to_client(9, Version(1), F("order_id", INT))
+@dataclass(slots=True)
+class NextValidId(Message):
+    """NEXT_VALID_ID (9, v1): the lowest order id this client id may use."""
+
+    order_id: int | None = None
+
+
+@to_client(15, Version(1), F("accounts_list", STR))
+@dataclass(slots=True)
+class ManagedAccts(Message):
+    """MANAGED_ACCTS (15, v1): comma-separated accounts (a trailing comma is tolerated)."""
+
+    accounts_list: str | None = None
+
+    @property
+    def accounts(self) -> list[str]:
+        return [a for a in (self.accounts_list or "").split(",") if a]
+
+
+@to_client(4, Version(2), F("req_id", INT), F("error_code", INT), F("error_string", STR),
+           F("advanced_order_reject_json", STR, since=Feature.ADVANCED_ORDER_REJECT))
+@dataclass(slots=True)
+class ErrMsg(Message):
+    """ERR_MSG (4, v2): an error, warning or notice; ``req_id`` -1 for session-wide notices."""
+
+    req_id: int | None = -1
+    error_code: int | None = None
+    error_string: str | None = None
+    advanced_order_reject_json: str | None = None
+
+
+@to_client(49, Version(1), F("time", INT))
+@dataclass(slots=True)
+class CurrentTime(Message):
+    """CURRENT_TIME (49, v1): TWS's clock in epoch seconds."""
+
+    time: int | None = None
