@@ -1,6 +1,8 @@
 """Typed models (dataclasses): IB's field names in snake_case, unset values as None."""
 
 from .contract import ComboLeg, Contract, DeltaNeutralContract, Forex, Future, Stock, TagValue
+from .account import AccountValue, PortfolioItem, Position
+from .execution import CommissionReport, Execution, ExecutionFilter
 from .order import (
     LimitOrder,
     MarketOrder,
@@ -12,6 +14,7 @@ from .order import (
 )
 
 __all__ = [
+    "AccountValue", "PortfolioItem", "Position", "CommissionReport", "Execution", "ExecutionFilter",
     "ComboLeg", "Contract", "DeltaNeutralContract", "Forex", "Future", "Stock", "TagValue",
     "LimitOrder", "MarketOrder", "Order", "OrderState", "SoftDollarTier", "StopLimitOrder",
     "StopOrder",

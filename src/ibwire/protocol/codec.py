@@ -88,7 +88,7 @@ def dec_int(s: str) -> int | None:
 
 
 def dec_float(s: str) -> float | None:
-    if not s:
+    if not s or s in _INF_STRS:
         return None
     v = float(s)
     if v >= UNSET_DOUBLE or v <= -UNSET_DOUBLE or v != v:

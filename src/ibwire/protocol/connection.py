@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from collections.abc import Callable
 from typing import Any, Union
 
 from ..errors import ConnectError, LocalProtocolError, RemoteProtocolError
@@ -101,7 +102,9 @@ class BadMessage:
 
 @dataclass(slots=True)
 class ConnectionClosed:
-    """The peer closed the connection (EOF)."""
+    """The connection ended: the peer closed it (EOF), or ``cause`` broke it."""
+
+    cause: BaseException | None = None
 
 
 Event = Union[Message, UnknownMessage, HandshakeComplete, SessionReady, BadMessage,
@@ -149,6 +152,8 @@ class Connection:
         self._got_prefix = False
         self._pending: list[bytes] = []  # server: frames that arrived before accept()
         self._sends = Direction.TO_SERVER if role is Role.CLIENT else Direction.TO_CLIENT
+        self.trace: Callable[[str, list[str]], None] | None = None
+        """Called with ("<", fields) for every frame received and (">", fields) for every frame sent."""
 
     def __repr__(self) -> str:
         return f"<Connection {self.role.value} {self.state.value} v{self.server_version}>"
@@ -198,7 +203,10 @@ class Connection:
 
     def _encode(self, msg: Message) -> bytes:
         assert self.server_version is not None
-        return encode_fields(msg.SCHEMA.encoder(self.server_version)(msg))
+        fields = msg.SCHEMA.encoder(self.server_version)(msg)
+        if self.trace is not None:
+            self.trace(">", fields)
+        return encode_fields(fields)
 
     def _expect(self, role: Role, state: State, what: str) -> None:
         if self.role is not role:
@@ -237,6 +245,8 @@ class Connection:
                 continue
             if fields[-1] == "":
                 fields.pop()
+            if self.trace is not None:
+                self.trace("<", fields)
             dec = decoders.get(fields[0])
             if dec is None:
                 dec = self._decoder_for(fields)

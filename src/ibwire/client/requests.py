@@ -1,0 +1,107 @@
+"""Correlation of requests and replies: one registry per connection.
+
+Each pending request has a name (for error messages), a key (a request id, or a singleton name for
+requests TWS answers without an id, such as positions), the rows collected so far and a completion
+event. Replies, end markers, errors and decode failures are routed to it by the dispatcher; a dropped
+connection fails every pending request at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any, Generic, TypeVar
+
+from ..errors import ConnectionLost, IbwireError, RequestTimeout
+
+__all__ = ["Pending", "Registry"]
+
+T = TypeVar("T")
+
+REQ_ID_BASE = 10_000_000
+"""Request ids start here so they never collide with order ids in ERR_MSG routing."""
+
+
+class Pending(Generic[T]):
+    """One request waiting for its reply."""
+
+    __slots__ = ("name", "key", "rows", "result", "error", "_done", "extra")
+
+    def __init__(self, name: str, key: int | str) -> None:
+        self.name = name
+        self.key = key
+        self.rows: list[T] = []
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.extra: dict[str, Any] = {}
+        self._done = threading.Event()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def finish(self, result: Any = None) -> None:
+        if not self._done.is_set():
+            self.result = result
+            self._done.set()
+
+    def fail(self, error: BaseException) -> None:
+        if not self._done.is_set():
+            self.error = error
+            self._done.set()
+
+    def wait(self, timeout: float) -> bool:
+        """True when finished (or failed) within ``timeout``."""
+        return self._done.wait(timeout)
+
+    def outcome(self, timeout: float) -> Any:
+        """Wait, then return the result or raise the error / a RequestTimeout."""
+        if not self._done.wait(timeout):
+            raise RequestTimeout(self.name, timeout)
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class Registry:
+    """All pending requests of one connection."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[int | str, Pending[Any]] = {}
+        self._ids = itertools.count(REQ_ID_BASE)
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def add(self, pending: Pending[Any]) -> Pending[Any]:
+        with self._lock:
+            if pending.key in self._pending:
+                raise IbwireError(f"a {pending.name} request is already pending")
+            self._pending[pending.key] = pending
+        return pending
+
+    def get(self, key: int | str) -> Pending[Any] | None:
+        return self._pending.get(key)
+
+    def pop(self, key: int | str) -> Pending[Any] | None:
+        with self._lock:
+            return self._pending.pop(key, None)
+
+    def discard(self, pending: Pending[Any]) -> None:
+        with self._lock:
+            if self._pending.get(pending.key) is pending:
+                del self._pending[pending.key]
+
+    def all(self) -> list[Pending[Any]]:
+        with self._lock:
+            return list(self._pending.values())
+
+    def fail_all(self, error: BaseException) -> None:
+        with self._lock:
+            pending, self._pending = list(self._pending.values()), {}
+        for p in pending:
+            p.fail(error)
+
+    def connection_lost(self, detail: str) -> None:
+        self.fail_all(ConnectionLost(detail))

@@ -1,0 +1,253 @@
+"""The threaded socket front end: one TCP connection, one reader thread, one write lock.
+
+The reader thread is the EReader of IB's architecture pages: it reads the socket, feeds the
+sans-I/O :class:`~ibwire.protocol.connection.Connection`, and puts each batch of decoded events (one
+list per socket read) on :attr:`Transport.events`. Whoever dispatches (``EClient.run()`` in the
+caller's thread, a dispatcher thread, or the Broker's) takes them from there.
+
+Requests sent before the session is ready (both NEXT_VALID_ID and MANAGED_ACCTS seen) are held and
+written, in order, the moment it becomes ready: nothing sent early is lost. When the socket breaks,
+for any reason, the last batch on the queue ends with a :class:`ConnectionClosed` carrying the cause,
+and every later :meth:`send` raises :class:`~ibwire.errors.ConnectionLost`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+from datetime import datetime
+from typing import Any
+
+from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, ProtocolError
+from ..protocol.connection import (
+    Connection,
+    ConnectionClosed,
+    HandshakeComplete,
+    Role,
+    SessionReady,
+)
+from ..protocol.messages.system import StartApi
+from ..protocol.schema import Message
+from ..protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
+
+__all__ = ["Transport", "wire_log"]
+
+wire_log = logging.getLogger("ibwire.wire")
+log = logging.getLogger("ibwire.client")
+
+_RECV_SIZE = 1 << 18
+
+
+class Transport:
+    """A TWS API socket connection driven by a reader thread."""
+
+    def __init__(self, host: str, port: int, client_id: int, *, timeout: float = 10.0,
+                 start_api: bool = True, options: str = "",
+                 min_version: int = MIN_CLIENT_VERSION,
+                 max_version: int = MAX_CLIENT_VERSION) -> None:
+        self.host = host
+        self.port = port
+        self.client_id = client_id
+        self.timeout = timeout
+        self.options = options
+        self._auto_start = start_api
+        self.events: queue.SimpleQueue[list[Any]] = queue.SimpleQueue()
+        self.ready = threading.Event()
+        self.closed = threading.Event()
+        self._conn = Connection(Role.CLIENT, min_version=min_version, max_version=max_version)
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._held: list[Message] = []
+        self._reader: threading.Thread | None = None
+        self._api_started = False
+        self.close_cause: BaseException | None = None
+        if wire_log.isEnabledFor(logging.DEBUG):
+            self._conn.trace = self._trace
+
+    # --- state --------------------------------------------------------------------------------
+
+    @property
+    def server_version(self) -> int | None:
+        return self._conn.server_version
+
+    @property
+    def connection_time(self) -> datetime | None:
+        return self._conn.connection_time
+
+    @property
+    def next_valid_id(self) -> int | None:
+        return self._conn.next_valid_id
+
+    @property
+    def accounts(self) -> list[str]:
+        return list(self._conn.accounts or [])
+
+    def is_connected(self) -> bool:
+        return self._sock is not None and not self.closed.is_set()
+
+    def _trace(self, direction: str, fields: list[str]) -> None:
+        wire_log.debug("%s %s", direction, "|".join(fields))
+
+    # --- connecting ---------------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Open the socket and complete the version handshake (not yet the session).
+
+        Raises :class:`ConnectError` with code 502 when the socket cannot be opened or the peer
+        closes during the handshake, and 503 when the server version is out of range.
+        """
+        if self._sock is not None:
+            raise ConnectError("already connected", code=501, host=self.host, port=self.port)
+        where = f"{self.host}:{self.port}"
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except TimeoutError:
+            raise ConnectError(
+                f"Couldn't connect to TWS at {where} (error 502): no answer within "
+                f"{self.timeout:g} s. {CONNECT_ADVICE}", code=502, host=self.host, port=self.port) from None
+        except OSError as exc:
+            raise ConnectError(
+                f"Couldn't connect to TWS at {where} (error 502): {exc.strerror or exc}. "
+                f"{CONNECT_ADVICE}", code=502, host=self.host, port=self.port) from None
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        early: list[Any] = []
+        try:
+            sock.sendall(self._conn.initiate(self.options))
+            hello = self._read_handshake(sock, early)
+        except ConnectError as exc:
+            sock.close()
+            exc.host, exc.port = self.host, self.port
+            raise
+        except (OSError, ProtocolError) as exc:
+            sock.close()
+            raise ConnectError(
+                f"Couldn't connect to TWS at {where} (error 502): the handshake failed: {exc}. "
+                f"{CONNECT_ADVICE}", code=502, host=self.host, port=self.port) from None
+        sock.settimeout(None)
+        self._sock = sock
+        log.info("connected to %s, server version %d, connection time %s", where,
+                 hello.server_version, hello.connection_time_text)
+        self.events.put([*early])
+        self._reader = threading.Thread(target=self._read_loop, name=f"ibwire-reader-{where}",
+                                        daemon=True)
+        self._reader.start()
+        if self._auto_start:
+            self.start_api()
+
+    def _read_handshake(self, sock: socket.socket, early: list[Any]) -> HandshakeComplete:
+        while True:
+            try:
+                data = sock.recv(_RECV_SIZE)
+            except TimeoutError:
+                raise ConnectError(
+                    f"TWS at {self.host}:{self.port} accepted the socket but sent no handshake "
+                    f"within {self.timeout:g} s (error 502). {CONNECT_ADVICE}", code=502) from None
+            if not data:
+                raise ConnectError(
+                    f"TWS at {self.host}:{self.port} closed the connection during the handshake "
+                    f"(error 502): the API may be disabled, this host may not be in Trusted IPs, or "
+                    f"the client id may be in use.", code=502)
+            events = self._conn.receive_data(data)
+            for ev in events:
+                if isinstance(ev, HandshakeComplete):
+                    early.extend(events)
+                    return ev
+
+    def start_api(self) -> None:
+        """Send START_API (done by :meth:`connect` unless ``start_api=False``)."""
+        with self._lock:
+            if self._api_started:
+                return
+            self._api_started = True
+            self._write(self._conn.start_api(self.client_id))
+
+    # --- sending ------------------------------------------------------------------------------
+
+    def send(self, msg: Message) -> None:
+        """Send ``msg``; before the session is ready it is held and sent when ready."""
+        with self._lock:
+            if self.closed.is_set() or self._sock is None:
+                raise ConnectionLost(f"not connected (error 504): cannot send {type(msg).__name__}")
+            if not self.ready.is_set() and not isinstance(msg, StartApi):
+                self._held.append(msg)
+                return
+            self._write(self._conn.send(msg))
+
+    def _write(self, data: bytes) -> None:
+        sock = self._sock
+        if sock is None:
+            raise ConnectionLost("not connected (error 504)")
+        try:
+            sock.sendall(data)
+        except OSError as exc:
+            self.close_cause = exc
+            self._shutdown()
+            raise ConnectionLost(f"connection to {self.host}:{self.port} lost: {exc}") from exc
+
+    def _on_ready(self) -> None:
+        with self._lock:
+            held, self._held = self._held, []
+            for msg in held:
+                self._write(self._conn.send(msg))
+            self.ready.set()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _read_loop(self) -> None:
+        sock = self._sock
+        assert sock is not None
+        conn = self._conn
+        put = self.events.put
+        cause: BaseException | None = None
+        try:
+            while True:
+                data = sock.recv(_RECV_SIZE)
+                if not data:
+                    break
+                events = conn.receive_data(data)
+                if not events:
+                    continue
+                if not self.ready.is_set():
+                    for ev in events:
+                        if isinstance(ev, SessionReady):
+                            self._on_ready()
+                put(events)
+        except ProtocolError as exc:  # framing broke: this connection cannot go on
+            cause = exc
+            log.error("closing the connection to %s:%s: %s", self.host, self.port, exc)
+        except ConnectionLost as exc:
+            cause = exc
+        except OSError as exc:
+            if not self.closed.is_set():
+                cause = exc
+        except BaseException as exc:  # never die silently
+            cause = exc
+            log.exception("reader thread failed")
+        finally:
+            if cause is not None and self.close_cause is None:
+                self.close_cause = cause
+            self._shutdown()
+            conn.close()
+            put([ConnectionClosed(self.close_cause)])
+
+    # --- closing ------------------------------------------------------------------------------
+
+    def _shutdown(self) -> None:
+        self.closed.set()
+        sock = self._sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def close(self) -> None:
+        """Close the socket; returns once it is closed and the reader thread has ended."""
+        with self._lock:
+            self._shutdown()
+        reader = self._reader
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout=5.0)

@@ -1,0 +1,331 @@
+"""Account values, portfolio rows, positions and account summaries.
+
+Layouts are the same at every server version ibwire speaks (157..178); PROTOCOL.md sections 3,
+4.6, 4.7 and 4.17 give them field by field. Contract blocks differ per message: PORTFOLIO_VALUE
+carries ``primaryExchange`` and no ``exchange``; POSITION_DATA and POSITION_MULTI carry
+``exchange`` and no ``primaryExchange``.
+
+Unset values written TWS -> client follow what TWS itself sends, because ib_async and the
+official ibapi parse several of these fields with bare ``int()`` / ``float()``: ``2147483647`` for
+ints, ``1.7976931348623157E308`` for prices and amounts, ``9223372036854775807`` for quantities,
+``0.0`` (``0`` in PORTFOLIO_VALUE) for the strike of a non-option and ``0`` for its right in
+PORTFOLIO_VALUE. On the way in, a zero strike and a right of ``0`` / ``?`` decode to ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ...models.contract import Contract
+from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind
+from ..schema import Element, F, Message, Version, to_client, to_server
+
+__all__ = [
+    # client -> TWS
+    "ReqAcctData",
+    "ReqPositions",
+    "CancelPositions",
+    "ReqAccountSummary",
+    "CancelAccountSummary",
+    "ReqAccountUpdatesMulti",
+    "CancelAccountUpdatesMulti",
+    "ReqPositionsMulti",
+    "CancelPositionsMulti",
+    # TWS -> client
+    "AcctValue",
+    "PortfolioValue",
+    "AcctUpdateTime",
+    "AcctDownloadEnd",
+    "PositionData",
+    "PositionEnd",
+    "AccountSummary",
+    "AccountSummaryEnd",
+    "AccountUpdateMulti",
+    "AccountUpdateMultiEnd",
+    "PositionMulti",
+    "PositionMultiEnd",
+]
+
+INT, FLOAT, DECIMAL, BOOL, STR = Kind.INT, Kind.FLOAT, Kind.DECIMAL, Kind.BOOL, Kind.STR
+
+# What TWS writes for unset numbers (see the module docstring).
+_INT_UNSET = str(UNSET_INT)
+_QTY_UNSET = "9223372036854775807"
+_NON_OPTION_RIGHT = ("0", "?")
+
+
+def _req_id() -> F:
+    """A request id sent TWS -> client (ibapi 9.81 parses it with a bare ``int()``)."""
+    return F("req_id", INT, unset=_INT_UNSET)
+
+
+def contract_fields(prefix: str = "contract.", *, exchange: bool = True,
+                    primary_exchange: bool = False, strike_unset: str = "0.0",
+                    right_unset: str = "") -> tuple[Element, ...]:
+    """The contract block TWS -> client messages share: conId .. tradingClass.
+
+    ``exchange`` / ``primary_exchange`` choose which of the two the message carries (in the
+    multiplier's wake); ``strike_unset`` / ``right_unset`` are what TWS writes for a non-option.
+    """
+    p = prefix
+    els: list[Element] = [
+        F(p + "con_id", INT),
+        F(p + "symbol", STR),
+        F(p + "sec_type", STR),
+        F(p + "last_trade_date_or_contract_month", STR),
+        F(p + "strike", FLOAT, unset=strike_unset, none=("0", "0.0")),
+        F(p + "right", STR, unset=right_unset, none=_NON_OPTION_RIGHT),
+        F(p + "multiplier", STR),
+    ]
+    if primary_exchange:
+        els.append(F(p + "primary_exchange", STR))
+    if exchange:
+        els.append(F(p + "exchange", STR))
+    els += [
+        F(p + "currency", STR),
+        F(p + "local_symbol", STR),
+        F(p + "trading_class", STR),
+    ]
+    return tuple(els)
+
+
+_POSITION_CONTRACT = contract_fields()
+_PORTFOLIO_CONTRACT = contract_fields(exchange=False, primary_exchange=True, strike_unset="0",
+                                      right_unset="0")
+
+
+# --- client -> TWS -----------------------------------------------------------------------------
+
+@to_server(6, Version(2), F("subscribe", BOOL), F("acct_code", STR))
+@dataclass(slots=True)
+class ReqAcctData(Message):
+    """REQ_ACCT_DATA (6, v2), ``reqAccountUpdates``: start (or stop) the account stream.
+
+    Answered by ACCT_VALUE*, PORTFOLIO_VALUE*, ACCT_UPDATE_TIME and ACCT_DOWNLOAD_END, then
+    updates until unsubscribed. One account at a time per client.
+    """
+
+    subscribe: bool | None = True
+    acct_code: str | None = None
+
+
+@to_server(61, Version(1))
+@dataclass(slots=True)
+class ReqPositions(Message):
+    """REQ_POSITIONS (61, v1): POSITION_DATA* then POSITION_END, then updates until cancelled."""
+
+
+@to_server(64, Version(1))
+@dataclass(slots=True)
+class CancelPositions(Message):
+    """CANCEL_POSITIONS (64, v1)."""
+
+
+@to_server(62, Version(1), F("req_id", INT), F("group_name", STR), F("tags", STR))
+@dataclass(slots=True)
+class ReqAccountSummary(Message):
+    """REQ_ACCOUNT_SUMMARY (62, v1): ``tags`` is a comma list (``NetLiquidation,BuyingPower``,
+    ``$LEDGER[:CCY|:ALL]``); ``group_name`` is normally ``All``."""
+
+    req_id: int | None = None
+    group_name: str | None = "All"
+    tags: str | None = None
+
+
+@to_server(63, Version(1), F("req_id", INT))
+@dataclass(slots=True)
+class CancelAccountSummary(Message):
+    """CANCEL_ACCOUNT_SUMMARY (63, v1)."""
+
+    req_id: int | None = None
+
+
+@to_server(76, Version(1), F("req_id", INT), F("account", STR), F("model_code", STR),
+           F("ledger_and_nlv", BOOL))
+@dataclass(slots=True)
+class ReqAccountUpdatesMulti(Message):
+    """REQ_ACCOUNT_UPDATES_MULTI (76, v1): ACCOUNT_UPDATE_MULTI* then ACCOUNT_UPDATE_MULTI_END.
+
+    ib_async sends one per managed account while connecting and waits for the end marker.
+    """
+
+    req_id: int | None = None
+    account: str | None = None
+    model_code: str | None = None
+    ledger_and_nlv: bool | None = False
+
+
+@to_server(77, Version(1), F("req_id", INT))
+@dataclass(slots=True)
+class CancelAccountUpdatesMulti(Message):
+    """CANCEL_ACCOUNT_UPDATES_MULTI (77, v1)."""
+
+    req_id: int | None = None
+
+
+@to_server(74, Version(1), F("req_id", INT), F("account", STR), F("model_code", STR))
+@dataclass(slots=True)
+class ReqPositionsMulti(Message):
+    """REQ_POSITIONS_MULTI (74, v1): POSITION_MULTI* then POSITION_MULTI_END."""
+
+    req_id: int | None = None
+    account: str | None = None
+    model_code: str | None = None
+
+
+@to_server(75, Version(1), F("req_id", INT))
+@dataclass(slots=True)
+class CancelPositionsMulti(Message):
+    """CANCEL_POSITIONS_MULTI (75, v1)."""
+
+    req_id: int | None = None
+
+
+# --- TWS -> client -----------------------------------------------------------------------------
+
+@to_client(6, Version(2), F("key", STR), F("value", STR), F("currency", STR),
+           F("account_name", STR))
+@dataclass(slots=True)
+class AcctValue(Message):
+    """ACCT_VALUE (6, v2): one account value, e.g. ``NetLiquidation`` = ``100000.00`` ``USD``.
+
+    Exactly 6 fields: the official decoders drop the message otherwise.
+    """
+
+    key: str | None = None
+    value: str | None = None
+    currency: str | None = None
+    account_name: str | None = None
+
+
+@to_client(7, Version(8), *_PORTFOLIO_CONTRACT,
+           F("position", DECIMAL, unset=_QTY_UNSET),
+           F("market_price", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("market_value", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("average_cost", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("unrealized_pnl", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("realized_pnl", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("account_name", STR))
+@dataclass(slots=True)
+class PortfolioValue(Message):
+    """PORTFOLIO_VALUE (7, v8): one portfolio row of the REQ_ACCT_DATA stream.
+
+    Exactly 20 fields (ib_async unpacks a fixed tuple); the contract has primaryExchange and no
+    exchange. ``position`` is negative for a short.
+    """
+
+    contract: Contract = field(default_factory=Contract)
+    position: Decimal | None = None
+    market_price: float | None = None
+    market_value: float | None = None
+    average_cost: float | None = None
+    unrealized_pnl: float | None = None
+    realized_pnl: float | None = None
+    account_name: str | None = None
+
+
+@to_client(8, Version(1), F("time_stamp", STR))
+@dataclass(slots=True)
+class AcctUpdateTime(Message):
+    """ACCT_UPDATE_TIME (8, v1): time of the last account update, ``HH:MM``."""
+
+    time_stamp: str | None = None
+
+
+@to_client(54, Version(1), F("account_name", STR))
+@dataclass(slots=True)
+class AcctDownloadEnd(Message):
+    """ACCT_DOWNLOAD_END (54, v1): the REQ_ACCT_DATA snapshot for ``account_name`` is complete."""
+
+    account_name: str | None = None
+
+
+@to_client(61, Version(3), F("account", STR), *_POSITION_CONTRACT,
+           F("position", DECIMAL, unset=_QTY_UNSET),
+           F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR))
+@dataclass(slots=True)
+class PositionData(Message):
+    """POSITION_DATA (61, v3): one position; exactly 16 fields.
+
+    ``position`` is a Decimal, negative for a short; a future carries its expiry in
+    ``contract.last_trade_date_or_contract_month`` and ``contract.multiplier``.
+    """
+
+    account: str | None = None
+    contract: Contract = field(default_factory=Contract)
+    position: Decimal | None = None
+    avg_cost: float | None = None
+
+
+@to_client(62, Version(1))
+@dataclass(slots=True)
+class PositionEnd(Message):
+    """POSITION_END (62, v1): the initial REQ_POSITIONS snapshot is complete."""
+
+
+@to_client(63, Version(1), _req_id(), F("account", STR), F("tag", STR), F("value", STR),
+           F("currency", STR))
+@dataclass(slots=True)
+class AccountSummary(Message):
+    """ACCOUNT_SUMMARY (63, v1): one tag of one account; exactly 7 fields."""
+
+    req_id: int | None = None
+    account: str | None = None
+    tag: str | None = None
+    value: str | None = None
+    currency: str | None = None
+
+
+@to_client(64, Version(1), _req_id())
+@dataclass(slots=True)
+class AccountSummaryEnd(Message):
+    """ACCOUNT_SUMMARY_END (64, v1)."""
+
+    req_id: int | None = None
+
+
+@to_client(73, Version(1), _req_id(), F("account", STR), F("model_code", STR), F("key", STR),
+           F("value", STR), F("currency", STR))
+@dataclass(slots=True)
+class AccountUpdateMulti(Message):
+    """ACCOUNT_UPDATE_MULTI (73, v1): one account value for a REQ_ACCOUNT_UPDATES_MULTI."""
+
+    req_id: int | None = None
+    account: str | None = None
+    model_code: str | None = None
+    key: str | None = None
+    value: str | None = None
+    currency: str | None = None
+
+
+@to_client(74, Version(1), _req_id())
+@dataclass(slots=True)
+class AccountUpdateMultiEnd(Message):
+    """ACCOUNT_UPDATE_MULTI_END (74, v1)."""
+
+    req_id: int | None = None
+
+
+@to_client(71, Version(1), _req_id(), F("account", STR), *_POSITION_CONTRACT,
+           F("position", DECIMAL, unset=_QTY_UNSET),
+           F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("model_code", STR))
+@dataclass(slots=True)
+class PositionMulti(Message):
+    """POSITION_MULTI (71, v1): one position of a REQ_POSITIONS_MULTI (modelCode comes last)."""
+
+    req_id: int | None = None
+    account: str | None = None
+    model_code: str | None = None
+    contract: Contract = field(default_factory=Contract)
+    position: Decimal | None = None
+    avg_cost: float | None = None
+
+
+@to_client(72, Version(1), _req_id())
+@dataclass(slots=True)
+class PositionMultiEnd(Message):
+    """POSITION_MULTI_END (72, v1)."""
+
+    req_id: int | None = None
