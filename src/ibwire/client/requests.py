@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from ..errors import ConnectionLost, IbwireError, RequestTimeout
@@ -25,7 +26,7 @@ REQ_ID_BASE = 10_000_000
 class Pending(Generic[T]):
     """One request waiting for its reply."""
 
-    __slots__ = ("name", "key", "rows", "result", "error", "_done", "extra")
+    __slots__ = ("name", "key", "rows", "result", "error", "_done", "extra", "_callbacks")
 
     def __init__(self, name: str, key: int | str) -> None:
         self.name = name
@@ -35,6 +36,7 @@ class Pending(Generic[T]):
         self.error: BaseException | None = None
         self.extra: dict[str, Any] = {}
         self._done = threading.Event()
+        self._callbacks: list[Callable[[], None]] = []
 
     @property
     def done(self) -> bool:
@@ -44,11 +46,30 @@ class Pending(Generic[T]):
         if not self._done.is_set():
             self.result = result
             self._done.set()
+            self._run_callbacks()
 
     def fail(self, error: BaseException) -> None:
         if not self._done.is_set():
             self.error = error
             self._done.set()
+            self._run_callbacks()
+
+    def add_callback(self, fn: Callable[[], None]) -> None:
+        """Call ``fn()`` once this request is finished or failed (at once if it already is)."""
+        self._callbacks.append(fn)
+        if self._done.is_set():
+            self._run_callbacks()
+
+    def _run_callbacks(self) -> None:
+        callbacks, self._callbacks = self._callbacks, []
+        for fn in callbacks:
+            fn()
+
+    def check(self) -> Any:
+        """The result of a finished request, or its error raised."""
+        if self.error is not None:
+            raise self.error
+        return self.result
 
     def wait(self, timeout: float) -> bool:
         """True when finished (or failed) within ``timeout``."""
@@ -58,9 +79,7 @@ class Pending(Generic[T]):
         """Wait, then return the result or raise the error / a RequestTimeout."""
         if not self._done.wait(timeout):
             raise RequestTimeout(self.name, timeout)
-        if self.error is not None:
-            raise self.error
-        return self.result
+        return self.check()
 
 
 class Registry:

@@ -1,6 +1,7 @@
 """Typed models (dataclasses): IB's field names in snake_case, unset values as None."""
 
-from .contract import ComboLeg, Contract, DeltaNeutralContract, Forex, Future, Stock, TagValue
+from .contract import ComboLeg, Contract, DeltaNeutralContract, Forex, Future, Stock
+from .tag_value import TagValue
 from .account import AccountValue, PortfolioItem, Position
 from .execution import CommissionReport, Execution, ExecutionFilter
 from .order import (
@@ -12,10 +13,12 @@ from .order import (
     StopLimitOrder,
     StopOrder,
 )
+from .market import BarData, ContractDetails, TickType
 
 __all__ = [
     "AccountValue", "PortfolioItem", "Position", "CommissionReport", "Execution", "ExecutionFilter",
     "ComboLeg", "Contract", "DeltaNeutralContract", "Forex", "Future", "Stock", "TagValue",
     "LimitOrder", "MarketOrder", "Order", "OrderState", "SoftDollarTier", "StopLimitOrder",
     "StopOrder",
+    "BarData", "ContractDetails", "TickType",
 ]

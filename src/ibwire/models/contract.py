@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..protocol.codec import TagValue
+from .tag_value import TagValue
 
 __all__ = ["Contract", "ComboLeg", "DeltaNeutralContract", "TagValue", "Stock", "Future", "Forex"]
 

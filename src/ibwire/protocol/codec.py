@@ -18,6 +18,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import LocalProtocolError
+from ..models.tag_value import TagValue
 
 __all__ = [
     "Kind",
@@ -63,12 +64,6 @@ class Kind(Enum):
     STR = "str"
     TAGS = "tags"  # "tag=value;tag=value;" <-> list[TagValue]
     DATETIME = "datetime"  # "yyyyMMdd HH:mm:ss TZ", "yyyyMMdd-HH:mm:ss" (UTC) or epoch seconds
-
-
-@dataclass(slots=True)
-class TagValue:
-    tag: str
-    value: str
 
 
 # --- decoding ----------------------------------------------------------------------------------
@@ -202,7 +197,7 @@ def parse_tws_time(s: str) -> datetime:
     ``20231115 09:20:44 US/Eastern`` (zone given), ``20231115-09:20:44`` (UTC), ``20231115 09:20:44``
     (no zone: UTC), and epoch seconds ``1700040044``.
     """
-    s = s.strip()
+    s = " ".join(s.split())  # TWS pads some times with two spaces
     if s.isdigit() and len(s) >= 9:
         return datetime.fromtimestamp(int(s), tz=timezone.utc)
     m = _TIME_RE.match(s)

@@ -133,9 +133,14 @@ class Opt:
 
 @dataclass(frozen=True, slots=True)
 class Custom:
-    """``decode(fields, index) -> (value, next_index)``; ``encode(value, append)``."""
+    """``decode(fields, index) -> (value, next_index)``; ``encode(value, append)``.
 
-    path: str
+    ``path`` may also be a tuple of paths, for one wire field that carries several attributes
+    (CONTRACT_DATA's "date time zone" text): ``decode`` then returns a tuple of values, one per
+    path, and ``encode`` receives that tuple. A later element assigning the same path wins.
+    """
+
+    path: str | tuple[str, ...]
     decode: Callable[[list[str], int], tuple[Any, int]]
     encode: Callable[[Any, Callable[[str], None]], None]
     since: Feature | None = None
@@ -344,6 +349,13 @@ class _DecoderGen:
         self.materialize(indent)
         fn = self.name("_x")
         self.ns[fn] = el.decode
+        if isinstance(el.path, tuple):
+            locals_ = [self.name("v") for _ in el.path]
+            self.emit(indent, f"({', '.join(locals_)},), i = {fn}(f, i)",
+                      base + "+".join(el.path))
+            for path, local in zip(el.path, locals_):
+                scope.assigned[path] = local
+            return
         local = self.name("v")
         self.emit(indent, f"{local}, i = {fn}(f, i)", base + el.path)
         scope.assigned[el.path] = local
@@ -427,7 +439,11 @@ class _EncoderGen:
             elif isinstance(el, Custom):
                 fn = self.name("_x")
                 self.ns[fn] = el.encode
-                self.emit(indent, f"{fn}({obj}.{el.path}, a)")
+                if isinstance(el.path, tuple):
+                    value = "(" + "".join(f"{obj}.{p}, " for p in el.path) + ")"
+                else:
+                    value = f"{obj}.{el.path}"
+                self.emit(indent, f"{fn}({value}, a)")
             else:  # pragma: no cover
                 raise TypeError(f"not a schema element: {el!r}")
 

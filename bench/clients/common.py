@@ -1,0 +1,99 @@
+"""Shared by the client scripts: arguments, the meter, and the JSON report line.
+
+Every client script is run as ``python -m bench.clients.<name> --port P --mode burst|rtt|feed ...``
+and prints exactly one JSON object on its last stdout line. Fields:
+
+* burst / feed: ``n``, ``wall_s``, ``cpu_s`` (time.process_time over the same window, all threads),
+  ``msgs_per_s``, ``cpu_us_per_msg``, ``peak_rss_mb`` (ru_maxrss of the process), ``counts``
+  ({"1": TICK_PRICE handled, "2": TICK_SIZE handled}), ``final_bid`` (per subscription, in order);
+* rtt: ``count``, ``p50_us``, ``p99_us``, ``mean_us``, ``peak_rss_mb``.
+
+The window opens just before the first subscription is sent and closes when the sentinel
+CURRENT_TIME has been handled, so it covers the whole burst and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from typing import Any
+
+WARMUP_PINGS = 200
+
+
+def parse_args(name: str) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog=f"bench.clients.{name}")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7497)
+    p.add_argument("--client-id", type=int, default=1)
+    p.add_argument("--mode", choices=("burst", "rtt", "feed"), default="burst")
+    p.add_argument("--n", type=int, default=100_000, help="burst size (burst / feed)")
+    p.add_argument("--count", type=int, default=10_000, help="round trips (rtt)")
+    return p.parse_args()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class Meter:
+    """Wall and CPU time over one window."""
+
+    def __init__(self) -> None:
+        self.t0 = self.c0 = self.t1 = self.c1 = 0.0
+
+    def start(self) -> None:
+        self.c0 = time.process_time()
+        self.t0 = time.perf_counter()
+
+    def stop(self) -> None:
+        self.t1 = time.perf_counter()
+        self.c1 = time.process_time()
+
+    def burst_report(self, n: int, counts: dict[str, int], final_bid: list[float | None],
+                     **extra: Any) -> dict[str, Any]:
+        wall = self.t1 - self.t0
+        cpu = self.c1 - self.c0
+        out: dict[str, Any] = {
+            "n": n,
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "msgs_per_s": n / wall if wall > 0 else None,
+            "cpu_us_per_msg": cpu / n * 1e6 if n else None,
+            "peak_rss_mb": peak_rss_mb(),
+            "counts": counts,
+            "final_bid": final_bid,
+        }
+        out.update(extra)
+        return out
+
+
+def rtt_report(samples_ns: list[int], **extra: Any) -> dict[str, Any]:
+    s = sorted(samples_ns)
+    n = len(s)
+
+    def pct(p: float) -> float:
+        return s[min(n - 1, int(p * n))] / 1000.0
+
+    out: dict[str, Any] = {
+        "count": n,
+        "p50_us": pct(0.50),
+        "p99_us": pct(0.99),
+        "mean_us": sum(s) / n / 1000.0,
+        "max_us": s[-1] / 1000.0,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    out.update(extra)
+    return out
+
+
+def emit(report: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(report) + "\n")
+    sys.stdout.flush()
+
+
+def bids_in_order(bids: dict[Any, float], order: list[Any]) -> list[float | None]:
+    return [bids.get(k) for k in order]

@@ -1,0 +1,299 @@
+"""AsyncBroker: the Broker's API as coroutines, on the caller's running asyncio loop.
+
+It uses a plain :class:`asyncio.Protocol` (no threads, no nest_asyncio, no global loop patching) that
+feeds the sans-I/O core and hands events to the same session logic and request flows as the sync
+Broker, so both behave alike. Streams (order updates, fills, notices, state changes) are async
+iterators: ``async for event in broker.stream(OrderEvent, FillEvent): ...``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, IbwireError, ProtocolError
+from ..models import Contract, Order
+from ..protocol.connection import (
+    Connection,
+    ConnectionClosed,
+    HandshakeComplete,
+    Role,
+    SessionReady,
+)
+from ..protocol.messages.system import StartApi
+from ..protocol.schema import Message
+from .core import BrokerCore, Flow
+from .market import MarketMixin
+from .orders import OrdersMixin
+from .requests import Pending
+from .ticker import Ticker
+from .tickets import OrderTicket
+
+__all__ = ["AsyncBroker"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def _wait_pending(pending: Pending[Any], timeout: float) -> bool:
+    if pending.done:
+        return True
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not fut.done():
+            fut.set_result(None)
+
+    pending.add_callback(lambda: loop.call_soon_threadsafe(wake))
+    try:
+        await asyncio.wait_for(fut, timeout)
+    except TimeoutError:
+        return pending.done
+    return True
+
+
+async def arun_flow(flow: Flow[T]) -> T:
+    """Drive a flow to its end, awaiting each wait."""
+    try:
+        step = next(flow)
+        while True:
+            step = flow.send(await _wait_pending(step.pending, step.timeout))
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+
+
+def awaitable(fn: Callable[Concatenate[Any, P], Flow[T]]
+              ) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, T]]:
+    """Turn a core flow method into a coroutine method with the same signature and docstring."""
+    @functools.wraps(fn)
+    async def method(self: Any, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await arun_flow(fn(self, *args, **kwargs))
+    return method
+
+
+class _Protocol(asyncio.Protocol):
+    def __init__(self, broker: AsyncBroker) -> None:
+        self.broker = broker
+        self.conn = Connection(Role.CLIENT)
+        self.transport: asyncio.Transport | None = None
+        loop = asyncio.get_running_loop()
+        self.handshake: asyncio.Future[HandshakeComplete] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self.ready = False
+        self.held: list[Message] = []
+        self.cause: BaseException | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.write(self.conn.initiate())
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            events = self.conn.receive_data(data)
+        except (ConnectError, ProtocolError) as exc:
+            self.cause = exc
+            if not self.handshake.done():
+                self.handshake.set_exception(exc)
+            assert self.transport is not None
+            self.transport.close()
+            return
+        for ev in events:
+            if isinstance(ev, HandshakeComplete):
+                if not self.handshake.done():
+                    self.handshake.set_result(ev)
+                self.write(self.conn.start_api(self.broker.client_id))
+            elif isinstance(ev, SessionReady):
+                self.ready = True
+                held, self.held = self.held, []
+                for msg in held:
+                    self.write(self.conn.send(msg))
+            self.broker.handle(ev)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        cause = exc or self.cause
+        if not self.handshake.done():
+            self.handshake.set_exception(ConnectError(
+                f"TWS at {self.broker.host}:{self.broker.port} closed the connection during the "
+                f"handshake (error 502). {CONNECT_ADVICE}", code=502))
+        if not self.closed.done():
+            self.closed.set_result(None)
+        self.conn.close()
+        self.broker.handle(ConnectionClosed(cause))
+
+    def write(self, data: bytes) -> None:
+        if self.transport is None or self.transport.is_closing():
+            raise ConnectionLost("not connected (error 504)")
+        self.transport.write(data)
+
+    def send(self, msg: Message) -> None:
+        if self.closed.done():
+            raise ConnectionLost(f"not connected (error 504): cannot send {type(msg).__name__}")
+        if not self.ready and not isinstance(msg, StartApi):
+            self.held.append(msg)
+            return
+        self.write(self.conn.send(msg))
+
+
+class AsyncBroker(MarketMixin, OrdersMixin, BrokerCore):
+    """The Broker's API as coroutines: ``broker = await AsyncBroker.connect(host, port, client_id)``."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
+                 timeout: float = 10.0) -> None:
+        super().__init__(host, port, client_id, timeout)
+        self._proto: _Protocol | None = None
+
+    @classmethod
+    async def connect(cls, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
+                      timeout: float = 10.0) -> AsyncBroker:
+        """Connect and return once the session is ready; raises ConnectError like Broker.connect."""
+        broker = cls(host, port, client_id, timeout)
+        await broker.open()
+        return broker
+
+    async def open(self) -> None:
+        if self._proto is not None and not self._proto.closed.done():
+            raise IbwireError("already connected")
+        session = self._begin_session()
+        loop = asyncio.get_running_loop()
+        where = f"{self.host}:{self.port}"
+        try:
+            _, proto = await asyncio.wait_for(
+                loop.create_connection(lambda: _Protocol(self), self.host, self.port), self.timeout)
+        except TimeoutError:
+            self._set_state(self.state.OFFLINE, "connect timed out", 502)
+            raise ConnectError(f"Couldn't connect to TWS at {where} (error 502): no answer within "
+                               f"{self.timeout:g} s. {CONNECT_ADVICE}", code=502, host=self.host,
+                               port=self.port) from None
+        except OSError as exc:
+            self._set_state(self.state.OFFLINE, str(exc), 502)
+            raise ConnectError(f"Couldn't connect to TWS at {where} (error 502): "
+                               f"{exc.strerror or exc}. {CONNECT_ADVICE}", code=502, host=self.host,
+                               port=self.port) from None
+        self._proto = proto
+        try:
+            await asyncio.wait_for(asyncio.shield(proto.handshake), self.timeout)
+            if not await _wait_pending(session, self.timeout):
+                raise ConnectError(
+                    f"TWS at {where} completed the handshake but sent no nextValidId and "
+                    f"managedAccounts within {self.timeout:g} s.", code=502, host=self.host,
+                    port=self.port)
+            session.check()
+        except BaseException as exc:
+            await self.disconnect()
+            if isinstance(exc, TimeoutError):
+                raise ConnectError(f"TWS at {where} sent no handshake within {self.timeout:g} s "
+                                   f"(error 502). {CONNECT_ADVICE}", code=502, host=self.host,
+                                   port=self.port) from None
+            if isinstance(exc, ConnectError):
+                exc.host, exc.port = self.host, self.port
+            raise
+
+    async def __aenter__(self) -> AsyncBroker:
+        if self._proto is None:
+            await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.disconnect()
+
+    async def disconnect(self) -> None:
+        """Close the connection; returns once the socket is closed."""
+        proto = self._proto
+        if proto is None or proto.transport is None:
+            return
+        proto.transport.close()
+        await asyncio.shield(proto.closed)
+
+    def _send(self, msg: Message) -> None:
+        if self._proto is None:
+            raise ConnectionLost(f"not connected to {self.host}:{self.port} (error 504)")
+        self._proto.send(msg)
+
+    def _transport_connected(self) -> bool:
+        return self._proto is not None and not self._proto.closed.done()
+
+    # --- requests -----------------------------------------------------------------------------
+
+    current_time = awaitable(BrokerCore.flow_current_time)
+    next_order_id = awaitable(BrokerCore.flow_next_order_id)
+    positions = awaitable(BrokerCore.flow_positions)
+    account_values = awaitable(BrokerCore.flow_account_values)
+    portfolio = awaitable(BrokerCore.flow_portfolio)
+    open_orders = awaitable(OrdersMixin.flow_open_orders)
+    executions = awaitable(OrdersMixin.flow_executions)
+    cancel_order = awaitable(OrdersMixin.flow_cancel_order)
+    market_data = awaitable(MarketMixin.flow_market_data)
+    snapshot = awaitable(MarketMixin.flow_snapshot)
+    contract_details = awaitable(MarketMixin.flow_contract_details)
+    qualify = awaitable(MarketMixin.flow_qualify)
+    historical_bars = awaitable(MarketMixin.flow_historical_bars)
+    account_summary = awaitable(MarketMixin.flow_account_summary)
+    completed_orders = awaitable(MarketMixin.flow_completed_orders)
+
+    async def cancel_market_data(self, ticker: Ticker) -> None:  # type: ignore[override]
+        """Stop a subscription made with ``market_data``."""
+        MarketMixin.cancel_market_data(self, ticker)
+
+    async def submit_order(self, contract: Contract, order: Order, client_order_id: str | None = None,
+                           timeout: float = 10.0) -> OrderTicket:
+        """Send an order; return its ticket once TWS acknowledged it (see Broker.submit_order)."""
+        return await arun_flow(self.flow_submit_order(contract, order, client_order_id, timeout))
+
+    async def wait_done(self, ticket: OrderTicket, timeout: float = 30.0) -> OrderTicket:
+        """Wait until the order is Filled, Cancelled, ApiCancelled or Inactive."""
+        await self.wait_for(lambda: ticket.done or ticket.lost is not None, timeout,
+                            f"order {ticket.order_id} to finish")
+        if ticket.lost is not None and not ticket.done:
+            raise ticket.lost
+        return ticket
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float,
+                       what: str = "condition") -> None:
+        """Wait until ``predicate()`` holds, re-checking after each Broker event."""
+        if predicate():
+            return
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+
+        def check(_: object) -> None:
+            if not fut.done() and predicate():
+                fut.set_result(None)
+
+        self.add_listener(check)
+        try:
+            await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            if not predicate():
+                from ..errors import RequestTimeout
+                raise RequestTimeout(what, timeout) from None
+        finally:
+            self.remove_listener(check)
+
+    async def stream(self, *types: type) -> AsyncIterator[object]:
+        """Broker events of the given types (all when none) as they happen, until disconnected."""
+        queue: asyncio.Queue[object] = asyncio.Queue()
+
+        def put(ev: object) -> None:
+            if not types or isinstance(ev, types):
+                queue.put_nowait(ev)
+
+        self.add_listener(put)
+        try:
+            while self._transport_connected() or not queue.empty():
+                getter = asyncio.ensure_future(queue.get())
+                closed = self._proto.closed if self._proto else None
+                waits: set[asyncio.Future[Any]] = {getter}
+                if closed is not None:
+                    waits.add(closed)
+                done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    yield getter.result()
+                else:
+                    getter.cancel()
+        finally:
+            self.remove_listener(put)

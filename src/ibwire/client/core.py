@@ -1,0 +1,460 @@
+"""The session logic shared by :class:`~ibwire.Broker` (threads) and :class:`~ibwire.AsyncBroker`.
+
+:class:`BrokerCore` handles every decoded event (tickets, fills, subscriptions, request replies,
+errors, connection state) and writes each request once, as a *flow*: a generator that sends its
+messages and yields :class:`Wait` instructions. A front end drives flows its own way: the sync Broker
+blocks its calling thread on each wait, the AsyncBroker awaits. Neither duplicates request logic.
+
+Theory of operation: events are handled on one thread at a time (the sync Broker's dispatcher thread,
+or the AsyncBroker's event loop), so handlers need no locks among themselves; flows run in the
+caller's thread and touch shared state only through the :class:`Registry` (locked) and the order id
+counter (locked). Two callers asking for the same snapshot at once (positions, an account) share one
+request instead of confusing TWS with two.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, ClassVar, TypeVar
+
+from ..errors import (
+    CancelRejected,
+    ConnectError,
+    ConnectionLost,
+    ContractError,
+    ErrorCategory,
+    HistoricalDataError,
+    IbwireError,
+    OrderRejected,
+    PacingViolation,
+    RequestError,
+    RequestTimeout,
+    classify,
+)
+from ..models import AccountValue, PortfolioItem, Position
+from ..protocol.connection import BadMessage, ConnectionClosed, HandshakeComplete, SessionReady
+from ..protocol.messages.accounts import (
+    AcctDownloadEnd,
+    AcctUpdateTime,
+    AcctValue,
+    CancelPositions,
+    PortfolioValue,
+    PositionData,
+    PositionEnd,
+    ReqAcctData,
+    ReqPositions,
+)
+from ..protocol.messages.system import (
+    CurrentTime,
+    ErrMsg,
+    ManagedAccts,
+    NextValidId,
+    ReqCurrentTime,
+    ReqIds,
+)
+from ..protocol.schema import Message, UnknownMessage
+from .requests import Pending, Registry
+from .state import ConnectionState, Notice, StateChanged
+
+__all__ = ["BrokerCore", "Wait", "Flow", "request_error"]
+
+log = logging.getLogger("ibwire.broker")
+
+T = TypeVar("T")
+Listener = Callable[[object], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A flow's instruction to its driver: wait up to ``timeout`` s for ``pending``; the driver
+    sends back True when it finished or failed, False on timeout."""
+
+    pending: Pending[Any]
+    timeout: float
+
+
+Flow = Generator[Wait, bool, T]
+
+# Where a frame that failed to decode belongs: msg id -> singleton request key, or the field index
+# holding its request id. A failure that cannot be attributed fails every pending read request.
+_BAD_SINGLETON = {61: "positions", 62: "positions", 6: "account", 7: "account", 8: "account",
+                  54: "account", 49: "current_time", 9: "ids", 5: "open_orders", 53: "open_orders"}
+_BAD_REQ_ID_INDEX = {11: 1, 55: 2, 63: 2, 64: 2, 10: 1, 52: 2, 17: 1, 1: 2, 2: 2, 45: 2, 46: 2}
+
+
+def request_error(code: int, text: str, req_id: int, advanced: str | None = None) -> RequestError:
+    """The typed exception for a TWS error code answering a request."""
+    category = classify(code).category
+    cls: type[RequestError] = RequestError
+    if category is ErrorCategory.CONTRACT:
+        cls = ContractError
+    elif category is ErrorCategory.HISTORICAL:
+        cls = HistoricalDataError
+    elif category is ErrorCategory.PACING:
+        cls = PacingViolation
+    elif category in (ErrorCategory.ORDER_REJECT, ErrorCategory.DUPLICATE_ORDER_ID):
+        cls = OrderRejected
+    elif category is ErrorCategory.CANCEL_FAILURE:
+        cls = CancelRejected
+    return cls(code, text, req_id, advanced)
+
+
+class BrokerCore:
+    """Session state, event handlers and request flows; front ends add I/O and waiting."""
+
+    _HANDLERS: ClassVar[dict[type, str]] = {
+        HandshakeComplete: "_on_handshake",
+        SessionReady: "_on_ready",
+        NextValidId: "_on_next_valid_id",
+        ManagedAccts: "_on_managed_accts",
+        ErrMsg: "_on_error",
+        CurrentTime: "_on_current_time",
+        PositionData: "_on_position",
+        PositionEnd: "_on_position_end",
+        AcctValue: "_on_account_row",
+        PortfolioValue: "_on_account_row",
+        AcctUpdateTime: "_on_account_row",
+        AcctDownloadEnd: "_on_account_end",
+        BadMessage: "_on_bad_message",
+        UnknownMessage: "_on_unknown",
+        ConnectionClosed: "_on_closed",
+    }
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
+                 timeout: float = 10.0) -> None:
+        self.host = host
+        self.port = port
+        self.client_id = client_id
+        self.timeout = timeout
+        self.state = ConnectionState.OFFLINE
+        self.accounts: list[str] = []
+        self.server_version: int | None = None
+        self.connection_time: datetime | None = None
+        self.notices: collections.deque[Notice] = collections.deque(maxlen=1000)
+        self.unknown_messages: collections.deque[UnknownMessage] = collections.deque(maxlen=100)
+        self._registry = Registry()
+        self._listeners: list[Listener] = []
+        self._next_id = 0
+        self._id_lock = threading.Lock()
+        self._session = Pending[None]("session", "__session__")
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            t: getattr(self, name) for t, name in self._all_handlers().items()}
+        self._init_state()
+
+    def _init_state(self) -> None:
+        """Hook for mixins to set up their state (each calls super()._init_state())."""
+
+    @classmethod
+    def _all_handlers(cls) -> dict[type, str]:
+        merged: dict[type, str] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(klass.__dict__.get("_HANDLERS", {}))
+        return merged
+
+    # --- I/O hooks a front end provides -------------------------------------------------------
+
+    def _send(self, msg: Message) -> None:
+        raise NotImplementedError
+
+    def _transport_connected(self) -> bool:
+        raise NotImplementedError
+
+    def is_connected(self) -> bool:
+        """True while the socket is open and the session ready."""
+        return self._transport_connected() and self._session.done and self._session.error is None
+
+    def send(self, msg: Message) -> None:
+        """Send a raw protocol message (advanced use)."""
+        self._send(msg)
+
+    # --- events -------------------------------------------------------------------------------
+
+    def handle(self, ev: object) -> None:
+        """Handle one decoded event (called by the front end, one thread at a time)."""
+        handler = self._handlers.get(type(ev))
+        if handler is not None:
+            try:
+                handler(ev)
+            except Exception:
+                log.exception("error handling %s", type(ev).__name__)
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(event)`` for every Broker event (StateChanged, Notice, OrderEvent,
+        FillEvent, ...), from the thread that handles events. Keep it quick."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, event: object) -> None:
+        if not self._listeners:
+            return
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("listener %r failed", listener)
+
+    def _set_state(self, new: ConnectionState, reason: str, code: int | None = None) -> None:
+        old = self.state
+        if old is new:
+            return
+        self.state = new
+        self._emit(StateChanged(old, new, reason, code))
+
+    def _begin_session(self) -> Pending[None]:
+        """Reset per-connection state; the returned request completes when the session is ready."""
+        self._registry = Registry()
+        self._session = Pending[None]("session", "__session__")
+        self._set_state(ConnectionState.CONNECTING, "connecting")
+        return self._session
+
+    def _session_failed(self, error: IbwireError) -> None:
+        self._session.fail(error)
+
+    # --- session handlers ---------------------------------------------------------------------
+
+    def _on_handshake(self, ev: HandshakeComplete) -> None:
+        self.server_version = ev.server_version
+        self.connection_time = ev.connection_time
+
+    def _on_ready(self, ev: SessionReady) -> None:
+        with self._id_lock:
+            self._next_id = max(self._next_id, ev.next_valid_id)
+        self.accounts = list(ev.accounts)
+        self._set_state(ConnectionState.CONNECTED, "session ready")
+        self._session.finish()
+
+    def _on_next_valid_id(self, msg: NextValidId) -> None:
+        if msg.order_id is not None:
+            with self._id_lock:
+                self._next_id = max(self._next_id, msg.order_id)
+        p = self._registry.pop("ids")
+        if p is not None:
+            p.finish(msg.order_id)
+
+    def _on_managed_accts(self, msg: ManagedAccts) -> None:
+        self.accounts = msg.accounts
+
+    def _on_current_time(self, msg: CurrentTime) -> None:
+        p = self._registry.pop("current_time")
+        if p is not None and msg.time is not None:
+            p.finish(datetime.fromtimestamp(msg.time, tz=timezone.utc))
+
+    def _on_unknown(self, msg: UnknownMessage) -> None:
+        log.warning("unknown message id %d with %d fields", msg.msg_id, len(msg.fields))
+        self.unknown_messages.append(msg)
+        self._emit(msg)
+
+    def _on_bad_message(self, ev: BadMessage) -> None:
+        err = ev.error
+        log.error("cannot decode a frame: %s", err)
+        target: Pending[Any] | None = None
+        if err.msg_id in _BAD_SINGLETON:
+            target = self._registry.get(_BAD_SINGLETON[err.msg_id])
+        elif err.msg_id in _BAD_REQ_ID_INDEX:
+            idx = _BAD_REQ_ID_INDEX[err.msg_id]
+            if len(ev.fields) > idx and ev.fields[idx].lstrip("-").isdigit():
+                target = self._registry.get(int(ev.fields[idx]))
+        if target is not None:
+            target.fail(err)
+        elif err.msg_id not in (3, 5, 11, 59):  # order traffic is reconciled, not a read reply
+            for p in self._registry.all():
+                if not p.name.startswith(("order", "cancel")):
+                    p.fail(err)
+        self._emit(ev)
+
+    def _on_closed(self, ev: ConnectionClosed) -> None:
+        cause = ev.cause
+        detail = f"connection to {self.host}:{self.port} closed" + (f": {cause}" if cause else "")
+        if not self._session.done:
+            self._session.fail(ConnectError(
+                f"TWS at {self.host}:{self.port} closed the connection before the session was "
+                f"ready (is client id {self.client_id} already in use? is the API enabled?)",
+                code=502, host=self.host, port=self.port))
+        lost = ConnectionLost(detail)
+        self._registry.fail_all(lost)
+        self._connection_lost(lost)
+        self._set_state(ConnectionState.OFFLINE, detail)
+
+    def _connection_lost(self, lost: ConnectionLost) -> None:
+        """Hook for mixins: fail what waits on the connection (tickets ...)."""
+
+    def _on_error(self, msg: ErrMsg) -> None:
+        code = msg.error_code or 0
+        text = msg.error_string or ""
+        req_id = msg.req_id if msg.req_id is not None else -1
+        info = classify(code)
+        if req_id >= 0:
+            p = self._registry.get(req_id)
+            if p is not None:
+                if info.is_error:
+                    self._registry.discard(p)
+                    p.fail(request_error(code, text, req_id, msg.advanced_order_reject_json))
+                else:
+                    self._notice(code, text, req_id)
+                return
+            if self._route_error(req_id, code, text, msg.advanced_order_reject_json):
+                return
+        if info.category is ErrorCategory.CONNECTIVITY:
+            self._connectivity(code, text)
+        elif info.category is ErrorCategory.CONNECTION and not self._session.done:
+            self._session.fail(ConnectError(f"{text} (error {code})", code=code,
+                                            host=self.host, port=self.port))
+        self._notice(code, text, req_id)
+
+    def _route_error(self, req_id: int, code: int, text: str, advanced: str | None) -> bool:
+        """Hook for mixins: route an error naming an id that is not a pending request; each mixin
+        handles its own ids and passes the rest to super()."""
+        return False
+
+    def _notice(self, code: int, text: str, req_id: int) -> None:
+        notice = Notice(code, text, req_id, datetime.now(timezone.utc))
+        self.notices.append(notice)
+        self._emit(notice)
+
+    def _connectivity(self, code: int, text: str) -> None:
+        if code == 1100:
+            self._set_state(ConnectionState.DEGRADED, text, code)
+        elif code in (1101, 1102) and self.state is ConnectionState.DEGRADED:
+            self._set_state(ConnectionState.CONNECTED, text, code)
+
+    # --- flows --------------------------------------------------------------------------------
+
+    def _ensure_connected(self) -> None:
+        if not self.is_connected():
+            raise ConnectionLost(f"not connected to {self.host}:{self.port} (error 504)")
+
+    def _read_flow(self, name: str, key: int | str, send: Callable[[], None],
+                   timeout: float | None, **extra: Any) -> Flow[Any]:
+        """Send a read-only request and wait for its reply; ask once more if nothing came back
+        (TWS can drop requests made right after the handshake)."""
+        self._ensure_connected()
+        total = self.timeout if timeout is None else timeout
+        while True:
+            existing = self._registry.get(key)
+            if existing is None:
+                break
+            if existing.extra == extra:  # the same request is already on its way: share it
+                if not (yield Wait(existing, total)):
+                    raise RequestTimeout(name, total)
+                return existing.check()
+            yield Wait(existing, total)  # a different one holds the key: wait for it to end
+        p: Pending[Any] = Pending(name, key)
+        p.extra.update(extra)
+        self._registry.add(p)
+        try:
+            send()
+            if not (yield Wait(p, total / 2)) and not p.rows:
+                log.info("%s: no reply within %.1f s, asking once more", name, total / 2)
+                send()
+            if not p.done and not (yield Wait(p, total / 2)):
+                raise RequestTimeout(name, total)
+            return p.check()
+        finally:
+            self._registry.discard(p)
+
+    def flow_current_time(self, timeout: float | None = None) -> Flow[datetime]:
+        """TWS's clock, as an aware UTC datetime."""
+        result: datetime = yield from self._read_flow(
+            "current time", "current_time", lambda: self._send(ReqCurrentTime()), timeout)
+        return result
+
+    def flow_next_order_id(self, timeout: float | None = None) -> Flow[int]:
+        """Ask TWS for its next valid order id; returns the id the next order will use."""
+        yield from self._read_flow("next valid id", "ids", lambda: self._send(ReqIds(1)), timeout)
+        with self._id_lock:
+            return self._next_id
+
+    # positions ---------------------------------------------------------------------------------
+
+    def _on_position(self, msg: PositionData) -> None:
+        p = self._registry.get("positions")
+        if p is not None:
+            p.rows.append(Position(msg.account, msg.contract, msg.position, msg.avg_cost))
+
+    def _on_position_end(self, msg: PositionEnd) -> None:
+        p = self._registry.get("positions")
+        if p is not None:
+            latest: dict[tuple[str | None, int | None], Position] = {}
+            for row in p.rows:
+                latest[(row.account, row.contract.con_id)] = row
+            p.finish([row for row in latest.values() if row.position])
+
+    def flow_positions(self, timeout: float | None = None) -> Flow[list[Position]]:
+        """Every non-zero position of every managed account (short positions are negative)."""
+        try:
+            result: list[Position] = yield from self._read_flow(
+                "positions", "positions", lambda: self._send(ReqPositions()), timeout)
+        finally:
+            if self._transport_connected():
+                try:
+                    self._send(CancelPositions())
+                except IbwireError:
+                    pass
+        return result
+
+    # account values and portfolio ---------------------------------------------------------------
+
+    def _on_account_row(self, msg: AcctValue | PortfolioValue | AcctUpdateTime) -> None:
+        p = self._registry.get("account")
+        if p is not None:
+            p.rows.append(msg)
+
+    def _on_account_end(self, msg: AcctDownloadEnd) -> None:
+        p = self._registry.get("account")
+        if p is None or msg.account_name != p.extra.get("account"):
+            return
+        values: dict[tuple[str | None, str | None, str | None], AccountValue] = {}
+        items: dict[tuple[str | None, int | None], PortfolioItem] = {}
+        for row in p.rows:
+            if isinstance(row, AcctValue):
+                values[(row.key, row.currency, row.account_name)] = AccountValue(
+                    row.key, row.value, row.currency, row.account_name)
+            elif isinstance(row, PortfolioValue):
+                items[(row.account_name, row.contract.con_id)] = PortfolioItem(
+                    row.contract, row.position, row.market_price, row.market_value,
+                    row.average_cost, row.unrealized_pnl, row.realized_pnl, row.account_name)
+        p.finish((list(values.values()), list(items.values())))
+
+    def _account_flow(self, account: str | None, timeout: float | None
+                      ) -> Flow[tuple[list[AccountValue], list[PortfolioItem]]]:
+        acct = account or (self.accounts[0] if len(self.accounts) == 1 else None)
+        if acct is None:
+            raise IbwireError(f"this login manages several accounts {self.accounts}: name one")
+        if self.accounts and acct not in self.accounts:
+            raise IbwireError(f"account {acct!r} is not managed by this login {self.accounts}")
+        try:
+            result: tuple[list[AccountValue], list[PortfolioItem]] = yield from self._read_flow(
+                "account values", "account", lambda: self._send(ReqAcctData(True, acct)), timeout,
+                account=acct)
+        finally:
+            if self._transport_connected():
+                try:
+                    self._send(ReqAcctData(False, acct))
+                except IbwireError:
+                    pass
+        return result
+
+    def flow_account_values(self, account: str | None = None,
+                            timeout: float | None = None) -> Flow[list[AccountValue]]:
+        """Every account value (NetLiquidation, TotalCashValue, BuyingPower ...) of ``account``
+        (the only managed account when None)."""
+        values, _ = yield from self._account_flow(account, timeout)
+        return values
+
+    def flow_portfolio(self, account: str | None = None,
+                       timeout: float | None = None) -> Flow[list[PortfolioItem]]:
+        """Positions of ``account`` with market price and value, average cost and PnL."""
+        _, items = yield from self._account_flow(account, timeout)
+        return items
+
+    def __repr__(self) -> str:
+        return (f"<{type(self).__name__} {self.host}:{self.port} client_id={self.client_id} "
+                f"{self.state.value} v{self.server_version}>")

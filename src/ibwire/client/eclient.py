@@ -1,0 +1,733 @@
+"""EClient: the official callback API (method names, argument order, error codes) over ibwire.
+
+    from ibwire import EClient, EWrapper, Stock
+
+    class App(EWrapper, EClient):
+        def __init__(self):
+            EClient.__init__(self, self)
+
+        def nextValidId(self, orderId):
+            self.reqCurrentTime()
+
+        def currentTime(self, time):
+            print(time)
+            self.disconnect()
+
+    app = App()
+    app.connect("127.0.0.1", 7497, clientId=1)
+    app.run()
+
+Threading. A reader thread (:class:`~ibwire.client.transport.Transport`) reads the socket and
+decodes; callbacks are delivered by one dispatcher:
+
+* two threads: call :meth:`EClient.run` in your own thread after :meth:`EClient.connect`; it
+  delivers callbacks until the connection ends (disconnect or drop) and then returns;
+* three threads: call :meth:`EClient.start_dispatcher` after ``connect()`` (or start
+  ``threading.Thread(target=app.run)`` yourself); your thread stays free to send requests, which
+  is safe from any thread.
+
+``connectionClosed()`` is delivered exactly once per connection: by :meth:`disconnect` in the
+calling thread, or by the dispatcher when the socket breaks. Nobody delivers it if nobody runs
+the dispatcher, as in the official client; :meth:`isConnected` turns false at once either way.
+
+Errors. As in the official client, problems are reported through ``error()``, never raised: 502
+when the connection cannot be made (the text says why and what to check), 503 when the server
+version is out of range, 504 for a request made while not connected, 505 for a message id ibwire
+cannot decode and 508 for a message that does not decode (both are also kept in
+:attr:`EClient.unhandled`), 5xx when a request cannot be encoded. ``connect()`` never hangs: it
+gives up after :attr:`EClient.connect_timeout` seconds. An exception raised by a callback is logged
+with its traceback and dispatch goes on, unless :attr:`EClient.raise_callback_errors` is set
+(then ``run()`` disconnects and re-raises it, like the official client).
+
+Asynchronous connect (deprecated in the official API, supported): set ``client.asynchronous =
+True`` before ``connect()``; START_API is then not sent, ``connectAck()`` fires, and the program
+calls :meth:`startApi` (typically from ``connectAck``).
+
+Requests accept ibwire's typed models and also camelCase objects (:mod:`ibwire.compat`, or the
+official package's): they are converted at the edge.
+"""
+
+from __future__ import annotations
+
+import collections
+import inspect
+import logging
+import operator
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import timezone
+from typing import Any, ClassVar
+
+from ..errors import ConnectError, ConnectionLost, LocalProtocolError
+from ..models import Contract, ExecutionFilter, Order, TagValue
+from ..models.market import TickType
+from ..protocol import messages as _messages  # noqa: F401 - registers every schema
+from ..protocol.codec import format_tws_time
+from ..protocol.connection import BadMessage, ConnectionClosed, HandshakeComplete, SessionReady
+from ..protocol.messages.accounts import (
+    CancelAccountSummary,
+    CancelAccountUpdatesMulti,
+    CancelPositions,
+    CancelPositionsMulti,
+    ReqAccountSummary,
+    ReqAccountUpdatesMulti,
+    ReqAcctData,
+    ReqPositions,
+    ReqPositionsMulti,
+)
+from ..protocol.messages.contracts import ReqContractData
+from ..protocol.messages.executions import ReqExecutions
+from ..protocol.messages.historical import CancelHistoricalData, ReqHistoricalData
+from ..protocol.messages.market_data import CancelMktData, ReqMarketDataType, ReqMktData
+from ..protocol.messages.orders import (
+    CancelOrder,
+    PlaceOrder,
+    ReqAllOpenOrders,
+    ReqAutoOpenOrders,
+    ReqCompletedOrders,
+    ReqGlobalCancel,
+    ReqOpenOrders,
+)
+from ..protocol.messages.system import ReqCurrentTime, ReqIds, ReqManagedAccts
+from ..protocol.schema import TO_CLIENT, Message, UnknownMessage
+from .ewrapper import EWrapper, TickAttrib
+from .transport import Transport
+
+__all__ = ["EClient", "NO_VALID_ID", "CALLBACKS", "IMPLIED_SIZE_TICK"]
+
+log = logging.getLogger("ibwire.eclient")
+
+NO_VALID_ID = -1
+
+# Client-side codes, as the official client uses them.
+ALREADY_CONNECTED = 501
+CONNECT_FAIL = 502
+NOT_CONNECTED = 504
+UNKNOWN_ID = 505
+BAD_MESSAGE = 508
+FAIL_SEND = 509
+INVALID_SYMBOL = 579
+
+IMPLIED_SIZE_TICK: dict[int, int] = {int(t): int(s) for t in TickType
+                                     if (s := t.size_type) is not None}
+"""TICK_PRICE tick type -> the size tick type the official client derives from it
+(BID -> BID_SIZE, ASK -> ASK_SIZE, LAST -> LAST_SIZE and their delayed forms)."""
+
+# Value kinds of callback arguments (used by ibwire.compat to apply the official unset forms).
+OBJ, DEC, FLT, INT, STR = "obj", "dec", "flt", "int", "str"
+
+CALLBACKS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "NextValidId": ("nextValidId", (("order_id", INT),)),
+    "ManagedAccts": ("managedAccounts", (("accounts_list", STR),)),
+    "CurrentTime": ("currentTime", (("time", INT),)),
+    "OpenOrder": ("openOrder", (("order_id", INT), ("contract", OBJ), ("order", OBJ),
+                                ("order_state", OBJ))),
+    "OpenOrderEnd": ("openOrderEnd", ()),
+    "OrderStatus": ("orderStatus", (("order_id", INT), ("status", STR), ("filled", DEC),
+                                    ("remaining", DEC), ("avg_fill_price", FLT), ("perm_id", INT),
+                                    ("parent_id", INT), ("last_fill_price", FLT),
+                                    ("client_id", INT), ("why_held", STR),
+                                    ("mkt_cap_price", FLT))),
+    "CompletedOrder": ("completedOrder", (("contract", OBJ), ("order", OBJ), ("order_state", OBJ))),
+    "CompletedOrdersEnd": ("completedOrdersEnd", ()),
+    "ExecutionData": ("execDetails", (("req_id", INT), ("contract", OBJ), ("execution", OBJ))),
+    "ExecutionDataEnd": ("execDetailsEnd", (("req_id", INT),)),
+    "CommissionReportMsg": ("commissionReport", (("commission_report", OBJ),)),
+    "PositionData": ("position", (("account", STR), ("contract", OBJ), ("position", DEC),
+                                  ("avg_cost", FLT))),
+    "PositionEnd": ("positionEnd", ()),
+    "AcctValue": ("updateAccountValue", (("key", STR), ("value", STR), ("currency", STR),
+                                         ("account_name", STR))),
+    "PortfolioValue": ("updatePortfolio", (("contract", OBJ), ("position", DEC),
+                                           ("market_price", FLT), ("market_value", FLT),
+                                           ("average_cost", FLT), ("unrealized_pnl", FLT),
+                                           ("realized_pnl", FLT), ("account_name", STR))),
+    "AcctUpdateTime": ("updateAccountTime", (("time_stamp", STR),)),
+    "AcctDownloadEnd": ("accountDownloadEnd", (("account_name", STR),)),
+    "AccountSummary": ("accountSummary", (("req_id", INT), ("account", STR), ("tag", STR),
+                                          ("value", STR), ("currency", STR))),
+    "AccountSummaryEnd": ("accountSummaryEnd", (("req_id", INT),)),
+    "PositionMulti": ("positionMulti", (("req_id", INT), ("account", STR), ("model_code", STR),
+                                        ("contract", OBJ), ("position", DEC), ("avg_cost", FLT))),
+    "PositionMultiEnd": ("positionMultiEnd", (("req_id", INT),)),
+    "AccountUpdateMulti": ("accountUpdateMulti", (("req_id", INT), ("account", STR),
+                                                  ("model_code", STR), ("key", STR),
+                                                  ("value", STR), ("currency", STR))),
+    "AccountUpdateMultiEnd": ("accountUpdateMultiEnd", (("req_id", INT),)),
+    "TickSize": ("tickSize", (("req_id", INT), ("tick_type", INT), ("size", DEC))),
+    "TickString": ("tickString", (("req_id", INT), ("tick_type", INT), ("value", STR))),
+    "TickGeneric": ("tickGeneric", (("req_id", INT), ("tick_type", INT), ("value", FLT))),
+    "TickReqParams": ("tickReqParams", (("req_id", INT), ("min_tick", FLT),
+                                        ("bbo_exchange", STR), ("snapshot_permissions", INT))),
+    "TickSnapshotEnd": ("tickSnapshotEnd", (("req_id", INT),)),
+    "MarketDataType": ("marketDataType", (("req_id", INT), ("market_data_type", INT))),
+    "ContractData": ("contractDetails", (("req_id", INT), ("details", OBJ))),
+    "ContractDataEnd": ("contractDetailsEnd", (("req_id", INT),)),
+    "HistoricalDataUpdate": ("historicalDataUpdate", (("req_id", INT), ("bar", OBJ))),
+}
+"""Message class name -> (EWrapper callback, (message attribute, value kind) in argument order).
+TICK_PRICE, HISTORICAL_DATA and ERR_MSG have hand-written handlers."""
+
+Handler = Callable[["EClient", Any], None]
+
+_ATTRIBS = tuple(TickAttrib.from_mask(m) for m in range(8))
+
+
+def _same(x: Any) -> Any:
+    return x
+
+
+class EClient:
+    """Requests with the official names; answers arrive as :class:`EWrapper` callbacks."""
+
+    (DISCONNECTED, CONNECTING, CONNECTED) = range(3)
+
+    _handler_cache: ClassVar[dict[type, dict[type, Handler]]] = {}
+
+    def __init__(self, wrapper: EWrapper) -> None:
+        self.wrapper = wrapper
+        self.asynchronous = False
+        """Asynchronous connect: ``connect()`` does not send START_API; call :meth:`startApi`."""
+        self.connectionOptions = ""
+        self.connect_timeout = 10.0
+        """Seconds ``connect()`` waits for the socket and the handshake before reporting 502."""
+        self.raise_callback_errors = False
+        """Re-raise an exception from a callback out of ``run()`` (after disconnecting)."""
+        self.unhandled: collections.deque[UnknownMessage | BadMessage | Message] = (
+            collections.deque(maxlen=1000))
+        """Messages no callback took (unknown ids, undecodable frames), most recent last."""
+        self.host: str | None = None
+        self.port: int | None = None
+        self.clientId: int | None = None
+        self.connState = EClient.DISCONNECTED
+        self._transport: Transport | None = None
+        self._serving: Transport | None = None
+        self._closed_lock = threading.Lock()
+        self._closed_notified: set[int] = set()
+        self._error_fn: Any = None
+        self._error_arity = 4
+
+    # --- connection ----------------------------------------------------------------------------
+
+    def setConnectionOptions(self, opts: str) -> None:
+        """Connect options sent with the version range, e.g. ``"+PACEAPI"``."""
+        self.connectionOptions = opts
+
+    def connect(self, host: str, port: int, clientId: int) -> None:
+        """Connect and (unless :attr:`asynchronous`) start the API session.
+
+        Returns once the server answered the version handshake, then calls ``connectAck()``;
+        ``nextValidId`` / ``managedAccounts`` follow through the dispatcher. On failure
+        ``error(-1, 502 | 503, reason)`` is called and the client stays disconnected.
+        """
+        if self.isConnected():
+            self._client_error(NO_VALID_ID, ALREADY_CONNECTED, "Already connected.")
+            return
+        self.host, self.port, self.clientId = host, port, clientId
+        self.connState = EClient.CONNECTING
+        transport = Transport(host or "127.0.0.1", port, clientId, timeout=self.connect_timeout,
+                              start_api=not self.asynchronous,
+                              options=self.connectionOptions or "")
+        try:
+            transport.connect()
+        except ConnectError as exc:
+            self.connState = EClient.DISCONNECTED
+            self._client_error(NO_VALID_ID, exc.code, str(exc))
+            return
+        except Exception as exc:  # a bad host name or port must not escape as an exception
+            self.connState = EClient.DISCONNECTED
+            self._client_error(NO_VALID_ID, CONNECT_FAIL,
+                               f"Couldn't connect to TWS at {host}:{port} (error 502): {exc}")
+            return
+        self._transport = transport
+        self.connState = EClient.CONNECTED
+        self.wrapper.connectAck()
+
+    def startApi(self) -> None:
+        """Send START_API (only needed in :attr:`asynchronous` mode; a repeat is ignored)."""
+        t = self._transport
+        if t is None or not t.is_connected():
+            self._client_error(NO_VALID_ID, NOT_CONNECTED, "Not connected")
+            return
+        try:
+            t.start_api()
+        except ConnectionLost:
+            self._client_error(NO_VALID_ID, NOT_CONNECTED, "Not connected")
+
+    def disconnect(self) -> None:
+        """Close the connection; ``connectionClosed()`` follows (once). Open orders stay open."""
+        t = self._transport
+        self.connState = EClient.DISCONNECTED
+        if t is None:
+            return
+        self._transport = None
+        t.close()
+        self._notify_closed(t)
+
+    def isConnected(self) -> bool:
+        """True while the socket is open (from the handshake on; not only once ready)."""
+        t = self._transport
+        return t is not None and t.is_connected()
+
+    def serverVersion(self) -> int | None:
+        """The negotiated server version, or None when not connected."""
+        t = self._transport
+        return t.server_version if t is not None else None
+
+    def twsConnectionTime(self) -> str | None:
+        """The connection time TWS reported in the handshake, as its text."""
+        t = self._transport
+        if t is None:
+            return None
+        text = getattr(t, "connection_time_text", None)
+        if text:
+            return str(text)
+        when = t.connection_time
+        if when is None:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return format_tws_time(when)
+
+    # --- dispatching ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Deliver callbacks in this thread until the connection ends (then return).
+
+        Call it after :meth:`connect`. Events still queued when the connection ends are delivered
+        first; ``connectionClosed()`` is the last callback.
+        """
+        t = self._transport
+        if t is None:
+            return
+        self._serving = t
+        handlers = self._handlers()
+        q = t.events
+        try:
+            while True:
+                try:
+                    batch = q.get(timeout=1.0)
+                except Exception:  # queue.Empty; the timeout only keeps Ctrl-C responsive
+                    if t.closed.is_set() and self._transport is not t:
+                        break
+                    continue
+                if self._dispatch(batch, handlers):
+                    break
+        finally:
+            if self._serving is t:
+                self._serving = None
+            if self._transport is t:
+                self.disconnect()
+            else:
+                self._notify_closed(t)
+
+    def start_dispatcher(self) -> threading.Thread:
+        """Run :meth:`run` in a new daemon thread (the three-thread design); returns the thread.
+
+        Call it after :meth:`connect`; the thread ends when the connection does.
+        """
+        th = threading.Thread(target=self.run, name="ibwire-dispatcher", daemon=True)
+        th.start()
+        return th
+
+    def _dispatch(self, batch: list[Any], handlers: dict[type, Handler]) -> bool:
+        """Deliver one batch; True when it ended the connection."""
+        n = len(batch)
+        i = 0
+        closed = False
+        while i < n:
+            try:
+                while i < n:
+                    ev = batch[i]
+                    i += 1
+                    h = handlers.get(ev.__class__)
+                    if h is None:
+                        h = self._handler_for(ev, handlers)
+                    if h is _on_closed:
+                        closed = True
+                    h(self, ev)
+            except Exception:
+                if self.raise_callback_errors:
+                    raise
+                log.exception("a callback raised; dispatch goes on")
+        return closed
+
+    def _handlers(self) -> dict[type, Handler]:
+        cls = type(self)
+        table = EClient._handler_cache.get(cls)
+        if table is None:
+            table = {
+                ConnectionClosed: _on_closed,
+                HandshakeComplete: _ignore,
+                SessionReady: _ignore,
+                UnknownMessage: _on_unknown,
+                BadMessage: _on_bad,
+            }
+            for msg_cls in TO_CLIENT.values():
+                h = self._make_handler(msg_cls)
+                if h is not None:
+                    table[msg_cls] = h
+            EClient._handler_cache[cls] = table
+        return table
+
+    def _handler_for(self, ev: Any, handlers: dict[type, Handler]) -> Handler:
+        h = self._make_handler(type(ev)) if isinstance(ev, Message) else None
+        if h is None:
+            h = _on_unhandled
+        handlers[type(ev)] = h
+        return h
+
+    @classmethod
+    def _make_handler(cls, msg_cls: type) -> Handler | None:
+        name = msg_cls.__name__
+        special = _SPECIAL.get(name)
+        if special is not None:
+            return getattr(cls, special)  # type: ignore[no-any-return]
+        spec = CALLBACKS.get(name)
+        if spec is None:
+            return None
+        callback, args = spec
+        return cls._callback_handler(callback, args)
+
+    @classmethod
+    def _callback_handler(cls, callback: str, args: Sequence[tuple[str, str]]) -> Handler:
+        """A handler that calls ``wrapper.<callback>`` with the message's attributes."""
+        if not args:
+            def h0(self: EClient, m: Any) -> None:
+                getattr(self.wrapper, callback)()
+            return h0
+        if len(args) == 1:
+            attr = args[0][0]
+
+            def h1(self: EClient, m: Any) -> None:
+                getattr(self.wrapper, callback)(getattr(m, attr))
+            return h1
+        getter = operator.attrgetter(*(a for a, _ in args))
+
+        def hn(self: EClient, m: Any) -> None:
+            getattr(self.wrapper, callback)(*getter(m))
+        return hn
+
+    def _on_tick_price(self, m: Any) -> None:
+        w = self.wrapper
+        mask = m.attr_mask
+        w.tickPrice(m.req_id, m.tick_type, m.price, _ATTRIBS[mask & 7] if mask else _ATTRIBS[0])
+        size_tick = IMPLIED_SIZE_TICK.get(m.tick_type)
+        if size_tick is not None:
+            w.tickSize(m.req_id, size_tick, m.size)
+
+    def _on_historical_data(self, m: Any) -> None:
+        w = self.wrapper
+        for bar in m.bars:
+            w.historicalData(m.req_id, bar)
+        w.historicalDataEnd(m.req_id, m.start_date_str, m.end_date_str)
+
+    def _on_err_msg(self, m: Any) -> None:
+        self._call_error(m.req_id, m.error_code, m.error_string,
+                         m.advanced_order_reject_json or "")
+
+    # --- errors --------------------------------------------------------------------------------
+
+    def _client_error(self, req_id: int, code: int, text: str) -> None:
+        self._call_error(req_id, code, text, "")
+
+    def _call_error(self, req_id: Any, code: Any, text: Any, advanced: str) -> None:
+        """Call ``wrapper.error`` with the arguments its signature takes: ibapi 9.81 programs
+        define ``error(reqId, errorCode, errorString)``, 10.x ones add
+        ``advancedOrderRejectJson``, recent ones put ``errorTime`` (ms) second."""
+        fn = self.wrapper.error
+        key = getattr(fn, "__func__", fn)
+        if key is not self._error_fn:
+            self._error_fn = key
+            self._error_arity = _error_arity(fn)
+        arity = self._error_arity
+        if arity == 3:
+            fn(req_id, code, text)  # type: ignore[call-arg]
+        elif arity == 5:
+            fn(req_id, int(time.time() * 1000), code, text, advanced)  # type: ignore[call-arg]
+        else:
+            fn(req_id, code, text, advanced)
+
+    def _notify_closed(self, t: Transport) -> None:
+        key = id(t)
+        with self._closed_lock:
+            if key in self._closed_notified:
+                return
+            self._closed_notified.add(key)
+            if len(self._closed_notified) > 64:  # keep the set small across many reconnects
+                self._closed_notified = {key}
+        self.wrapper.connectionClosed()
+
+    # --- requests ------------------------------------------------------------------------------
+
+    def _send(self, msg: Message, req_id: int = NO_VALID_ID, code: int = FAIL_SEND,
+              what: str = "Request sending error") -> None:
+        t = self._transport
+        if t is None or not t.is_connected():
+            self._client_error(req_id, NOT_CONNECTED, "Not connected")
+            return
+        try:
+            t.send(msg)
+        except ConnectionLost:
+            self._client_error(req_id, NOT_CONNECTED, "Not connected")
+        except LocalProtocolError as exc:
+            text = str(exc)
+            if "not printable ASCII" in text or "non-ASCII" in text:
+                code, what = INVALID_SYMBOL, "Invalid symbol in string"
+            self._client_error(req_id, code, f"{what} - {text}")
+
+    def _connected_or_report(self, req_id: int) -> bool:
+        if self.isConnected():
+            return True
+        self._client_error(req_id, NOT_CONNECTED, "Not connected")
+        return False
+
+    def reqIds(self, numIds: int) -> None:
+        """Ask for the next valid order id (answer: ``nextValidId``)."""
+        self._send(ReqIds(numIds))
+
+    def reqCurrentTime(self) -> None:
+        """Ask TWS's clock (answer: ``currentTime``)."""
+        self._send(ReqCurrentTime())
+
+    def reqManagedAccts(self) -> None:
+        """Ask the managed accounts (answer: ``managedAccounts``)."""
+        self._send(ReqManagedAccts())
+
+    def placeOrder(self, orderId: int, contract: Any, order: Any) -> None:
+        """Place or modify an order (answers: ``openOrder``, ``orderStatus``, fills, errors)."""
+        if not self._connected_or_report(orderId):
+            return
+        try:
+            c, o = _as_contract(contract), _as_order(order)
+        except (TypeError, ValueError) as exc:
+            self._client_error(orderId, 512, f"Order Sending Error - {exc}")
+            return
+        self._send(PlaceOrder(order_id=orderId, contract=c, order=o), orderId, 512,
+                   "Order Sending Error")
+
+    def cancelOrder(self, orderId: int, manualCancelOrderTime: str = "") -> None:
+        """Cancel an order (answers: ``orderStatus`` Cancelled and error 202, or 10147/10148)."""
+        self._send(CancelOrder(order_id=orderId,
+                               manual_order_cancel_time=manualCancelOrderTime or None),
+                   orderId, 515, "Cancel Order Sending Error")
+
+    def reqOpenOrders(self) -> None:
+        """This client's open orders (answers: ``openOrder`` ..., ``openOrderEnd``)."""
+        self._send(ReqOpenOrders(), code=516, what="Request Open Order Sending Error")
+
+    def reqAllOpenOrders(self) -> None:
+        """Every API client's open orders (answers: ``openOrder`` ..., ``openOrderEnd``)."""
+        self._send(ReqAllOpenOrders(), code=516, what="Request Open Order Sending Error")
+
+    def reqAutoOpenOrders(self, bAutoBind: bool) -> None:
+        """Client id 0 only: bind orders placed in TWS to this client."""
+        self._send(ReqAutoOpenOrders(auto_bind=bool(bAutoBind)), code=516,
+                   what="Request Open Order Sending Error")
+
+    def reqGlobalCancel(self) -> None:
+        """Cancel every open order, whoever placed it."""
+        self._send(ReqGlobalCancel())
+
+    def reqCompletedOrders(self, apiOnly: bool) -> None:
+        """Completed orders (answers: ``completedOrder`` ..., ``completedOrdersEnd``)."""
+        self._send(ReqCompletedOrders(api_only=bool(apiOnly)))
+
+    def reqPositions(self) -> None:
+        """All positions (answers: ``position`` ..., ``positionEnd``, then updates)."""
+        self._send(ReqPositions())
+
+    def cancelPositions(self) -> None:
+        """Stop position updates."""
+        self._send(CancelPositions())
+
+    def reqAccountUpdates(self, subscribe: bool, acctCode: str) -> None:
+        """Subscribe to an account (answers: ``updateAccountValue``, ``updatePortfolio``,
+        ``updateAccountTime``, ``accountDownloadEnd``, then updates)."""
+        self._send(ReqAcctData(subscribe=bool(subscribe), acct_code=acctCode or None), code=513,
+                   what="Account Update Request Sending Error")
+
+    def reqAccountSummary(self, reqId: int, groupName: str, tags: str) -> None:
+        """Account summary values (answers: ``accountSummary`` ..., ``accountSummaryEnd``)."""
+        self._send(ReqAccountSummary(req_id=reqId, group_name=groupName, tags=tags), reqId)
+
+    def cancelAccountSummary(self, reqId: int) -> None:
+        self._send(CancelAccountSummary(req_id=reqId), reqId)
+
+    def reqPositionsMulti(self, reqId: int, account: str, modelCode: str) -> None:
+        self._send(ReqPositionsMulti(req_id=reqId, account=account or None,
+                                     model_code=modelCode or None), reqId)
+
+    def cancelPositionsMulti(self, reqId: int) -> None:
+        self._send(CancelPositionsMulti(req_id=reqId), reqId)
+
+    def reqAccountUpdatesMulti(self, reqId: int, account: str, modelCode: str,
+                               ledgerAndNLV: bool) -> None:
+        self._send(ReqAccountUpdatesMulti(req_id=reqId, account=account or None,
+                                          model_code=modelCode or None,
+                                          ledger_and_nlv=bool(ledgerAndNLV)), reqId)
+
+    def cancelAccountUpdatesMulti(self, reqId: int) -> None:
+        self._send(CancelAccountUpdatesMulti(req_id=reqId), reqId)
+
+    def reqExecutions(self, reqId: int, execFilter: Any) -> None:
+        """Executions matching the filter (answers: ``execDetails`` ..., ``execDetailsEnd``)."""
+        if not self._connected_or_report(reqId):
+            return
+        try:
+            f = _as_filter(execFilter)
+        except (TypeError, ValueError) as exc:
+            self._client_error(reqId, 514, f"Request For Executions Sending Error - {exc}")
+            return
+        self._send(ReqExecutions(req_id=reqId, filter=f), reqId, 514,
+                   "Request For Executions Sending Error")
+
+    def reqMktData(self, reqId: int, contract: Any, genericTickList: str, snapshot: bool,
+                   regulatorySnapshot: bool, mktDataOptions: Sequence[Any] | None) -> None:
+        """Stream market data (answers: ``tickPrice``, ``tickSize`` ... ``tickSnapshotEnd``)."""
+        if not self._connected_or_report(reqId):
+            return
+        try:
+            c = _as_contract(contract)
+            options = _as_tags(mktDataOptions)
+        except (TypeError, ValueError) as exc:
+            self._client_error(reqId, 510, f"Request Market Data Sending Error - {exc}")
+            return
+        self._send(ReqMktData(req_id=reqId, contract=c, generic_tick_list=genericTickList or None,
+                              snapshot=bool(snapshot), regulatory_snapshot=bool(regulatorySnapshot),
+                              mkt_data_options=options),
+                   reqId, 510, "Request Market Data Sending Error")
+
+    def cancelMktData(self, reqId: int) -> None:
+        self._send(CancelMktData(req_id=reqId), reqId, 511, "Cancel Market Data Sending Error")
+
+    def reqMarketDataType(self, marketDataType: int) -> None:
+        """1 live, 2 frozen, 3 delayed, 4 delayed frozen."""
+        self._send(ReqMarketDataType(market_data_type=marketDataType))
+
+    def reqContractDetails(self, reqId: int, contract: Any) -> None:
+        """Contracts matching ``contract`` (answers: ``contractDetails`` ..., ``contractDetailsEnd``)."""
+        if not self._connected_or_report(reqId):
+            return
+        try:
+            c = _as_contract(contract)
+        except (TypeError, ValueError) as exc:
+            self._client_error(reqId, 518, f"Request Contract Data Sending Error - {exc}")
+            return
+        self._send(ReqContractData(req_id=reqId, contract=c), reqId, 518,
+                   "Request Contract Data Sending Error")
+
+    def reqHistoricalData(self, reqId: int, contract: Any, endDateTime: str, durationStr: str,
+                          barSizeSetting: str, whatToShow: str, useRTH: int, formatDate: int,
+                          keepUpToDate: bool, chartOptions: Sequence[Any] | None) -> None:
+        """Historical bars (answers: ``historicalData`` ..., ``historicalDataEnd``, and
+        ``historicalDataUpdate`` when ``keepUpToDate``)."""
+        if not self._connected_or_report(reqId):
+            return
+        try:
+            c = _as_contract(contract)
+            options = _as_tags(chartOptions)
+        except (TypeError, ValueError) as exc:
+            self._client_error(reqId, FAIL_SEND, f"Request Historical Data Sending Error - {exc}")
+            return
+        self._send(ReqHistoricalData(req_id=reqId, contract=c, end_date_time=endDateTime or None,
+                                     bar_size_setting=barSizeSetting, duration_str=durationStr,
+                                     use_rth=bool(useRTH), what_to_show=whatToShow,
+                                     format_date=int(formatDate),
+                                     keep_up_to_date=bool(keepUpToDate),
+                                     chart_options=options),
+                   reqId, FAIL_SEND, "Request Historical Data Sending Error")
+
+    def cancelHistoricalData(self, reqId: int) -> None:
+        self._send(CancelHistoricalData(req_id=reqId), reqId)
+
+
+# --- module-level handlers (plain functions: the dispatch table maps class -> function) ---------
+
+def _ignore(self: EClient, ev: Any) -> None:
+    pass
+
+
+def _on_closed(self: EClient, ev: Any) -> None:
+    t = self._serving
+    if t is not None:
+        self._notify_closed(t)
+    cause = getattr(ev, "cause", None)
+    if cause is not None:
+        log.warning("connection closed: %s", cause)
+
+
+def _on_unknown(self: EClient, ev: UnknownMessage) -> None:
+    self.unhandled.append(ev)
+    self._client_error(NO_VALID_ID, UNKNOWN_ID,
+                       f"Unknown message id {ev.msg_id}: ibwire has no decoder for it; the frame "
+                       f"({len(ev.fields)} fields) is kept in EClient.unhandled")
+
+
+def _on_bad(self: EClient, ev: BadMessage) -> None:
+    self.unhandled.append(ev)
+    self._client_error(NO_VALID_ID, BAD_MESSAGE, f"Bad message - {ev.error}")
+
+
+def _on_unhandled(self: EClient, ev: Any) -> None:
+    self.unhandled.append(ev)
+    self._client_error(NO_VALID_ID, UNKNOWN_ID,
+                       f"No EWrapper callback for {type(ev).__name__}; the message is kept in "
+                       f"EClient.unhandled")
+
+
+_SPECIAL = {"TickPrice": "_on_tick_price", "HistoricalData": "_on_historical_data",
+            "ErrMsg": "_on_err_msg"}
+
+
+def _error_arity(fn: Callable[..., Any]) -> int:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return 4
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return 4
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) >= 2 and positional[1].name == "errorTime":
+        return 5
+    if len(positional) <= 3:
+        return 3
+    return 4
+
+
+# --- conversion at the edge ---------------------------------------------------------------------
+
+def _as_contract(c: Any) -> Contract:
+    if isinstance(c, Contract):
+        return c
+    from ..compat._convert import to_model
+    return to_model(c, Contract)
+
+
+def _as_order(o: Any) -> Order:
+    if isinstance(o, Order):
+        return o
+    from ..compat._convert import to_model
+    return to_model(o, Order)
+
+
+def _as_filter(f: Any) -> ExecutionFilter:
+    if f is None:
+        return ExecutionFilter()
+    if isinstance(f, ExecutionFilter):
+        return f
+    from ..compat._convert import to_model
+    return to_model(f, ExecutionFilter)
+
+
+def _as_tags(items: Sequence[Any] | None) -> list[TagValue]:
+    if not items:
+        return []
+    out: list[TagValue] = []
+    for tv in items:
+        if isinstance(tv, TagValue):
+            out.append(tv)
+        else:
+            out.append(TagValue(str(tv.tag), str(tv.value)))
+    return out

@@ -1,0 +1,370 @@
+"""Market data, contract details, historical bars, account summary and completed orders:
+the data side of :class:`~ibwire.client.core.BrokerCore` (issue 4)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
+from typing import Any, ClassVar
+
+from ..errors import ContractError, HistoricalDataError, IbwireError, RequestTimeout, classify
+from ..models import Contract, Order, OrderState
+from ..models.bar import AccountSummaryItem, Bar
+from ..models.market import BarData, ContractDetails
+from ..protocol.codec import parse_tws_time
+from ..protocol.messages.accounts import (
+    AccountSummary,
+    AccountSummaryEnd,
+    CancelAccountSummary,
+    ReqAccountSummary,
+)
+from ..protocol.messages.contracts import ContractData, ContractDataEnd, ReqContractData
+from ..protocol.messages.historical import (
+    CancelHistoricalData,
+    HistoricalData,
+    HistoricalDataUpdate,
+    ReqHistoricalData,
+)
+from ..protocol.messages.market_data import (
+    CancelMktData,
+    MarketDataType,
+    ReqMarketDataType,
+    ReqMktData,
+    TickGeneric,
+    TickPrice,
+    TickReqParams,
+    TickSize,
+    TickSnapshotEnd,
+    TickString,
+)
+from ..protocol.messages.orders import CompletedOrder, CompletedOrdersEnd, ReqCompletedOrders
+from .core import BrokerCore, Flow, Wait, request_error
+from .requests import Pending
+from .ticker import IMPLIED_SIZE, PRICE_FIELDS, SIZE_FIELDS, TIMESTAMP_TYPES, Ticker
+
+__all__ = ["MarketMixin", "CompletedOrderInfo", "STANDARD_SUMMARY_TAGS", "parse_bar_time"]
+
+log = logging.getLogger("ibwire.broker")
+
+STANDARD_SUMMARY_TAGS = (
+    "AccountType,NetLiquidation,TotalCashValue,SettledCash,AccruedCash,BuyingPower,"
+    "EquityWithLoanValue,PreviousDayEquityWithLoanValue,GrossPositionValue,RegTEquity,RegTMargin,"
+    "SMA,InitMarginReq,MaintMarginReq,AvailableFunds,ExcessLiquidity,Cushion,FullInitMarginReq,"
+    "FullMaintMarginReq,FullAvailableFunds,FullExcessLiquidity,LookAheadNextChange,"
+    "LookAheadInitMarginReq,LookAheadMaintMarginReq,LookAheadAvailableFunds,"
+    "LookAheadExcessLiquidity,HighestSeverity,DayTradesRemaining,Leverage"
+)
+
+
+class CompletedOrderInfo:
+    """An order TWS reports as completed (filled, cancelled or inactive)."""
+
+    __slots__ = ("contract", "order", "order_state")
+
+    def __init__(self, contract: Contract, order: Order, order_state: OrderState) -> None:
+        self.contract = contract
+        self.order = order
+        self.order_state = order_state
+
+    @property
+    def status(self) -> str | None:
+        return self.order_state.status
+
+    def __repr__(self) -> str:
+        return (f"CompletedOrderInfo({self.order.action} {self.order.total_quantity} {self.contract} "
+                f"{self.order.order_type}, status={self.status}, ref={self.order.order_ref})")
+
+
+def parse_bar_time(text: str) -> datetime | date:
+    """A bar's time in either format TWS uses: ``20231110`` (a day), ``20231115  09:30:00 [zone]``
+    (text) or epoch seconds (formatDate 2)."""
+    t = text.strip()
+    if len(t) == 8 and t.isdigit():
+        return date(int(t[:4]), int(t[4:6]), int(t[6:8]))
+    if t.isdigit():
+        return datetime.fromtimestamp(int(t), tz=timezone.utc)
+    return parse_tws_time(t)
+
+
+def _to_bar(b: BarData) -> Bar:
+    if b.date is None or None in (b.open, b.high, b.low, b.close):
+        raise IbwireError(f"incomplete bar {b!r}")
+    volume = b.volume if b.volume is not None and b.volume >= 0 else None
+    wap = b.wap if b.wap is not None and b.wap >= 0 else None
+    count = b.bar_count if b.bar_count is not None and b.bar_count >= 0 else None
+    assert b.open is not None and b.high is not None and b.low is not None and b.close is not None
+    return Bar(parse_bar_time(b.date), b.open, b.high, b.low, b.close, volume, wap, count)
+
+
+class MarketMixin(BrokerCore):
+    _HANDLERS: ClassVar[dict[type, str]] = {
+        TickPrice: "_on_tick_price",
+        TickSize: "_on_tick_size",
+        TickString: "_on_tick_string",
+        TickGeneric: "_on_tick_generic",
+        TickReqParams: "_on_tick_req_params",
+        TickSnapshotEnd: "_on_snapshot_end",
+        MarketDataType: "_on_market_data_type",
+        ContractData: "_on_contract_data",
+        ContractDataEnd: "_on_request_end",
+        HistoricalData: "_on_historical_data",
+        HistoricalDataUpdate: "_on_historical_update",
+        AccountSummary: "_on_account_summary",
+        AccountSummaryEnd: "_on_request_end",
+        CompletedOrder: "_on_completed_order",
+        CompletedOrdersEnd: "_on_completed_orders_end",
+    }
+
+    def _init_state(self) -> None:
+        super()._init_state()
+        self._tickers: dict[int | None, Ticker] = {}
+
+    # --- ticks --------------------------------------------------------------------------------
+
+    def _touch(self, t: Ticker) -> None:
+        t.updates += 1
+        if t._waiting:
+            t._notify()
+        if self._listeners:
+            self._emit(t)
+
+    def _on_tick_price(self, msg: TickPrice) -> None:
+        t = self._tickers.get(msg.req_id)
+        if t is None:
+            return
+        name = PRICE_FIELDS.get(msg.tick_type)
+        if name is not None:
+            price = msg.price
+            setattr(t, name, None if price is None or price == -1.0 else price)
+            size_name = IMPLIED_SIZE.get(msg.tick_type)
+            if size_name is not None and msg.size is not None:
+                setattr(t, size_name, msg.size)  # the size implied by a price tick
+        self._touch(t)
+
+    def _on_tick_size(self, msg: TickSize) -> None:
+        t = self._tickers.get(msg.req_id)
+        if t is None:
+            return
+        name = SIZE_FIELDS.get(msg.tick_type)
+        if name is not None:
+            setattr(t, name, msg.size)
+        self._touch(t)
+
+    def _on_tick_string(self, msg: TickString) -> None:
+        t = self._tickers.get(msg.req_id)
+        if t is None:
+            return
+        if msg.tick_type in TIMESTAMP_TYPES and msg.value and msg.value.isdigit():
+            t.time = datetime.fromtimestamp(int(msg.value), tz=timezone.utc)
+        self._touch(t)
+
+    def _on_tick_generic(self, msg: TickGeneric) -> None:
+        t = self._tickers.get(msg.req_id)
+        if t is None:
+            return
+        if msg.tick_type == 49:
+            t.halted = msg.value
+        self._touch(t)
+
+    def _on_tick_req_params(self, msg: TickReqParams) -> None:
+        t = self._tickers.get(msg.req_id)
+        if t is not None:
+            t.min_tick = msg.min_tick
+            self._touch(t)
+
+    def _on_market_data_type(self, msg: MarketDataType) -> None:
+        t = self._tickers.get(msg.req_id)
+        if t is not None:
+            t.market_data_type = msg.market_data_type
+            self._touch(t)
+
+    def _on_snapshot_end(self, msg: TickSnapshotEnd) -> None:
+        t = self._tickers.pop(msg.req_id, None)
+        if t is not None:
+            t.snapshot_done = True
+            t.active = False
+            self._touch(t)
+        p = self._registry.pop(msg.req_id) if msg.req_id is not None else None
+        if p is not None:
+            p.finish(t)
+
+    def _route_error(self, req_id: int, code: int, text: str, advanced: str | None) -> bool:
+        t = self._tickers.get(req_id)
+        if t is None:
+            return super()._route_error(req_id, code, text, advanced)
+        info = classify(code)
+        t.notices.append((code, text))
+        if info.is_error:
+            t.error = request_error(code, text, req_id, advanced)
+            t.active = False
+            self._tickers.pop(req_id, None)
+        self._notice(code, text, req_id)
+        self._touch(t)
+        return True
+
+    def flow_market_data(self, contract: Contract, generic_ticks: str = "",
+                         timeout: float | None = None) -> Flow[Ticker]:
+        """Subscribe to live quotes; returns a Ticker kept current until cancelled.
+
+        Waits for TWS's first answer (tick parameters, a tick or an error), so an unknown contract
+        raises ContractError (200) here rather than leaving a silent ticker."""
+        self._ensure_connected()
+        total = self.timeout if timeout is None else timeout
+        req_id = self._registry.next_id()
+        ticker = Ticker(contract, req_id)
+        self._tickers[req_id] = ticker
+        first: Pending[Any] = Pending(f"market data for {contract}", f"first:{req_id}")
+
+        def listener(ev: object) -> None:
+            if ev is ticker:
+                first.finish(ticker)
+
+        self.add_listener(listener)
+        try:
+            self._send(ReqMktData(req_id, contract, generic_ticks or None, False, False))
+            if not (yield Wait(first, total)):
+                self.cancel_market_data(ticker)
+                raise RequestTimeout(f"market data for {contract}", total)
+        finally:
+            self.remove_listener(listener)
+        if ticker.error is not None:
+            raise ticker.error
+        return ticker
+
+    def cancel_market_data(self, ticker: Ticker) -> None:
+        """Stop a subscription made with ``market_data``."""
+        ticker.active = False
+        if self._tickers.pop(ticker.req_id, None) is not None and self._transport_connected():
+            self._send(CancelMktData(ticker.req_id))
+
+    def tickers(self) -> list[Ticker]:
+        """Live subscriptions."""
+        return list(self._tickers.values())
+
+    def flow_snapshot(self, contract: Contract, timeout: float | None = None) -> Flow[Ticker]:
+        """One-shot quotes: a Ticker filled until TICK_SNAPSHOT_END."""
+        self._ensure_connected()
+        total = self.timeout if timeout is None else timeout
+        req_id = self._registry.next_id()
+        ticker = Ticker(contract, req_id)
+        self._tickers[req_id] = ticker
+        p: Pending[Any] = Pending(f"snapshot of {contract}", req_id)
+        self._registry.add(p)
+        try:
+            self._send(ReqMktData(req_id, contract, None, True, False))
+            if not (yield Wait(p, total)):
+                raise RequestTimeout(f"snapshot of {contract}", total)
+            p.check()
+        finally:
+            self._registry.discard(p)
+            self._tickers.pop(req_id, None)
+        return ticker
+
+    def set_market_data_type(self, market_data_type: int) -> None:
+        """1 live, 2 frozen, 3 delayed, 4 delayed frozen (applies to later subscriptions)."""
+        if market_data_type not in (1, 2, 3, 4):
+            raise ValueError("market data type is 1 (live), 2 (frozen), 3 (delayed) or 4 (delayed frozen)")
+        self._send(ReqMarketDataType(market_data_type))
+
+    # --- request / rows / end -----------------------------------------------------------------
+
+    def _on_request_end(self, msg: ContractDataEnd | AccountSummaryEnd) -> None:
+        if msg.req_id is not None:
+            p = self._registry.get(msg.req_id)
+            if p is not None:
+                p.finish(list(p.rows))
+
+    def _on_contract_data(self, msg: ContractData) -> None:
+        p = self._registry.get(msg.req_id) if msg.req_id is not None else None
+        if p is not None:
+            p.rows.append(msg.details)
+
+    def flow_contract_details(self, contract: Contract,
+                              timeout: float | None = None) -> Flow[list[ContractDetails]]:
+        """Every contract TWS matches to ``contract`` (raises ContractError when none)."""
+        req_id = self._registry.next_id()
+        result: list[ContractDetails] = yield from self._read_flow(
+            "contract details", req_id, lambda: self._send(ReqContractData(req_id, contract)), timeout)
+        return result
+
+    def flow_qualify(self, contract: Contract, timeout: float | None = None) -> Flow[Contract]:
+        """The one contract TWS matches, fully filled (con id, exchange, local symbol ...)."""
+        details = yield from self.flow_contract_details(contract, timeout)
+        if not details:
+            raise ContractError(200, f"No security definition has been found for {contract}", -1)
+        if len(details) > 1:
+            names = ", ".join(str(d.contract.local_symbol or d.contract.con_id) for d in details[:10])
+            raise ContractError(200, f"{contract} is ambiguous: {len(details)} contracts match ({names})", -1)
+        return details[0].contract
+
+    def _on_historical_data(self, msg: HistoricalData) -> None:
+        p = self._registry.get(msg.req_id) if msg.req_id is not None else None
+        if p is not None:
+            try:
+                p.finish([_to_bar(b) for b in msg.bars])
+            except (IbwireError, ValueError) as exc:
+                p.fail(HistoricalDataError(162, f"cannot read a bar: {exc}", msg.req_id or -1))
+
+    def _on_historical_update(self, msg: HistoricalDataUpdate) -> None:
+        self._emit(msg)
+
+    def flow_historical_bars(self, contract: Contract, end: datetime | None = None,
+                             duration: str = "1 D", bar_size: str = "5 mins",
+                             what_to_show: str = "TRADES", use_rth: bool = True,
+                             timeout: float | None = None) -> Flow[list[Bar]]:
+        """Historical bars ending at ``end`` (now when None); raises HistoricalDataError (162)."""
+        if end is not None and end.tzinfo is None:
+            raise ValueError("end must be an aware datetime (give it a time zone)")
+        end_text = "" if end is None else end.astimezone(timezone.utc).strftime("%Y%m%d-%H:%M:%S")
+        req_id = self._registry.next_id()
+        msg = ReqHistoricalData(req_id, contract, end_text, bar_size, duration, use_rth, what_to_show,
+                                1, False)
+        try:
+            result: list[Bar] = yield from self._read_flow(
+                "historical bars", req_id, lambda: self._send(msg), timeout)
+        except RequestTimeout:
+            if self._transport_connected():
+                self._send(CancelHistoricalData(req_id))
+            raise
+        return result
+
+    def _on_account_summary(self, msg: AccountSummary) -> None:
+        p = self._registry.get(msg.req_id) if msg.req_id is not None else None
+        if p is not None:
+            p.rows.append(AccountSummaryItem(msg.account or "", msg.tag or "", msg.value or "",
+                                             msg.currency))
+
+    def flow_account_summary(self, tags: str | Sequence[str] = STANDARD_SUMMARY_TAGS,
+                             group: str = "All",
+                             timeout: float | None = None) -> Flow[list[AccountSummaryItem]]:
+        """Account summary values (NetLiquidation, BuyingPower ...) for every account in ``group``."""
+        tag_text = tags if isinstance(tags, str) else ",".join(tags)
+        req_id = self._registry.next_id()
+        try:
+            result: list[AccountSummaryItem] = yield from self._read_flow(
+                "account summary", req_id,
+                lambda: self._send(ReqAccountSummary(req_id, group, tag_text)), timeout)
+        finally:
+            if self._transport_connected():
+                self._send(CancelAccountSummary(req_id))
+        return result
+
+    def _on_completed_order(self, msg: CompletedOrder) -> None:
+        p = self._registry.get("completed_orders")
+        if p is not None:
+            p.rows.append(CompletedOrderInfo(msg.contract, msg.order, msg.order_state))
+
+    def _on_completed_orders_end(self, msg: CompletedOrdersEnd) -> None:
+        p = self._registry.get("completed_orders")
+        if p is not None:
+            p.finish(list(p.rows))
+
+    def flow_completed_orders(self, api_only: bool = False,
+                              timeout: float | None = None) -> Flow[list[CompletedOrderInfo]]:
+        """Orders completed today (filled, cancelled, inactive)."""
+        result: list[CompletedOrderInfo] = yield from self._read_flow(
+            "completed orders", "completed_orders",
+            lambda: self._send(ReqCompletedOrders(api_only)), timeout)
+        return result
+

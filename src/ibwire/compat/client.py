@@ -1,0 +1,87 @@
+"""EClient for programs written against the official ``ibapi.client``.
+
+It is :class:`ibwire.client.eclient.EClient` with one difference: callbacks receive the camelCase
+objects of :mod:`ibwire.compat` (``contract.symbol``, ``order.totalQuantity``,
+``execution.execId``) and the values an ibapi program sees for unset fields (``0`` / ``0.0`` /
+``""`` for plain arguments, UNSET_DECIMAL for quantities, the class defaults inside objects).
+``from ibwire.compat.client import *`` brings the same names ``from ibapi.client import *`` does
+for typical programs (EClient, Contract, Order, ExecutionFilter, TagValue, the common aliases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..client.eclient import IMPLIED_SIZE_TICK, OBJ, DEC, FLT, INT, STR, Handler
+from ..client.eclient import EClient as _TypedEClient
+from ._convert import to_compat
+from .common import *  # noqa: F403 - the names ibapi.client re-exports
+from .common import UNSET_DECIMAL, TickAttrib
+from .contract import ComboLeg, Contract, ContractDetails, DeltaNeutralContract
+from .execution import Execution, ExecutionFilter
+from .order import Order, OrderComboLeg
+from .order_state import OrderState
+from .tag_value import TagValue
+from .utils import iswrapper
+
+__all__ = [
+    "EClient", "Contract", "ComboLeg", "ContractDetails", "DeltaNeutralContract", "Order",
+    "OrderComboLeg", "OrderState", "Execution", "ExecutionFilter", "TagValue", "iswrapper",
+    "TickAttrib", "BarData", "TickerId", "OrderId", "TagValueList", "NO_VALID_ID", "UNSET_INTEGER",
+    "UNSET_DOUBLE", "UNSET_LONG", "UNSET_DECIMAL",
+]
+
+
+def _int(v: Any) -> Any:
+    return 0 if v is None else v
+
+
+def _flt(v: Any) -> Any:
+    return 0.0 if v is None else v
+
+
+def _dec(v: Any) -> Any:
+    return UNSET_DECIMAL if v is None else v
+
+
+def _str(v: Any) -> Any:
+    return "" if v is None else v
+
+
+_CONVERT: dict[str, Callable[[Any], Any]] = {OBJ: to_compat, DEC: _dec, FLT: _flt, INT: _int,
+                                             STR: _str}
+
+
+class EClient(_TypedEClient):
+    """The official EClient API; callbacks get :mod:`ibwire.compat` objects."""
+
+    @classmethod
+    def _callback_handler(cls, callback: str, args: Sequence[tuple[str, str]]) -> Handler:
+        names = tuple(a for a, _ in args)
+        convs = tuple(_CONVERT[k] for _, k in args)
+
+        def h(self: _TypedEClient, m: Any) -> None:
+            getattr(self.wrapper, callback)(*[c(getattr(m, a)) for a, c in zip(names, convs)])
+        return h
+
+    def _on_tick_price(self, m: Any) -> None:
+        w = self.wrapper
+        mask = m.attr_mask or 0
+        attrib = TickAttrib(bool(mask & 1), bool(mask & 2), bool(mask & 4))
+        req_id = _int(m.req_id)
+        w.tickPrice(req_id, _int(m.tick_type), _flt(m.price), attrib)  # type: ignore[arg-type]
+        size_tick = IMPLIED_SIZE_TICK.get(m.tick_type)
+        if size_tick is not None:
+            w.tickSize(req_id, size_tick, _dec(m.size))
+
+    def _on_historical_data(self, m: Any) -> None:
+        w = self.wrapper
+        req_id = _int(m.req_id)
+        for bar in m.bars:
+            w.historicalData(req_id, to_compat(bar))
+        w.historicalDataEnd(req_id, _str(m.start_date_str), _str(m.end_date_str))
+
+    def _on_err_msg(self, m: Any) -> None:
+        self._call_error(-1 if m.req_id is None else m.req_id, _int(m.error_code),
+                         _str(m.error_string), m.advanced_order_reject_json or "")

@@ -1,0 +1,65 @@
+"""Constants, type aliases and small data classes, as in the official ``ibapi.common``."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ._base import Object
+
+__all__ = [
+    "NO_VALID_ID", "MAX_MSG_LEN", "UNSET_INTEGER", "UNSET_DOUBLE", "UNSET_LONG", "UNSET_DECIMAL",
+    "DOUBLE_INFINITY", "TickerId", "OrderId", "TagValueList", "FaDataType", "MarketDataType",
+    "SetOfString", "SetOfFloat", "ListOfOrder", "BarData", "TickAttrib",
+]
+
+NO_VALID_ID = -1
+MAX_MSG_LEN = 0xFFFFFF
+
+UNSET_INTEGER = 2 ** 31 - 1
+UNSET_DOUBLE = sys.float_info.max
+UNSET_LONG = 2 ** 63 - 1
+UNSET_DECIMAL = Decimal(2 ** 127 - 1)
+DOUBLE_INFINITY = float("inf")
+
+TickerId = int
+OrderId = int
+TagValueList = list
+FaDataType = int
+MarketDataType = int
+SetOfString = set
+SetOfFloat = set
+ListOfOrder = list
+
+
+@dataclass
+class BarData(Object):
+    """One historical bar. ``volume`` / ``wap`` are Decimals (UNSET_DECIMAL when unset), as in
+    ibapi 10; ``average`` is the 9.81 name of ``wap``."""
+
+    date: str = ""
+    open: float = 0.0
+    high: float = 0.0
+    low: float = 0.0
+    close: float = 0.0
+    volume: Decimal = UNSET_DECIMAL
+    wap: Decimal = UNSET_DECIMAL
+    barCount: int = 0
+
+    @property
+    def average(self) -> Decimal:
+        return self.wap
+
+    @average.setter
+    def average(self, value: Decimal) -> None:
+        self.wap = value
+
+
+@dataclass
+class TickAttrib(Object):
+    """The attribute bits of a price tick."""
+
+    canAutoExecute: bool = False
+    pastLimit: bool = False
+    preOpen: bool = False

@@ -1,0 +1,127 @@
+"""Historical bars: REQ_HISTORICAL_DATA, HISTORICAL_DATA, HISTORICAL_DATA_UPDATE, cancel.
+
+PROTOCOL.md section 4.15. REQ_HISTORICAL_DATA and HISTORICAL_DATA lost their version field at
+SYNT_REALTIME_BARS (124), below every version ibwire speaks, and HISTORICAL_DATA keeps its
+``startDateStr`` / ``endDateStr`` up to 195 (they move to HISTORICAL_DATA_END at 196, above what
+ibwire speaks), so each layout here holds at every version 157..178.
+
+A bar is ``date, open, high, low, close, volume, wap, barCount`` in HISTORICAL_DATA but
+``barCount, date, open, close, high, low, wap, volume`` in HISTORICAL_DATA_UPDATE. Volume, WAP and
+count are -1 for BID / ASK / MIDPOINT bars. Below FRACTIONAL_SIZE_SUPPORT (163) volumes must be
+whole numbers: the official ibapi 9.81 reads them as ints.
+
+``end_date_time`` is sent as text (``""`` for now, ``yyyyMMdd HH:mm:ss <zone>``, or
+``yyyyMMdd-HH:mm:ss`` in UTC); :func:`ibwire.protocol.codec.format_tws_time` writes a datetime so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...models.contract import Contract
+from ...models.market import BarData
+from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
+from ..schema import F, Message, Repeat, Version, to_client, to_server
+from .market_data import combo_legs_if_bag, request_contract_fields
+
+__all__ = [
+    "ReqHistoricalData",
+    "CancelHistoricalData",
+    "HistoricalData",
+    "HistoricalDataUpdate",
+]
+
+INT, FLOAT, DECIMAL, BOOL, STR, TAGS = (
+    Kind.INT, Kind.FLOAT, Kind.DECIMAL, Kind.BOOL, Kind.STR, Kind.TAGS)
+
+# What TWS writes for unset numbers (ibapi 9.81 parses bars with bare int() / float()).
+_INT_UNSET = str(UNSET_INT)
+_QTY_UNSET = "9223372036854775807"
+
+
+# --- client -> TWS -----------------------------------------------------------------------------
+
+@to_server(20, F("req_id", INT),
+           *request_contract_fields(),
+           F("contract.include_expired", BOOL, unset="0"),
+           F("end_date_time", STR),
+           F("bar_size_setting", STR),
+           F("duration_str", STR),
+           F("use_rth", BOOL, unset="1"),
+           F("what_to_show", STR),
+           F("format_date", INT, unset="1"),
+           combo_legs_if_bag(),
+           F("keep_up_to_date", BOOL, unset="0"),
+           F("chart_options", TAGS))
+@dataclass(slots=True)
+class ReqHistoricalData(Message):
+    """REQ_HISTORICAL_DATA (20, no version field): HISTORICAL_DATA once, then (with
+    ``keep_up_to_date``) HISTORICAL_DATA_UPDATE rows until CANCEL_HISTORICAL_DATA.
+
+    ``bar_size_setting`` "1 min", "1 hour", "1 day" ...; ``duration_str`` "3600 S", "1 D", "2 W";
+    ``what_to_show`` TRADES, MIDPOINT, BID, ASK, BID_ASK ...; ``format_date`` 1 text, 2 epoch.
+    """
+
+    req_id: int | None = None
+    contract: Contract = field(default_factory=Contract)
+    end_date_time: str | None = None
+    bar_size_setting: str | None = None
+    duration_str: str | None = None
+    use_rth: bool | None = True
+    what_to_show: str | None = "TRADES"
+    format_date: int | None = 1
+    keep_up_to_date: bool | None = False
+    chart_options: list[TagValue] = field(default_factory=list)
+
+
+@to_server(25, Version(1), F("req_id", INT))
+@dataclass(slots=True)
+class CancelHistoricalData(Message):
+    """CANCEL_HISTORICAL_DATA (25, v1); an unknown id answers ERR_MSG 366."""
+
+    req_id: int | None = None
+
+
+# --- TWS -> client -----------------------------------------------------------------------------
+
+@to_client(17,
+           F("req_id", INT, unset=_INT_UNSET),
+           F("start_date_str", STR),
+           F("end_date_str", STR),
+           Repeat("bars", BarData, (
+               F("date", STR),
+               F("open", FLOAT, unset=UNSET_DOUBLE_STR),
+               F("high", FLOAT, unset=UNSET_DOUBLE_STR),
+               F("low", FLOAT, unset=UNSET_DOUBLE_STR),
+               F("close", FLOAT, unset=UNSET_DOUBLE_STR),
+               F("volume", DECIMAL, unset=_QTY_UNSET),
+               F("wap", DECIMAL, unset=_QTY_UNSET),
+               F("bar_count", INT, unset=_INT_UNSET),
+           )))
+@dataclass(slots=True)
+class HistoricalData(Message):
+    """HISTORICAL_DATA (17, no version field): the bars of one request, in one message."""
+
+    req_id: int | None = None
+    start_date_str: str | None = None
+    end_date_str: str | None = None
+    bars: list[BarData] = field(default_factory=list)
+
+
+@to_client(90,
+           F("req_id", INT, unset=_INT_UNSET),
+           F("bar.bar_count", INT, unset=_INT_UNSET),
+           F("bar.date", STR),
+           F("bar.open", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("bar.close", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("bar.high", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("bar.low", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("bar.wap", DECIMAL, unset=_QTY_UNSET),
+           F("bar.volume", DECIMAL, unset=_QTY_UNSET))
+@dataclass(slots=True)
+class HistoricalDataUpdate(Message):
+    """HISTORICAL_DATA_UPDATE (90, no version field): the newest bar of a keep-up-to-date request,
+    sent again each time it changes."""
+
+    req_id: int | None = None
+    bar: BarData = field(default_factory=BarData)

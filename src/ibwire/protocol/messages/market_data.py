@@ -1,0 +1,239 @@
+"""Streaming market data: REQ_MKT_DATA and the ticks it produces.
+
+PROTOCOL.md sections 3, 4.10 - 4.12. Every layout here is the same at every server version
+ibwire speaks (157..178). A subscription answers with TICK_REQ_PARAMS, MARKET_DATA_TYPE and then
+TICK_PRICE / TICK_SIZE / TICK_STRING / TICK_GENERIC rows; a snapshot ends with TICK_SNAPSHOT_END.
+
+TICK_PRICE and TICK_SIZE are the hot path (a busy session decodes millions), so their schemas are
+plain fields only: the compiled decoder reads fixed offsets and builds the message in one call.
+The official client reports the size of a BID / ASK / LAST price tick a second time as a
+TICK_SIZE of the matching size type (:attr:`TickType.size_type`); ibwire delivers the one message.
+
+Unset numbers written TWS -> client follow what TWS sends (``2147483647``,
+``1.7976931348623157E308``, ``9223372036854775807``), because the official ibapi 9.81 parses
+several of these messages with bare ``int()`` / ``float()`` and drops a frame it cannot parse.
+Sizes below FRACTIONAL_SIZE_SUPPORT (163) must be whole numbers: ibapi 9.81 reads them as ints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
+from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
+from ..schema import Cond, Element, F, Message, Opt, Repeat, Version, to_client, to_server
+
+__all__ = [
+    # client -> TWS
+    "ReqMktData",
+    "CancelMktData",
+    "ReqMarketDataType",
+    # TWS -> client
+    "TickPrice",
+    "TickSize",
+    "TickString",
+    "TickGeneric",
+    "TickReqParams",
+    "TickSnapshotEnd",
+    "MarketDataType",
+    # shared by the contract and historical-data requests
+    "request_contract_fields",
+    "combo_legs_if_bag",
+]
+
+INT, FLOAT, DECIMAL, BOOL, STR, TAGS = (
+    Kind.INT, Kind.FLOAT, Kind.DECIMAL, Kind.BOOL, Kind.STR, Kind.TAGS)
+
+# What TWS writes for unset numbers (see the module docstring).
+_INT_UNSET = str(UNSET_INT)
+_QTY_UNSET = "9223372036854775807"
+
+
+def request_contract_fields(prefix: str = "contract.") -> tuple[Element, ...]:
+    """The 12-field contract block of REQ_MKT_DATA, REQ_CONTRACT_DATA and REQ_HISTORICAL_DATA.
+
+    Both official clients send conId 0 and strike ``0.0`` for "not given"; those decode to None.
+    ibwire sends ``0`` for a missing conId and an empty strike, as the official 10.x client does.
+    """
+    p = prefix
+    return (
+        F(p + "con_id", INT, unset="0", none=("0",)),
+        F(p + "symbol", STR),
+        F(p + "sec_type", STR),
+        F(p + "last_trade_date_or_contract_month", STR),
+        F(p + "strike", FLOAT, none=("0", "0.0")),
+        F(p + "right", STR, none=("?", "0")),
+        F(p + "multiplier", STR),
+        F(p + "exchange", STR),
+        F(p + "primary_exchange", STR),
+        F(p + "currency", STR),
+        F(p + "local_symbol", STR),
+        F(p + "trading_class", STR),
+    )
+
+
+def _is_bag(sec_type: str) -> bool:
+    return sec_type == "BAG"
+
+
+def combo_legs_if_bag(prefix: str = "contract.") -> Cond:
+    """For a BAG contract: the leg count, then conId, ratio, action, exchange per leg."""
+    return Cond(prefix + "sec_type", _is_bag, (
+        Repeat(prefix + "combo_legs", ComboLeg, (
+            F("con_id", INT),
+            F("ratio", INT),
+            F("action", STR),
+            F("exchange", STR),
+        )),
+    ))
+
+
+# --- client -> TWS -----------------------------------------------------------------------------
+
+@to_server(1, Version(11), F("req_id", INT),
+           *request_contract_fields(),
+           combo_legs_if_bag(),
+           Opt("contract.delta_neutral_contract", DeltaNeutralContract, (
+               F("con_id", INT), F("delta", FLOAT), F("price", FLOAT))),
+           F("generic_tick_list", STR),
+           F("snapshot", BOOL, unset="0"),
+           F("regulatory_snapshot", BOOL, unset="0"),
+           F("mkt_data_options", TAGS))
+@dataclass(slots=True)
+class ReqMktData(Message):
+    """REQ_MKT_DATA (1, v11): subscribe to (or snapshot) a contract's quotes.
+
+    ``generic_tick_list`` is a comma list of extra tick groups ("233,236"); ``snapshot`` asks for
+    one round of ticks ending with TICK_SNAPSHOT_END.
+    """
+
+    req_id: int | None = None
+    contract: Contract = field(default_factory=Contract)
+    generic_tick_list: str | None = None
+    snapshot: bool | None = False
+    regulatory_snapshot: bool | None = False
+    mkt_data_options: list[TagValue] = field(default_factory=list)
+
+
+@to_server(2, Version(2), F("req_id", INT))
+@dataclass(slots=True)
+class CancelMktData(Message):
+    """CANCEL_MKT_DATA (2, v2)."""
+
+    req_id: int | None = None
+
+
+@to_server(59, Version(1), F("market_data_type", INT))
+@dataclass(slots=True)
+class ReqMarketDataType(Message):
+    """REQ_MARKET_DATA_TYPE (59, v1): 1 live, 2 frozen, 3 delayed, 4 delayed-frozen."""
+
+    market_data_type: int | None = 1
+
+
+# --- TWS -> client -----------------------------------------------------------------------------
+
+@to_client(1, Version(6),
+           F("req_id", INT, unset=_INT_UNSET),
+           F("tick_type", INT, unset=_INT_UNSET),
+           F("price", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("size", DECIMAL, unset=_QTY_UNSET),
+           F("attr_mask", INT, unset="0"))
+@dataclass(slots=True)
+class TickPrice(Message):
+    """TICK_PRICE (1, v6): exactly 7 fields. ``tick_type`` is a :class:`TickType` number.
+
+    ``attr_mask``: bit 0 can auto-execute, bit 1 past limit, bit 2 pre-open.
+    """
+
+    req_id: int | None = None
+    tick_type: int | None = None
+    price: float | None = None
+    size: Decimal | None = None
+    attr_mask: int | None = 0
+
+    @property
+    def can_auto_execute(self) -> bool:
+        return bool((self.attr_mask or 0) & 1)
+
+    @property
+    def past_limit(self) -> bool:
+        return bool((self.attr_mask or 0) & 2)
+
+    @property
+    def pre_open(self) -> bool:
+        return bool((self.attr_mask or 0) & 4)
+
+
+@to_client(2, Version(6),
+           F("req_id", INT, unset=_INT_UNSET),
+           F("tick_type", INT, unset=_INT_UNSET),
+           F("size", DECIMAL, unset=_QTY_UNSET))
+@dataclass(slots=True)
+class TickSize(Message):
+    """TICK_SIZE (2, v6): a size or volume tick."""
+
+    req_id: int | None = None
+    tick_type: int | None = None
+    size: Decimal | None = None
+
+
+@to_client(46, Version(6),
+           F("req_id", INT, unset=_INT_UNSET),
+           F("tick_type", INT, unset=_INT_UNSET),
+           F("value", STR))
+@dataclass(slots=True)
+class TickString(Message):
+    """TICK_STRING (46, v6): e.g. LAST_TIMESTAMP (45) as epoch seconds, RT_VOLUME (48)."""
+
+    req_id: int | None = None
+    tick_type: int | None = None
+    value: str | None = None
+
+
+@to_client(45, Version(6),
+           F("req_id", INT, unset=_INT_UNSET),
+           F("tick_type", INT, unset=_INT_UNSET),
+           F("value", FLOAT, unset=UNSET_DOUBLE_STR))
+@dataclass(slots=True)
+class TickGeneric(Message):
+    """TICK_GENERIC (45, v6): e.g. HALTED (49), SHORTABLE (46)."""
+
+    req_id: int | None = None
+    tick_type: int | None = None
+    value: float | None = None
+
+
+@to_client(81,
+           F("req_id", INT, unset=_INT_UNSET),
+           F("min_tick", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("bbo_exchange", STR),
+           F("snapshot_permissions", INT, unset=_INT_UNSET))
+@dataclass(slots=True)
+class TickReqParams(Message):
+    """TICK_REQ_PARAMS (81, no version field): the first answer to REQ_MKT_DATA."""
+
+    req_id: int | None = None
+    min_tick: float | None = None
+    bbo_exchange: str | None = None
+    snapshot_permissions: int | None = None
+
+
+@to_client(57, Version(1), F("req_id", INT, unset=_INT_UNSET))
+@dataclass(slots=True)
+class TickSnapshotEnd(Message):
+    """TICK_SNAPSHOT_END (57, v1): a snapshot request is complete."""
+
+    req_id: int | None = None
+
+
+@to_client(58, Version(1),
+           F("req_id", INT, unset=_INT_UNSET),
+           F("market_data_type", INT, unset=_INT_UNSET))
+@dataclass(slots=True)
+class MarketDataType(Message):
+    """MARKET_DATA_TYPE (58, v1): which kind of data (1 live .. 4 delayed-frozen) a request gets."""
+
+    req_id: int | None = None
+    market_data_type: int | None = None
