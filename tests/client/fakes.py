@@ -22,7 +22,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ibwire.client.ewrapper import EWrapper
@@ -43,7 +43,7 @@ FARM_NOTICES = (
     (2158, "Sec-def data farm connection is OK:secdefnj"),
 )
 
-CONNECTION_TIME = datetime(2024, 1, 2, 15, 0, 0, tzinfo=timezone.utc)
+CONNECTION_TIME = datetime(2024, 1, 2, 15, 0, 0, tzinfo=UTC)
 
 
 class FakeSession:
@@ -198,7 +198,7 @@ class FakeTws:
 
     def start(self) -> FakeTws:
         self._listener.listen(8)
-        self._listener.settimeout(0.1)
+        self._listener.settimeout(1.0)  # a safety net: stop() wakes accept() by shutting down
         self._acceptor.start()
         return self
 
@@ -206,6 +206,10 @@ class FakeTws:
         self._stop.set()
         for s in list(self.sessions):
             s.close()
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._listener.close()
         if self._acceptor.is_alive():
             self._acceptor.join(timeout=5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -376,7 +376,7 @@ def test_place_order_callbacks(tws, client):
     c, rec = client
 
     def place(msg: PlaceOrder, session):
-        exec_time = datetime(2024, 1, 2, 15, 0, 1, tzinfo=timezone.utc)
+        exec_time = datetime(2024, 1, 2, 15, 0, 1, tzinfo=UTC)
         order = Order(order_id=msg.order_id, client_id=3, perm_id=1234567, action=msg.order.action,
                       total_quantity=msg.order.total_quantity, order_type="LMT",
                       lmt_price=msg.order.lmt_price, tif="DAY", account=ACCOUNT,
@@ -421,7 +421,7 @@ def test_place_order_callbacks(tws, client):
     assert (execution.exec_id, execution.side, execution.shares, execution.price) == (
         "0001f4e8.6588.01.01", "BOT", Decimal(10), 150.25)
     assert execution.order_id == 7 and execution.acct_number == ACCOUNT
-    assert execution.time == datetime(2024, 1, 2, 15, 0, 1, tzinfo=timezone.utc)
+    assert execution.time == datetime(2024, 1, 2, 15, 0, 1, tzinfo=UTC)
 
     (report,) = rec.wait("commissionReport")
     assert (report.exec_id, report.commission, report.currency) == (

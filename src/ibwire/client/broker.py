@@ -20,7 +20,7 @@ from ..protocol.schema import Message
 from .core import BrokerCore, Flow
 from .market import MarketMixin
 from .orders import OrdersMixin
-from .tickets import Fill, OrderTicket
+from .tickets import OrderTicket
 from .transport import Transport
 
 __all__ = ["Broker", "run_flow"]

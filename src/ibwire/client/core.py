@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import (
@@ -245,7 +245,7 @@ class BrokerCore:
     def _on_current_time(self, msg: CurrentTime) -> None:
         p = self._registry.pop("current_time")
         if p is not None and msg.time is not None:
-            p.finish(datetime.fromtimestamp(msg.time, tz=timezone.utc))
+            p.finish(datetime.fromtimestamp(msg.time, tz=UTC))
 
     def _on_unknown(self, msg: UnknownMessage) -> None:
         log.warning("unknown message id %d with %d fields", msg.msg_id, len(msg.fields))
@@ -315,7 +315,7 @@ class BrokerCore:
         return False
 
     def _notice(self, code: int, text: str, req_id: int) -> None:
-        notice = Notice(code, text, req_id, datetime.now(timezone.utc))
+        notice = Notice(code, text, req_id, datetime.now(UTC))
         self.notices.append(notice)
         self._emit(notice)
 

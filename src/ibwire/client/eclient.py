@@ -56,7 +56,7 @@ import operator
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import timezone
+from datetime import UTC
 from typing import Any, ClassVar
 
 from ..errors import ConnectError, ConnectionLost, LocalProtocolError
@@ -287,7 +287,7 @@ class EClient:
         if when is None:
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         return format_tws_time(when)
 
     # --- dispatching ---------------------------------------------------------------------------
@@ -443,7 +443,7 @@ class EClient:
             self._error_arity = _error_arity(fn)
         arity = self._error_arity
         if arity == 3:
-            fn(req_id, code, text)  # type: ignore[call-arg]
+            fn(req_id, code, text)
         elif arity == 5:
             fn(req_id, int(time.time() * 1000), code, text, advanced)  # type: ignore[call-arg]
         else:

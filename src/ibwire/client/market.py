@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from ..errors import ContractError, HistoricalDataError, IbwireError, RequestTimeout, classify
@@ -83,7 +83,7 @@ def parse_bar_time(text: str) -> datetime | date:
     if len(t) == 8 and t.isdigit():
         return date(int(t[:4]), int(t[4:6]), int(t[6:8]))
     if t.isdigit():
-        return datetime.fromtimestamp(int(t), tz=timezone.utc)
+        return datetime.fromtimestamp(int(t), tz=UTC)
     return parse_tws_time(t)
 
 
@@ -156,7 +156,7 @@ class MarketMixin(BrokerCore):
         if t is None:
             return
         if msg.tick_type in TIMESTAMP_TYPES and msg.value and msg.value.isdigit():
-            t.time = datetime.fromtimestamp(int(msg.value), tz=timezone.utc)
+            t.time = datetime.fromtimestamp(int(msg.value), tz=UTC)
         self._touch(t)
 
     def _on_tick_generic(self, msg: TickGeneric) -> None:
@@ -316,7 +316,7 @@ class MarketMixin(BrokerCore):
         """Historical bars ending at ``end`` (now when None); raises HistoricalDataError (162)."""
         if end is not None and end.tzinfo is None:
             raise ValueError("end must be an aware datetime (give it a time zone)")
-        end_text = "" if end is None else end.astimezone(timezone.utc).strftime("%Y%m%d-%H:%M:%S")
+        end_text = "" if end is None else end.astimezone(UTC).strftime("%Y%m%d-%H:%M:%S")
         req_id = self._registry.next_id()
         msg = ReqHistoricalData(req_id, contract, end_text, bar_size, duration, use_rth, what_to_show,
                                 1, False)

@@ -13,11 +13,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..client.eclient import IMPLIED_SIZE_TICK, OBJ, DEC, FLT, INT, STR, Handler
+from ..client.eclient import DEC, FLT, IMPLIED_SIZE_TICK, INT, OBJ, STR, Handler
 from ..client.eclient import EClient as _TypedEClient
 from ._convert import to_compat
-from .common import *  # noqa: F403 - the names ibapi.client re-exports
-from .common import UNSET_DECIMAL, TickAttrib
+from .common import (
+    NO_VALID_ID,
+    UNSET_DECIMAL,
+    UNSET_DOUBLE,
+    UNSET_INTEGER,
+    UNSET_LONG,
+    BarData,
+    OrderId,
+    TagValueList,
+    TickAttrib,
+    TickerId,
+)
 from .contract import ComboLeg, Contract, ContractDetails, DeltaNeutralContract
 from .execution import Execution, ExecutionFilter
 from .order import Order, OrderComboLeg

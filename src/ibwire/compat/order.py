@@ -75,8 +75,8 @@ class Order(Object):
     exemptCode: int = -1
     # SMART routing
     discretionaryAmt: float = 0.0
-    eTradeOnly: bool = True
-    firmQuoteOnly: bool = True
+    eTradeOnly: bool = False  # ibapi 10 default (9.81: True; current TWS rejects True)
+    firmQuoteOnly: bool = False
     nbboPriceCap: float = UNSET_DOUBLE
     optOutSmartRouting: bool = False
     # BOX / pegged to stock

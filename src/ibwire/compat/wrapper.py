@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from ..client.ewrapper import EWrapper as _TypedEWrapper
 from .commission_report import CommissionReport
-from .common import *  # noqa: F403 - the names ibapi.wrapper re-exports
-from .common import BarData, OrderId, TickAttrib, TickerId
+from .common import (
+    NO_VALID_ID,
+    UNSET_DECIMAL,
+    UNSET_DOUBLE,
+    UNSET_INTEGER,
+    UNSET_LONG,
+    BarData,
+    OrderId,
+    TickAttrib,
+    TickerId,
+)
 from .contract import Contract, ContractDetails, DeltaNeutralContract
 from .execution import Execution
 from .order import Order
@@ -21,7 +30,8 @@ from .utils import iswrapper
 __all__ = [
     "EWrapper", "Contract", "ContractDetails", "DeltaNeutralContract", "Order", "OrderState",
     "Execution", "CommissionReport", "BarData", "TickAttrib", "TickerId", "OrderId", "TickType",
-    "TickTypeEnum", "iswrapper",
+    "TickTypeEnum", "iswrapper", "NO_VALID_ID", "UNSET_INTEGER", "UNSET_DOUBLE", "UNSET_LONG",
+    "UNSET_DECIMAL",
 ]
 
 

@@ -1,11 +1,616 @@
 """The paper exchange: orders, matching, fills, commissions -- pure, synchronous logic.
 
 No sockets, no asyncio, no threads: the gateway's sessions call these methods and turn the returned
-events into wire messages (OPEN_ORDER + ORDER_STATUS for :class:`OrderUpdate`, EXECUTION_DATA +
-COMMISSION_REPORT for :class:`FillEvent`, ERR_MSG for :class:`OrderError`, account streams for
-:class:`AccountUpdate`). Work in progress: the API below is stable; see the docstrings.
+events into wire messages:
+
+* :class:`OrderUpdate` -> OPEN_ORDER + ORDER_STATUS (the record holds the order's whole state);
+* :class:`FillEvent` -> EXECUTION_DATA (req id -1) + COMMISSION_REPORT;
+* :class:`OrderError` -> ERR_MSG with the order id (103, 104, 110, 200, 201, 202, 387, 10147, 10148);
+* :class:`AccountUpdate` -> fresh ACCT_VALUE / PORTFOLIO_VALUE / POSITION_DATA for that account.
+
+Matching rules: market orders fill at once at the touch (buy at the ask, sell at the bid), whole
+quantity. Limit orders rest until the touch crosses (buy when ask <= limit, sell when bid >= limit)
+and fill at the touch, i.e. at the limit or better. Stop orders are PreSubmitted until the stop is
+reached (BUY: ask or last >= stop; SELL: bid or last <= stop), then become Submitted and act as a
+market (STP) or limit (STP LMT) order. IOC orders that cannot fill at once are Cancelled. DAY orders
+are cancelled when the instrument's trading day (its time zone's calendar day) changes; GTC ones
+stay.
+
+Rejects (the record goes Inactive): 201 "Order rejected - reason:..." for a non-positive or
+fractional quantity, an unknown account, a missing price, an unsupported time in force, insufficient
+margin and the :meth:`PaperExchange.reject_next_order` fault; **110** "The price does not conform
+to the minimum price variation for this contract." for prices off the tick grid (TWS's own code);
+387 for order types the paper exchange does not execute. 200 for unknown or ambiguous contracts
+and 103 for reused order ids reject without creating an order.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..models.account import AccountValue, PortfolioItem, Position
+from ..models.contract import Contract
+from ..models.execution import CommissionReport, Execution, ExecutionFilter
+from ..models.market import ContractDetails
+from ..models.order import Order, OrderState
+from ..protocol.codec import parse_tws_time
+from .accounts import Accounts
+from .instruments import Instrument, InstrumentTable, table_of, to_contract, to_details
+from .market import Bar, Market, Quote
+from .store import Store
+
+__all__ = [
+    "PaperExchange", "OrderRecord", "OrderUpdate", "FillEvent", "OrderError", "AccountUpdate",
+    "Event", "OPEN_STATES", "commission_for",
+]
+
+OPEN_STATES = frozenset({"PendingSubmit", "PreSubmitted", "Submitted"})
+"""Statuses of an order that can still fill, be modified or be cancelled."""
+
+_TYPES = frozenset({"MKT", "LMT", "STP", "STP LMT"})
+_TIFS = frozenset({"DAY", "GTC", "IOC"})
+_NEW_YORK = ZoneInfo("America/New_York")
+_MAX_CATCH_UP = 3600  # advance_to: beyond this many seconds the market gaps instead of stepping
+
+
+@dataclass(slots=True)
+class OrderRecord:
+    """One order's full current state (what OPEN_ORDER and ORDER_STATUS report).
+
+    ``order`` is the gateway's copy of the client's order with ``order_id``, ``client_id``,
+    ``perm_id`` and ``account`` filled in; ``contract`` the fully qualified contract.
+    ``completed_at`` / ``completed_status`` are set once the order is Filled, Cancelled or Inactive
+    (COMPLETED_ORDER's completedTime / completedStatus).
+    """
+
+    client_id: int
+    order_id: int
+    perm_id: int
+    contract: Contract
+    order: Order
+    con_id: int
+    account: str
+    status: str = "PendingSubmit"
+    filled: Decimal = Decimal(0)
+    remaining: Decimal = Decimal(0)
+    avg_fill_price: float = 0.0
+    last_fill_price: float = 0.0
+    why_held: str = ""
+    triggered: bool = False
+    trading_day: str = ""  # YYYYMMDD in the instrument's zone, for DAY expiry
+    submitted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    completed_at: datetime | None = None
+    completed_status: str = ""
+    commission: float = 0.0  # total of the fills so far, USD
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    def order_state(self) -> OrderState:
+        """The OPEN_ORDER / COMPLETED_ORDER order state: status, the commission once something
+        filled, and for completed orders the completed time (TWS's text, New York time) and
+        status."""
+        done = self.filled > 0
+        completed = None
+        if self.completed_at is not None:
+            completed = self.completed_at.astimezone(_NEW_YORK).strftime("%Y%m%d %H:%M:%S ") \
+                + "America/New_York"
+        return OrderState(status=self.status, commission=self.commission if done else None,
+                          commission_currency="USD" if done else None, completed_time=completed,
+                          completed_status=self.completed_status or None)
+
+    def snapshot(self) -> OrderRecord:
+        """A copy whose later changes do not affect this one (events carry snapshots)."""
+        c = copy.copy(self)
+        c.order = copy.copy(self.order)
+        return c
+
+
+@dataclass(slots=True)
+class OrderUpdate:
+    """The order changed (accepted, triggered, modified, filled, cancelled, rejected)."""
+
+    record: OrderRecord
+
+
+@dataclass(slots=True)
+class FillEvent:
+    """A fill: the execution and its commission report (realized PnL set on closing fills)."""
+
+    record: OrderRecord
+    contract: Contract
+    execution: Execution
+    commission: CommissionReport
+
+
+@dataclass(slots=True)
+class OrderError:
+    """An ERR_MSG about an order: ``order_id`` is the id the client used."""
+
+    client_id: int
+    order_id: int
+    code: int
+    text: str
+
+
+@dataclass(slots=True)
+class AccountUpdate:
+    """Something in ``account`` changed (cash, positions, values)."""
+
+    account: str
+
+
+Event = OrderUpdate | FillEvent | OrderError | AccountUpdate
+
+
+def commission_for(inst: Instrument, quantity: Decimal, price: float, fx_to_usd: float) -> float:
+    """The fixed-rate commission in USD: stocks 0.005 / share, min 1.00, max 1% of the trade value;
+    futures 2.25 per contract; currency pairs 0.2 basis points of the value (USD), min 2.00.
+    ``fx_to_usd`` converts the value's currency (for pairs: the base currency) to USD."""
+    q = float(quantity)
+    if inst.sec_type == "FUT":
+        return round(2.25 * q, 2)
+    if inst.sec_type == "CASH":
+        return round(max(2.0, 0.00002 * q * fx_to_usd), 2)
+    value = q * price * inst.multiplier_value * fx_to_usd
+    return round(min(max(0.005 * q, 1.0), 0.01 * value), 2)
+
+
+def _reject(reason: str) -> tuple[int, str]:
+    return 201, f"Order rejected - reason:{reason}"
+
+
+class PaperExchange:
+    """Orders, fills and accounts of the paper gateway, driven by a seeded :class:`Market`.
+
+    ``clock`` returns the time for executions and order timestamps (default: now, UTC) and, for a
+    new state, the market's start. With ``state_path`` the state lives in SQLite and a new
+    exchange on the same file resumes it (the stored seed wins over ``seed``). Every mutating call
+    saves before it returns.
+    """
+
+    def __init__(self, accounts: Sequence[str] = ("DU1234567",), seed: int = 0,
+                 clock: Callable[[], datetime] | None = None,
+                 starting_cash: float = 1_000_000.0, state_path: str | Path | None = None,
+                 instruments: InstrumentTable | Sequence[Instrument] | None = None) -> None:
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.instruments = table_of(instruments)
+        self.store = Store(state_path) if state_path is not None else None
+        saved = self.store.load() if self.store is not None else None
+        meta = saved.meta if saved is not None else {}
+        if meta:
+            seed = int(meta["seed"])
+            start = datetime.fromisoformat(meta["market_start"])
+            step = int(meta["market_step"])
+        else:
+            start, step = self.clock(), 0
+        self.market = Market(self.instruments, seed=seed, start=start, step=step)
+        self.seed = seed
+        codes = list(accounts)
+        if saved is not None:
+            codes += [a for a, _ in saved.accounts if a not in codes]
+        self.accounts = Accounts(codes, self.market, starting_cash)
+        self._orders: dict[tuple[int, int], OrderRecord] = {}
+        self._by_perm: dict[int, OrderRecord] = {}
+        self._executions: list[tuple[Execution, Contract, CommissionReport]] = []
+        self._floors: dict[int, int] = {}
+        self._next_perm = int(meta.get("next_perm_id", 1_100_000_001))
+        self._exec_seq = int(meta.get("exec_seq", int(self.clock().timestamp())))
+        self._exec_prefix = f"{(0xE0D5 + seed * 0x9E37) & 0xFFFFFFFF:08x}"
+        self._reject_next: str | None = None
+        self._dirty_orders: set[int] = set()
+        self._dirty_accounts: set[str] = set(codes)
+        self._dirty_positions: set[tuple[str, int]] = set()
+        self._dirty_floors: set[int] = set()
+        self._new_execs: list[tuple[int, int, Execution, Contract, CommissionReport]] = []
+        if saved is not None and not saved.empty:
+            realized = dict(saved.accounts)
+            for code, pnl in realized.items():
+                self.accounts.state(code).realized_pnl = pnl
+            cash_seen: set[str] = set()
+            for code, ccy, amount in saved.cash:
+                st = self.accounts.state(code)
+                if code not in cash_seen:
+                    st.cash.clear()
+                    cash_seen.add(code)
+                st.cash[ccy] = amount
+            for pos in saved.positions:
+                self.accounts.state(pos.account).positions[pos.con_id] = pos
+            for rec in saved.orders:
+                self._orders[(rec.client_id, rec.order_id)] = rec
+                self._by_perm[rec.perm_id] = rec
+            self._executions = saved.executions
+            self._floors = dict(saved.floors)
+        self.save()
+
+    # --- identity / queries ----------------------------------------------------------------------
+    @property
+    def managed_accounts(self) -> tuple[str, ...]:
+        """The account codes MANAGED_ACCTS lists."""
+        return self.accounts.codes
+
+    def now(self) -> datetime:
+        """Market time (what historical requests with an empty end time end at)."""
+        return self.market.now()
+
+    def next_valid_id(self, client_id: int) -> int:
+        """The order id floor of ``client_id``: highest id it ever used + 1 (at least 1)."""
+        return max(1, self._floors.get(client_id, 0) + 1)
+
+    def order(self, client_id: int, order_id: int) -> OrderRecord | None:
+        """The order ``client_id`` placed under ``order_id`` (any state), or None."""
+        return self._orders.get((client_id, order_id))
+
+    def open_orders(self, client_id: int | None = None) -> list[OrderRecord]:
+        """Open orders of ``client_id`` (None = every client), by perm id."""
+        return [r for r in sorted(self._by_perm.values(), key=lambda r: r.perm_id)
+                if r.is_open and (client_id is None or r.client_id == client_id)]
+
+    def completed_orders(self) -> list[OrderRecord]:
+        """Filled, cancelled and rejected orders, in the order they completed."""
+        done = [r for r in self._by_perm.values() if not r.is_open]
+        return sorted(done, key=lambda r: (r.completed_at or r.submitted_at, r.perm_id))
+
+    def executions(self, filter: ExecutionFilter | None = None
+                   ) -> list[tuple[Execution, Contract, CommissionReport]]:
+        """Executions (oldest first) matching ``filter``: client id (0 / None = all), account,
+        time (executions at or after it), symbol, sec type, exchange and side (BUY / SELL)."""
+        f = filter or ExecutionFilter()
+        after: datetime | None = parse_tws_time(f.time) if f.time else None
+        side = {"BUY": "BOT", "SELL": "SLD"}.get((f.side or "").upper(), (f.side or "").upper())
+        out = []
+        for ex, contract, report in self._executions:
+            if f.client_id and ex.client_id != f.client_id:
+                continue
+            if f.acct_code and ex.acct_number != f.acct_code:
+                continue
+            if after is not None and ex.time is not None and ex.time < after:
+                continue
+            if f.symbol and (contract.symbol or "").upper() != f.symbol.upper():
+                continue
+            if f.sec_type and (contract.sec_type or "").upper() != f.sec_type.upper():
+                continue
+            if f.exchange and f.exchange.upper() not in ((ex.exchange or "").upper(),
+                                                           (contract.exchange or "").upper()):
+                continue
+            if side and ex.side != side:
+                continue
+            out.append((ex, contract, report))
+        return out
+
+    # --- instruments and market data ----------------------------------------------------------
+    def resolve(self, contract: Contract) -> list[Instrument]:
+        """The instruments ``contract`` describes (``[]`` unknown; several = ambiguous)."""
+        return self.instruments.resolve(contract)
+
+    def contract_details(self, contract: Contract) -> list[ContractDetails]:
+        """CONTRACT_DATA answers for ``contract`` (empty: answer 200)."""
+        today = self.market.now().date()
+        return [to_details(i, contract.exchange if contract.exchange else None, today)
+                for i in self.resolve(contract)]
+
+    def quote(self, con_id: int) -> Quote:
+        return self.market.quote(con_id)
+
+    def bars(self, con_id: int, end: datetime | None, duration: str, bar_size: str,
+             what_to_show: str = "TRADES", use_rth: bool = False) -> list[Bar]:
+        """Historical bars from the same price path (see :meth:`Market.bars`)."""
+        return self.market.bars(con_id, end, duration, bar_size, what_to_show, use_rth)
+
+    # --- accounts ------------------------------------------------------------------------------
+    def account_values(self, account: str) -> list[AccountValue]:
+        return self.accounts.values(account)
+
+    def portfolio(self, account: str) -> list[PortfolioItem]:
+        return self.accounts.portfolio(account)
+
+    def positions(self) -> list[Position]:
+        """Positions of every account (closed ones with quantity 0)."""
+        return self.accounts.positions()
+
+    def account_summary(self, tags: str | Sequence[str]) -> list[tuple[str, str, str, str]]:
+        """``(account, tag, value, currency)`` rows (standard tags and ``$LEDGER[:CCY|:ALL]``)."""
+        return self.accounts.summary(tags)
+
+    # --- faults ----------------------------------------------------------------------------------
+    def reject_next_order(self, reason: str = "Rejected by the paper gateway (fault injection)"
+                          ) -> None:
+        """Make the next new order fail with 201 and ``reason``."""
+        self._reject_next = reason
+
+    # --- orders ----------------------------------------------------------------------------------
+    def place_order(self, client_id: int, order_id: int, contract: Contract,
+                    order: Order) -> list[Event]:
+        """Place a new order, or modify ``order_id`` if it is still open. Returns the events."""
+        try:
+            existing = self._orders.get((client_id, order_id))
+            if existing is not None and existing.is_open:
+                return self._modify(existing, order)
+            if existing is not None and existing.status == "Filled":
+                return [OrderError(client_id, order_id, 104, "Can't modify a filled order")]
+            if existing is not None or order_id <= self._floors.get(client_id, 0) or order_id < 1:
+                return [OrderError(client_id, order_id, 103, "Duplicate order id")]
+            self._floors[client_id] = order_id
+            self._dirty_floors.add(client_id)
+            return self._new_order(client_id, order_id, contract, order)
+        finally:
+            self.save()
+
+    def _new_order(self, client_id: int, order_id: int, contract: Contract,
+                   order: Order) -> list[Event]:
+        found = self.instruments.resolve(contract)
+        if not found:
+            return [OrderError(client_id, order_id, 200,
+                               "No security definition has been found for the request")]
+        if len(found) > 1:
+            return [OrderError(client_id, order_id, 200, "The contract description specified "
+                               f"for {contract.symbol or contract.local_symbol} is ambiguous.")]
+        inst = found[0]
+        now = self.clock()
+        o = copy.copy(order)
+        account = o.account or self.accounts.codes[0]
+        perm_id = self._next_perm
+        self._next_perm += 1
+        o.order_id, o.client_id, o.perm_id, o.account = order_id, client_id, perm_id, account
+        o.action = (o.action or "").upper()
+        o.order_type = (o.order_type or "").upper()
+        o.tif = (o.tif or "DAY").upper()
+        rec = OrderRecord(
+            client_id=client_id, order_id=order_id, perm_id=perm_id,
+            contract=to_contract(inst, contract.exchange or None), order=o, con_id=inst.con_id,
+            account=account, remaining=o.total_quantity or Decimal(0),
+            trading_day=self._trading_day(inst), submitted_at=now)
+        self._orders[(client_id, order_id)] = rec
+        self._by_perm[perm_id] = rec
+        self._dirty_orders.add(perm_id)
+        problem = self._validate(rec, inst)
+        if problem is None and self._reject_next is not None:
+            problem = _reject(self._reject_next)
+            self._reject_next = None
+        if problem is not None:
+            self._finish(rec, "Inactive", f"Rejected: {problem[1]}")
+            return [OrderError(client_id, order_id, *problem), OrderUpdate(rec.snapshot())]
+        stop = o.order_type in ("STP", "STP LMT")
+        rec.status = "PreSubmitted" if stop else "Submitted"
+        events: list[Event] = [OrderUpdate(rec.snapshot())]
+        events += self._try_fill(rec, inst, taker=True)
+        if rec.is_open and o.tif == "IOC":
+            self._finish(rec, "Cancelled", "Cancelled")
+            events.append(OrderUpdate(rec.snapshot()))
+        return events
+
+    def _trading_day(self, inst: Instrument) -> str:
+        return self.market.now().astimezone(ZoneInfo(inst.time_zone_id)).strftime("%Y%m%d")
+
+    def _validate(self, rec: OrderRecord, inst: Instrument) -> tuple[int, str] | None:
+        o = rec.order
+        if not self.accounts.has(rec.account):
+            return _reject(f"The account code {rec.account} is not valid")
+        if o.action not in ("BUY", "SELL"):
+            return _reject(f"Invalid action: {o.action or '(none)'}; use BUY or SELL")
+        qty = o.total_quantity
+        if qty is None or qty <= 0:
+            return _reject("The order quantity must be greater than zero")
+        if (qty / inst.size_increment) % 1 != 0 or qty < inst.min_size:
+            return _reject(f"The order size {qty} is not a multiple of the size increment "
+                           f"{inst.size_increment}")
+        if o.order_type not in _TYPES:
+            return 387, "Unsupported order type for this exchange and security type."
+        if o.tif not in _TIFS:
+            return _reject(f"Time in force {o.tif} is not supported; use DAY, GTC or IOC")
+        prices: list[float] = []
+        if o.order_type in ("LMT", "STP LMT"):
+            if o.lmt_price is None or o.lmt_price <= 0:
+                return _reject("A limit price is required for a limit order")
+            prices.append(o.lmt_price)
+        if o.order_type in ("STP", "STP LMT"):
+            if o.aux_price is None or o.aux_price <= 0:
+                return _reject("A stop price is required for a stop order")
+            prices.append(o.aux_price)
+        if any(not inst.on_grid(p) for p in prices):
+            return 110, "The price does not conform to the minimum price variation for this contract."
+        bid, ask, _last = self.market.touch(inst.con_id)
+        price = prices[0] if prices else (ask if o.action == "BUY" else bid)
+        reason = self.accounts.margin_reject(rec.account, inst, o.action, qty, price)
+        return _reject(reason) if reason else None
+
+    def _modify(self, rec: OrderRecord, order: Order) -> list[Event]:
+        inst = self.instruments[rec.con_id]
+        new = copy.copy(order)
+        new.order_id, new.client_id, new.perm_id = rec.order_id, rec.client_id, rec.perm_id
+        new.account = new.account or rec.account
+        new.action = (new.action or "").upper()
+        new.order_type = (new.order_type or "").upper()
+        new.tif = (new.tif or "DAY").upper()
+        if new.action != rec.order.action or new.account != rec.account:
+            return [OrderError(rec.client_id, rec.order_id, *_reject(
+                "The side and account of an order cannot be modified")),
+                OrderUpdate(rec.snapshot())]
+        trial = copy.copy(rec)
+        trial.order = new
+        problem = self._validate(trial, inst)
+        if problem is not None:
+            return [OrderError(rec.client_id, rec.order_id, *problem), OrderUpdate(rec.snapshot())]
+        rec.order = new
+        rec.remaining = (new.total_quantity or Decimal(0)) - rec.filled
+        if new.order_type in ("MKT", "LMT"):
+            rec.triggered = False
+            rec.status = "Submitted"
+        elif not rec.triggered:
+            rec.status = "PreSubmitted"
+        self._dirty_orders.add(rec.perm_id)
+        events: list[Event] = [OrderUpdate(rec.snapshot())]
+        events += self._try_fill(rec, inst, taker=True)
+        return events
+
+    def cancel_order(self, client_id: int, order_id: int) -> list[Event]:
+        """Cancel: 202 + Cancelled; 10147 for an unknown id; 10148 when already done."""
+        try:
+            rec = self._orders.get((client_id, order_id))
+            if rec is None:
+                return [OrderError(client_id, order_id, 10147,
+                                   f"OrderId {order_id} that needs to be cancelled is not found.")]
+            if not rec.is_open:
+                return [OrderError(client_id, order_id, 10148,
+                                   f"OrderId {order_id} that needs to be cancelled can not be "
+                                   f"cancelled, state: {rec.status}.")]
+            return self._cancel(rec)
+        finally:
+            self.save()
+
+    def _cancel(self, rec: OrderRecord, reason: str = "") -> list[Event]:
+        self._finish(rec, "Cancelled", "Cancelled by Trader")
+        return [OrderUpdate(rec.snapshot()),
+                OrderError(rec.client_id, rec.order_id, 202, f"Order Canceled - reason:{reason}")]
+
+    def global_cancel(self) -> list[Event]:
+        """Cancel every open order of every client."""
+        events: list[Event] = []
+        for rec in self.open_orders():
+            events += self._cancel(rec)
+        self.save()
+        return events
+
+    def _finish(self, rec: OrderRecord, status: str, completed_status: str) -> None:
+        rec.status = status
+        rec.completed_at = self.clock()
+        rec.completed_status = completed_status
+        self._dirty_orders.add(rec.perm_id)
+
+    # --- matching --------------------------------------------------------------------------------
+    def step(self, n: int = 1) -> list[Event]:
+        """Advance the market ``n`` seconds, matching resting orders at every one."""
+        events: list[Event] = []
+        for _ in range(n):
+            self.market.step(1)
+            open_ = self.open_orders()
+            if not open_:
+                if n > 1:  # nothing to match: jump the rest
+                    self.market.step(n - 1 - _)
+                    break
+                continue
+            for rec in open_:
+                inst = self.instruments[rec.con_id]
+                if rec.order.tif == "DAY" and self._trading_day(inst) != rec.trading_day:
+                    self._finish(rec, "Cancelled", "Cancelled: day order expired")
+                    events.append(OrderUpdate(rec.snapshot()))
+                    continue
+                events += self._try_fill(rec, inst, taker=False)
+        self.save()
+        return events
+
+    def advance_to(self, t: datetime) -> list[Event]:
+        """Step the market up to time ``t`` (no-op if market time is already there); after a long
+        pause (over an hour) the market gaps to ``t`` and matches once."""
+        n = self.market.steps_until(t)
+        if n > _MAX_CATCH_UP:
+            self.market.step(n - 1)
+            n = 1
+        return self.step(n) if n else []
+
+    def _try_fill(self, rec: OrderRecord, inst: Instrument, taker: bool) -> list[Event]:
+        o = rec.order
+        bid, ask, last = self.market.touch(inst.con_id)
+        buy = o.action == "BUY"
+        events: list[Event] = []
+        if o.order_type in ("STP", "STP LMT") and not rec.triggered:
+            stop = o.aux_price or 0.0
+            hit = (ask >= stop or last >= stop) if buy else (bid <= stop or last <= stop)
+            if not hit:
+                return events
+            rec.triggered = True
+            rec.status = "Submitted"
+            self._dirty_orders.add(rec.perm_id)
+            events.append(OrderUpdate(rec.snapshot()))
+            taker = True
+        price = ask if buy else bid
+        if o.order_type in ("LMT", "STP LMT"):
+            limit = o.lmt_price or 0.0
+            if (buy and ask > limit + 1e-9) or (not buy and bid < limit - 1e-9):
+                return events
+        events += self._fill(rec, inst, price, taker)
+        return events
+
+    def _fill(self, rec: OrderRecord, inst: Instrument, price: float, taker: bool) -> list[Event]:
+        qty = rec.remaining
+        fx = self.market.fx_to_usd(inst.symbol if inst.sec_type == "CASH" else inst.currency)
+        commission = commission_for(inst, qty, price, fx)
+        side = "BOT" if rec.order.action == "BUY" else "SLD"
+        realized = self.accounts.apply_fill(rec.account, inst, side, qty, price, commission)
+        before = rec.filled
+        rec.filled = before + qty
+        rec.remaining = Decimal(0)
+        rec.avg_fill_price = inst.round_price(
+            (float(before) * rec.avg_fill_price + float(qty) * price) / float(rec.filled)) \
+            if before else price
+        rec.last_fill_price = price
+        rec.commission += commission
+        self._finish(rec, "Filled", "Filled")
+        self._exec_seq += 1
+        now = self.clock()
+        execution = Execution(
+            exec_id=f"{self._exec_prefix}.{self._exec_seq & 0xFFFFFFFF:08x}.01.01", time=now,
+            acct_number=rec.account, exchange=inst.exchange, side=side, shares=qty, price=price,
+            perm_id=rec.perm_id, client_id=rec.client_id, order_id=rec.order_id, liquidation=0,
+            cum_qty=rec.filled, avg_price=rec.avg_fill_price, order_ref=rec.order.order_ref,
+            ev_rule=None, ev_multiplier=None, model_code=None,
+            last_liquidity=2 if taker else 1, pending_price_revision=False)
+        report = CommissionReport(exec_id=execution.exec_id, commission=commission,
+                                  currency="USD", realized_pnl=realized, yield_=None,
+                                  yield_redemption_date=None)
+        self._executions.append((execution, rec.contract, report))
+        self._new_execs.append((self._exec_seq, inst.con_id, execution, rec.contract, report))
+        self._dirty_accounts.add(rec.account)
+        self._dirty_positions.add((rec.account, inst.con_id))
+        snap = rec.snapshot()
+        return [FillEvent(snap, rec.contract, execution, report), OrderUpdate(snap),
+                AccountUpdate(rec.account)]
+
+    # --- persistence -----------------------------------------------------------------------------
+    def save(self) -> None:
+        """Write what changed since the last save and commit (no-op without a state file)."""
+        store = self.store
+        if store is None:
+            self._dirty_orders.clear()
+            self._dirty_accounts.clear()
+            self._dirty_positions.clear()
+            self._dirty_floors.clear()
+            self._new_execs.clear()
+            return
+        store.put_meta({"schema": 1, "seed": self.seed,
+                        "market_start": self.market.start.isoformat(),
+                        "market_step": self.market.step_count, "next_perm_id": self._next_perm,
+                        "exec_seq": self._exec_seq})
+        for perm in sorted(self._dirty_orders):
+            store.put_order(self._by_perm[perm])
+        for code in self._dirty_accounts:
+            st = self.accounts.state(code)
+            store.put_account(code, self.accounts.codes.index(code), st.realized_pnl, st.cash)
+        for code, con_id in self._dirty_positions:
+            pos = self.accounts.position(code, con_id)
+            if pos is not None:
+                store.put_position(pos)
+        for client_id in self._dirty_floors:
+            store.put_floor(client_id, self._floors[client_id])
+        for seq, con_id, execution, contract, report in self._new_execs:
+            store.put_execution(seq, con_id, execution, contract, report)
+        store.commit()
+        self._dirty_orders.clear()
+        self._dirty_accounts.clear()
+        self._dirty_positions.clear()
+        self._dirty_floors.clear()
+        self._new_execs.clear()
+
+    def close(self) -> None:
+        """Save and close the state file."""
+        self.save()
+        if self.store is not None:
+            self.store.close()
+            self.store = None

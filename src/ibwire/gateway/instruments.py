@@ -15,9 +15,9 @@ Everything here is pure and synchronous; the table is immutable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from ..models.contract import Contract
@@ -255,7 +255,7 @@ class InstrumentTable:
                 raise ValueError(f"duplicate con id {inst.con_id}")
             self._by_con_id[inst.con_id] = inst
 
-    def __iter__(self) -> Iterable[Instrument]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Instrument]:
         return iter(self._all)
 
     def __len__(self) -> int:
@@ -401,7 +401,7 @@ def session_hours(inst: Instrument, start: date | None = None, days: int = 7) ->
     simulated market itself trades around the clock; the hours are what CONTRACT_DATA reports and
     what ``use_rth`` bars honour.)
     """
-    day = start or datetime.now(timezone.utc).date()
+    day = start or datetime.now(UTC).date()
     trading, liquid = _SESSIONS[inst.hours]
     return _hours(trading, day, days), _hours(liquid, day, days)
 

@@ -38,7 +38,7 @@ import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -404,9 +404,9 @@ class Market:
                  seed: int = 0, start: datetime | None = None, step: int = 0) -> None:
         self.instruments = table_of(instruments)
         self.seed = seed
-        t = start if start is not None else datetime.now(timezone.utc)
+        t = start if start is not None else datetime.now(UTC)
         self._start_s = _epoch(t)
-        self.start = datetime.fromtimestamp(self._start_s, tz=timezone.utc)
+        self.start = datetime.fromtimestamp(self._start_s, tz=UTC)
         self._step = step
         self._paths: dict[int, _Path] = {}
 
@@ -418,7 +418,7 @@ class Market:
 
     def now(self) -> datetime:
         """Market time (UTC): ``start`` + steps seconds."""
-        return datetime.fromtimestamp(self._start_s + self._step, tz=timezone.utc)
+        return datetime.fromtimestamp(self._start_s + self._step, tz=UTC)
 
     def step(self, n: int = 1) -> None:
         """Advance market time by ``n`` seconds."""
@@ -471,7 +471,7 @@ class Market:
         lot = inst.lot
         return Quote(
             con_id=con_id,
-            time=datetime.fromtimestamp(s, tz=timezone.utc),
+            time=datetime.fromtimestamp(s, tz=UTC),
             bid=self._px(inst, bid), ask=self._px(inst, ask), last=self._px(inst, last),
             bid_size=Decimal(lot * (1 + hb % 20)),
             ask_size=Decimal(lot * (1 + (hb >> 8) % 20)),

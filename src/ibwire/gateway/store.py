@@ -104,8 +104,8 @@ def _dec(data: Any) -> Any:
     module, _, qual = name.partition(":")
     if module != "ibwire" and not module.startswith("ibwire."):
         raise ValueError(f"refusing to load {name} from a state file")
-    cls = getattr(importlib.import_module(module), qual)
-    if not dataclasses.is_dataclass(cls):
+    cls: Any = getattr(importlib.import_module(module), qual)
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
         raise ValueError(f"{name} is not a dataclass")
     names = {f.name for f in dataclasses.fields(cls) if f.init}
     return cls(**{k: _dec(v) for k, v in data.items() if k in names})

@@ -1,9 +1,9 @@
 """Typed models (dataclasses): IB's field names in snake_case, unset values as None."""
 
-from .contract import ComboLeg, Contract, DeltaNeutralContract, Forex, Future, Stock
-from .tag_value import TagValue
 from .account import AccountValue, PortfolioItem, Position
+from .contract import ComboLeg, Contract, DeltaNeutralContract, Forex, Future, Stock
 from .execution import CommissionReport, Execution, ExecutionFilter
+from .market import BarData, ContractDetails, TickType
 from .order import (
     LimitOrder,
     MarketOrder,
@@ -13,7 +13,7 @@ from .order import (
     StopLimitOrder,
     StopOrder,
 )
-from .market import BarData, ContractDetails, TickType
+from .tag_value import TagValue
 
 __all__ = [
     "AccountValue", "PortfolioItem", "Position", "CommissionReport", "Execution", "ExecutionFilter",

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
 
-from .tag_value import TagValue
 from .contract import Contract
+from .tag_value import TagValue
 
 __all__ = ["ContractDetails", "BarData", "TickType"]
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -184,7 +183,7 @@ def _zone(name: str) -> ZoneInfo | timezone:
     if z is None:
         key = _TZ_ALIASES.get(name, name)
         try:
-            z = timezone.utc if key == "UTC" else ZoneInfo(key)
+            z = UTC if key == "UTC" else ZoneInfo(key)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {name!r}") from None
         _TZ_CACHE[name] = z
@@ -199,12 +198,12 @@ def parse_tws_time(s: str) -> datetime:
     """
     s = " ".join(s.split())  # TWS pads some times with two spaces
     if s.isdigit() and len(s) >= 9:
-        return datetime.fromtimestamp(int(s), tz=timezone.utc)
+        return datetime.fromtimestamp(int(s), tz=UTC)
     m = _TIME_RE.match(s)
     if m is None:
         raise ValueError(f"not a TWS time: {s!r}")
     day, hh, mm, ss, tz = m.groups()
-    zone: ZoneInfo | timezone = timezone.utc
+    zone: ZoneInfo | timezone = UTC
     if tz:
         zone = _zone(tz)
     return datetime(int(day[:4]), int(day[4:6]), int(day[6:8]), int(hh), int(mm), int(ss or 0),
@@ -217,7 +216,7 @@ def format_tws_time(t: datetime) -> str:
         raise LocalProtocolError(f"naive datetime {t!r}: give it a time zone")
     if isinstance(t.tzinfo, ZoneInfo):
         return t.strftime("%Y%m%d %H:%M:%S ") + t.tzinfo.key
-    return t.astimezone(timezone.utc).strftime("%Y%m%d-%H:%M:%S")
+    return t.astimezone(UTC).strftime("%Y%m%d-%H:%M:%S")
 
 
 # --- encoding ----------------------------------------------------------------------------------
