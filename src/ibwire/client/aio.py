@@ -9,7 +9,6 @@ iterators: ``async for event in broker.stream(OrderEvent, FillEvent): ...``.
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -47,7 +46,10 @@ async def _wait_pending(pending: Pending[Any], timeout: float) -> bool:
         if not fut.done():
             fut.set_result(None)
 
-    pending.add_callback(lambda: loop.call_soon_threadsafe(wake))
+    def schedule() -> None:
+        loop.call_soon_threadsafe(wake)
+
+    pending.add_callback(schedule)
     try:
         await asyncio.wait_for(fut, timeout)
     except TimeoutError:
@@ -69,9 +71,10 @@ async def arun_flow(flow: Flow[T]) -> T:
 def awaitable(fn: Callable[Concatenate[Any, P], Flow[T]]
               ) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, T]]:
     """Turn a core flow method into a coroutine method with the same signature and docstring."""
-    @functools.wraps(fn)
-    async def method(self: Any, *args: P.args, **kwargs: P.kwargs) -> T:
+    async def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> T:
         return await arun_flow(fn(self, *args, **kwargs))
+    name = fn.__name__.removeprefix("flow_")
+    method.__name__, method.__qualname__, method.__doc__ = name, name, fn.__doc__
     return method
 
 

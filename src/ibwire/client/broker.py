@@ -8,7 +8,6 @@ threads, Jupyter and inside a running asyncio program's thread.
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -42,9 +41,10 @@ def run_flow(flow: Flow[T]) -> T:
 
 def blocking(fn: Callable[Concatenate[Any, P], Flow[T]]) -> Callable[Concatenate[Any, P], T]:
     """Turn a core flow method into a blocking method with the same signature and docstring."""
-    @functools.wraps(fn)
-    def method(self: Any, *args: P.args, **kwargs: P.kwargs) -> T:
+    def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> T:
         return run_flow(fn(self, *args, **kwargs))
+    name = fn.__name__.removeprefix("flow_")
+    method.__name__, method.__qualname__, method.__doc__ = name, name, fn.__doc__
     return method
 
 

@@ -53,13 +53,15 @@ import collections
 import inspect
 import logging
 import operator
+import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any, ClassVar
 
-from ..errors import ConnectError, ConnectionLost, LocalProtocolError
+from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, LocalProtocolError
 from ..models import Contract, ExecutionFilter, Order, TagValue
 from ..models.market import TickType
 from ..protocol import messages as _messages  # noqa: F401 - registers every schema
@@ -204,7 +206,7 @@ class EClient:
         self._transport: Transport | None = None
         self._serving: Transport | None = None
         self._closed_lock = threading.Lock()
-        self._closed_notified: set[int] = set()
+        self._closed_notified: weakref.WeakSet[Transport] = weakref.WeakSet()
         self._error_fn: Any = None
         self._error_arity = 4
 
@@ -238,7 +240,8 @@ class EClient:
         except Exception as exc:  # a bad host name or port must not escape as an exception
             self.connState = EClient.DISCONNECTED
             self._client_error(NO_VALID_ID, CONNECT_FAIL,
-                               f"Couldn't connect to TWS at {host}:{port} (error 502): {exc}")
+                               f"Couldn't connect to TWS at {host}:{port} (error 502): {exc}. "
+                               f"{CONNECT_ADVICE}")
             return
         self._transport = transport
         self.connState = EClient.CONNECTED
@@ -308,7 +311,7 @@ class EClient:
             while True:
                 try:
                     batch = q.get(timeout=1.0)
-                except Exception:  # queue.Empty; the timeout only keeps Ctrl-C responsive
+                except queue.Empty:  # the timeout only keeps Ctrl-C responsive
                     if t.closed.is_set() and self._transport is not t:
                         break
                     continue
@@ -450,13 +453,10 @@ class EClient:
             fn(req_id, code, text, advanced)
 
     def _notify_closed(self, t: Transport) -> None:
-        key = id(t)
         with self._closed_lock:
-            if key in self._closed_notified:
+            if t in self._closed_notified:
                 return
-            self._closed_notified.add(key)
-            if len(self._closed_notified) > 64:  # keep the set small across many reconnects
-                self._closed_notified = {key}
+            self._closed_notified.add(t)
         self.wrapper.connectionClosed()
 
     # --- requests ------------------------------------------------------------------------------

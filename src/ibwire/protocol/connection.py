@@ -22,10 +22,10 @@ names the state. A frame that cannot be decoded does not end the connection: it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from collections.abc import Callable
 from typing import Any, Union
 
 from ..errors import ConnectError, LocalProtocolError, RemoteProtocolError
