@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 import ibwire.models as m
-from ibwire.client.eclient import CALLBACKS
+from ibwire.client.ecallbacks import CALLBACKS
 from ibwire.client.ewrapper import EWrapper as TypedEWrapper
 from ibwire.compat import _convert
 from ibwire.compat.account_summary_tags import AccountSummaryTags
@@ -377,3 +377,90 @@ def test_str_shows_what_differs_from_defaults():
     c = Contract(symbol="AAPL", secType="STK")
     assert str(c) == "Contract(symbol='AAPL', secType='STK')"
     assert str(TagValue("a", "b")) == "a=b;"
+
+
+IBAPI_PROGRAM = '''
+from ibapi.client import *
+from ibapi.wrapper import *
+from ibapi.contract import Contract
+from ibapi.order import Order
+from ibapi.execution import ExecutionFilter
+from ibapi.ticktype import TickTypeEnum
+from ibapi.utils import iswrapper
+
+
+class App(EWrapper, EClient):
+    def __init__(self):
+        EClient.__init__(self, self)
+        self.log = []
+
+    @iswrapper
+    def nextValidId(self, orderId: OrderId):
+        contract = Contract()
+        contract.symbol = "AAPL"
+        contract.secType = "STK"
+        contract.exchange = "SMART"
+        contract.currency = "USD"
+        order = Order()
+        order.action = "BUY"
+        order.orderType = "MKT"
+        order.totalQuantity = 100
+        self.placeOrder(orderId, contract, order)
+        self.reqMktData(1001, contract, "", False, False, [])
+        self.reqPositions()
+
+    def error(self, reqId: TickerId, errorCode: int, errorString: str, advancedOrderRejectJson=""):
+        self.log.append(("error", reqId, errorCode))
+
+    def openOrder(self, orderId: OrderId, contract: Contract, order: Order, orderState):
+        self.log.append(("openOrder", orderId, contract.symbol, order.action, order.totalQuantity,
+                         order.lmtPrice == UNSET_DOUBLE, orderState.status))
+
+    def orderStatus(self, orderId, status, filled, remaining, avgFillPrice, permId, parentId,
+                    lastFillPrice, clientId, whyHeld, mktCapPrice):
+        self.log.append(("orderStatus", orderId, status, filled, avgFillPrice))
+
+    def execDetails(self, reqId, contract, execution):
+        self.log.append(("execDetails", reqId, execution.execId, execution.shares))
+
+    def commissionReport(self, commissionReport):
+        self.log.append(("commissionReport", commissionReport.execId, commissionReport.commission))
+
+    def tickPrice(self, reqId, tickType, price, attrib):
+        self.log.append(("tickPrice", reqId, TickTypeEnum.to_str(tickType), price))
+
+    def position(self, account, contract, position, avgCost):
+        self.log.append(("position", account, contract.symbol, position))
+
+    def positionEnd(self):
+        self.disconnect()
+
+
+app = App()
+app.connect("127.0.0.1", PORT, 0)
+app.run()
+'''
+
+
+@pytest.mark.parametrize("version", [157, 163, 170, 178])
+def test_an_ibapi_program_ports_by_renaming_its_imports(version):
+    ported = IBAPI_PROGRAM.replace("ibapi.", "ibwire.compat.")
+    assert "ibapi" not in ported.replace("ibwire.compat", "")
+    with FakeTws(_script(), next_valid_id=21, version=version) as tws:
+        ns: dict[str, object] = {"PORT": tws.port, "__name__": "ported"}
+        watchdog = threading.Timer(10.0, lambda: ns["app"].disconnect())  # type: ignore[attr-defined]
+        watchdog.start()
+        try:
+            exec(compile(ported, "<ported ibapi program>", "exec"), ns)
+        finally:
+            watchdog.cancel()
+    log = ns["app"].log  # type: ignore[attr-defined]
+    assert ("openOrder", 21, "AAPL", "BUY", Decimal(100), True, "PreSubmitted") in log
+    assert ("orderStatus", 21, "Filled", Decimal(100), 150.25) in log
+    assert ("execDetails", -1, "0000e0d5.01.01", Decimal(100)) in log
+    assert ("commissionReport", "0000e0d5.01.01", 1.0) in log
+    assert ("tickPrice", 1001, "BID", 150.1) in log
+    assert ("position", ACCOUNT, "AAPL", Decimal(-100)) in log
+    assert ("error", -1, 2104) in log
+    assert not ns["app"].isConnected()  # type: ignore[attr-defined]
+    assert tws.sessions[0].version == version

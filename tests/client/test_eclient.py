@@ -509,3 +509,142 @@ def test_req_ids(tws, client):
 def test_tick_attrib_from_mask():
     assert TickAttrib.from_mask(5) == TickAttrib(True, False, True)
     assert TickAttrib.from_mask(None) == TickAttrib()
+
+
+def test_bad_port_value_reports_502():
+    rec = Recorder()
+    c = EClient(rec)
+    c.connect("127.0.0.1", 70000, 1)  # not a port: must be reported, not raised
+    [(req_id, code, _, _)] = rec.all("error")
+    assert (req_id, code) == (-1, 502)
+    assert not c.isConnected()
+
+
+# --- every request reaches TWS as the right message ---------------------------------------------------
+
+def _requests():
+    from ibwire.protocol.messages import accounts as a
+    from ibwire.protocol.messages import contracts as ct
+    from ibwire.protocol.messages import historical as h
+    from ibwire.protocol.messages import market_data as md
+    from ibwire.protocol.messages import orders as o
+    from ibwire.protocol.messages import system as sy
+
+    aapl = Stock("AAPL")
+    return [
+        (lambda c: c.cancelOrder(12, ""), o.CancelOrder, {"order_id": 12}),
+        (lambda c: c.reqOpenOrders(), o.ReqOpenOrders, {}),
+        (lambda c: c.reqAllOpenOrders(), o.ReqAllOpenOrders, {}),
+        (lambda c: c.reqAutoOpenOrders(True), o.ReqAutoOpenOrders, {"auto_bind": True}),
+        (lambda c: c.reqGlobalCancel(), o.ReqGlobalCancel, {}),
+        (lambda c: c.reqCompletedOrders(False), o.ReqCompletedOrders, {"api_only": False}),
+        (lambda c: c.reqManagedAccts(), sy.ReqManagedAccts, {}),
+        (lambda c: c.cancelPositions(), a.CancelPositions, {}),
+        (lambda c: c.reqAccountSummary(9001, "All", "NetLiquidation,BuyingPower"),
+         a.ReqAccountSummary, {"req_id": 9001, "group_name": "All",
+                               "tags": "NetLiquidation,BuyingPower"}),
+        (lambda c: c.cancelAccountSummary(9001), a.CancelAccountSummary, {"req_id": 9001}),
+        (lambda c: c.reqPositionsMulti(5, ACCOUNT, ""), a.ReqPositionsMulti,
+         {"req_id": 5, "account": ACCOUNT, "model_code": None}),
+        (lambda c: c.cancelPositionsMulti(5), a.CancelPositionsMulti, {"req_id": 5}),
+        (lambda c: c.reqAccountUpdatesMulti(6, ACCOUNT, "", True), a.ReqAccountUpdatesMulti,
+         {"req_id": 6, "account": ACCOUNT, "ledger_and_nlv": True}),
+        (lambda c: c.cancelAccountUpdatesMulti(6), a.CancelAccountUpdatesMulti, {"req_id": 6}),
+        (lambda c: c.reqMktData(1001, aapl, "233,236", True, False, []), md.ReqMktData,
+         {"req_id": 1001, "generic_tick_list": "233,236", "snapshot": True,
+          "regulatory_snapshot": False}),
+        (lambda c: c.cancelMktData(1001), md.CancelMktData, {"req_id": 1001}),
+        (lambda c: c.reqMarketDataType(3), md.ReqMarketDataType, {"market_data_type": 3}),
+        (lambda c: c.reqContractDetails(7, aapl), ct.ReqContractData, {"req_id": 7}),
+        (lambda c: c.reqHistoricalData(8, aapl, "20240102 16:00:00 US/Eastern", "2 D", "1 hour",
+                                       "MIDPOINT", 0, 2, False, []), h.ReqHistoricalData,
+         {"req_id": 8, "end_date_time": "20240102 16:00:00 US/Eastern", "duration_str": "2 D",
+          "bar_size_setting": "1 hour", "what_to_show": "MIDPOINT", "use_rth": False,
+          "format_date": 2, "keep_up_to_date": False}),
+        (lambda c: c.cancelHistoricalData(8), h.CancelHistoricalData, {"req_id": 8}),
+    ]
+
+
+def test_every_request_is_sent(tws, client):
+    c, rec = client
+    rec.wait("nextValidId")
+    for call, msg_cls, expected in _requests():
+        call(c)
+        msg = tws.wait_for(msg_cls)
+        assert {k: getattr(msg, k) for k in expected} == expected, msg_cls.__name__
+        if hasattr(msg, "contract"):
+            assert msg.contract.symbol == "AAPL"
+    assert not rec.all("error") or all(e[1] in (2104, 2106, 2158) for e in rec.all("error"))
+
+
+# --- every TWS message reaches its callback ----------------------------------------------------------
+
+def _pushes():
+    from ibwire.models.market import BarData, ContractDetails
+    from ibwire.protocol.messages import accounts as a
+    from ibwire.protocol.messages import contracts as ct
+    from ibwire.protocol.messages import historical as h
+    from ibwire.protocol.messages import market_data as md
+    from ibwire.protocol.messages import orders as o
+
+    bar = BarData("20240102 10:00:00", 1.5, 2.5, 1.0, 2.0, Decimal(100), Decimal("1.75"), 12)
+    return [
+        (md.TickSize(req_id=1, tick_type=8, size=Decimal(1500)), "tickSize", (1, 8, Decimal(1500))),
+        (md.TickString(req_id=1, tick_type=45, value="1704207600"), "tickString",
+         (1, 45, "1704207600")),
+        (md.TickGeneric(req_id=1, tick_type=49, value=0.0), "tickGeneric", (1, 49, 0.0)),
+        (md.TickReqParams(req_id=1, min_tick=0.01, bbo_exchange="9c0001", snapshot_permissions=3),
+         "tickReqParams", (1, 0.01, "9c0001", 3)),
+        (md.TickSnapshotEnd(req_id=1), "tickSnapshotEnd", (1,)),
+        (md.MarketDataType(req_id=1, market_data_type=3), "marketDataType", (1, 3)),
+        (a.AccountSummary(req_id=9, account=ACCOUNT, tag="BuyingPower", value="300000.00",
+                          currency="USD"), "accountSummary",
+         (9, ACCOUNT, "BuyingPower", "300000.00", "USD")),
+        (a.AccountSummaryEnd(req_id=9), "accountSummaryEnd", (9,)),
+        (a.AccountUpdateMulti(req_id=6, account=ACCOUNT, model_code=None, key="CashBalance",
+                              value="1000", currency="USD"), "accountUpdateMulti",
+         (6, ACCOUNT, None, "CashBalance", "1000", "USD")),
+        (a.AccountUpdateMultiEnd(req_id=6), "accountUpdateMultiEnd", (6,)),
+        (a.PositionMultiEnd(req_id=5), "positionMultiEnd", (5,)),
+        (o.OpenOrderEnd(), "openOrderEnd", ()),
+        (o.CompletedOrdersEnd(), "completedOrdersEnd", ()),
+        (ct.ContractDataEnd(req_id=7), "contractDetailsEnd", (7,)),
+        (ct.ContractData(req_id=7, details=ContractDetails(contract=_contract_aapl(),
+                                                           long_name="APPLE INC", min_tick=0.01)),
+         "contractDetails", None),
+        (h.HistoricalDataUpdate(req_id=8, bar=bar), "historicalDataUpdate", (8, bar)),
+    ]
+
+
+def test_every_message_reaches_its_callback(tws, client):
+    c, rec = client
+    rec.wait("nextValidId")
+    session = tws.session()
+    for msg, callback, expected in _pushes():
+        session.send(msg)
+        got = rec.wait(callback)
+        if expected is not None:
+            assert got == expected, callback
+    req_id, details = rec.all("contractDetails")[0]
+    assert (req_id, details.long_name, details.contract.con_id) == (7, "APPLE INC", 265598)
+
+
+def test_tick_price_with_implied_size_and_historical_data(tws, client):
+    from ibwire.models.market import BarData
+    from ibwire.protocol.messages.historical import HistoricalData
+    from ibwire.protocol.messages.market_data import TickPrice
+
+    c, rec = client
+    rec.wait("nextValidId")
+    session = tws.session()
+    session.send(TickPrice(req_id=1, tick_type=2, price=101.25, size=Decimal(7), attr_mask=6),
+                 TickPrice(req_id=1, tick_type=9, price=99.0, size=Decimal(0), attr_mask=0))
+    assert rec.wait("tickPrice") == (1, 2, 101.25, TickAttrib(False, True, True))
+    assert rec.wait("tickSize") == (1, 3, Decimal(7))  # ASK -> the implied ASK_SIZE
+    assert rec.wait("tickPrice") == (1, 9, 99.0, TickAttrib())
+    bars = [BarData("20240102", 1.0, 2.0, 0.5, 1.5, Decimal(10), Decimal("1.2"), 3)]
+    session.send(HistoricalData(req_id=4, start_date_str="20240101 00:00:00",
+                                end_date_str="20240103 00:00:00", bars=bars))
+    assert rec.wait("historicalData") == (4, bars[0])
+    assert rec.wait("historicalDataEnd") == (4, "20240101 00:00:00", "20240103 00:00:00")
+    assert rec.all("tickSize") == [(1, 3, Decimal(7))]  # CLOSE has no implied size

@@ -53,6 +53,8 @@ def test_resolve_stocks() -> None:
     assert _one(Contract(symbol="AAPL")) == 265598
     assert _one(Stock("AAPL", "NASDAQ")) == 265598
     assert _one(Stock("SPY", "SMART", primary_exchange="ARCA")) == 756733
+    assert _one(Stock("AAPL", "SMART", primary_exchange="ISLAND")) == 265598
+    assert resolve(Stock("AAPL", "SMART", primary_exchange="NYSE")) == []
     assert _one(Contract(con_id=272093)) == 272093
     assert _one(Contract(con_id=272093, symbol="ignored")) == 272093
     assert resolve(Stock("AAPL", currency="EUR")) == []

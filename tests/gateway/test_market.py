@@ -196,10 +196,10 @@ def test_rth_bars_keep_liquid_hours_only() -> None:
 def test_bar_dates_on_the_wire() -> None:
     m = Market(seed=1, start=START)
     bar = m.bars(AAPL, START, "60 S", "1 min")[-1]
-    assert bar.to_bar_data().date == "20261120 10:00:00 US/Eastern"
-    assert bar.to_bar_data(2).date == str(_epoch(START))
+    assert bar.to_bar_data().date == "20261120 09:59:00 US/Eastern"
+    assert bar.to_bar_data(2).date == str(_epoch(START) - 60)
     es = m.bars(ES, START, "60 S", "1 min")[-1]
-    assert es.to_bar_data().date == "20261120 09:00:00 US/Central"
+    assert es.to_bar_data().date == "20261120 08:59:00 US/Central"
 
 
 def test_invalid_requests_carry_tws_codes() -> None:

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import math
@@ -77,6 +78,7 @@ MESSAGES: list[type[Message]] = [
 ]
 UNSET_INTEGER = 2**31 - 1
 UNSET_DOUBLE = 1.7976931348623157e308
+UNSET_LONG = 2**63 - 1
 
 
 # --- schema-driven strategies ------------------------------------------------------------------
@@ -103,18 +105,22 @@ def _default(cls: type, path: str) -> Any:
     return fld.default
 
 
-def _fields_by_path(els: tuple[Element, ...], out: dict[str, list[F]] | None = None
-                    ) -> dict[str, list[F]]:
-    out = defaultdict(list) if out is None else out
-    for el in els:
-        if isinstance(el, F):
-            out[el.path].append(el)
-        elif isinstance(el, Cond):
-            _fields_by_path(el.body, out)
-    return out
+@functools.cache
+def _fields_by_path(els: tuple[Element, ...]) -> dict[str, tuple[F, ...]]:
+    out: dict[str, list[F]] = defaultdict(list)
+
+    def walk(els: tuple[Element, ...]) -> None:
+        for el in els:
+            if isinstance(el, F):
+                out[el.path].append(el)
+            elif isinstance(el, Cond):
+                walk(el.body)
+
+    walk(els)
+    return {path: tuple(fs) for path, fs in out.items()}
 
 
-def _roundtrips(els: list[F], value: Any) -> bool:
+def _roundtrips(els: tuple[F, ...], value: Any) -> bool:
     for el in els:
         try:
             text = ENCODERS[el.kind](value, el.unset)
@@ -153,6 +159,13 @@ _TRIGGERS: dict[str, st.SearchStrategy[Any]] = {
     "order.scale_price_increment": st.floats(-5, 5, allow_nan=False),
     "order.compete_against_best_offset": st.just(math.inf) | st.floats(0, 5, allow_nan=False),
 }
+TRIGGER_SETS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+    "all": _TRIGGERS,
+    "none": {},
+    # what both oracles understand: ibapi 9.81 knows only "PEG BENCH" (not "PEGBENCH")
+    "oracle": dict(_TRIGGERS, **{"order.order_type": st.sampled_from(
+        ["LMT", "MKT", "PEG BENCH", "PEG BEST", "PEG MID", "STP LMT"])}),
+}
 _CONDITION = st.one_of(
     st.builds(PriceCondition, st.booleans(), st.booleans(), _FLOATS, st.integers(0, 2**31 - 2),
               st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=8),
@@ -167,13 +180,16 @@ _CONDITION = st.one_of(
 )
 
 
-def _field_strategy(path: str, els: list[F], triggers: dict[str, Any]) -> st.SearchStrategy[Any]:
-    base = triggers.get(path, _BASE[els[0].kind])
-    return (st.none() | base).filter(lambda v: _roundtrips(els, v))
+@functools.cache
+def _field_strategy(path: str, els: tuple[F, ...], triggers: str) -> st.SearchStrategy[Any]:
+    base = TRIGGER_SETS[triggers].get(path, _BASE[els[0].kind])
+    base = base.filter(lambda v: _roundtrips(els, v))
+    return st.none() | base if _roundtrips(els, None) else base
 
 
+@functools.cache
 def _item_strategy(el: Repeat | Opt) -> st.SearchStrategy[Any]:
-    kwargs = {f.path: _field_strategy(f.path, [f], {}) for f in el.body if isinstance(f, F)}
+    kwargs = {f.path: _field_strategy(f.path, (f,), "none") for f in el.body if isinstance(f, F)}
     return st.builds(el.item, **kwargs)
 
 
@@ -186,8 +202,7 @@ def _draw_custom(draw: Callable[..., Any], el: Custom) -> dict[str, Any]:
 
 
 def _draw_elements(draw: Callable[..., Any], cls: type, els: tuple[Element, ...], version: int,
-                   values: dict[str, Any], fmap: dict[str, list[F]],
-                   triggers: dict[str, Any]) -> None:
+                   values: dict[str, Any], fmap: dict[str, tuple[F, ...]], triggers: str) -> None:
     for el in els:
         if not _present(el, version):
             continue
@@ -223,11 +238,11 @@ def _build(cls: type, values: dict[str, Any]) -> Any:
 
 @st.composite
 def messages(draw: Callable[..., Any], cls: type[Message], version: int,
-             triggers: dict[str, Any] | None = None) -> Any:
+             triggers: str = "all") -> Any:
+    """A message of ``cls`` with every field it carries at ``version`` drawn."""
     values: dict[str, Any] = {}
     els = cls.SCHEMA.elements
-    _draw_elements(draw, cls, els, version, values, _fields_by_path(els),
-                   _TRIGGERS if triggers is None else triggers)
+    _draw_elements(draw, cls, els, version, values, _fields_by_path(els), triggers)
     return _build(cls, values)
 
 
@@ -523,6 +538,11 @@ def test_sv178_completed_order() -> None:
                  "order.filled_quantity": Decimal(10), "order_state.status": "Filled",
                  "order_state.completed_time": named["completedTime"],
                  "order_state.completed_status": "Filled Size: 10", "order.min_trade_qty": None})
+    # constructed sample: "" where real TWS writes its unset forms (see the captured frames)
+    tws = {"scaleInitLevelSize": "2147483647", "scaleSubsLevelSize": "2147483647",
+           "trailStopPrice2": "1.7976931348623157E308", "lmtPriceOffset": "1.7976931348623157E308"}
+    assert all(named[name] == "" for name in tws)
+    fields = [tws.get(name, value) for name, value in pairs]
     dn = [name for name, _ in pairs].index("deltaNeutralOrderType")
     expected = fields[:dn] + ["None", fields[dn + 1], "0", "0", "0", ""] + fields[dn + 2:]
     assert CompletedOrder.SCHEMA.encoder(178)(msg) == expected
@@ -535,14 +555,15 @@ def _camel(snake: str) -> str:
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
-_UNSET_LIKE = (None, "", 0, 0.0, False, UNSET_INTEGER, UNSET_DOUBLE, "None", "?")
+_UNSET_LIKE = (None, "", 0, 0.0, False, UNSET_INTEGER, UNSET_LONG, UNSET_DOUBLE, "None", "?",
+               "1.7976931348623157E308")
 _RENAMES = {"value": "val", "exchange": "exch"}
 
 
 def _same(ours: Any, theirs: Any, where: str) -> None:
     """``ours`` (an ibwire value) means the same as ``theirs`` (an ibapi / ib_async value)."""
     if ours is None:
-        assert theirs in _UNSET_LIKE or theirs == [] or (
+        assert theirs in _UNSET_LIKE or theirs == [] or (where.endswith("exempt_code") and theirs == -1) or (
             isinstance(theirs, Decimal) and theirs > 10**30), (where, theirs)
     elif isinstance(ours, list):
         theirs = theirs or []
@@ -564,6 +585,8 @@ def _same(ours: Any, theirs: Any, where: str) -> None:
     elif isinstance(ours, bool):
         assert bool(theirs) == ours, (where, theirs)
     elif isinstance(ours, (int, float, Decimal)):
+        if where.endswith("scale_price_increment") and ours == 0 and theirs == UNSET_DOUBLE:
+            return  # ib_async converts it early, then its parse() resets a falsy 0.0 to unset
         assert theirs is not None and not isinstance(theirs, str), (where, theirs)
         assert Decimal(str(theirs)) == Decimal(str(ours)) or float(theirs) == float(ours), (
             where, ours, theirs)
@@ -851,9 +874,6 @@ def _check_reply(msg: Any, version: int, call: tuple[str, tuple[Any, ...]]) -> N
                         CompletedOrdersEnd: "completedOrdersEnd"}[type(msg)] and not args
 
 
-# Trigger values both oracles understand: ibapi 9.81 knows only "PEG BENCH" (not "PEGBENCH").
-_ORACLE_TRIGGERS = dict(_TRIGGERS, **{"order.order_type": st.sampled_from(
-    ["LMT", "MKT", "PEG BENCH", "PEG BEST", "PEG MID", "STP LMT"])})
 _REPLIES = [OpenOrder, OrderStatus, CompletedOrder, OpenOrderEnd, CompletedOrdersEnd]
 
 
@@ -865,7 +885,7 @@ def test_replies_decode_in_ib_async_at_178(cls: type[Message], data: st.DataObje
                                            caplog: pytest.LogCaptureFixture) -> None:
     pytest.importorskip("ib_async")
     caplog.clear()
-    msg = data.draw(messages(cls, 178, _ORACLE_TRIGGERS))
+    msg = data.draw(messages(cls, 178, "oracle"))
     _check_reply(msg, 178, _ib_async_decode(cls.SCHEMA.encoder(178)(msg), caplog))
 
 
@@ -873,7 +893,7 @@ def test_replies_decode_in_ib_async_at_178(cls: type[Message], data: st.DataObje
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_replies_decode_in_ibapi_981_at_157(cls: type[Message], data: st.DataObject) -> None:
-    msg = data.draw(messages(cls, 157, _ORACLE_TRIGGERS))
+    msg = data.draw(messages(cls, 157, "oracle"))
     _check_reply(msg, 157, _ibapi_decode(cls.SCHEMA.encoder(157)(msg)))
 
 

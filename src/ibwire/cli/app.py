@@ -22,9 +22,20 @@ else:
         name="ibwire",
         help=(
             "ibwire: talk to TWS / IB Gateway from the terminal, or run a paper gateway.\n\n"
+            "Every command that talks to TWS takes --host, --port, --client-id, --timeout (defaults "
+            "from IBWIRE_HOST, IBWIRE_PORT, IBWIRE_CLIENT_ID, then 127.0.0.1:7497, client id 1) "
+            "and --json. Exit codes: 0 ok, 1 request failed, 2 usage, 3 connection.\n\n"
             "Examples:\n\n"
-            "  ibwire demo                      # an embedded paper gateway, a buy, a fill, a cancel\n\n"
-            "  ibwire gateway --port 7497       # a paper TWS any client can trade against\n\n"
+            "  ibwire demo                              # embedded paper gateway: buy, fill, cancel\n\n"
+            "  ibwire gateway --port 7497               # a paper TWS any client can trade against\n\n"
+            "  ibwire positions                         # what the account holds, with PnL\n\n"
+            "  ibwire buy AAPL 100 --wait               # market buy, print the fill\n\n"
+            "  ibwire sell AAPL 50 --limit 190 --tif GTC\n\n"
+            "  ibwire cancel --all                      # global cancel\n\n"
+            "  ibwire quote AAPL MSFT EUR.USD           # live quotes until Ctrl-C\n\n"
+            "  ibwire bars AAPL --duration \"5 D\" --bar-size \"5 mins\" --csv aapl.csv\n\n"
+            "  ibwire monitor                           # full-screen live view\n\n"
+            "  ibwire record --upstream 127.0.0.1:7497 --out s.jsonl   # record a session\n\n"
         ),
         no_args_is_help=True,
         add_completion=False,
@@ -41,8 +52,14 @@ else:
                                            help="Show the version and exit.")) -> None:
         """ibwire: the TWS API socket protocol from the terminal."""
 
+    from . import account as _account  # noqa: E402,F401
+    from . import bars as _bars  # noqa: E402,F401
     from . import demo as _demo  # noqa: E402,F401
     from . import gateway as _gateway  # noqa: E402,F401
+    from . import monitor as _monitor  # noqa: E402,F401
+    from . import quote as _quote  # noqa: E402,F401
+    from . import record as _record  # noqa: E402,F401
+    from . import trade as _trade  # noqa: E402,F401
 
     def main() -> None:
         app()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 
 import typer
@@ -14,7 +15,7 @@ from .app import app
 console = Console(highlight=False)
 
 
-def _value(values: list[object], key: str) -> str:
+def _value(values: Sequence[object], key: str) -> str:
     for v in values:
         if getattr(v, "key", None) == key and getattr(v, "currency", None) in ("USD", "BASE", None):
             return str(getattr(v, "value", "?"))

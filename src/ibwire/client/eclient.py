@@ -50,20 +50,17 @@ official package's): they are converted at the edge.
 from __future__ import annotations
 
 import collections
-import inspect
 import logging
 import operator
 import queue
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any, ClassVar
 
 from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, LocalProtocolError
-from ..models import Contract, ExecutionFilter, Order, TagValue
-from ..models.market import TickType
 from ..protocol import messages as _messages  # noqa: F401 - registers every schema
 from ..protocol.codec import format_tws_time
 from ..protocol.connection import BadMessage, ConnectionClosed, HandshakeComplete, SessionReady
@@ -93,92 +90,35 @@ from ..protocol.messages.orders import (
 )
 from ..protocol.messages.system import ReqCurrentTime, ReqIds, ReqManagedAccts
 from ..protocol.schema import TO_CLIENT, Message, UnknownMessage
-from .ewrapper import EWrapper, TickAttrib
+from .ecallbacks import (
+    ALREADY_CONNECTED,
+    ATTRIBS,
+    CALLBACKS,
+    CONNECT_FAIL,
+    FAIL_SEND,
+    IMPLIED_SIZE_TICK,
+    INVALID_SYMBOL,
+    NO_VALID_ID,
+    NOT_CONNECTED,
+    SPECIAL,
+    Handler,
+    as_contract,
+    as_filter,
+    as_order,
+    as_tags,
+    error_arity,
+    ignore,
+    on_bad,
+    on_closed,
+    on_unhandled,
+    on_unknown,
+)
+from .ewrapper import EWrapper
 from .transport import Transport
 
 __all__ = ["EClient", "NO_VALID_ID", "CALLBACKS", "IMPLIED_SIZE_TICK"]
 
 log = logging.getLogger("ibwire.eclient")
-
-NO_VALID_ID = -1
-
-# Client-side codes, as the official client uses them.
-ALREADY_CONNECTED = 501
-CONNECT_FAIL = 502
-NOT_CONNECTED = 504
-UNKNOWN_ID = 505
-BAD_MESSAGE = 508
-FAIL_SEND = 509
-INVALID_SYMBOL = 579
-
-IMPLIED_SIZE_TICK: dict[int, int] = {int(t): int(s) for t in TickType
-                                     if (s := t.size_type) is not None}
-"""TICK_PRICE tick type -> the size tick type the official client derives from it
-(BID -> BID_SIZE, ASK -> ASK_SIZE, LAST -> LAST_SIZE and their delayed forms)."""
-
-# Value kinds of callback arguments (used by ibwire.compat to apply the official unset forms).
-OBJ, DEC, FLT, INT, STR = "obj", "dec", "flt", "int", "str"
-
-CALLBACKS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
-    "NextValidId": ("nextValidId", (("order_id", INT),)),
-    "ManagedAccts": ("managedAccounts", (("accounts_list", STR),)),
-    "CurrentTime": ("currentTime", (("time", INT),)),
-    "OpenOrder": ("openOrder", (("order_id", INT), ("contract", OBJ), ("order", OBJ),
-                                ("order_state", OBJ))),
-    "OpenOrderEnd": ("openOrderEnd", ()),
-    "OrderStatus": ("orderStatus", (("order_id", INT), ("status", STR), ("filled", DEC),
-                                    ("remaining", DEC), ("avg_fill_price", FLT), ("perm_id", INT),
-                                    ("parent_id", INT), ("last_fill_price", FLT),
-                                    ("client_id", INT), ("why_held", STR),
-                                    ("mkt_cap_price", FLT))),
-    "CompletedOrder": ("completedOrder", (("contract", OBJ), ("order", OBJ), ("order_state", OBJ))),
-    "CompletedOrdersEnd": ("completedOrdersEnd", ()),
-    "ExecutionData": ("execDetails", (("req_id", INT), ("contract", OBJ), ("execution", OBJ))),
-    "ExecutionDataEnd": ("execDetailsEnd", (("req_id", INT),)),
-    "CommissionReportMsg": ("commissionReport", (("commission_report", OBJ),)),
-    "PositionData": ("position", (("account", STR), ("contract", OBJ), ("position", DEC),
-                                  ("avg_cost", FLT))),
-    "PositionEnd": ("positionEnd", ()),
-    "AcctValue": ("updateAccountValue", (("key", STR), ("value", STR), ("currency", STR),
-                                         ("account_name", STR))),
-    "PortfolioValue": ("updatePortfolio", (("contract", OBJ), ("position", DEC),
-                                           ("market_price", FLT), ("market_value", FLT),
-                                           ("average_cost", FLT), ("unrealized_pnl", FLT),
-                                           ("realized_pnl", FLT), ("account_name", STR))),
-    "AcctUpdateTime": ("updateAccountTime", (("time_stamp", STR),)),
-    "AcctDownloadEnd": ("accountDownloadEnd", (("account_name", STR),)),
-    "AccountSummary": ("accountSummary", (("req_id", INT), ("account", STR), ("tag", STR),
-                                          ("value", STR), ("currency", STR))),
-    "AccountSummaryEnd": ("accountSummaryEnd", (("req_id", INT),)),
-    "PositionMulti": ("positionMulti", (("req_id", INT), ("account", STR), ("model_code", STR),
-                                        ("contract", OBJ), ("position", DEC), ("avg_cost", FLT))),
-    "PositionMultiEnd": ("positionMultiEnd", (("req_id", INT),)),
-    "AccountUpdateMulti": ("accountUpdateMulti", (("req_id", INT), ("account", STR),
-                                                  ("model_code", STR), ("key", STR),
-                                                  ("value", STR), ("currency", STR))),
-    "AccountUpdateMultiEnd": ("accountUpdateMultiEnd", (("req_id", INT),)),
-    "TickSize": ("tickSize", (("req_id", INT), ("tick_type", INT), ("size", DEC))),
-    "TickString": ("tickString", (("req_id", INT), ("tick_type", INT), ("value", STR))),
-    "TickGeneric": ("tickGeneric", (("req_id", INT), ("tick_type", INT), ("value", FLT))),
-    "TickReqParams": ("tickReqParams", (("req_id", INT), ("min_tick", FLT),
-                                        ("bbo_exchange", STR), ("snapshot_permissions", INT))),
-    "TickSnapshotEnd": ("tickSnapshotEnd", (("req_id", INT),)),
-    "MarketDataType": ("marketDataType", (("req_id", INT), ("market_data_type", INT))),
-    "ContractData": ("contractDetails", (("req_id", INT), ("details", OBJ))),
-    "ContractDataEnd": ("contractDetailsEnd", (("req_id", INT),)),
-    "HistoricalDataUpdate": ("historicalDataUpdate", (("req_id", INT), ("bar", OBJ))),
-}
-"""Message class name -> (EWrapper callback, (message attribute, value kind) in argument order).
-TICK_PRICE, HISTORICAL_DATA and ERR_MSG have hand-written handlers."""
-
-Handler = Callable[["EClient", Any], None]
-
-_ATTRIBS = tuple(TickAttrib.from_mask(m) for m in range(8))
-
-
-def _same(x: Any) -> Any:
-    return x
-
 
 class EClient:
     """Requests with the official names; answers arrive as :class:`EWrapper` callbacks."""
@@ -204,7 +144,6 @@ class EClient:
         self.clientId: int | None = None
         self.connState = EClient.DISCONNECTED
         self._transport: Transport | None = None
-        self._serving: Transport | None = None
         self._closed_lock = threading.Lock()
         self._closed_notified: weakref.WeakSet[Transport] = weakref.WeakSet()
         self._error_fn: Any = None
@@ -298,13 +237,13 @@ class EClient:
     def run(self) -> None:
         """Deliver callbacks in this thread until the connection ends (then return).
 
-        Call it after :meth:`connect`. Events still queued when the connection ends are delivered
-        first; ``connectionClosed()`` is the last callback.
+        Call it after :meth:`connect`. When the socket breaks, the events read before the break
+        are delivered, then ``connectionClosed()``. :meth:`disconnect` calls ``connectionClosed()``
+        itself; events read before it may still follow (as in the official client).
         """
         t = self._transport
         if t is None:
             return
-        self._serving = t
         handlers = self._handlers()
         q = t.events
         try:
@@ -315,11 +254,9 @@ class EClient:
                     if t.closed.is_set() and self._transport is not t:
                         break
                     continue
-                if self._dispatch(batch, handlers):
+                if self._dispatch(batch, handlers, t):
                     break
         finally:
-            if self._serving is t:
-                self._serving = None
             if self._transport is t:
                 self.disconnect()
             else:
@@ -334,8 +271,8 @@ class EClient:
         th.start()
         return th
 
-    def _dispatch(self, batch: list[Any], handlers: dict[type, Handler]) -> bool:
-        """Deliver one batch; True when it ended the connection."""
+    def _dispatch(self, batch: list[Any], handlers: dict[type, Handler], t: Transport) -> bool:
+        """Deliver one batch read from ``t``; True when it ended the connection."""
         n = len(batch)
         i = 0
         closed = False
@@ -347,8 +284,11 @@ class EClient:
                     h = handlers.get(ev.__class__)
                     if h is None:
                         h = self._handler_for(ev, handlers)
-                    if h is _on_closed:
+                    if h is on_closed:
                         closed = True
+                        h(self, ev)
+                        self._notify_closed(t)
+                        continue
                     h(self, ev)
             except Exception:
                 if self.raise_callback_errors:
@@ -361,11 +301,11 @@ class EClient:
         table = EClient._handler_cache.get(cls)
         if table is None:
             table = {
-                ConnectionClosed: _on_closed,
-                HandshakeComplete: _ignore,
-                SessionReady: _ignore,
-                UnknownMessage: _on_unknown,
-                BadMessage: _on_bad,
+                ConnectionClosed: on_closed,
+                HandshakeComplete: ignore,
+                SessionReady: ignore,
+                UnknownMessage: on_unknown,
+                BadMessage: on_bad,
             }
             for msg_cls in TO_CLIENT.values():
                 h = self._make_handler(msg_cls)
@@ -377,14 +317,14 @@ class EClient:
     def _handler_for(self, ev: Any, handlers: dict[type, Handler]) -> Handler:
         h = self._make_handler(type(ev)) if isinstance(ev, Message) else None
         if h is None:
-            h = _on_unhandled
+            h = on_unhandled
         handlers[type(ev)] = h
         return h
 
     @classmethod
     def _make_handler(cls, msg_cls: type) -> Handler | None:
         name = msg_cls.__name__
-        special = _SPECIAL.get(name)
+        special = SPECIAL.get(name)
         if special is not None:
             return getattr(cls, special)  # type: ignore[no-any-return]
         spec = CALLBACKS.get(name)
@@ -415,7 +355,7 @@ class EClient:
     def _on_tick_price(self, m: Any) -> None:
         w = self.wrapper
         mask = m.attr_mask
-        w.tickPrice(m.req_id, m.tick_type, m.price, _ATTRIBS[mask & 7] if mask else _ATTRIBS[0])
+        w.tickPrice(m.req_id, m.tick_type, m.price, ATTRIBS[mask & 7] if mask else ATTRIBS[0])
         size_tick = IMPLIED_SIZE_TICK.get(m.tick_type)
         if size_tick is not None:
             w.tickSize(m.req_id, size_tick, m.size)
@@ -443,7 +383,7 @@ class EClient:
         key = getattr(fn, "__func__", fn)
         if key is not self._error_fn:
             self._error_fn = key
-            self._error_arity = _error_arity(fn)
+            self._error_arity = error_arity(fn)
         arity = self._error_arity
         if arity == 3:
             fn(req_id, code, text)
@@ -500,7 +440,7 @@ class EClient:
         if not self._connected_or_report(orderId):
             return
         try:
-            c, o = _as_contract(contract), _as_order(order)
+            c, o = as_contract(contract), as_order(order)
         except (TypeError, ValueError) as exc:
             self._client_error(orderId, 512, f"Order Sending Error - {exc}")
             return
@@ -576,7 +516,7 @@ class EClient:
         if not self._connected_or_report(reqId):
             return
         try:
-            f = _as_filter(execFilter)
+            f = as_filter(execFilter)
         except (TypeError, ValueError) as exc:
             self._client_error(reqId, 514, f"Request For Executions Sending Error - {exc}")
             return
@@ -589,8 +529,8 @@ class EClient:
         if not self._connected_or_report(reqId):
             return
         try:
-            c = _as_contract(contract)
-            options = _as_tags(mktDataOptions)
+            c = as_contract(contract)
+            options = as_tags(mktDataOptions)
         except (TypeError, ValueError) as exc:
             self._client_error(reqId, 510, f"Request Market Data Sending Error - {exc}")
             return
@@ -611,7 +551,7 @@ class EClient:
         if not self._connected_or_report(reqId):
             return
         try:
-            c = _as_contract(contract)
+            c = as_contract(contract)
         except (TypeError, ValueError) as exc:
             self._client_error(reqId, 518, f"Request Contract Data Sending Error - {exc}")
             return
@@ -626,8 +566,8 @@ class EClient:
         if not self._connected_or_report(reqId):
             return
         try:
-            c = _as_contract(contract)
-            options = _as_tags(chartOptions)
+            c = as_contract(contract)
+            options = as_tags(chartOptions)
         except (TypeError, ValueError) as exc:
             self._client_error(reqId, FAIL_SEND, f"Request Historical Data Sending Error - {exc}")
             return
@@ -643,91 +583,3 @@ class EClient:
         self._send(CancelHistoricalData(req_id=reqId), reqId)
 
 
-# --- module-level handlers (plain functions: the dispatch table maps class -> function) ---------
-
-def _ignore(self: EClient, ev: Any) -> None:
-    pass
-
-
-def _on_closed(self: EClient, ev: Any) -> None:
-    t = self._serving
-    if t is not None:
-        self._notify_closed(t)
-    cause = getattr(ev, "cause", None)
-    if cause is not None:
-        log.warning("connection closed: %s", cause)
-
-
-def _on_unknown(self: EClient, ev: UnknownMessage) -> None:
-    self.unhandled.append(ev)
-    self._client_error(NO_VALID_ID, UNKNOWN_ID,
-                       f"Unknown message id {ev.msg_id}: ibwire has no decoder for it; the frame "
-                       f"({len(ev.fields)} fields) is kept in EClient.unhandled")
-
-
-def _on_bad(self: EClient, ev: BadMessage) -> None:
-    self.unhandled.append(ev)
-    self._client_error(NO_VALID_ID, BAD_MESSAGE, f"Bad message - {ev.error}")
-
-
-def _on_unhandled(self: EClient, ev: Any) -> None:
-    self.unhandled.append(ev)
-    self._client_error(NO_VALID_ID, UNKNOWN_ID,
-                       f"No EWrapper callback for {type(ev).__name__}; the message is kept in "
-                       f"EClient.unhandled")
-
-
-_SPECIAL = {"TickPrice": "_on_tick_price", "HistoricalData": "_on_historical_data",
-            "ErrMsg": "_on_err_msg"}
-
-
-def _error_arity(fn: Callable[..., Any]) -> int:
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return 4
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return 4
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(positional) >= 2 and positional[1].name == "errorTime":
-        return 5
-    if len(positional) <= 3:
-        return 3
-    return 4
-
-
-# --- conversion at the edge ---------------------------------------------------------------------
-
-def _as_contract(c: Any) -> Contract:
-    if isinstance(c, Contract):
-        return c
-    from ..compat._convert import to_model
-    return to_model(c, Contract)
-
-
-def _as_order(o: Any) -> Order:
-    if isinstance(o, Order):
-        return o
-    from ..compat._convert import to_model
-    return to_model(o, Order)
-
-
-def _as_filter(f: Any) -> ExecutionFilter:
-    if f is None:
-        return ExecutionFilter()
-    if isinstance(f, ExecutionFilter):
-        return f
-    from ..compat._convert import to_model
-    return to_model(f, ExecutionFilter)
-
-
-def _as_tags(items: Sequence[Any] | None) -> list[TagValue]:
-    if not items:
-        return []
-    out: list[TagValue] = []
-    for tv in items:
-        if isinstance(tv, TagValue):
-            out.append(tv)
-        else:
-            out.append(TagValue(str(tv.tag), str(tv.value)))
-    return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..client.eclient import DEC, FLT, IMPLIED_SIZE_TICK, INT, OBJ, STR, Handler
+from ..client.ecallbacks import DEC, FLT, IMPLIED_SIZE_TICK, INT, OBJ, STR, Handler
 from ..client.eclient import EClient as _TypedEClient
 from ._convert import to_compat
 from .common import (

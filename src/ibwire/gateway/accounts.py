@@ -9,8 +9,9 @@ Accounting rules (all pure and synchronous):
 * Currency pairs (``EUR.USD``): the base currency's cash moves by the quantity, the quote currency's
   by ``quantity x price``; NetLiquidation converts every cash balance to USD at the current mid.
 * Commissions are paid from USD cash. Average cost follows IB: per unit x multiplier, commission
-  included, so realized PnL (as the COMMISSION_REPORT reports it) is net of commissions. A short
-  position has a negative quantity and its own (positive) average cost.
+  included (added to a long's cost, taken from a short's proceeds), so realized PnL (as the
+  COMMISSION_REPORT reports it) is net of commissions and unrealized PnL = quantity x (mark -
+  average cost). A short position has a negative quantity and a positive average cost.
 * Margin: initial 25% / maintenance 20% of stock value (4x buying power), 6% / 5% of futures notional,
   3% / 2.5% of currency notional. EquityWithLoanValue = NetLiquidation; AvailableFunds =
   EquityWithLoanValue - InitMarginReq; ExcessLiquidity = NetLiquidation - MaintMarginReq;
@@ -153,8 +154,9 @@ class Accounts:
         realized: float | None = None
         if q == 0 or (q > 0) == (d > 0):
             new_q = q + d
+            fee = commission if d > 0 else -commission  # a short's cost is its net proceeds
             pos.avg_cost = (float(abs(q)) * pos.avg_cost + float(abs(d)) * price * mult
-                            + commission) / float(abs(new_q))
+                            + fee) / float(abs(new_q))
             pos.avg_price = (float(abs(q)) * pos.avg_price + float(abs(d)) * price) / float(abs(new_q))
             pos.quantity = new_q
         else:
@@ -168,7 +170,8 @@ class Accounts:
             opened = abs(d) - closed
             if opened > 0:
                 pos.quantity = d / abs(d) * opened
-                pos.avg_cost = (float(opened) * price * mult + commission * (1 - share)) / float(opened)
+                fee = commission * (1 - share) * (1.0 if d > 0 else -1.0)
+                pos.avg_cost = (float(opened) * price * mult + fee) / float(opened)
                 pos.avg_price = price
             else:
                 pos.quantity = q + d
@@ -221,14 +224,14 @@ class Accounts:
 
     def margin_reject(self, account: str, inst: Instrument, side: str, quantity: Decimal,
                       price: float) -> str | None:
-        """The 201 reason if a fill of this order would need more initial margin than the equity
+        """(``side`` BUY or SELL) The 201 reason if a fill of this order would need more initial margin than the equity
         with loan value covers (orders that reduce margin always pass), else None."""
         st = self.states[account]
         t = self._totals(st)
         init_rate, _ = MARGIN_RATES.get(inst.sec_type, (0.25, 0.20))
         pos = st.positions.get(inst.con_id)
         q = pos.quantity if pos is not None else Decimal(0)
-        d = quantity if side == "BOT" else -quantity
+        d = quantity if side in ("BUY", "BOT") else -quantity
         if inst.sec_type == "CASH":
             unit = self.market.fx_to_usd(inst.symbol)
         else:
@@ -241,6 +244,13 @@ class Accounts:
         return ("YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY "
                 f"WITH LOAN VALUE [{t.net_liq:.2f} USD] MUST EXCEED THE INITIAL MARGIN "
                 f"[{need:.2f} USD]")
+
+    def _has_rate(self, ccy: str) -> bool:
+        try:
+            self.market.fx_to_usd(ccy)
+        except KeyError:
+            return False
+        return True
 
     def _currencies(self, st: AccountState) -> list[str]:
         seen = {BASE_CURRENCY}
@@ -391,7 +401,7 @@ class Accounts:
                     if which == "ALL":
                         ccys = [*self._currencies(st), "BASE"]
                     elif which:
-                        ccys = [which]
+                        ccys = [which] if which == "BASE" or self._has_rate(which) else []
                     else:
                         ccys = ["BASE"]
                     for ccy in ccys:

@@ -199,6 +199,7 @@ class PaperExchange:
         self.accounts = Accounts(codes, self.market, starting_cash)
         self._orders: dict[tuple[int, int], OrderRecord] = {}
         self._by_perm: dict[int, OrderRecord] = {}
+        self._open: dict[int, OrderRecord] = {}  # perm id -> open order, in perm id order
         self._executions: list[tuple[Execution, Contract, CommissionReport]] = []
         self._floors: dict[int, int] = {}
         self._next_perm = int(meta.get("next_perm_id", 1_100_000_001))
@@ -226,6 +227,8 @@ class PaperExchange:
             for rec in saved.orders:
                 self._orders[(rec.client_id, rec.order_id)] = rec
                 self._by_perm[rec.perm_id] = rec
+                if rec.is_open:
+                    self._open[rec.perm_id] = rec
             self._executions = saved.executions
             self._floors = dict(saved.floors)
         self.save()
@@ -250,8 +253,7 @@ class PaperExchange:
 
     def open_orders(self, client_id: int | None = None) -> list[OrderRecord]:
         """Open orders of ``client_id`` (None = every client), by perm id."""
-        return [r for r in sorted(self._by_perm.values(), key=lambda r: r.perm_id)
-                if r.is_open and (client_id is None or r.client_id == client_id)]
+        return [r for r in self._open.values() if client_id is None or r.client_id == client_id]
 
     def completed_orders(self) -> list[OrderRecord]:
         """Filled, cancelled and rejected orders, in the order they completed."""
@@ -261,9 +263,15 @@ class PaperExchange:
     def executions(self, filter: ExecutionFilter | None = None
                    ) -> list[tuple[Execution, Contract, CommissionReport]]:
         """Executions (oldest first) matching ``filter``: client id (0 / None = all), account,
-        time (executions at or after it), symbol, sec type, exchange and side (BUY / SELL)."""
+        time (executions at or after it; an unreadable time is ignored), symbol, sec type,
+        exchange and side (BUY / SELL)."""
         f = filter or ExecutionFilter()
-        after: datetime | None = parse_tws_time(f.time) if f.time else None
+        after: datetime | None = None
+        if f.time:
+            try:
+                after = parse_tws_time(f.time)
+            except ValueError:
+                after = None  # documented choice: an unreadable time filters nothing
         side = {"BUY": "BOT", "SELL": "SLD"}.get((f.side or "").upper(), (f.side or "").upper())
         out = []
         for ex, contract, report in self._executions:
@@ -379,6 +387,7 @@ class PaperExchange:
             return [OrderError(client_id, order_id, *problem), OrderUpdate(rec.snapshot())]
         stop = o.order_type in ("STP", "STP LMT")
         rec.status = "PreSubmitted" if stop else "Submitted"
+        self._open[perm_id] = rec
         events: list[Event] = [OrderUpdate(rec.snapshot())]
         events += self._try_fill(rec, inst, taker=True)
         if rec.is_open and o.tif == "IOC":
@@ -480,6 +489,7 @@ class PaperExchange:
 
     def _finish(self, rec: OrderRecord, status: str, completed_status: str) -> None:
         rec.status = status
+        self._open.pop(rec.perm_id, None)
         rec.completed_at = self.clock()
         rec.completed_status = completed_status
         self._dirty_orders.add(rec.perm_id)

@@ -283,6 +283,15 @@ class InstrumentTable:
         return [inst for inst in self._all if _matches(inst, contract)]
 
 
+_ALIASES = {"GLOBEX": "CME", "ISLAND": "NASDAQ", "NYSEARCA": "ARCA"}
+
+
+def _alias(exchange: str) -> str:
+    """IB's older or alternative exchange names (GLOBEX = CME, ISLAND = NASDAQ)."""
+    ex = exchange.strip().upper()
+    return _ALIASES.get(ex, ex)
+
+
 def _matches(inst: Instrument, c: Contract) -> bool:
     if c.symbol and not _same(c.symbol, inst.symbol):
         return False
@@ -295,12 +304,10 @@ def _matches(inst: Instrument, c: Contract) -> bool:
     if c.trading_class and not _same(c.trading_class, inst.trading_class):
         return False
     if c.exchange:
-        ex = c.exchange.upper()
-        if ex == "GLOBEX":
-            ex = "CME"
+        ex = _alias(c.exchange)
         if ex != inst.exchange and ex not in inst.valid_exchanges.split(","):
             return False
-    if c.primary_exchange and not _same(c.primary_exchange, inst.primary_exchange):
+    if c.primary_exchange and _alias(c.primary_exchange) != inst.primary_exchange:
         return False
     if c.last_trade_date_or_contract_month:
         expiry = c.last_trade_date_or_contract_month.split()[0]
@@ -348,9 +355,7 @@ def to_contract(inst: Instrument, exchange: str | None = None) -> Contract:
         ex = exchange.upper() if exchange else "SMART"
         primary: str | None = inst.primary_exchange
     else:
-        ex = exchange.upper() if exchange else inst.exchange
-        if ex == "GLOBEX":
-            ex = "CME"
+        ex = _alias(exchange) if exchange else inst.exchange
         primary = None
     return Contract(
         con_id=inst.con_id,

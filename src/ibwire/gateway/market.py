@@ -29,12 +29,16 @@ open = bid, high = max ask, low = min bid, close = ask.
 
 The simulated market trades around the clock, every day; ``use_rth`` bars keep only the liquid
 hours (Monday-Friday) of the instrument's time zone.
+
+Market time is not wall time: it starts at ``start`` and moves only when stepped. A gateway keeps
+the two together with :meth:`~ibwire.gateway.exchange.PaperExchange.advance_to` (called with the
+wall clock); tests step faster than that, and historical requests with an empty end time should
+end at :meth:`Market.now`.
 """
 
 from __future__ import annotations
 
 import math
-import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -44,36 +48,9 @@ from zoneinfo import ZoneInfo
 
 from ..models.market import BarData
 from .instruments import Instrument, InstrumentTable, liquid_window, table_of
+from .pricepath import BLOCK, PricePath, aggregate, mix
 
 __all__ = ["Market", "Quote", "Bar", "BarRequestError", "BAR_SIZES", "parse_duration"]
-
-BLOCK = 1800  # seconds per block
-MINUTE = 60
-_M64 = (1 << 64) - 1
-
-
-def _sm(x: int) -> int:
-    """splitmix64 finaliser."""
-    x = (x + 0x9E3779B97F4A7C15) & _M64
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
-    return x ^ (x >> 31)
-
-
-def _mix(a: int, b: int, c: int, d: int = 0) -> int:
-    return _sm(_sm(_sm(_sm(a & _M64) ^ (b & _M64)) ^ (c & _M64)) ^ (d & _M64))
-
-
-def _uniform(h: int) -> float:
-    """(0, 1) from a hash."""
-    return ((h >> 11) + 0.5) * (1.0 / (1 << 53))
-
-
-def _normal(h: int) -> float:
-    u1 = _uniform(h)
-    u2 = _uniform(_sm(h))
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-
 
 # --- errors and request parsing ------------------------------------------------------------------
 
@@ -176,199 +153,6 @@ class Bar:
                        volume=self.volume, wap=self.wap, bar_count=self.bar_count)
 
 
-# --- the per-instrument path ----------------------------------------------------------------------
-
-_BlockT = tuple[int, int, int, int, int, int]  # open, high, low, close (ticks), spread, volume
-_MinT = tuple[int, int, int, int, int]  # open, high, low, close, volume
-
-
-def _bridge(rng: random.Random, o: int, h: int, lo: int, c: int, n: int) -> list[int]:
-    """n closes from o to c (the last equals c), clipped into [lo, h]."""
-    w = [0.0]
-    for _ in range(n):
-        w.append(w[-1] + rng.gauss(0.0, 1.0))
-    b = [w[j] - w[n] * j / n for j in range(n + 1)]
-    span = max(b) - min(b)
-    scale = 0.6 * (h - lo) / span if span > 0 else 0.0
-    out = []
-    for j in range(1, n):
-        x = o + (c - o) * j / n + scale * b[j]
-        out.append(min(h, max(lo, round(x))))
-    out.append(c)
-    return out
-
-
-def _split(rng: random.Random, total: int, n: int) -> list[int]:
-    if total <= 0:
-        return [0] * n
-    weights = [0.2 + rng.random() for _ in range(n)]
-    s = sum(weights)
-    parts = [int(total * wt / s) for wt in weights]
-    parts[-1] += total - sum(parts)
-    return parts
-
-
-class _Path:
-    def __init__(self, inst: Instrument, seed: int, anchor: int) -> None:
-        self.inst = inst
-        self.key = _mix(seed, inst.con_id, 0x5EED)
-        self.anchor = anchor
-        self.log0 = math.log(inst.base_price / inst.min_tick)
-        self.logp: dict[int, float] = {anchor: self.log0}
-        self.lo = anchor
-        self.hi = anchor
-        self.sigma = inst.volatility
-        self.blocks: dict[int, _BlockT] = {}
-        self.minutes: dict[int, list[_MinT]] = {}
-        self.seconds: dict[int, tuple[list[int], list[int]]] = {}
-
-    # level 1: blocks
-    def _log_close(self, b: int) -> float:
-        if b > self.hi:
-            lp = self.logp[self.hi]
-            for i in range(self.hi + 1, b + 1):
-                lp += self.sigma * _normal(_mix(self.key, 1, i)) - (lp - self.log0) / 4000.0
-                self.logp[i] = lp
-            self.hi = b
-        elif b < self.lo:
-            lp = self.logp[self.lo]
-            for i in range(self.lo, b, -1):
-                lp -= self.sigma * _normal(_mix(self.key, 1, i)) + (lp - self.log0) / 4000.0
-                self.logp[i - 1] = lp
-            self.lo = b
-        return self.logp[b]
-
-    def close_ticks(self, b: int) -> int:
-        return max(1, round(math.exp(self._log_close(b))))
-
-    def block(self, b: int) -> _BlockT:
-        got = self.blocks.get(b)
-        if got is not None:
-            return got
-        o, c = self.close_ticks(b - 1), self.close_ticks(b)
-        margin = self.sigma * (o + c) * 0.3
-        h = max(o, c) + round(abs(_normal(_mix(self.key, 2, b))) * margin)
-        lo = max(1, min(o, c) - round(abs(_normal(_mix(self.key, 3, b))) * margin))
-        spread = 1 + _mix(self.key, 4, b) % 3
-        vol = int(self.inst.block_volume * (0.5 + _uniform(_mix(self.key, 5, b))))
-        got = (o, h, lo, c, spread, vol)
-        if len(self.blocks) > 100_000:
-            self.blocks.clear()
-        self.blocks[b] = got
-        return got
-
-    # level 2: minutes of a block
-    def minutes_of(self, b: int) -> list[_MinT]:
-        got = self.minutes.get(b)
-        if got is not None:
-            return got
-        o, h, lo, c, _spread, vol = self.block(b)
-        rng = random.Random(_mix(self.key, 6, b))
-        closes = _bridge(rng, o, h, lo, c, 30)
-        vols = _split(rng, vol, 30)
-        rows: list[list[int]] = []
-        prev = o
-        extra = max(1.0, 0.15 * (h - lo))
-        for j in range(30):
-            cj = closes[j]
-            hj = min(h, max(prev, cj) + round(abs(rng.gauss(0.0, 1.0)) * extra))
-            lj = max(lo, min(prev, cj) - round(abs(rng.gauss(0.0, 1.0)) * extra))
-            rows.append([prev, hj, lj, cj, vols[j]])
-            prev = cj
-        max(rows, key=lambda r: r[1])[1] = h
-        min(rows, key=lambda r: r[2])[2] = lo
-        got = [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-        if len(self.minutes) > 4000:
-            self.minutes.clear()
-        self.minutes[b] = got
-        return got
-
-    def minute(self, m: int) -> _MinT:
-        return self.minutes_of(m // 30)[m % 30]
-
-    # level 3: seconds of a minute
-    def seconds_of(self, m: int) -> tuple[list[int], list[int]]:
-        got = self.seconds.get(m)
-        if got is not None:
-            return got
-        o, h, lo, c, vol = self.minute(m)
-        rng = random.Random(_mix(self.key, 7, m))
-        pts = _bridge(rng, o, h, lo, c, 60)
-        # force the extremes onto two different inner seconds (the last one is the close)
-        jh = max(range(59), key=lambda j: pts[j])
-        jl = min((j for j in range(59) if j != jh), key=lambda j: pts[j])
-        if h > max(o, max(pts)):
-            pts[jh] = h
-        if lo < min(o, min(pts)):
-            pts[jl] = lo
-        got = (pts, _split(rng, vol, 60))
-        if len(self.seconds) > 20_000:
-            self.seconds.clear()
-        self.seconds[m] = got
-        return got
-
-    def price(self, s: int) -> int:
-        return self.seconds_of(s // MINUTE)[0][s % MINUTE]
-
-    def sec_volume(self, s: int) -> int:
-        return self.seconds_of(s // MINUTE)[1][s % MINUTE]
-
-    def spread(self, s: int) -> int:
-        return self.block(s // BLOCK)[4]
-
-    def last_at_ask(self, s: int) -> bool:
-        return bool(_mix(self.key, 8, s) & 1)
-
-    # aggregation over [t0, t1)
-    def segments(self, t0: int, t1: int) -> Iterator[tuple[int, int, int, int]]:
-        """(high, low, spread, volume) of consecutive pieces covering [t0, t1)."""
-        s = t0
-        while s < t1:
-            if s % BLOCK == 0 and s + BLOCK <= t1:
-                _o, h, lo, _c, sp, v = self.block(s // BLOCK)
-                yield h, lo, sp, v
-                s += BLOCK
-            elif s % MINUTE == 0 and s + MINUTE <= t1:
-                _o, h, lo, _c, v = self.minute(s // MINUTE)
-                yield h, lo, self.spread(s), v
-                s += MINUTE
-            else:
-                a, b = self.price(s - 1), self.price(s)
-                yield max(a, b), min(a, b), self.spread(s), self.sec_volume(s)
-                s += 1
-
-
-_WhatT = tuple[float, float, float, float, int]  # open, high, low, close (ticks, may be .5), volume
-
-
-def _aggregate(path: _Path, pieces: Sequence[tuple[int, int]], what: str) -> _WhatT:
-    """OHLC (in ticks) and volume of the union of ``pieces`` for ``what``."""
-    bid_hi = ask_hi = mid_hi = -math.inf
-    bid_lo = ask_lo = mid_lo = math.inf
-    vol = 0
-    for t0, t1 in pieces:
-        for h, lo, sp, v in path.segments(t0, t1):
-            bid_hi, bid_lo = max(bid_hi, h), min(bid_lo, lo)
-            ask_hi, ask_lo = max(ask_hi, h + sp), min(ask_lo, lo + sp)
-            mid_hi, mid_lo = max(mid_hi, h + sp / 2), min(mid_lo, lo + sp / 2)
-            vol += v
-    first, last = pieces[0][0], pieces[-1][1] - 1
-    o_bid, c_bid = path.price(first - 1), path.price(last)
-    o_sp, c_sp = path.spread(first), path.spread(last)
-    if what == "BID":
-        return o_bid, bid_hi, bid_lo, c_bid, vol
-    if what == "ASK":
-        return o_bid + o_sp, ask_hi, ask_lo, c_bid + c_sp, vol
-    if what == "MIDPOINT":
-        return o_bid + o_sp / 2, mid_hi, mid_lo, c_bid + c_sp / 2, vol
-    if what == "BID_ASK":
-        return o_bid, ask_hi, bid_lo, c_bid + c_sp, vol
-    # TRADES / ADJUSTED_LAST: last at the bid or the ask
-    o = o_bid + (o_sp if path.last_at_ask(first - 1) else 0)
-    c = c_bid + (c_sp if path.last_at_ask(last) else 0)
-    return o, ask_hi, bid_lo, c, vol
-
-
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
@@ -408,7 +192,7 @@ class Market:
         self._start_s = _epoch(t)
         self.start = datetime.fromtimestamp(self._start_s, tz=UTC)
         self._step = step
-        self._paths: dict[int, _Path] = {}
+        self._paths: dict[int, PricePath] = {}
 
     # time
     @property
@@ -435,13 +219,13 @@ class Market:
         return max(0, _epoch(t) - (self._start_s + self._step))
 
     # paths
-    def _path(self, con_id: int) -> _Path:
+    def _path(self, con_id: int) -> PricePath:
         path = self._paths.get(con_id)
         if path is None:
             inst = self.instruments.get(con_id)
             if inst is None:
                 raise KeyError(f"unknown con id {con_id}")
-            path = _Path(inst, self.seed, self._start_s // BLOCK)
+            path = PricePath(inst, self.seed, self._start_s // BLOCK)
             self._paths[con_id] = path
         return path
 
@@ -464,10 +248,9 @@ class Market:
         last = ask if path.last_at_ask(s) else bid
         tz = _zone(inst.time_zone_id)
         day0 = _local_midnight(datetime.fromtimestamp(s, tz).date(), tz)
-        o, h, lo, _c, vol = _aggregate(path, [(day0, s + 1)], "TRADES")
-        prev_close = path.price(day0 - 1) + (path.spread(day0 - 1)
-                                              if path.last_at_ask(day0 - 1) else 0)
-        hb = _mix(path.key, 9, s)
+        o, h, lo, _c, vol = aggregate(path, [(day0, s + 1)], "TRADES")
+        prev_close = o  # bars tile: the day opens at the previous day's close
+        hb = mix(path.key, 9, s)
         lot = inst.lot
         return Quote(
             con_id=con_id,
@@ -514,7 +297,8 @@ class Market:
     # bars
     def bars(self, con_id: int, end: datetime | None, duration: str, bar_size: str,
              what_to_show: str = "TRADES", use_rth: bool = False) -> list[Bar]:
-        """Historical bars ending at ``end`` (None = now; a later end is clamped to now).
+        """Historical bars of [end - duration, end) (``end`` None or later than now: up to and
+        including the current second).
 
         Raises :class:`BarRequestError`: 321 for an illegal bar size, duration format or
         what-to-show; 162 "Time length exceed max." when the bar size is too small for the duration
@@ -538,7 +322,7 @@ class Market:
         n, unit = parse_duration(duration)
         tz = _zone(inst.time_zone_id)
         now_s = self._start_s + self._step
-        end_s = min(_epoch(end), now_s) + 1 if end is not None else now_s + 1
+        end_s = min(_epoch(end), now_s + 1) if end is not None else now_s + 1
         end_local = datetime.fromtimestamp(end_s, tz)
         if unit == "S":
             start_s = end_s - n
@@ -562,7 +346,7 @@ class Market:
         daily = size >= 86400
         out: list[Bar] = []
         for label, pieces in self._windows(inst, tz, start_s, end_s, bar_size, size, use_rth):
-            o, h, lo, c, vol = _aggregate(path, pieces, what)
+            o, h, lo, c, vol = aggregate(path, pieces, what)
             if what in ("TRADES", "ADJUSTED_LAST"):
                 volume = Decimal(vol)
                 wap = Decimal(str(self._px(inst, (h + lo + c) / 3)))

@@ -214,7 +214,7 @@ class Session:
                 self._hello(event)
             elif isinstance(event, UnknownMessage):
                 if self._paced(now):
-                    log.info("client %s: ignoring message id %d (no handler; TWS ignores it too)",
+                    log.warning("client %s: ignoring message id %d (no handler; TWS ignores it too)",
                              self.client_id, event.msg_id)
             elif isinstance(event, BadMessage):
                 log.warning("client %s (%s): malformed message, closing this connection: %s",
@@ -232,11 +232,12 @@ class Session:
         if verdict is PaceVerdict.REJECT:
             log.warning("client %s: more than %d messages per second; error 100",
                         self.client_id, self.pacer.limit)
-            self.error(-1, 100, "Max rate of messages per second has been exceeded:max=%d rec=%d"
-                       % (self.pacer.limit, self.pacer.limit + 1))
+            limit = self.pacer.limit
+            self.error(-1, 100, "Max rate of messages per second has been exceeded:"
+                                f"max={limit} rec={limit + 1}")
         elif verdict is PaceVerdict.CLOSE:
-            self.close("sustained pacing violation (more than %d messages per second)"
-                       % self.pacer.limit)
+            self.close(f"sustained pacing violation (more than {self.pacer.limit} messages "
+                       "per second)")
         return False
 
     def _hello(self, hello: ClientHello) -> None:
@@ -274,7 +275,7 @@ class Session:
     def _dispatch(self, msg: Message) -> None:
         handler = _HANDLERS.get(type(msg))
         if handler is None:
-            log.info("client %s: ignoring %s (not supported by the paper gateway)",
+            log.warning("client %s: ignoring %s (not supported by the paper gateway)",
                      self.client_id, type(msg).__name__)
             return
         try:

@@ -46,6 +46,9 @@ __all__ = [
     "format_tws_time",
     "DECODERS",
     "ENCODERS",
+    "DECIMAL_CACHE",
+    "UNSET_INT_TEXTS",
+    "UNSET_FLOAT_TEXTS",
 ]
 
 UNSET_INT = 2147483647
@@ -74,6 +77,13 @@ _UNSET_DEC_STRS = frozenset({
 })
 _INF_STRS = frozenset({"Infinity", "Infinite", "inf", "+Infinity"})
 
+UNSET_INT_TEXTS = _UNSET_INT_STRS
+"""Wire texts that mean an unset integer."""
+UNSET_FLOAT_TEXTS = frozenset({"", "1.7976931348623157E308", "1.7976931348623157e+308", "-Infinity",
+                               *_INF_STRS})
+"""Wire texts that mean an unset double (any other spelling of Double.MAX_VALUE is caught after
+conversion)."""
+
 
 def dec_int(s: str) -> int | None:
     if s in _UNSET_INT_STRS:
@@ -101,15 +111,27 @@ def dec_float_inf(s: str) -> float | None:
     return v
 
 
+DECIMAL_CACHE: dict[str, Decimal] = {}
+"""Quantities repeat (sizes, share counts): decoded ones are kept, up to a bound. Decimals are
+immutable, so sharing them is safe."""
+
+_DECIMAL_CACHE_MAX = 20_000
+
+
 def dec_decimal(s: str) -> Decimal | None:
     if s in _UNSET_DEC_STRS:
         return None
+    d = DECIMAL_CACHE.get(s)
+    if d is not None:
+        return d
     try:
         d = Decimal(s)
     except InvalidOperation:
         raise ValueError(f"not a decimal: {s!r}") from None
     if not d.is_finite():
         raise ValueError(f"not a finite decimal: {s!r}")
+    if len(DECIMAL_CACHE) < _DECIMAL_CACHE_MAX:
+        DECIMAL_CACHE[s] = d
     return d
 
 

@@ -232,50 +232,56 @@ class Connection:
         return events
 
     def _decode_all(self, payloads: list[bytes], events: list[Event]) -> None:
+        if self.state is not State.READY or self.trace is not None:
+            for payload in payloads:
+                self._decode_one(payload, events)
+            return
+        # Hot path: one frame -> fields -> compiled decoder -> event. Anything unusual (a message
+        # id not seen yet, a frame that fails to decode) goes through _decode_one.
         decoders = self._decoders
         append = events.append
         for payload in payloads:
             try:
                 fields = payload.decode("ascii").split("\0")
-            except UnicodeDecodeError:
-                try:
-                    split_fields(payload)
-                except RemoteProtocolError as exc:
-                    append(BadMessage(exc, []))
-                continue
-            if fields[-1] == "":
-                fields.pop()
-            if self.trace is not None:
-                self.trace("<", fields)
-            dec = decoders.get(fields[0])
-            if dec is None:
-                dec = self._decoder_for(fields)
-                if dec is None:
-                    continue
-            try:
-                msg = dec(fields)
-            except RemoteProtocolError as exc:
-                append(BadMessage(exc, fields))
-                continue
-            if self.state is not State.READY:
-                self._track_readiness(msg, events)
-            else:
-                append(msg)
+                if not fields[-1]:
+                    fields.pop()
+                append(decoders[fields[0]](fields))
+            except Exception:
+                self._decode_one(payload, events)
 
-    def _decoder_for(self, fields: list[str]) -> Any:
-        """Slow path for a message id not seen yet on this connection."""
-        assert self.server_version is not None
-        head = fields[0] if fields else ""
+    def _decode_one(self, payload: bytes, events: list[Event]) -> None:
+        """Decode one frame the careful way: unknown ids, bad bytes and decode failures become
+        UnknownMessage / BadMessage events that name what went wrong."""
         try:
-            msg_id = int(head)
-        except ValueError:
-            return _BadId(head)
+            fields = split_fields(payload)
+        except RemoteProtocolError as exc:
+            events.append(BadMessage(exc, []))
+            return
+        if self.trace is not None:
+            self.trace("<", fields)
+        head = fields[0] if fields else ""
+        if not head.lstrip("-").isdigit():
+            events.append(BadMessage(RemoteProtocolError(
+                f"frame does not start with a message id: {head[:32]!r}", field_index=0,
+                raw=head[:32]), fields))
+            return
+        msg_id = int(head)
         cls = self._registry.get(msg_id)
         if cls is None:
-            return lambda f, _id=msg_id: UnknownMessage(_id, f)
-        dec = cls.SCHEMA.decoder(self.server_version)
-        self._decoders[head] = dec
-        return dec
+            msg: Any = UnknownMessage(msg_id, fields)
+        else:
+            assert self.server_version is not None
+            guarded = cls.SCHEMA.decoder(self.server_version)
+            self._decoders[head] = guarded.raw  # type: ignore[attr-defined]
+            try:
+                msg = guarded(fields)
+            except RemoteProtocolError as exc:
+                events.append(BadMessage(exc, fields))
+                return
+        if self.state is not State.READY:
+            self._track_readiness(msg, events)
+        else:
+            events.append(msg)
 
     def _track_readiness(self, msg: Any, events: list[Event]) -> None:
         events.append(msg)
@@ -357,13 +363,3 @@ class Connection:
             raise ConnectError(
                 f"Server version {v} is outside the offered range {self.min_version}.."
                 f"{self.max_version} (error 503): the server broke version negotiation.", code=503)
-
-
-class _BadId:
-    def __init__(self, head: str) -> None:
-        self.head = head
-
-    def __call__(self, fields: list[str]) -> Any:
-        raise RemoteProtocolError(f"frame does not start with a message id: {self.head[:32]!r}",
-                                  field_index=0, raw=self.head[:32])
-

@@ -8,9 +8,13 @@ once) and take complete payloads out. It keeps an offset into its buffer and com
 
 from __future__ import annotations
 
+import struct
+
 from ..errors import LocalProtocolError, RemoteProtocolError
 
 __all__ = ["MAX_FRAME_LENGTH", "FrameBuffer", "encode_frame", "encode_fields", "split_fields"]
+
+_LENGTH = struct.Struct(">I")
 
 MAX_FRAME_LENGTH = 0xFFFFFF
 """Largest payload the official clients accept (16 MiB - 1); larger is error 507."""
@@ -65,27 +69,36 @@ class FrameBuffer:
     def feed(self, data: bytes) -> list[bytes]:
         """Add ``data``; return every payload now complete, in order."""
         buf = self._buf
-        if data:
+        if buf:
             buf += data
-        size = len(buf)
+            src = bytes(buf)  # one copy per read, never one per frame
+        else:
+            src = data
+        size = len(src)
         pos = 0
         out: list[bytes] = []
         append = out.append
         limit = self._max
+        unpack = _LENGTH.unpack_from
         while size - pos >= 4:
-            n = int.from_bytes(buf[pos:pos + 4], "big")
+            n = unpack(src, pos)[0]
             if n > limit:
                 raise RemoteProtocolError(
                     f"frame length {n} exceeds the {limit}-byte limit (error 507, bad message length)",
-                    raw=bytes(buf[pos:pos + 4]).hex(),
+                    raw=src[pos:pos + 4].hex(),
                 )
             end = pos + 4 + n
             if end > size:
                 break
-            append(bytes(buf[pos + 4:end]))
+            append(src[pos + 4:end])
             pos = end
-        if pos:
-            del buf[:pos]
+        if pos < size:
+            if src is data:
+                buf[:] = data[pos:]
+            elif pos:
+                del buf[:pos]
+        elif buf:
+            buf.clear()
         return out
 
     def take_raw(self, n: int) -> bytes | None:

@@ -33,7 +33,15 @@ from enum import Enum
 from typing import Any, ClassVar, TypeVar, Union
 
 from ..errors import LocalProtocolError, RemoteProtocolError
-from .codec import DECODERS, ENCODERS, Kind
+from .codec import (
+    DECIMAL_CACHE,
+    DECODERS,
+    ENCODERS,
+    UNSET_DOUBLE,
+    UNSET_FLOAT_TEXTS,
+    UNSET_INT_TEXTS,
+    Kind,
+)
 from .versions import Feature
 
 __all__ = [
@@ -197,21 +205,27 @@ class _Scope:
         return self._build(self.cls, "", ns)
 
     def _build(self, cls: type, prefix: str, ns: dict[str, Any]) -> str:
-        args: list[str] = []
-        seen: set[str] = set()
+        values: dict[str, str] = {}
         for path, local in self.assigned.items():
             if not path.startswith(prefix):
                 continue
             rest = path[len(prefix):]
             head, dot, _ = rest.partition(".")
-            if head in seen:
+            if head in values:
                 continue
-            seen.add(head)
             if dot:
                 sub = _field_type(cls, head)
-                args.append(f"{head}={self._build(sub, prefix + head + '.', ns)}")
+                values[head] = self._build(sub, prefix + head + ".", ns)
             else:
-                args.append(f"{head}={local}")
+                values[head] = local
+        # Fields given in definition order from the first one on go positionally (cheaper calls).
+        args: list[str] = []
+        names = [f.name for f in dataclasses.fields(cls) if f.init]
+        i = 0
+        while i < len(names) and names[i] in values:
+            args.append(values.pop(names[i]))
+            i += 1
+        args.extend(f"{k}={v}" for k, v in values.items())
         key = f"_c{len(ns)}"
         ns[key] = cls
         return f"{key}({', '.join(args)})"
@@ -271,21 +285,34 @@ class _DecoderGen:
     def field(self, el: F, scope: _Scope, indent: int, base: str, refs: set[str]) -> None:
         local = self.name("v")
         full = base + el.path
-        src = f"f[{self.pos()}]"
+        src = self.name("x")
+        self.emit(indent, f"{src} = f[{self.pos()}]", full)
         if full in refs:
-            rloc = self.name("r")
-            self.emit(indent, f"{rloc} = {src}", full)
-            self.raw[full] = rloc
-            src = rloc
-        fn = self.name("_k")
-        self.ns[fn] = DECODERS[el.kind]
+            self.raw[full] = src
         if el.none:
             nn = self.name("_n")
             self.ns[nn] = frozenset(el.none)
+            fn = self.name("_k")
+            self.ns[fn] = DECODERS[el.kind]
             self.emit(indent, f"{local} = None if {src} in {nn} else {fn}({src})", full)
         elif el.kind is Kind.STR:
             self.emit(indent, f"{local} = {src} or None", full)
+        elif el.kind is Kind.INT:
+            self.ns["_UI"] = UNSET_INT_TEXTS
+            self.emit(indent, f"{local} = None if {src} in _UI else int({src})", full)
+        elif el.kind is Kind.FLOAT:
+            self.ns["_UF"] = UNSET_FLOAT_TEXTS
+            self.ns["_MAXF"] = UNSET_DOUBLE
+            self.emit(indent, f"{local} = None if {src} in _UF else float({src})", full)
+            self.emit(indent, f"if {local} is not None and not -_MAXF < {local} < _MAXF: {local} = None",
+                      full)
+        elif el.kind is Kind.DECIMAL:
+            self.ns["_DC"] = DECIMAL_CACHE
+            self.ns["_dd"] = DECODERS[Kind.DECIMAL]
+            self.emit(indent, f"{local} = _DC.get({src}) or _dd({src})", full)
         else:
+            fn = self.name("_k")
+            self.ns[fn] = DECODERS[el.kind]
             self.emit(indent, f"{local} = {fn}({src})", full)
         scope.assigned[el.path] = local
         self.const += 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from ...errors import LocalProtocolError, RemoteProtocolError
 from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
@@ -118,29 +119,51 @@ def _enc_amount(v: object, a: Callable[[str], None]) -> None:
     a(s)
 
 
-def _flag(s: str) -> bool:
-    return bool(dec_bool(s))
-
-
 def _int0(s: str) -> int:
     if not s:
         return 0
     try:
         return int(s)
-    except ValueError:
+    except ValueError:  # a float text such as "30.0" (the official client's MarginCondition)
         v = float(s)
         if not v.is_integer():
             raise
         return int(v)
 
 
-def _float0(s: str) -> float:
-    return float(s) if s else 0.0
+def _str(v: object) -> str:
+    return enc_str(v, "")
+
+
+def _int(v: Any) -> str:
+    return str(int(v))
+
+
+def _bool(v: object) -> str:
+    return "1" if v else "0"
+
+
+# (decode, encode) per condition field kind, and each condition's fields after the conjunction.
+_B = (lambda s: bool(dec_bool(s)), _bool)
+_I = (_int0, _int)
+_D = (lambda s: float(s) if s else 0.0, enc_float)
+_S = (lambda s: s, _str)
+_CONDITION_FIELDS: dict[type[OrderCondition], tuple[tuple[str, tuple[Any, Any]], ...]] = {
+    PriceCondition: (("is_more", _B), ("price", _D), ("con_id", _I), ("exchange", _S),
+                     ("trigger_method", _I)),
+    TimeCondition: (("is_more", _B), ("time", _S)),
+    MarginCondition: (("is_more", _B), ("percent", _I)),
+    ExecutionCondition: (("sec_type", _S), ("exchange", _S), ("symbol", _S)),
+    VolumeCondition: (("is_more", _B), ("volume", _I), ("con_id", _I), ("exchange", _S)),
+    PercentChangeCondition: (("is_more", _B), ("change_percent", _D), ("con_id", _I),
+                             ("exchange", _S)),
+}
 
 
 def _dec_conditions(f: list[str], i: int) -> tuple[tuple[list[OrderCondition], bool | None,
                                                            bool | None], int]:
-    """conditionsCount, then per condition its type and fields, then (if any) ignoreRth, cancel."""
+    """conditionsCount, then per condition its type, conjunction and fields, then (if any)
+    conditionsIgnoreRth and conditionsCancelOrder."""
     n = int(f[i]) if f[i] else 0
     if n < 0 or n > 1000:
         raise ValueError(f"implausible order conditions count {n}")
@@ -148,32 +171,15 @@ def _dec_conditions(f: list[str], i: int) -> tuple[tuple[list[OrderCondition], b
     out: list[OrderCondition] = []
     for _ in range(n):
         ctype = int(f[i])
-        if ctype not in CONDITION_TYPES:
+        cls = CONDITION_TYPES.get(ctype)
+        if cls is None:
             raise RemoteProtocolError(f"order conditions of type {ctype} are not supported")
-        conj = f[i + 1] == "a"
+        kwargs: dict[str, Any] = {"is_conjunction_connection": f[i + 1] == "a"}
         i += 2
-        c: OrderCondition
-        if ctype == PriceCondition.TYPE:
-            c = PriceCondition(conj, _flag(f[i]), _float0(f[i + 1]), _int0(f[i + 2]), f[i + 3],
-                               _int0(f[i + 4]))
-            i += 5
-        elif ctype == TimeCondition.TYPE:
-            c = TimeCondition(conj, _flag(f[i]), f[i + 1])
-            i += 2
-        elif ctype == MarginCondition.TYPE:
-            c = MarginCondition(conj, _flag(f[i]), _int0(f[i + 1]))
-            i += 2
-        elif ctype == ExecutionCondition.TYPE:
-            c = ExecutionCondition(conj, f[i], f[i + 1], f[i + 2])
-            i += 3
-        elif ctype == VolumeCondition.TYPE:
-            c = VolumeCondition(conj, _flag(f[i]), _int0(f[i + 1]), _int0(f[i + 2]), f[i + 3])
-            i += 4
-        else:
-            c = PercentChangeCondition(conj, _flag(f[i]), _float0(f[i + 1]), _int0(f[i + 2]),
-                                       f[i + 3])
-            i += 4
-        out.append(c)
+        for name, (dec, _) in _CONDITION_FIELDS[cls]:
+            kwargs[name] = dec(f[i])
+            i += 1
+        out.append(cls(**kwargs))
     if not n:
         return (out, False, False), i
     return (out, dec_bool(f[i]), dec_bool(f[i + 1])), i + 2
@@ -189,30 +195,13 @@ def _enc_conditions(value: tuple[list[OrderCondition], bool | None, bool | None]
         if CONDITION_TYPES.get(cls.TYPE) is not cls:
             raise LocalProtocolError(f"order conditions of type {cls.TYPE} ({cls.__name__}) "
                                      "are not supported")
-        fields = [str(cls.TYPE), "a" if c.is_conjunction_connection else "o"]
-        if isinstance(c, PriceCondition):
-            fields += [_b(c.is_more), enc_float(c.price), str(int(c.con_id)), enc_str(c.exchange),
-                       str(int(c.trigger_method))]
-        elif isinstance(c, TimeCondition):
-            fields += [_b(c.is_more), enc_str(c.time)]
-        elif isinstance(c, MarginCondition):
-            fields += [_b(c.is_more), str(int(c.percent))]
-        elif isinstance(c, ExecutionCondition):
-            fields += [enc_str(c.sec_type), enc_str(c.exchange), enc_str(c.symbol)]
-        elif isinstance(c, VolumeCondition):
-            fields += [_b(c.is_more), str(int(c.volume)), str(int(c.con_id)), enc_str(c.exchange)]
-        elif isinstance(c, PercentChangeCondition):
-            fields += [_b(c.is_more), enc_float(c.change_percent), str(int(c.con_id)),
-                       enc_str(c.exchange)]
-        for s in fields:
-            append(s)
+        append(str(cls.TYPE))
+        append("a" if c.is_conjunction_connection else "o")
+        for name, (_, enc) in _CONDITION_FIELDS[cls]:
+            append(enc(getattr(c, name)))
     if conds:
-        append(_b(ignore_rth))
-        append(_b(cancel_order))
-
-
-def _b(v: object) -> str:
-    return "1" if v else "0"
+        append(_bool(ignore_rth))
+        append(_bool(cancel_order))
 
 
 _CONDITIONS = Custom(("order.conditions", "order.conditions_ignore_rth",

@@ -1,0 +1,336 @@
+"""``ibwire account``, ``positions``, ``orders`` and ``fills``: what the account holds and did."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..client.broker import Broker, run_flow
+from ..client.market import CompletedOrderInfo
+from ..client.tickets import Fill, OrderTicket
+from ..models import AccountValue, ExecutionFilter, PortfolioItem, Position
+from ..protocol.messages.orders import ReqAllOpenOrders
+from .app import app
+from .common import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    ClientIdOpt,
+    Conn,
+    HostOpt,
+    JsonOpt,
+    Output,
+    PortOpt,
+    TimeoutOpt,
+    connect,
+    contract_json,
+    fmt_money,
+    fmt_price,
+    fmt_qty,
+    fmt_time,
+    guard,
+)
+
+__all__ = ["KEY_VALUES", "all_open_orders", "ticket_json", "fill_json", "orders_table", "fills_table",
+           "positions_rows", "positions_table"]
+
+KEY_VALUES = ("NetLiquidation", "TotalCashValue", "SettledCash", "BuyingPower", "AvailableFunds",
+              "ExcessLiquidity", "GrossPositionValue", "EquityWithLoanValue", "InitMarginReq",
+              "MaintMarginReq", "UnrealizedPnL", "RealizedPnL", "Cushion")
+"""The account values shown without --all, in this order."""
+
+AccountOpt = Annotated[str | None, typer.Option(
+    "--account", help="Only this account (default: every account of the login).")]
+
+
+def _accounts(broker: Broker, account: str | None) -> list[str]:
+    if account:
+        return [account]
+    return list(broker.accounts)
+
+
+# --- account -------------------------------------------------------------------------------------------
+
+@app.command("account")
+def account_cmd(
+    account: AccountOpt = None,
+    all_values: Annotated[bool, typer.Option("--all", help="Every value TWS reports, not just "
+                                                           "the key ones.")] = False,
+    host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
+    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
+) -> None:
+    """Account values: net liquidation, cash, buying power, margin, PnL.
+
+    Example: ibwire account --all --json
+    """
+    conn, out = Conn(host, port, client_id, timeout), Output(json_)
+    with guard(out, conn), connect(conn) as broker:
+        rows: list[AccountValue] = []
+        for acct in _accounts(broker, account):
+            rows.extend(broker.account_values(acct))
+    out.emit([{"account": v.account, "key": v.key, "value": v.value, "currency": v.currency}
+              for v in rows])
+    if out.json_mode:
+        return
+    by_account: dict[str | None, list[AccountValue]] = {}
+    for v in rows:
+        by_account.setdefault(v.account, []).append(v)
+    for name, values in by_account.items():
+        table = Table(title=f"account {name}", title_justify="left")
+        table.add_column("key")
+        table.add_column("value", justify="right")
+        table.add_column("currency")
+        if all_values:
+            chosen = sorted(values, key=lambda v: (v.key or "", v.currency or ""))
+        else:
+            chosen = []
+            for key in KEY_VALUES:
+                matches = [v for v in values if v.key == key]
+                base = [v for v in matches if v.currency in ("BASE",)]
+                chosen.extend(base or [v for v in matches if v.currency != "BASE"][:1] or matches[:1])
+        for v in chosen:
+            signed = (v.key or "").endswith("PnL")
+            table.add_row(v.key or "", fmt_money(v.value, signed) if _numeric(v.value) else (v.value or ""),
+                          v.currency or "")
+        out.print(table)
+
+
+def _numeric(text: str | None) -> bool:
+    try:
+        float(text or "")
+    except ValueError:
+        return False
+    return True
+
+
+# --- positions -----------------------------------------------------------------------------------------
+
+def positions_rows(broker: Broker, account: str | None = None) -> list[dict[str, Any]]:
+    """Positions of every account with market price, value and PnL from the portfolio."""
+    positions: list[Position] = broker.positions()
+    if account:
+        positions = [p for p in positions if p.account == account]
+    items: dict[tuple[str | None, int | None], PortfolioItem] = {}
+    for acct in sorted({p.account for p in positions if p.account}):
+        for entry in broker.portfolio(acct):
+            items[(entry.account or acct, entry.contract.con_id)] = entry
+    rows = []
+    for p in positions:
+        item = items.get((p.account, p.contract.con_id))
+        rows.append({
+            "account": p.account, "contract": p.contract, "position": p.position,
+            "avg_cost": p.avg_cost,
+            "market_price": item.market_price if item else None,
+            "market_value": item.market_value if item else None,
+            "unrealized_pnl": item.unrealized_pnl if item else None,
+            "realized_pnl": item.realized_pnl if item else None,
+        })
+    rows.sort(key=lambda r: (r["account"] or "", str(r["contract"])))
+    return rows
+
+
+def positions_table(rows: Sequence[dict[str, Any]], title: str = "positions") -> Table:
+    table = Table(title=title, title_justify="left")
+    for name, justify in (("account", "left"), ("contract", "left"), ("position", "right"),
+                          ("avg cost", "right"), ("price", "right"), ("value", "right"),
+                          ("unrealized PnL", "right"), ("realized PnL", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for r in rows:
+        table.add_row(r["account"] or "", str(r["contract"]), fmt_qty(r["position"]),
+                      fmt_price(r["avg_cost"], 4) if r["avg_cost"] is not None else "-",
+                      fmt_price(r["market_price"]), fmt_money(r["market_value"]),
+                      fmt_money(r["unrealized_pnl"], True), fmt_money(r["realized_pnl"], True))
+    return table
+
+
+@app.command("positions")
+def positions_cmd(
+    account: AccountOpt = None,
+    host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
+    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
+) -> None:
+    """Positions with average cost, market value and unrealized PnL.
+
+    Example: ibwire positions --json
+    """
+    conn, out = Conn(host, port, client_id, timeout), Output(json_)
+    with guard(out, conn), connect(conn) as broker:
+        rows = positions_rows(broker, account)
+    out.emit([{**r, "contract": contract_json(r["contract"])} for r in rows])
+    if not rows:
+        out.print("no positions")
+        return
+    out.print(positions_table(rows))
+
+
+# --- orders --------------------------------------------------------------------------------------------
+
+def all_open_orders(broker: Broker, timeout: float | None = None) -> list[OrderTicket]:
+    """Open orders of every client (REQ_ALL_OPEN_ORDERS), not only this client id's."""
+    # The Broker collects OPEN_ORDER rows under its "open_orders" request whichever request asked.
+    flow = broker._read_flow("all open orders", "open_orders",
+                             lambda: broker.send(ReqAllOpenOrders()), timeout)
+    result: list[OrderTicket] = run_flow(flow)
+    return result
+
+
+def ticket_json(t: OrderTicket) -> dict[str, Any]:
+    o = t.order
+    return {
+        "order_id": t.order_id, "perm_id": t.perm_id, "client_id": o.client_id,
+        "account": o.account,
+        "action": o.action, "quantity": o.total_quantity, "contract": contract_json(t.contract),
+        "order_type": o.order_type, "limit_price": o.lmt_price, "stop_price": o.aux_price,
+        "tif": o.tif, "status": t.status, "filled": t.filled, "remaining": t.remaining,
+        "avg_fill_price": t.avg_fill_price, "ref": t.client_order_id,
+        "fills": [fill_json(f) for f in t.fills],
+        "errors": [{"code": c, "message": m} for c, m in t.errors],
+    }
+
+
+def _order_kind(t: OrderTicket) -> str:
+    o = t.order
+    text = o.order_type or "?"
+    if o.lmt_price is not None and o.order_type in ("LMT", "STP LMT"):
+        text += f" {fmt_price(o.lmt_price)}"
+    if o.aux_price is not None and o.order_type in ("STP", "STP LMT"):
+        text += f" stop {fmt_price(o.aux_price)}"
+    return text
+
+
+def orders_table(tickets: Sequence[OrderTicket], title: str = "open orders") -> Table:
+    table = Table(title=title, title_justify="left")
+    for name, justify in (("id", "right"), ("client", "right"), ("side", "left"), ("qty", "right"),
+                          ("contract", "left"), ("type", "left"), ("tif", "left"),
+                          ("status", "left"), ("filled", "right"), ("avg price", "right"),
+                          ("ref", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for t in tickets:
+        side = t.order.action or "?"
+        table.add_row(str(t.order_id), str(t.order.client_id if t.order.client_id is not None else "-"),
+                      f"[green]{side}[/]" if side == "BUY" else f"[red]{side}[/]",
+                      fmt_qty(t.order.total_quantity), str(t.contract), _order_kind(t),
+                      t.order.tif or "DAY", t.status, fmt_qty(t.filled), fmt_price(t.avg_fill_price),
+                      t.client_order_id or "")
+    return table
+
+
+def _completed_json(c: CompletedOrderInfo) -> dict[str, Any]:
+    o = c.order
+    return {"perm_id": o.perm_id, "order_id": o.order_id, "client_id": o.client_id,
+            "action": o.action, "quantity": o.total_quantity, "contract": contract_json(c.contract),
+            "order_type": o.order_type, "limit_price": o.lmt_price, "stop_price": o.aux_price,
+            "tif": o.tif, "status": c.order_state.status,
+            "completed_status": c.order_state.completed_status,
+            "completed_time": c.order_state.completed_time, "ref": o.order_ref}
+
+
+@app.command("orders")
+def orders_cmd(
+    all_clients: Annotated[bool, typer.Option("--all", help="Open orders of every client id and "
+                                                            "TWS itself, not only this client id's.")] = False,
+    completed: Annotated[bool, typer.Option("--completed", help="Orders completed today (filled, "
+                                                                "cancelled, inactive) instead.")] = False,
+    host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
+    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
+) -> None:
+    """Open orders of this client id (client id 0 sees TWS's too; --all sees every client's).
+
+    Example: ibwire orders --all
+    """
+    conn, out = Conn(host, port, client_id, timeout), Output(json_)
+    if completed:
+        with guard(out, conn), connect(conn) as broker:
+            done = broker.completed_orders()
+        out.emit([_completed_json(c) for c in done])
+        if not out.json_mode:
+            table = Table(title="completed orders", title_justify="left")
+            for name in ("perm id", "client", "side", "qty", "contract", "type", "status", "completed",
+                         "ref"):
+                table.add_column(name)
+            for c in done:
+                o = c.order
+                table.add_row(str(o.perm_id), str(o.client_id), o.action or "?", fmt_qty(o.total_quantity),
+                              str(c.contract), o.order_type or "?", c.order_state.status or "?",
+                              c.order_state.completed_time or "", o.order_ref or "")
+            out.print(table if done else "no completed orders today")
+        return
+    with guard(out, conn), connect(conn) as broker:
+        tickets = all_open_orders(broker) if all_clients else broker.open_orders()
+    tickets = sorted(tickets, key=lambda t: (t.order.client_id or 0, t.order_id, t.perm_id or 0))
+    out.emit([ticket_json(t) for t in tickets])
+    if not tickets:
+        out.print("no open orders" + ("" if all_clients else f" for client id {client_id} "
+                                      "(--all shows every client's)"))
+        return
+    out.print(orders_table(tickets))
+
+
+# --- fills ---------------------------------------------------------------------------------------------
+
+def fill_json(f: Fill) -> dict[str, Any]:
+    ex, cr = f.execution, f.commission_report
+    return {
+        "exec_id": ex.exec_id, "time": ex.time, "account": ex.acct_number, "side": ex.side,
+        "shares": ex.shares, "price": ex.price, "contract": contract_json(f.contract),
+        "exchange": ex.exchange, "order_id": ex.order_id, "client_id": ex.client_id,
+        "perm_id": ex.perm_id, "ref": ex.order_ref, "cum_qty": ex.cum_qty, "avg_price": ex.avg_price,
+        "commission": cr.commission if cr else None, "commission_currency": cr.currency if cr else None,
+        "realized_pnl": cr.realized_pnl if cr else None,
+    }
+
+
+def fills_table(fills: Sequence[Fill], title: str = "fills") -> Table:
+    table = Table(title=title, title_justify="left")
+    for name, justify in (("time", "left"), ("side", "left"), ("shares", "right"), ("contract", "left"),
+                          ("price", "right"), ("commission", "right"), ("realized PnL", "right"),
+                          ("order", "right"), ("account", "left"), ("exec id", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for f in fills:
+        ex, cr = f.execution, f.commission_report
+        side = ex.side or "?"
+        commission = "-" if cr is None or cr.commission is None else \
+            f"{fmt_money(cr.commission)} {cr.currency or ''}".strip()
+        table.add_row(fmt_time(ex.time), f"[green]{side}[/]" if side == "BOT" else f"[red]{side}[/]",
+                      fmt_qty(ex.shares), str(f.contract), fmt_price(ex.price), commission,
+                      fmt_money(cr.realized_pnl if cr else None, True),
+                      f"{ex.client_id}/{ex.order_id}", ex.acct_number or "", ex.exec_id or "")
+    return table
+
+
+@app.command("fills")
+def fills_cmd(
+    symbol: Annotated[str | None, typer.Option("--symbol", help="Only this symbol.")] = None,
+    side: Annotated[str | None, typer.Option("--side", help="Only BUY or SELL.")] = None,
+    account: AccountOpt = None,
+    host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
+    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
+) -> None:
+    """Today's executions of every client, with commissions and realized PnL.
+
+    Example: ibwire fills --symbol AAPL --json
+    """
+    if side is not None and side.upper() not in ("BUY", "SELL"):
+        raise typer.BadParameter("BUY or SELL", param_hint="--side")
+    conn, out = Conn(host, port, client_id, timeout), Output(json_)
+    flt = ExecutionFilter(symbol=symbol.upper() if symbol else None,
+                          side=side.upper() if side else None, acct_code=account)
+    with guard(out, conn), connect(conn) as broker:
+        fills = broker.executions(flt)
+        # commission reports may trail their executions by a moment
+        broker.wait_until(lambda: all(f.commission_report for f in fills), min(2.0, timeout))
+    fills = sorted(fills, key=lambda f: (f.execution.time.timestamp() if f.execution.time else 0.0,
+                                         f.exec_id or ""))
+    out.emit([fill_json(f) for f in fills])
+    if not fills:
+        out.print("no fills today")
+        return
+    out.print(fills_table(fills))
+    total = sum((f.commission_report.commission or 0.0) for f in fills if f.commission_report)
+    shares = sum((f.execution.shares or Decimal(0)) for f in fills)
+    out.print(f"{len(fills)} fills, {fmt_qty(shares)} shares, commissions {fmt_money(total)}")
+

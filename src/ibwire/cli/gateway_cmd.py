@@ -1,0 +1,43 @@
+"""``ibwire gateway``'s work: run a :class:`~ibwire.gateway.PaperGateway` in the foreground."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+__all__ = ["run_gateway"]
+
+
+def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None, seed: int,
+                mode: str) -> int:
+    """Serve until SIGINT / SIGTERM; print ``listening on HOST:PORT`` first; save state; return 0."""
+    from ..gateway import PaperGateway
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    done = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        done.set()
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, _stop)
+    gw = PaperGateway(host=host, port=port, accounts=tuple(accounts), state_path=state, seed=seed,
+                      mode=mode)
+    try:
+        gw.start()
+        print(f"listening on {host}:{gw.port}", flush=True)
+        while not done.wait(0.5):
+            pass
+    finally:
+        gw.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0

@@ -1,0 +1,300 @@
+"""The gateway's in-loop state: the listener, the sessions, the exchange and event routing.
+
+Everything here runs on one asyncio event loop (the gateway's thread), so sessions, handlers, the
+market clock and the fault hooks never race: the exchange is touched from one thread only.
+:class:`~ibwire.gateway.server.PaperGateway` wraps this in a thread with a synchronous API.
+
+Routing (what TWS does, as far as the protocol shows it):
+
+* ``OrderUpdate`` -> OPEN_ORDER + ORDER_STATUS to the client that owns the order, and to client 0
+  when client 0 asked for auto-binding (REQ_AUTO_OPEN_ORDERS true);
+* ``FillEvent`` -> EXECUTION_DATA (req id -1) then COMMISSION_REPORT, to the same clients;
+* ``OrderError`` -> ERR_MSG with the order id, to the owner;
+* ``AccountUpdate`` -> the account streams (REQ_ACCT_DATA, REQ_POSITIONS, *_MULTI, account
+  summary) are refreshed; they send only what changed.
+
+While acks are held (fault injection) the order-stream messages are queued, see :mod:`.faults`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..models.order import OrderState
+from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
+from ..protocol.messages.orders import OpenOrder, OrderStatus
+from ..protocol.messages.system import ErrMsg
+from ..protocol.schema import Message
+from . import accounts_api, market_api, orders_api
+from .exchange import (
+    AccountUpdate,
+    Event,
+    FillEvent,
+    OrderError,
+    OrderRecord,
+    OrderUpdate,
+    PaperExchange,
+)
+from .faults import CONNECTIVITY_TEXTS, AckGate
+from .session import Session
+
+__all__ = ["GatewayConfig", "GatewayCore", "open_order_messages"]
+
+log = logging.getLogger("ibwire.gateway")
+
+# the handler modules register themselves with the session dispatcher when imported
+_HANDLER_MODULES = (orders_api, accounts_api, market_api)
+
+
+@dataclass(slots=True)
+class GatewayConfig:
+    host: str = "127.0.0.1"
+    port: int = 0
+    accounts: tuple[str, ...] = ("DU1234567",)
+    state_path: str | None = None
+    seed: int = 0
+    mode: str = "tws"
+    trusted_ips: tuple[str, ...] = ("127.0.0.1",)
+    tick_interval: float | None = 0.25
+    max_clients: int = 32
+    max_msg_rate: int | None = 50
+    starting_cash: float = 1_000_000.0
+
+
+def open_order_messages(rec: OrderRecord) -> tuple[OpenOrder, OrderStatus]:
+    """OPEN_ORDER + ORDER_STATUS for an order record."""
+    order = dataclasses.replace(rec.order, order_id=rec.order_id, client_id=rec.client_id,
+                                perm_id=rec.perm_id, account=rec.account)
+    state: OrderState = rec.order_state()
+    oo = OpenOrder(order_id=rec.order_id, contract=rec.contract, order=order, order_state=state)
+    st = OrderStatus(order_id=rec.order_id, status=rec.status, filled=rec.filled,
+                     remaining=rec.remaining, avg_fill_price=rec.avg_fill_price,
+                     perm_id=rec.perm_id, parent_id=rec.order.parent_id or 0,
+                     last_fill_price=rec.last_fill_price, client_id=rec.client_id,
+                     why_held=rec.why_held, mkt_cap_price=0.0)
+    return oo, st
+
+
+class GatewayCore:
+    """The paper gateway on its event loop."""
+
+    def __init__(self, config: GatewayConfig) -> None:
+        if config.mode not in ("tws", "gateway"):
+            raise ValueError(f"mode must be 'tws' or 'gateway', not {config.mode!r}")
+        if not config.accounts:
+            raise ValueError("give at least one account")
+        self.config = config
+        self.exchange = self._open_exchange()
+        self.sessions: dict[int, Session] = {}  # client id -> session (after START_API)
+        self.connections: set[Session] = set()  # every open socket
+        self.acks = AckGate()
+        self.port = config.port
+        self._server: asyncio.base_events.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ticker: asyncio.Task[None] | None = None
+        self._accounts_dirty = False
+
+    def _open_exchange(self) -> PaperExchange:
+        cfg = self.config
+        return PaperExchange(accounts=cfg.accounts, seed=cfg.seed, starting_cash=cfg.starting_cash,
+                             state_path=Path(cfg.state_path) if cfg.state_path else None)
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        return self.exchange.managed_accounts
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> int:
+        """Listen; return the bound port. Starts the market clock when ``tick_interval`` is set."""
+        self._server = await asyncio.start_server(self._on_connect, self.config.host, self.port,
+                                                  reuse_address=True)
+        sock = self._server.sockets[0]
+        self.port = sock.getsockname()[1]
+        log.info("paper gateway listening on %s:%d (mode %s, accounts %s)", self.config.host,
+                 self.port, self.config.mode, ",".join(self.accounts))
+        if self.config.tick_interval and self._ticker is None:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
+        return self.port
+
+    async def stop(self) -> None:
+        """Close every connection and the listener, save and close the state."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        await self._close_connections()
+        self.exchange.close()
+
+    async def _close_connections(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for session in list(self.connections):
+            session.close("gateway closing", abort=True)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+            self._server = None
+
+    async def restart(self) -> None:
+        """Fault: close all sockets, reload the exchange from its state, listen on the same port."""
+        log.info("restarting the paper gateway")
+        await self._close_connections()
+        self.acks = AckGate()
+        if self.config.state_path:
+            self.exchange.close()
+            self.exchange = self._open_exchange()
+        await self.start()
+
+    def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        session = Session(self, reader, writer)
+        self.connections.add(session)
+        task = asyncio.get_running_loop().create_task(session.run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _tick_loop(self) -> None:
+        interval = self.config.tick_interval or 0.25
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.deliver(self.exchange.advance_to(datetime.now(timezone.utc)))
+                self.market_tick()
+            except Exception:  # pragma: no cover - must never kill the clock
+                log.exception("market clock step failed")
+
+    # --- sessions ------------------------------------------------------------------------------
+
+    def trusted(self, host: str) -> bool:
+        return host in self.config.trusted_ips or "*" in self.config.trusted_ips
+
+    def connection_time(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def claim(self, session: Session, client_id: int) -> tuple[int, str] | None:
+        """Register ``client_id`` for ``session``, or say why not: (code, text)."""
+        if client_id in self.sessions:
+            return 326, ("Unable to connect as the client id is already in use. "
+                         "Retry with a unique client id.")
+        if len(self.sessions) >= self.config.max_clients:
+            return 326, (f"Unable to connect: the maximum number of API clients "
+                         f"({self.config.max_clients}) is already connected.")
+        self.sessions[client_id] = session
+        return None
+
+    def release(self, session: Session) -> None:
+        """Forget a closed session (its orders live on, as in TWS)."""
+        self.connections.discard(session)
+        if session.client_id is not None and self.sessions.get(session.client_id) is session:
+            del self.sessions[session.client_id]
+
+    def session_started(self, session: Session) -> None:
+        """START_API accepted and the greeting sent."""
+
+    def next_valid_id(self, client_id: int) -> int:
+        return self.exchange.next_valid_id(client_id)
+
+    def clients(self) -> list[int]:
+        return sorted(self.sessions)
+
+    # --- events --------------------------------------------------------------------------------
+
+    def order_targets(self, client_id: int) -> list[Session]:
+        """Who hears about an order of ``client_id``: the owner, and client 0 if auto-bound."""
+        out = []
+        owner = self.sessions.get(client_id)
+        if owner is not None:
+            out.append(owner)
+        if client_id != 0:
+            zero = self.sessions.get(0)
+            if zero is not None and zero.auto_bind:
+                out.append(zero)
+        return out
+
+    def _order_stream(self, client_id: int, msgs: Iterable[Message]) -> None:
+        if self.acks.held:
+            self.acks.queue.extend((client_id, m) for m in msgs)
+            return
+        targets = self.order_targets(client_id)
+        for m in msgs:
+            for s in targets:
+                s.send(m)
+
+    def deliver(self, events: Iterable[Event]) -> None:
+        """Turn exchange events into wire messages for the sessions concerned."""
+        for ev in events:
+            if isinstance(ev, OrderUpdate):
+                self._order_stream(ev.record.client_id, open_order_messages(ev.record))
+            elif isinstance(ev, FillEvent):
+                self._order_stream(ev.record.client_id, (
+                    ExecutionData(req_id=-1, contract=ev.contract, execution=ev.execution),
+                    CommissionReportMsg(commission_report=ev.commission)))
+            elif isinstance(ev, OrderError):
+                msg = ErrMsg(req_id=ev.order_id, error_code=ev.code, error_string=ev.text,
+                             advanced_order_reject_json="")
+                if self.acks.held:
+                    self.acks.queue.append((ev.client_id, msg))
+                else:
+                    owner = self.sessions.get(ev.client_id)
+                    if owner is not None:
+                        owner.send(msg)
+            elif isinstance(ev, AccountUpdate):
+                self._accounts_dirty = True
+        if self._accounts_dirty:
+            self._accounts_dirty = False
+            accounts_api.refresh(self)
+
+    def after_request(self) -> None:
+        """Called after every request a session handled."""
+
+    def market_tick(self) -> None:
+        """After the market moved: stream market data, revalue the account subscriptions."""
+        market_api.refresh(self)
+        accounts_api.refresh(self)
+
+    def advance(self, n: int = 1) -> None:
+        """Step the market ``n`` seconds and deliver what happened."""
+        self.deliver(self.exchange.step(n))
+        self.market_tick()
+
+    # --- faults --------------------------------------------------------------------------------
+
+    def drop_client(self, client_id: int) -> bool:
+        session = self.sessions.get(client_id)
+        if session is None:
+            return False
+        session.close("dropped (fault injection)", abort=True)
+        return True
+
+    def send_connectivity(self, code: int) -> None:
+        text = CONNECTIVITY_TEXTS.get(code)
+        if text is None:
+            raise ValueError(f"connectivity codes are {sorted(CONNECTIVITY_TEXTS)}, not {code}")
+        for session in list(self.sessions.values()):
+            session.error(-1, code, text)
+
+    def hold_acks(self) -> None:
+        self.acks.hold()
+
+    def release_acks(self) -> None:
+        for client_id, msg in self.acks.release():
+            if isinstance(msg, ErrMsg):
+                owner = self.sessions.get(client_id)
+                targets = [owner] if owner is not None else []
+            else:
+                targets = self.order_targets(client_id)
+            for s in targets:
+                s.send(msg)

@@ -1,0 +1,219 @@
+"""PaperGateway: a TWS-compatible paper gateway on 127.0.0.1, in a background thread.
+
+::
+
+    with PaperGateway(port=0) as gw:          # port 0: a free port, see gw.port
+        ...  # any TWS API client (ibwire, ib_async, the official ibapi) connects to gw.port
+
+The gateway runs its own asyncio event loop in a daemon thread, so synchronous code (tests,
+scripts, the CLI) can use it without an event loop of its own, and asyncio code can use it too
+(it never touches the caller's loop). Every public method is thread-safe: it runs its work on
+the gateway's loop and waits for it.
+
+Test hooks: :meth:`step` advances the market synchronously and delivers what it caused (fills,
+account updates); the fault methods (:meth:`drop_client`, :meth:`send_connectivity`,
+:meth:`hold_acks` / :meth:`release_acks`, :meth:`reject_next_order`, :meth:`restart`) make the
+gateway misbehave on purpose; :meth:`call` runs a function on the gateway's exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from .core import GatewayConfig, GatewayCore
+from .exchange import PaperExchange
+
+__all__ = ["PaperGateway"]
+
+log = logging.getLogger("ibwire.gateway")
+
+_T = TypeVar("_T")
+
+_CALL_TIMEOUT = 30.0
+
+
+class PaperGateway:
+    """A paper TWS: version negotiation, sessions, orders, fills, accounts, persistence, faults.
+
+    ``accounts`` are the paper account ids (MANAGED_ACCTS); ``state_path`` an SQLite file that
+    keeps accounts, positions, orders, executions and order-id floors across restarts (in memory
+    without it); ``seed`` drives the deterministic market; ``mode`` is ``"tws"`` (farm notices
+    2104 / 2106 / 2158 at connect) or ``"gateway"`` (notices only once data is requested);
+    ``trusted_ips`` the peers allowed to connect (``"*"`` for any). ``tick_interval`` is how often
+    (seconds) the market clock follows wall time; None stops the clock, so the market moves only
+    through :meth:`step` (what deterministic tests want). ``max_msg_rate`` is the pacing limit
+    (messages per second per client; None disables pacing).
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0,
+                 accounts: Sequence[str] = ("DU1234567",), state_path: str | Path | None = None,
+                 seed: int = 0, mode: str = "tws", trusted_ips: Sequence[str] = ("127.0.0.1",),
+                 *, tick_interval: float | None = 0.25, max_clients: int = 32,
+                 max_msg_rate: int | None = 50, starting_cash: float = 1_000_000.0) -> None:
+        if mode not in ("tws", "gateway"):
+            raise ValueError(f"mode must be 'tws' or 'gateway', not {mode!r}")
+        accts = tuple(accounts)
+        if not accts:
+            raise ValueError("give at least one account")
+        self.config = GatewayConfig(
+            host=host, port=port, accounts=accts,
+            state_path=str(state_path) if state_path is not None else None, seed=seed, mode=mode,
+            trusted_ips=tuple(trusted_ips), tick_interval=tick_interval, max_clients=max_clients,
+            max_msg_rate=max_msg_rate, starting_cash=starting_cash)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._core: GatewayCore | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        state = f"listening on {self.config.host}:{self.port}" if self.running else "stopped"
+        return f"<PaperGateway {state}>"
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._core is not None
+
+    @property
+    def port(self) -> int:
+        """The port listened on (the real one once started, also with ``port=0``)."""
+        return self._core.port if self._core is not None else self.config.port
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return (self.config.host, self.port)
+
+    def start(self) -> PaperGateway:
+        """Start listening (idempotent); returns self."""
+        with self._lock:
+            if self._core is not None:
+                return self
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=self._run_loop, args=(loop,),
+                                      name="ibwire-paper-gateway", daemon=True)
+            thread.start()
+            self._loop, self._thread = loop, thread
+            try:
+                self._core = asyncio.run_coroutine_threadsafe(self._start_core(), loop).result(
+                    _CALL_TIMEOUT)
+            except BaseException:
+                self._shutdown_loop()
+                raise
+            self.config.port = self._core.port
+        return self
+
+    async def _start_core(self) -> GatewayCore:
+        core = GatewayCore(self.config)  # created on the loop thread: SQLite is thread-bound
+        try:
+            await core.start()
+        except BaseException:
+            core.exchange.close()
+            raise
+        return core
+
+    @staticmethod
+    def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+
+    def stop(self) -> None:
+        """Close every connection, save the state and stop the thread (idempotent)."""
+        with self._lock:
+            core, loop = self._core, self._loop
+            if core is None or loop is None:
+                return
+            try:
+                asyncio.run_coroutine_threadsafe(core.stop(), loop).result(_CALL_TIMEOUT)
+            finally:
+                self._core = None
+                self._shutdown_loop()
+
+    def _shutdown_loop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(_CALL_TIMEOUT)
+        if loop is not None and not loop.is_running():
+            loop.close()
+        self._loop = self._thread = None
+
+    def __enter__(self) -> PaperGateway:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # --- running things on the loop ------------------------------------------------------------
+
+    def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        loop = self._loop
+        if loop is None or self._core is None:
+            coro.close()
+            raise RuntimeError("the paper gateway is not running; call start() first")
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(_CALL_TIMEOUT)
+
+    def _on_core(self, fn: Callable[[GatewayCore], _T]) -> _T:
+        async def run() -> _T:
+            assert self._core is not None
+            return fn(self._core)
+        return self._run(run())
+
+    def call(self, fn: Callable[[PaperExchange], _T]) -> _T:
+        """Run ``fn(exchange)`` on the gateway's loop and return its result (for tests)."""
+        return self._on_core(lambda core: fn(core.exchange))
+
+    # --- test API ------------------------------------------------------------------------------
+
+    def step(self, n: int = 1) -> None:
+        """Advance the market ``n`` seconds now; fills and updates are written before it returns."""
+        if n < 0:
+            raise ValueError("the market does not run backwards")
+        self._on_core(lambda core: core.advance(n))
+
+    def clients(self) -> list[int]:
+        """Client ids connected right now."""
+        return self._on_core(lambda core: core.clients())
+
+    # --- faults --------------------------------------------------------------------------------
+
+    def drop_client(self, client_id: int) -> bool:
+        """Close the socket of ``client_id`` abruptly; False if it is not connected."""
+        return self._on_core(lambda core: core.drop_client(client_id))
+
+    def send_connectivity(self, code: int) -> None:
+        """Send the connectivity notice 1100 (lost), 1101 (restored, data lost) or 1102
+        (restored, data maintained) to every client; 1300 (port reset) is accepted too."""
+        self._on_core(lambda core: core.send_connectivity(code))
+
+    def hold_acks(self) -> None:
+        """Withhold OPEN_ORDER / ORDER_STATUS (and the fills behind them) until release_acks()."""
+        self._on_core(lambda core: core.hold_acks())
+
+    def release_acks(self) -> None:
+        """Deliver everything hold_acks() withheld, in order."""
+        self._on_core(lambda core: core.release_acks())
+
+    def reject_next_order(self, reason: str = "Rejected by the paper gateway (fault injection)"
+                          ) -> None:
+        """Make the next new order fail with error 201 and ``reason``."""
+        self._on_core(lambda core: core.exchange.reject_next_order(reason))
+
+    def restart(self) -> None:
+        """Close every socket, reload the state (from the state file, if any) and listen again
+        on the same port."""
+        async def run() -> None:
+            assert self._core is not None
+            await self._core.restart()
+        self._run(run())

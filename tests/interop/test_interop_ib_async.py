@@ -1,0 +1,189 @@
+"""ib_async 2.1.0 against the paper gateway (it negotiates server version 178).
+
+ib_async runs its own asyncio loop; here it runs in a dedicated thread under ``asyncio.run`` with
+``IB.connectAsync``, so nothing patches the test process's loop (no ``util.startLoop``, no
+nest_asyncio). Its log records are captured to prove the connect finished without a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+
+ib_async = pytest.importorskip("ib_async")
+
+from ib_async import IB, LimitOrder, MarketOrder, Stock  # noqa: E402
+
+WAIT_S = 15.0
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def run_in_thread(coro_fn: Callable[[], Coroutine[Any, Any, Any]], timeout: float = 60.0) -> Any:
+    """Run ``coro_fn()`` under asyncio.run in a fresh thread; return its result or raise."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(coro_fn())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name="ib_async-test", daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise AssertionError("the ib_async scenario did not finish")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+async def until(ib: IB, pred: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
+    """Wait for ib_async's updateEvent until ``pred()`` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not pred():
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise AssertionError(f"ib_async never saw: {what}")
+        try:
+            await asyncio.wait_for(ib.updateEvent, remaining)
+        except TimeoutError:
+            pass
+
+
+@pytest.fixture
+def ib_log():
+    handler = _Records()
+    logger = logging.getLogger("ib_async")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield handler.records
+    logger.removeHandler(handler)
+    logger.setLevel(old_level)
+
+
+def _no_timeouts(records: list[logging.LogRecord]) -> None:
+    bad = [r.getMessage() for r in records if "timeout" in r.getMessage().lower()
+           or "timed out" in r.getMessage().lower()]
+    assert not bad, bad
+
+
+def test_ib_async_connects_without_timeouts(gateway, ib_log):
+    async def scenario() -> dict[str, Any]:
+        ib = IB()
+        await ib.connectAsync("127.0.0.1", gateway.port, clientId=11, timeout=10)
+        try:
+            return {"version": ib.client.serverVersion(), "accounts": ib.managedAccounts(),
+                    "values": len(ib.accountValues()), "ready": ib.isConnected()}
+        finally:
+            ib.disconnect()
+
+    out = run_in_thread(scenario)
+    assert out["version"] == 178
+    assert out["accounts"] == ["DU1234567"]
+    assert out["values"] > 10 and out["ready"]
+    _no_timeouts(ib_log)
+    assert not [r for r in ib_log if r.levelno >= logging.ERROR], \
+        [r.getMessage() for r in ib_log if r.levelno >= logging.ERROR]
+
+
+def test_ib_async_trades_against_the_gateway(gateway, ib_log):
+    bid = gateway.call(lambda ex: ex.quote(265598).bid)
+    resting_price = round(bid * 0.9, 2)
+
+    async def scenario() -> dict[str, Any]:
+        ib = IB()
+        await ib.connectAsync("127.0.0.1", gateway.port, clientId=12, timeout=10)
+        try:
+            account = ib.managedAccounts()[0]
+
+            def cash() -> float:
+                return next(float(v.value) for v in ib.accountValues(account)
+                            if v.tag == "TotalCashValue" and v.currency == "USD")
+
+            cash_before = cash()
+            contract = Stock("AAPL", "SMART", "USD")
+
+            # a market order fills, with its execution and commission report
+            trade = ib.placeOrder(contract, MarketOrder("BUY", 100))
+            await until(ib, lambda: trade.isDone() and bool(trade.fills)
+                        and all(f.commissionReport.commission > 0 for f in trade.fills),
+                        "the market order filled with a commission report")
+            fill = trade.fills[0]
+            # the position and the account values change
+            await until(ib, lambda: any(p.contract.symbol == "AAPL" and p.position == 100
+                                        for p in ib.positions()), "the AAPL position")
+            await until(ib, lambda: cash() < cash_before, "the cash going down")
+            await until(ib, lambda: any(p.contract.symbol == "AAPL" and p.position == 100
+                                        for p in ib.portfolio()), "the portfolio row")
+
+            # a limit order rests, shows in the open orders, and is cancelled
+            resting = ib.placeOrder(contract, LimitOrder("BUY", 10, resting_price))
+            await until(ib, lambda: resting.orderStatus.status == "Submitted", "the resting limit")
+            open_trades = await ib.reqOpenOrdersAsync()
+            open_ids = [t.order.orderId for t in open_trades]
+            ib.cancelOrder(resting.order)
+            await until(ib, lambda: resting.orderStatus.status == "Cancelled", "the cancel")
+
+            fills = await ib.reqExecutionsAsync()
+            completed = await ib.reqCompletedOrdersAsync(False)
+            return {
+                "status": trade.orderStatus.status, "filled": trade.orderStatus.filled,
+                "exec_side": fill.execution.side, "exec_shares": fill.execution.shares,
+                "commission": fill.commissionReport.commission,
+                "currency": fill.commissionReport.currency,
+                "open_ids": open_ids, "resting_id": resting.order.orderId,
+                "cancel_log": [e.status for e in resting.log],
+                "exec_ids": {f.execution.execId for f in fills},
+                "first_exec": fill.execution.execId,
+                "completed": sorted(t.orderStatus.status for t in completed),
+                "errors": [e.message for e in resting.log if e.errorCode],
+            }
+        finally:
+            ib.disconnect()
+
+    out = run_in_thread(scenario)
+    assert out["status"] == "Filled" and out["filled"] == 100
+    assert out["exec_side"] == "BOT" and out["exec_shares"] == 100
+    assert out["commission"] == 1.0 and out["currency"] == "USD"
+    assert out["resting_id"] in out["open_ids"]
+    assert "Cancelled" in out["cancel_log"]
+    assert out["first_exec"] in out["exec_ids"]
+    assert out["completed"] == ["Cancelled", "Filled"]
+    _no_timeouts(ib_log)
+
+
+def test_ib_async_client_id_in_use(gateway, ib_log):
+    async def scenario() -> str:
+        first = IB()
+        await first.connectAsync("127.0.0.1", gateway.port, clientId=13, timeout=10)
+        second = IB()
+        try:
+            # ib_async notices the close but still waits for its timeout: keep it short
+            await second.connectAsync("127.0.0.1", gateway.port, clientId=13, timeout=1)
+        except (TimeoutError, ConnectionError, OSError) as exc:
+            return type(exc).__name__
+        finally:
+            second.disconnect()
+            still = first.isConnected()
+            first.disconnect()
+            assert still
+        return "connected"
+
+    assert run_in_thread(scenario) != "connected"
+    assert any("326" in r.getMessage() or "already in use" in r.getMessage() for r in ib_log)
