@@ -29,7 +29,7 @@ from ibwire.models.market import BarData as TypedBar
 from ibwire.models.market import ContractDetails as TypedDetails
 from ibwire.protocol.messages.accounts import PositionData, PositionEnd, ReqPositions
 from ibwire.protocol.messages.contracts import ContractData, ContractDataEnd, ReqContractData
-from ibwire.protocol.messages.executions import CommissionReportMsg, ExecutionData
+from ibwire.protocol.messages.executions import CommissionReportMsg, ExecutionData, ReqExecutions
 from ibwire.protocol.messages.historical import HistoricalData, ReqHistoricalData
 from ibwire.protocol.messages.market_data import ReqMktData, TickPrice, TickSize
 from ibwire.protocol.messages.orders import OpenOrder, OrderStatus, PlaceOrder
@@ -464,3 +464,25 @@ def test_an_ibapi_program_ports_by_renaming_its_imports(version):
     assert ("error", -1, 2104) in log
     assert not ns["app"].isConnected()  # type: ignore[attr-defined]
     assert tws.sessions[0].version == version
+
+
+def test_typed_eclient_accepts_camelcase_and_official_objects():
+    from ibwire.client.eclient import EClient as TypedEClient
+
+    ibapi_order = pytest.importorskip("ibapi.order")
+    with FakeTws() as tws:
+        client = TypedEClient(TypedEWrapper())
+        client.connect("127.0.0.1", tws.port, 1)
+        try:
+            official = ibapi_order.Order()
+            official.action, official.orderType, official.totalQuantity = "SELL", "MKT", 3
+            client.placeOrder(1, Contract(symbol="MSFT", secType="STK", exchange="SMART",
+                                          currency="USD"), official)
+            sent = tws.wait_for(PlaceOrder)
+            assert (sent.contract.symbol, sent.order.action, sent.order.order_type) == (
+                "MSFT", "SELL", "MKT")
+            assert sent.order.total_quantity == Decimal(3) and sent.order.lmt_price is None
+            client.reqExecutions(2, ExecutionFilter(symbol="MSFT"))
+            assert tws.wait_for(ReqExecutions).filter.symbol == "MSFT"
+        finally:
+            client.disconnect()

@@ -325,3 +325,28 @@ def test_req_completed_orders(gateway, wire):
             if isinstance(m, CompletedOrder)]
     assert [m.order_state.status for m in done] == ["Filled", "Cancelled"]
     assert all(m.contract.symbol == "AAPL" for m in done)
+
+
+# --- orders entered "in TWS" -------------------------------------------------------------------
+
+def test_tws_orders_bind_to_client_0_when_auto_bound(gateway, wire):
+    zero = wire(0)
+    zero.send(ReqAutoOpenOrders(auto_bind=True))
+    zero.drain()
+    perm = gateway.submit_tws_order(Stock("AAPL"), MarketOrder("BUY", 2))
+    oo = zero.expect(OpenOrder, lambda m: m.order.perm_id == perm)
+    assert oo.order.client_id == 0 and oo.order_id == 1
+    _status(zero, 1, "Filled")
+    # the bound id is used up: client 0's next id is above it
+    assert gateway.call(lambda ex: ex.next_valid_id(0)) == 2
+
+
+def test_unbound_tws_orders_show_to_client_0_with_id_0(gateway, wire):
+    zero, other = wire(0), wire(1)
+    price = round(_bid(gateway) * 0.9, 2)
+    perm = gateway.submit_tws_order(Stock("AAPL"), LimitOrder("BUY", 1, price))
+    oo = zero.expect(OpenOrder, lambda m: m.order.perm_id == perm)
+    assert oo.order_id == 0
+    assert [m.order.perm_id for m in zero.ask(ReqOpenOrders(), OpenOrderEnd)
+            if isinstance(m, OpenOrder)] == [perm]
+    assert not [m for m in other.ask(ReqOpenOrders(), OpenOrderEnd) if isinstance(m, OpenOrder)]

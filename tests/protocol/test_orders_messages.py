@@ -431,6 +431,14 @@ def _check(msg: Any, expected: dict[str, Any]) -> None:
         assert got == value and type(got) is type(value), (path, got, value)
 
 
+def test_every_order_frame_in_range_is_covered() -> None:
+    names = {"OPEN_ORDER", "ORDER_STATUS", "COMPLETED_ORDER", "OPEN_ORDER_END", "PLACE_ORDER",
+             "CANCEL_ORDER"}
+    wanted = {i for i, e in enumerate(_load("captured.json")) if e["name"] in names
+              and (e["server_version"] is None or 157 <= e["server_version"] <= 178)}
+    assert wanted == set(GOLDEN)
+
+
 @pytest.mark.parametrize("index", sorted(GOLDEN))
 def test_captured_frames(index: int) -> None:
     name, version, expected = GOLDEN[index]
@@ -523,6 +531,10 @@ def test_sv178_open_order_minimal() -> None:
     expected = (fields[:SHARES_ALLOCATION] + [""] + fields[SHARES_ALLOCATION + 1:dn] + ["None"]
                 + [fields[dn + 1]] + ["0", "", "", "", "?", "0", "0", ""] + fields[dn + 2:])
     assert OpenOrder.SCHEMA.encoder(178)(msg) == expected
+    # an explicitly empty deltaNeutralOrderType gives the 127-field layout without the block
+    msg.order.delta_neutral_order_type = ""
+    assert OpenOrder.SCHEMA.encoder(178)(msg) == (
+        fields[:SHARES_ALLOCATION] + [""] + fields[SHARES_ALLOCATION + 1:])
 
 
 def test_sv178_completed_order() -> None:

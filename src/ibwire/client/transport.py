@@ -77,6 +77,10 @@ class Transport:
         return self._conn.connection_time
 
     @property
+    def connection_time_text(self) -> str:
+        return self._conn.connection_time_text
+
+    @property
     def next_valid_id(self) -> int | None:
         return self._conn.next_valid_id
 
@@ -130,6 +134,8 @@ class Transport:
         log.info("connected to %s, server version %d, connection time %s", where,
                  hello.server_version, hello.connection_time_text)
         self.events.put([*early])
+        if any(isinstance(ev, SessionReady) for ev in early):
+            self._on_ready()  # the ids came in the same read as the handshake reply
         self._reader = threading.Thread(target=self._read_loop, name=f"ibwire-reader-{where}",
                                         daemon=True)
         self._reader.start()

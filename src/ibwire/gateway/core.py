@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..models.order import OrderState
+from ..models.contract import Contract
+from ..models.order import Order, OrderState
 from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
 from ..protocol.messages.orders import OpenOrder, OrderStatus
 from ..protocol.messages.system import ErrMsg
@@ -45,7 +46,7 @@ from .exchange import (
 from .faults import CONNECTIVITY_TEXTS, AckGate
 from .session import Session
 
-__all__ = ["GatewayConfig", "GatewayCore", "open_order_messages"]
+__all__ = ["GatewayConfig", "GatewayCore", "open_order_messages", "MANUAL_CLIENT_ID"]
 
 log = logging.getLogger("ibwire.gateway")
 
@@ -68,16 +69,26 @@ class GatewayConfig:
     starting_cash: float = 1_000_000.0
 
 
+MANUAL_CLIENT_ID = -1
+"""Owner of orders entered "in TWS" (:meth:`GatewayCore.submit_tws_order`) and not bound to
+client 0; on the wire they show order id 0 and client id 0, as TWS shows manual orders."""
+
+
+def _wire_ids(client_id: int, order_id: int) -> tuple[int, int]:
+    return (0, 0) if client_id == MANUAL_CLIENT_ID else (client_id, order_id)
+
+
 def open_order_messages(rec: OrderRecord) -> tuple[OpenOrder, OrderStatus]:
     """OPEN_ORDER + ORDER_STATUS for an order record."""
-    order = dataclasses.replace(rec.order, order_id=rec.order_id, client_id=rec.client_id,
+    client_id, order_id = _wire_ids(rec.client_id, rec.order_id)
+    order = dataclasses.replace(rec.order, order_id=order_id, client_id=client_id,
                                 perm_id=rec.perm_id, account=rec.account)
     state: OrderState = rec.order_state()
-    oo = OpenOrder(order_id=rec.order_id, contract=rec.contract, order=order, order_state=state)
-    st = OrderStatus(order_id=rec.order_id, status=rec.status, filled=rec.filled,
+    oo = OpenOrder(order_id=order_id, contract=rec.contract, order=order, order_state=state)
+    st = OrderStatus(order_id=order_id, status=rec.status, filled=rec.filled,
                      remaining=rec.remaining, avg_fill_price=rec.avg_fill_price,
                      perm_id=rec.perm_id, parent_id=rec.order.parent_id or 0,
-                     last_fill_price=rec.last_fill_price, client_id=rec.client_id,
+                     last_fill_price=rec.last_fill_price, client_id=client_id,
                      why_held=rec.why_held, mkt_cap_price=0.0)
     return oo, st
 
@@ -213,7 +224,11 @@ class GatewayCore:
     # --- events --------------------------------------------------------------------------------
 
     def order_targets(self, client_id: int) -> list[Session]:
-        """Who hears about an order of ``client_id``: the owner, and client 0 if auto-bound."""
+        """Who hears about an order of ``client_id``: the owner, and client 0 if auto-bound.
+        Unbound manual (TWS) orders go to client 0, as in TWS."""
+        if client_id == MANUAL_CLIENT_ID:
+            zero = self.sessions.get(0)
+            return [zero] if zero is not None else []
         out = []
         owner = self.sessions.get(client_id)
         if owner is not None:
@@ -239,8 +254,11 @@ class GatewayCore:
             if isinstance(ev, OrderUpdate):
                 self._order_stream(ev.record.client_id, open_order_messages(ev.record))
             elif isinstance(ev, FillEvent):
+                execution = ev.execution
+                if ev.record.client_id == MANUAL_CLIENT_ID:
+                    execution = dataclasses.replace(execution, client_id=0, order_id=0)
                 self._order_stream(ev.record.client_id, (
-                    ExecutionData(req_id=-1, contract=ev.contract, execution=ev.execution),
+                    ExecutionData(req_id=-1, contract=ev.contract, execution=execution),
                     CommissionReportMsg(commission_report=ev.commission)))
             elif isinstance(ev, OrderError):
                 msg = ErrMsg(req_id=ev.order_id, error_code=ev.code, error_string=ev.text,
@@ -269,6 +287,17 @@ class GatewayCore:
         """Step the market ``n`` seconds and deliver what happened."""
         self.deliver(self.exchange.step(n))
         self.market_tick()
+
+    def submit_tws_order(self, contract: Contract, order: Order) -> int:
+        """An order entered by hand "in TWS": bound to client 0 (with client 0's next order id)
+        when client 0 asked for auto-binding, else a manual order client 0 sees with id 0.
+        Returns the order's perm id (0 if it was refused before it existed)."""
+        zero = self.sessions.get(0)
+        client_id = 0 if zero is not None and zero.auto_bind else MANUAL_CLIENT_ID
+        order_id = self.exchange.next_valid_id(client_id)
+        self.deliver(self.exchange.place_order(client_id, order_id, contract, order))
+        rec = self.exchange.order(client_id, order_id)
+        return rec.perm_id if rec is not None else 0
 
     # --- faults --------------------------------------------------------------------------------
 

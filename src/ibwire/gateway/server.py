@@ -26,6 +26,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from ..models.contract import Contract
+from ..models.order import Order
 from .core import GatewayConfig, GatewayCore
 from .exchange import PaperExchange
 
@@ -181,6 +183,12 @@ class PaperGateway:
         if n < 0:
             raise ValueError("the market does not run backwards")
         self._on_core(lambda core: core.advance(n))
+
+    def submit_tws_order(self, contract: Contract, order: Order) -> int:
+        """Enter an order "by hand in TWS": with client 0 auto-bound (REQ_AUTO_OPEN_ORDERS) it
+        becomes client 0's order under client 0's next order id; otherwise client 0 sees it as a
+        manual order with order id 0. Returns its perm id."""
+        return self._on_core(lambda core: core.submit_tws_order(contract, order))
 
     def clients(self) -> list[int]:
         """Client ids connected right now."""

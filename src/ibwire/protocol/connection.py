@@ -142,6 +142,7 @@ class Connection:
         self.state = State.CONNECTING if role is Role.CLIENT else State.AWAIT_HELLO
         self.server_version: int | None = None
         self.connection_time: datetime | None = None
+        self.connection_time_text = ""
         self.client_id: int | None = None
         self.next_valid_id: int | None = None
         self.accounts: list[str] | None = None
@@ -335,6 +336,7 @@ class Connection:
                 self._check_version(hello)
                 self.server_version = hello.server_version
                 self.connection_time = hello.connection_time
+                self.connection_time_text = hello.connection_time_text
                 self.state = State.AWAIT_READY
                 events.append(HandshakeComplete(hello.server_version, hello.connection_time,
                                                 hello.connection_time_text))
