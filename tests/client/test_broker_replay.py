@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import FakeSession, FakeTws
 
 from ibwire import Broker, EClient, EWrapper, MarketOrder, Stock
 from ibwire.protocol.messages.accounts import ReqPositions
 from ibwire.protocol.messages.orders import PlaceOrder
-
-from fakes import FakeSession, FakeTws
 
 VECTORS = Path(__file__).resolve().parents[2] / ".." / "shared" / "vectors" / "captured.json"
 

@@ -350,3 +350,23 @@ def test_unbound_tws_orders_show_to_client_0_with_id_0(gateway, wire):
     assert [m.order.perm_id for m in zero.ask(ReqOpenOrders(), OpenOrderEnd)
             if isinstance(m, OpenOrder)] == [perm]
     assert not [m for m in other.ask(ReqOpenOrders(), OpenOrderEnd) if isinstance(m, OpenOrder)]
+
+
+# --- what-if orders ------------------------------------------------------------------------------
+
+def test_what_if_order_reports_margin_and_is_not_placed(gateway, wire):
+    c = wire(1)
+    order = MarketOrder("BUY", 100)
+    order.what_if = True
+    c.send(PlaceOrder(order_id=1, contract=Stock("AAPL"), order=order))
+    oo = c.expect(OpenOrder, lambda m: m.order_id == 1)
+    assert oo.order.what_if
+    state = oo.order_state
+    change = float(state.init_margin_change)
+    ask = _ask(gateway)
+    assert abs(change - 100 * ask * 0.25) < 0.01
+    assert abs(float(state.init_margin_after) - float(state.init_margin_before) - change) <= 0.011
+    assert state.commission == 1.0
+    assert not [e for e in c.sync() if isinstance(e, (OrderStatus, ExecutionData))]
+    assert gateway.call(lambda ex: ex.open_orders()) == []
+    assert gateway.call(lambda ex: ex.executions()) == []

@@ -253,3 +253,17 @@ def test_req_current_time(wire):
     c = wire(1)
     c.send(ReqCurrentTime())
     assert abs(c.expect(CurrentTime).time - time.time()) < 120
+
+
+def test_paceapi_option_lifts_pacing(gateway):
+    c = WireClient(gateway.port)
+    try:
+        c.sock.sendall(c.conn.initiate("+PACEAPI"))
+        c.expect(HandshakeComplete)
+        c.start(1)
+        c.send(*[ReqCurrentTime() for _ in range(120)])
+        for _ in range(120):
+            c.expect(CurrentTime)
+        assert not [e for e in c.inbox if isinstance(e, ErrMsg) and e.error_code == 100]
+    finally:
+        c.close()

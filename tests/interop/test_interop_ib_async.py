@@ -140,6 +140,7 @@ def test_ib_async_trades_against_the_gateway(gateway, ib_log):
             ib.cancelOrder(resting.order)
             await until(ib, lambda: resting.orderStatus.status == "Cancelled", "the cancel")
 
+            what_if = await ib.whatIfOrderAsync(contract, MarketOrder("SELL", 50))
             fills = await ib.reqExecutionsAsync()
             completed = await ib.reqCompletedOrdersAsync(False)
             return {
@@ -153,6 +154,8 @@ def test_ib_async_trades_against_the_gateway(gateway, ib_log):
                 "first_exec": fill.execution.execId,
                 "completed": sorted(t.orderStatus.status for t in completed),
                 "errors": [e.message for e in resting.log if e.errorCode],
+                "what_if_commission": getattr(what_if, "commission", None),
+                "open_after": len(ib.openTrades()),
             }
         finally:
             ib.disconnect()
@@ -165,6 +168,7 @@ def test_ib_async_trades_against_the_gateway(gateway, ib_log):
     assert "Cancelled" in out["cancel_log"]
     assert out["first_exec"] in out["exec_ids"]
     assert out["completed"] == ["Cancelled", "Filled"]
+    assert out["what_if_commission"] == 1.0 and out["open_after"] == 0
     _no_timeouts(ib_log)
 
 
@@ -187,3 +191,38 @@ def test_ib_async_client_id_in_use(gateway, ib_log):
 
     assert run_in_thread(scenario) != "connected"
     assert any("326" in r.getMessage() or "already in use" in r.getMessage() for r in ib_log)
+
+
+def test_ib_async_market_data_contracts_and_history(gateway, ib_log):
+    q = gateway.call(lambda ex: ex.quote(265598))
+
+    async def scenario() -> dict[str, Any]:
+        ib = IB()
+        await ib.connectAsync("127.0.0.1", gateway.port, clientId=14, timeout=10)
+        try:
+            aapl, spy = await ib.qualifyContractsAsync(Stock("AAPL", "SMART", "USD"),
+                                                       Stock("SPY", "SMART", "USD"))
+            details = await ib.reqContractDetailsAsync(Stock("MSFT", "SMART", "USD"))
+            ticker = ib.reqMktData(aapl, "", False, False)
+            await until(ib, lambda: ticker.bid == ticker.bid and ticker.ask == ticker.ask
+                        and ticker.bid > 0 and ticker.last > 0, "the first quote")
+            bars = await ib.reqHistoricalDataAsync(aapl, "", "1 D", "1 hour", "TRADES", False)
+            snap_ticker = ib.reqMktData(spy, "", True, False)
+            await until(ib, lambda: snap_ticker.bid > 0, "the snapshot")
+            ib.cancelMktData(aapl)
+            return {"con_id": aapl.conId, "details": [d.contract.conId for d in details],
+                    "long_name": details[0].longName if details else None,
+                    "bid": ticker.bid, "ask": ticker.ask, "bidSize": ticker.bidSize,
+                    "bars": [(b.open, b.high, b.low, b.close) for b in bars]}
+        finally:
+            ib.disconnect()
+
+    out = run_in_thread(scenario)
+    assert out["con_id"] == 265598
+    assert out["details"] == [272093] and out["long_name"]
+    assert out["bid"] == q.bid and out["ask"] == q.ask and out["bidSize"] == float(q.bid_size)
+    assert len(out["bars"]) >= 24
+    assert all(lo <= min(o, c) and max(o, c) <= hi for o, hi, lo, c in out["bars"])
+    _no_timeouts(ib_log)
+    assert not [r for r in ib_log if r.levelno >= logging.ERROR], \
+        [r.getMessage() for r in ib_log if r.levelno >= logging.ERROR]

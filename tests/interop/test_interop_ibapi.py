@@ -41,6 +41,13 @@ class App(EWrapper, EClient):  # type: ignore[misc]
         self.position_end = 0
         self.values: dict[tuple[str, str], str] = {}
         self.download_end = 0
+        self.ticks: list[tuple[int, int, float]] = []
+        self.sizes: list[tuple[int, int, Any]] = []
+        self.snapshot_end: list[int] = []
+        self.details: list[tuple[int, Any]] = []
+        self.details_end: list[int] = []
+        self.bars: list[tuple[int, Any]] = []
+        self.bars_end: list[int] = []
 
     def _note(self, fn: Callable[[], None]) -> None:
         with self.cond:
@@ -92,6 +99,27 @@ class App(EWrapper, EClient):  # type: ignore[misc]
 
     def accountDownloadEnd(self, accountName) -> None:
         self._note(lambda: setattr(self, "download_end", self.download_end + 1))
+
+    def tickPrice(self, reqId, tickType, price, attrib) -> None:
+        self._note(lambda: self.ticks.append((reqId, tickType, price)))
+
+    def tickSize(self, reqId, tickType, size) -> None:
+        self._note(lambda: self.sizes.append((reqId, tickType, size)))
+
+    def tickSnapshotEnd(self, reqId) -> None:
+        self._note(lambda: self.snapshot_end.append(reqId))
+
+    def contractDetails(self, reqId, contractDetails) -> None:
+        self._note(lambda: self.details.append((reqId, contractDetails)))
+
+    def contractDetailsEnd(self, reqId) -> None:
+        self._note(lambda: self.details_end.append(reqId))
+
+    def historicalData(self, reqId, bar) -> None:
+        self._note(lambda: self.bars.append((reqId, bar)))
+
+    def historicalDataEnd(self, reqId, start, end) -> None:
+        self._note(lambda: self.bars_end.append(reqId))
 
 
 def _stock(symbol: str) -> Contract:
@@ -178,3 +206,19 @@ def test_ibapi_duplicate_order_id_is_103(app):
     app.wait(lambda: (oid, "Filled", 1.0) in app.statuses, "the fill")
     app.placeOrder(oid - 1 if oid > 1 else oid, _stock("MSFT"), _order("BUY", 1, "MKT"))
     app.wait(lambda: any(e[1] in (103, 104) for e in app.errors), "error 103")
+
+
+def test_ibapi_market_data_contracts_and_history(gateway, app):
+    app.wait(lambda: app.next_id is not None, "nextValidId")
+    q = gateway.call(lambda ex: ex.quote(265598))
+    app.reqMktData(5, _stock("AAPL"), "", True, False, [])
+    app.wait(lambda: 5 in app.snapshot_end, "tickSnapshotEnd")
+    prices = {t: p for r, t, p in app.ticks if r == 5}
+    assert prices[1] == q.bid and prices[2] == q.ask
+    app.reqContractDetails(6, _stock("MSFT"))
+    app.wait(lambda: 6 in app.details_end, "contractDetailsEnd")
+    assert [d.contract.conId for r, d in app.details if r == 6] == [272093]
+    app.reqHistoricalData(7, _stock("AAPL"), "", "1 D", "1 hour", "MIDPOINT", 0, 1, False, [])
+    app.wait(lambda: 7 in app.bars_end, "historicalDataEnd")
+    bars = [b for r, b in app.bars if r == 7]
+    assert len(bars) >= 24 and all(b.low <= b.close <= b.high for b in bars)

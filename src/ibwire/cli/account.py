@@ -214,7 +214,8 @@ def orders_table(tickets: Sequence[OrderTicket], title: str = "open orders") -> 
         table.add_row(str(t.order_id), str(t.order.client_id if t.order.client_id is not None else "-"),
                       f"[green]{side}[/]" if side == "BUY" else f"[red]{side}[/]",
                       fmt_qty(t.order.total_quantity), str(t.contract), _order_kind(t),
-                      t.order.tif or "DAY", t.status, fmt_qty(t.filled), fmt_price(t.avg_fill_price),
+                      t.order.tif or "DAY", t.status, fmt_qty(t.filled),
+                      fmt_price(t.avg_fill_price) if t.filled else "-",
                       t.client_order_id or "")
     return table
 

@@ -67,8 +67,7 @@ _DAY = 86400
 # (longest request, its duration text, smallest bar allowed): IB's duration / bar size table
 _STEPS: tuple[tuple[int, str, int], ...] = (
     (1800, "1800 S", 1), (3600, "3600 S", 5), (14400, "14400 S", 10), (28800, "28800 S", 30),
-    (_DAY, "1 D", 60), (2 * _DAY, "2 D", 120), (7 * _DAY, "1 W", 180), (31 * _DAY, "1 M", 1800),
-    (365 * _DAY, "1 Y", _DAY),
+    (_DAY, "1 D", 60), (2 * _DAY, "2 D", 120), (7 * _DAY, "1 W", 180), (30 * _DAY, "30 D", 1800),
 )
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([SDWMY])\s*$", re.IGNORECASE)
 
@@ -83,8 +82,11 @@ def parse_duration(text: str) -> tuple[int, str]:
 
 
 def max_span(bar_size: str) -> tuple[int, str]:
-    """The longest range one request may ask for with this bar size: (seconds, duration text)."""
+    """The longest range one request may ask for with this bar size: (seconds, duration text).
+    Daily and longer bars have no limit (0, "")."""
     size = BAR_SECONDS[bar_size]
+    if size >= _DAY:
+        return 0, ""
     best = _STEPS[0]
     for step in _STEPS:
         if size >= step[2]:
@@ -142,7 +144,7 @@ def plan_windows(end: datetime | None, duration: str, bar_size: str,
     n, unit = parse_duration(duration)
     longest, longest_text = max_span(bar_size)
     anchor = end or datetime.now(UTC)
-    if (anchor - span_start(anchor, n, unit)).total_seconds() <= longest:
+    if not longest or (anchor - span_start(anchor, n, unit)).total_seconds() <= longest:
         return [Window(end, f"{n} {unit}")]
     if end is None and now is not None:
         anchor = now()  # TWS's clock, which the windows are cut against
@@ -155,7 +157,12 @@ def plan_windows(end: datetime | None, duration: str, bar_size: str,
             windows.append(Window(cursor, longest_text))
             cursor -= timedelta(seconds=longest)
         else:
-            text = f"{remaining} S" if remaining <= _DAY else f"{-(-remaining // _DAY)} D"
+            if remaining % _DAY == 0:
+                text = f"{remaining // _DAY} D"
+            elif remaining < _DAY:
+                text = f"{remaining} S"
+            else:
+                text = f"{-(-remaining // _DAY)} D"
             windows.append(Window(cursor, text))
             break
     if end is None:
@@ -241,15 +248,26 @@ def fetch_bars(broker: Broker, contract: Contract, windows: Sequence[Window], ba
             if progress is not None:
                 progress(i, len(windows), f"pacing: waiting {seconds:.0f} s")
 
-        pacer.acquire(contract_key, f"{contract_key}|{w.end}|{w.duration}|{bar_size}|{use_rth}", waiting)
-        try:
-            bars = broker.historical_bars(contract, end=w.end, duration=w.duration, bar_size=bar_size,
-                                          what_to_show=what, use_rth=use_rth, timeout=timeout)
-        except HistoricalDataError as exc:
-            if len(windows) > 1 and "no data" in exc.message.lower():
-                empty = exc  # a weekend or holiday window
-                continue
-            raise
+        key = f"{contract_key}|{w.end}|{w.duration}|{bar_size}|{use_rth}"
+        pacer.acquire(contract_key, key, waiting)
+        for attempt in (1, 2):
+            try:
+                bars = broker.historical_bars(contract, end=w.end, duration=w.duration,
+                                              bar_size=bar_size, what_to_show=what, use_rth=use_rth,
+                                              timeout=timeout)
+                break
+            except HistoricalDataError as exc:
+                text = exc.message.lower()
+                if "pacing" in text and attempt == 1:
+                    # another program (or an earlier run) asked the same moments ago: wait once
+                    waiting(pacer.identical_gap)
+                    pacer.sleep(pacer.identical_gap)
+                    continue
+                if len(windows) > 1 and "no data" in text:
+                    empty = exc  # a weekend or holiday window
+                    bars = []
+                    break
+                raise
         for b in bars:
             by_time[_bar_key(b)] = b
     if progress is not None:
@@ -300,8 +318,8 @@ _WHAT = ("TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK", "ADJUSTED_LAST", "HISTOR
 
 @app.command("bars")
 def bars_cmd(
-    symbol: Annotated[str, typer.Argument(help="AAPL, EUR.USD (forex), ES:202612 (future).",
-                                          show_default=False)],
+    symbol: Annotated[str, typer.Argument(metavar="SYMBOL", show_default=False,
+                                          help="AAPL, EUR.USD (forex), ES:202612 (future).")],
     duration: Annotated[str, typer.Option("--duration", help="How far back: N S|D|W|M|Y "
                                                              "(long ranges are split and paced).")] = "1 D",
     bar_size: Annotated[str, typer.Option("--bar-size", help="1 secs, 5 secs, ... 1 min, 5 mins, "

@@ -175,8 +175,8 @@ OutsideRthOpt = Annotated[bool, typer.Option("--outside-rth", help="Allow fillin
                                                                    "trading hours.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before sending to a live "
                                                           "(non-DU) account.")]
-SymbolArg = Annotated[str, typer.Argument(help="AAPL, EUR.USD (forex) or ES:202612 (future).",
-                                          show_default=False)]
+SymbolArg = Annotated[str, typer.Argument(metavar="SYMBOL", show_default=False,
+                                          help="AAPL, EUR.USD (forex) or ES:202612 (future).")]
 QtyArg = Annotated[str, typer.Argument(metavar="QTY", help="Quantity (shares, contracts, units).",
                                        show_default=False)]
 

@@ -28,9 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..models.contract import Contract
-from ..models.order import Order, OrderState
+from ..models.order import Order
 from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
-from ..protocol.messages.orders import OpenOrder, OrderStatus
 from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import Message
 from . import accounts_api, market_api, orders_api
@@ -39,14 +38,15 @@ from .exchange import (
     Event,
     FillEvent,
     OrderError,
-    OrderRecord,
     OrderUpdate,
     PaperExchange,
 )
 from .faults import CONNECTIVITY_TEXTS, AckGate
+from .orders_api import MANUAL_CLIENT_ID, open_order_messages
+from .pacing import HistoricalPacing
 from .session import Session
 
-__all__ = ["GatewayConfig", "GatewayCore", "open_order_messages", "MANUAL_CLIENT_ID"]
+__all__ = ["GatewayConfig", "GatewayCore"]
 
 log = logging.getLogger("ibwire.gateway")
 
@@ -69,30 +69,6 @@ class GatewayConfig:
     starting_cash: float = 1_000_000.0
 
 
-MANUAL_CLIENT_ID = -1
-"""Owner of orders entered "in TWS" (:meth:`GatewayCore.submit_tws_order`) and not bound to
-client 0; on the wire they show order id 0 and client id 0, as TWS shows manual orders."""
-
-
-def _wire_ids(client_id: int, order_id: int) -> tuple[int, int]:
-    return (0, 0) if client_id == MANUAL_CLIENT_ID else (client_id, order_id)
-
-
-def open_order_messages(rec: OrderRecord) -> tuple[OpenOrder, OrderStatus]:
-    """OPEN_ORDER + ORDER_STATUS for an order record."""
-    client_id, order_id = _wire_ids(rec.client_id, rec.order_id)
-    order = dataclasses.replace(rec.order, order_id=order_id, client_id=client_id,
-                                perm_id=rec.perm_id, account=rec.account)
-    state: OrderState = rec.order_state()
-    oo = OpenOrder(order_id=order_id, contract=rec.contract, order=order, order_state=state)
-    st = OrderStatus(order_id=order_id, status=rec.status, filled=rec.filled,
-                     remaining=rec.remaining, avg_fill_price=rec.avg_fill_price,
-                     perm_id=rec.perm_id, parent_id=rec.order.parent_id or 0,
-                     last_fill_price=rec.last_fill_price, client_id=client_id,
-                     why_held=rec.why_held, mkt_cap_price=0.0)
-    return oo, st
-
-
 class GatewayCore:
     """The paper gateway on its event loop."""
 
@@ -106,6 +82,7 @@ class GatewayCore:
         self.sessions: dict[int, Session] = {}  # client id -> session (after START_API)
         self.connections: set[Session] = set()  # every open socket
         self.acks = AckGate()
+        self.historical_pacing = HistoricalPacing()
         self.port = config.port
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -212,9 +189,6 @@ class GatewayCore:
         if session.client_id is not None and self.sessions.get(session.client_id) is session:
             del self.sessions[session.client_id]
 
-    def session_started(self, session: Session) -> None:
-        """START_API accepted and the greeting sent."""
-
     def next_valid_id(self, client_id: int) -> int:
         return self.exchange.next_valid_id(client_id)
 
@@ -223,12 +197,16 @@ class GatewayCore:
 
     # --- events --------------------------------------------------------------------------------
 
+    def owners(self, client_id: int) -> list[Session]:
+        """The session that owns orders of ``client_id`` (client 0 for manual orders)."""
+        owner = self.sessions.get(0 if client_id == MANUAL_CLIENT_ID else client_id)
+        return [owner] if owner is not None else []
+
     def order_targets(self, client_id: int) -> list[Session]:
         """Who hears about an order of ``client_id``: the owner, and client 0 if auto-bound.
         Unbound manual (TWS) orders go to client 0, as in TWS."""
         if client_id == MANUAL_CLIENT_ID:
-            zero = self.sessions.get(0)
-            return [zero] if zero is not None else []
+            return self.owners(client_id)
         out = []
         owner = self.sessions.get(client_id)
         if owner is not None:
@@ -266,17 +244,13 @@ class GatewayCore:
                 if self.acks.held:
                     self.acks.queue.append((ev.client_id, msg))
                 else:
-                    owner = self.sessions.get(ev.client_id)
-                    if owner is not None:
-                        owner.send(msg)
+                    for s in self.owners(ev.client_id):
+                        s.send(msg)
             elif isinstance(ev, AccountUpdate):
                 self._accounts_dirty = True
         if self._accounts_dirty:
             self._accounts_dirty = False
             accounts_api.refresh(self)
-
-    def after_request(self) -> None:
-        """Called after every request a session handled."""
 
     def market_tick(self) -> None:
         """After the market moved: stream market data, revalue the account subscriptions."""
@@ -321,8 +295,7 @@ class GatewayCore:
     def release_acks(self) -> None:
         for client_id, msg in self.acks.release():
             if isinstance(msg, ErrMsg):
-                owner = self.sessions.get(client_id)
-                targets = [owner] if owner is not None else []
+                targets = self.owners(client_id)
             else:
                 targets = self.order_targets(client_id)
             for s in targets:

@@ -1,5 +1,8 @@
 """Order requests: place / modify, cancel, global cancel, open / completed orders, executions.
 
+A what-if order (``order.what_if``) is not placed: it is answered with one OPEN_ORDER whose order
+state carries the margin before / change / after and the commission, as TWS answers it.
+
 Each handler runs on the gateway loop, calls the exchange and hands the resulting events to
 :meth:`GatewayCore.deliver`, which routes them to the clients concerned. Replies that belong to
 the request itself (the OPEN_ORDER snapshot, executions for a REQ_EXECUTIONS) go straight to the
@@ -8,7 +11,12 @@ requesting session.
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
+
+from ..models.contract import Contract
 from ..models.execution import ExecutionFilter
+from ..models.order import Order, OrderState
 from ..protocol.messages.executions import (
     CommissionReportMsg,
     ExecutionData,
@@ -19,7 +27,9 @@ from ..protocol.messages.orders import (
     CancelOrder,
     CompletedOrder,
     CompletedOrdersEnd,
+    OpenOrder,
     OpenOrderEnd,
+    OrderStatus,
     PlaceOrder,
     ReqAllOpenOrders,
     ReqAutoOpenOrders,
@@ -27,10 +37,37 @@ from ..protocol.messages.orders import (
     ReqGlobalCancel,
     ReqOpenOrders,
 )
-from .exchange import OrderRecord
+from .accounts import MARGIN_RATES
+from .exchange import OrderRecord, commission_for
+from .instruments import to_contract
 from .session import Session, handles
 
-__all__: list[str] = []
+__all__ = ["MANUAL_CLIENT_ID", "wire_ids", "open_order_messages"]
+
+
+MANUAL_CLIENT_ID = -(2**31)
+"""Owner of orders entered "in TWS" (:meth:`GatewayCore.submit_tws_order`) and not bound to
+client 0; on the wire they show order id 0 and client id 0, as TWS shows manual orders."""
+
+
+def wire_ids(client_id: int, order_id: int) -> tuple[int, int]:
+    """(client id, order id) as the wire shows them: (0, 0) for an unbound manual order."""
+    return (0, 0) if client_id == MANUAL_CLIENT_ID else (client_id, order_id)
+
+
+def open_order_messages(rec: OrderRecord) -> tuple[OpenOrder, OrderStatus]:
+    """OPEN_ORDER + ORDER_STATUS for an order record."""
+    client_id, order_id = wire_ids(rec.client_id, rec.order_id)
+    order = dataclasses.replace(rec.order, order_id=order_id, client_id=client_id,
+                                perm_id=rec.perm_id, account=rec.account)
+    state: OrderState = rec.order_state()
+    oo = OpenOrder(order_id=order_id, contract=rec.contract, order=order, order_state=state)
+    st = OrderStatus(order_id=order_id, status=rec.status, filled=rec.filled,
+                     remaining=rec.remaining, avg_fill_price=rec.avg_fill_price,
+                     perm_id=rec.perm_id, parent_id=rec.order.parent_id or 0,
+                     last_fill_price=rec.last_fill_price, client_id=client_id,
+                     why_held=rec.why_held, mkt_cap_price=0.0)
+    return oo, st
 
 
 def _cid(session: Session) -> int:
@@ -41,6 +78,9 @@ def _cid(session: Session) -> int:
 @handles(PlaceOrder)
 def _place_order(session: Session, msg: PlaceOrder) -> None:
     order_id = msg.order_id if msg.order_id is not None else 0
+    if msg.order.what_if:
+        _what_if(session, order_id, msg.contract, msg.order)
+        return
     events = session.core.exchange.place_order(_cid(session), order_id, msg.contract, msg.order)
     session.core.deliver(events)
 
@@ -56,9 +96,55 @@ def _global_cancel(session: Session, msg: ReqGlobalCancel) -> None:
     session.core.deliver(session.core.exchange.global_cancel())
 
 
-def _send_open_orders(session: Session, records: list[OrderRecord]) -> None:
-    from .core import open_order_messages
+def _what_if(session: Session, order_id: int, contract: Contract, order: Order) -> None:
+    """A what-if order: OPEN_ORDER with the margin and commission it would cost; nothing placed."""
+    ex = session.core.exchange
+    found = ex.resolve(contract)
+    if len(found) != 1:
+        session.error(order_id, 200, "No security definition has been found for the request")
+        return
+    inst = found[0]
+    account = order.account or ex.managed_accounts[0]
+    qty = order.total_quantity or Decimal(0)
+    if account not in ex.managed_accounts or qty <= 0 or order.action not in ("BUY", "SELL"):
+        session.error(order_id, 201, "Order rejected - reason:The what-if order is not valid")
+        return
+    bid, ask, _last = ex.market.touch(inst.con_id)
+    price = order.lmt_price or (ask if order.action == "BUY" else bid)
+    usd = {v.key: float(v.value or 0) for v in ex.account_values(account)
+           if v.currency == "USD" and v.key in ("InitMarginReq", "MaintMarginReq",
+                                                "EquityWithLoanValue")}
+    held = ex.accounts.position(account, inst.con_id)
+    before = held.quantity if held is not None else Decimal(0)
+    after = before + (qty if order.action == "BUY" else -qty)
+    fx_ccy = inst.symbol if inst.sec_type == "CASH" else inst.currency
+    fx = ex.market.fx_to_usd(fx_ccy)
+    unit = fx if inst.sec_type == "CASH" else price * inst.multiplier_value * fx
+    init_rate, maint_rate = MARGIN_RATES.get(inst.sec_type, (0.25, 0.20))
+    delta = (abs(float(after)) - abs(float(before))) * unit
+    commission = commission_for(inst, qty, price, fx)
+    init0, maint0 = usd.get("InitMarginReq", 0.0), usd.get("MaintMarginReq", 0.0)
+    ewl0 = usd.get("EquityWithLoanValue", 0.0)
 
+    def f(x: float) -> str:
+        return f"{x:.2f}"
+
+    state = OrderState(
+        status="PreSubmitted",
+        init_margin_before=f(init0), maint_margin_before=f(maint0), equity_with_loan_before=f(ewl0),
+        init_margin_change=f(delta * init_rate), maint_margin_change=f(delta * maint_rate),
+        equity_with_loan_change=f(-commission),
+        init_margin_after=f(init0 + delta * init_rate), maint_margin_after=f(maint0 + delta * maint_rate),
+        equity_with_loan_after=f(ewl0 - commission),
+        commission=commission, min_commission=commission, max_commission=commission,
+        commission_currency="USD", warning_text="")
+    shown = dataclasses.replace(order, order_id=order_id, client_id=_cid(session), account=account,
+                                what_if=True)
+    session.send(OpenOrder(order_id=order_id, contract=to_contract(inst, contract.exchange or None),
+                           order=shown, order_state=state))
+
+
+def _send_open_orders(session: Session, records: list[OrderRecord]) -> None:
     for rec in records:
         for m in open_order_messages(rec):
             session.send(m)
@@ -99,6 +185,9 @@ def _req_executions(session: Session, msg: ReqExecutions) -> None:
     req_id = msg.req_id if msg.req_id is not None else 0
     flt = msg.filter or ExecutionFilter()
     for execution, contract, report in session.core.exchange.executions(flt):
+        cid, oid = wire_ids(execution.client_id or 0, execution.order_id or 0)
+        if (cid, oid) != (execution.client_id, execution.order_id):
+            execution = dataclasses.replace(execution, client_id=cid, order_id=oid)
         session.send(ExecutionData(req_id=req_id, contract=contract, execution=execution))
         session.send(CommissionReportMsg(commission_report=report))
     session.send(ExecutionDataEnd(req_id=req_id))

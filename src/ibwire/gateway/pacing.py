@@ -1,4 +1,5 @@
-"""Message pacing, as TWS enforces it: at most 50 messages per second per connection.
+"""Message pacing, as TWS enforces it: at most 50 messages per second per connection (and the
+historical-data pacing at the end of this module).
 
 TWS answers a client that sends faster than that with error 100 ("Max rate of messages per second
 has been exceeded") and, if the client keeps it up, drops the connection. The exact TWS policy is
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections import deque
 from enum import Enum
 
-__all__ = ["PaceVerdict", "Pacer", "MAX_MESSAGES_PER_SECOND"]
+__all__ = ["PaceVerdict", "Pacer", "MAX_MESSAGES_PER_SECOND", "HistoricalPacing"]
 
 MAX_MESSAGES_PER_SECOND = 50
 """The documented TWS limit on messages from one API client."""
@@ -78,3 +79,30 @@ class Pacer:
         if self._excess > self.close_after_excess or self._strikes >= self.close_after_windows:
             return PaceVerdict.CLOSE
         return PaceVerdict.REJECT if first else PaceVerdict.DROP
+
+
+class HistoricalPacing:
+    """TWS's historical pacing: no identical request within 15 s, at most 60 in 10 minutes."""
+
+    def __init__(self, identical_s: float = 15.0, window_s: float = 600.0, limit: int = 60) -> None:
+        self.identical_s = identical_s
+        self.window_s = window_s
+        self.limit = limit
+        self._recent: dict[tuple[object, ...], float] = {}
+        self._times: deque[float] = deque()
+
+    def check(self, key: tuple[object, ...], now: float) -> bool:
+        """Count a request; False if it violates pacing (then it is not counted)."""
+        times = self._times
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        last = self._recent.get(key)
+        if last is not None and now - last < self.identical_s:
+            return False
+        if len(times) >= self.limit:
+            return False
+        times.append(now)
+        self._recent[key] = now
+        if len(self._recent) > 4 * self.limit:
+            self._recent = {k: t for k, t in self._recent.items() if now - t < self.identical_s}
+        return True

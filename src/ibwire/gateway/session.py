@@ -14,7 +14,7 @@ Life of a session::
         accept(min(client max, 178))
         START_API(client id) -- id in use / 32 clients already --> ERR 326, closed
         MANAGED_ACCTS, NEXT_VALID_ID, [tws mode: 2104 / 2106 / 2158]
-        requests ... (paced: > 50 / s gets error 100; sustained abuse closes)
+        requests ... (paced: > 50 / s gets error 100; sustained abuse closes; not with +PACEAPI)
         EOF / oversize or malformed frame / drop_client() --> closed; the others go on
 """
 
@@ -248,6 +248,10 @@ class Session:
                         MIN_CLIENT_VERSION, MAX_CLIENT_VERSION)
             self.close(f"version range v{hello.min_version}..{hello.max_version} not supported")
             return
+        if "+PACEAPI" in hello.options.upper().split():
+            # the client asked TWS to pace it: queueing instead of error 100; a paper gateway
+            # has no reason to slow it down, so it simply does not police this connection
+            self.pacer = None
         self.writer.write(self.conn.accept(version, self.core.connection_time()))
         log.debug("client %s: negotiated server version %d", self.peer, version)
 
@@ -270,7 +274,6 @@ class Session:
         if core.config.mode == "tws":
             for farm in ("market", "hmds", "secdef"):
                 self.farm_notice(farm)
-        core.session_started(self)
 
     def _dispatch(self, msg: Message) -> None:
         handler = _HANDLERS.get(type(msg))
@@ -284,7 +287,6 @@ class Session:
             log.exception("client %s: error handling %s", self.client_id, msg)
             self.error(-1, 322, f"Error processing request: {type(msg).__name__} "
                                 "(paper gateway internal error)")
-        self.core.after_request()
 
 
 # --- session-level requests --------------------------------------------------------------------

@@ -1,0 +1,243 @@
+"""Client-side pacing: keep every connection under TWS's message rate, queue the rest.
+
+TWS accepts at most 50 messages per second from one API client and answers more with error 100
+(PROTOCOL.md section 5); sustained excess gets the connection dropped. A :class:`Pacer` sits between
+the request flows and the socket of one connection: a message goes out at once while fewer than
+``max_rate`` messages were written in the last ``interval`` seconds, otherwise it waits in a FIFO
+queue that the front end drains as slots free up (the sync Transport with a writer thread, the
+AsyncBroker with ``loop.call_later``). ``queue_depth`` shows how many messages wait.
+
+Historical data requests are additionally paced by TWS's historical rules (error 162 otherwise):
+no identical request within 15 seconds, at most five requests for the same contract, exchange and
+data type within two seconds (six is a violation), at most 60 requests in any ten minutes. Each
+historical request gets a release time when it is queued (releases never go backwards, so the
+historical lane stays in order); once released it joins the main queue.
+
+Theory of operation: the pacer is pure bookkeeping (the caller passes the clock), so its rules are
+unit-tested without sleeping; an internal lock makes it safe to read ``queue_depth`` or take a
+:meth:`mark` from any thread while the front end sends and drains.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import heapq
+import itertools
+import threading
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from ..protocol.messages.historical import ReqHistoricalData
+from ..protocol.schema import Message
+
+__all__ = ["Pacer", "HistoricalPacer", "DEFAULT_MAX_RATE", "TWS_MAX_RATE", "historical_keys"]
+
+T = TypeVar("T")
+
+TWS_MAX_RATE = 50
+"""The documented TWS limit: messages per second from one API client."""
+
+DEFAULT_MAX_RATE = 45.0
+"""ibwire's default: a margin under TWS's limit for network jitter (ib_async uses 45 too)."""
+
+
+def historical_keys(msg: Message) -> tuple[Hashable, Hashable] | None:
+    """``(identical-request key, contract/exchange/data-type key)`` of a historical data request,
+    or None for any other message."""
+    if not isinstance(msg, ReqHistoricalData):
+        return None
+    c = msg.contract
+    contract_key = (c.con_id, c.symbol, c.sec_type, c.last_trade_date_or_contract_month, c.strike,
+                    c.right, c.multiplier, c.currency, c.local_symbol)
+    series = (contract_key, c.exchange, c.primary_exchange, msg.what_to_show)
+    identical = (series, msg.end_date_time, msg.bar_size_setting, msg.duration_str, msg.use_rth,
+                 msg.format_date, msg.keep_up_to_date)
+    return identical, series
+
+
+class HistoricalPacer:
+    """TWS's historical data pacing rules as release times (seconds on the caller's clock)."""
+
+    def __init__(self, identical_gap: float = 15.0, same_series_max: int = 5,
+                 same_series_window: float = 2.0, max_requests: int = 60,
+                 window: float = 600.0) -> None:
+        self.identical_gap = identical_gap
+        self.same_series_max = same_series_max
+        self.same_series_window = same_series_window
+        self.max_requests = max_requests
+        self.window = window
+        self._releases: list[float] = []  # every release time, ascending
+        self._by_series: dict[Hashable, list[float]] = collections.defaultdict(list)
+        self._by_request: dict[Hashable, float] = {}
+
+    def schedule(self, identical: Hashable, series: Hashable, now: float) -> float:
+        """Reserve and return the earliest time >= ``now`` a request may go out."""
+        t = max(now, self._releases[-1] if self._releases else now)
+        last_same = self._by_request.get(identical)
+        if last_same is not None:
+            t = max(t, last_same + self.identical_gap)
+        same = self._by_series[series]
+        if len(same) >= self.same_series_max:
+            t = max(t, same[-self.same_series_max] + self.same_series_window)
+        if len(self._releases) >= self.max_requests:
+            t = max(t, self._releases[-self.max_requests] + self.window)
+        bisect.insort(self._releases, t)
+        same.append(t)
+        self._by_request[identical] = t
+        self._forget(now)
+        return t
+
+    def _forget(self, now: float) -> None:
+        horizon = now - max(self.window, self.identical_gap, self.same_series_window)
+        if self._releases and self._releases[0] < horizon:
+            del self._releases[:bisect.bisect_left(self._releases, horizon)]
+            for key in [k for k, v in self._by_series.items() if v[-1] < horizon]:
+                del self._by_series[key]
+            for key in [k for k, v in self._by_request.items() if v < horizon]:
+                del self._by_request[key]
+
+
+@dataclass(slots=True)
+class _Queued(Generic[T]):
+    seq: int
+    item: T
+
+
+class Pacer(Generic[T]):
+    """Rate limiter and send queue for one connection (items are whatever the front end writes).
+
+    ``max_rate`` messages per ``interval`` seconds, sliding window; ``historical=False`` turns the
+    historical data rules off.
+    """
+
+    def __init__(self, max_rate: float = DEFAULT_MAX_RATE, interval: float = 1.0, *,
+                 historical: bool | HistoricalPacer = True) -> None:
+        if max_rate <= 0 or interval <= 0:
+            raise ValueError("the pacing rate and interval must be positive")
+        self.max_rate = max_rate
+        self.interval = interval
+        self._slots = max(1, int(max_rate * interval))
+        self.historical: HistoricalPacer | None = (
+            historical if isinstance(historical, HistoricalPacer)
+            else HistoricalPacer() if historical else None)
+        self._lock = threading.Lock()
+        self._written: collections.deque[float] = collections.deque()
+        self._queue: collections.deque[_Queued[T]] = collections.deque()
+        self._held: list[tuple[float, int, _Queued[T]]] = []  # historical lane: (release, seq, item)
+        self._seq = itertools.count(1)
+        self._last_seq = 0
+        self.sent = 0
+        """Messages written through this pacer."""
+        self.delayed = 0
+        """Messages that had to wait for a slot."""
+        self.max_queue_depth = 0
+        """The deepest the queue has been."""
+
+    def __repr__(self) -> str:
+        return (f"<Pacer {self.max_rate:g}/{self.interval:g}s queue_depth={self.queue_depth} "
+                f"sent={self.sent}>")
+
+    @property
+    def queue_depth(self) -> int:
+        """Messages waiting to be written (historical requests waiting for their turn included)."""
+        return len(self._queue) + len(self._held)
+
+    # --- sending -------------------------------------------------------------------------------
+
+    def submit(self, item: T, now: float, msg: Message | None = None) -> bool:
+        """Offer one message. True: write it now (counted as written). False: it was queued; the
+        front end writes it when :meth:`take_due` returns it."""
+        with self._lock:
+            seq = next(self._seq)
+            self._last_seq = seq
+            keys = historical_keys(msg) if msg is not None and self.historical is not None else None
+            if keys is not None:
+                assert self.historical is not None
+                release = self.historical.schedule(keys[0], keys[1], now)
+                if release > now:
+                    heapq.heappush(self._held, (release, seq, _Queued(seq, item)))
+                    self.delayed += 1
+                    self._note_depth()
+                    return False
+            if not self._queue and not self._held and self._free(now):
+                self._record(now)
+                return True
+            self._queue.append(_Queued(seq, item))
+            self.delayed += 1
+            self._note_depth()
+            return False
+
+    def take_due(self, now: float) -> list[T]:
+        """Remove and return the queued messages that may be written now (counted as written)."""
+        out: list[T] = []
+        with self._lock:
+            self._release_held(now)
+            while self._queue and self._free(now):
+                out.append(self._queue.popleft().item)
+                self._record(now)
+        return out
+
+    def next_due(self, now: float) -> float | None:
+        """Seconds until the next queued message may go (0: now); None when nothing waits."""
+        with self._lock:
+            self._release_held(now)
+            if self._queue:
+                if self._free(now):
+                    return 0.0
+                return max(0.0, self._written[0] + self.interval - now)
+            if self._held:
+                return max(0.0, self._held[0][0] - now)
+            return None
+
+    def clear(self) -> int:
+        """Drop everything queued (the connection closed); return how many were dropped."""
+        with self._lock:
+            n = len(self._queue) + len(self._held)
+            self._queue.clear()
+            self._held.clear()
+            self._written.clear()
+            return n
+
+    # --- waiting -------------------------------------------------------------------------------
+
+    def mark(self) -> int:
+        """A mark for :meth:`written_through`: the last message submitted so far."""
+        return self._last_seq
+
+    def written_through(self, mark: int) -> bool:
+        """True when every message submitted up to ``mark`` has been written (or dropped)."""
+        with self._lock:
+            waiting = [q.seq for _, _, q in self._held]
+            if self._queue:
+                waiting.append(self._queue[0].seq)
+            return not waiting or min(waiting) > mark
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _free(self, now: float) -> bool:
+        written = self._written
+        horizon = now - self.interval
+        while written and written[0] <= horizon:
+            written.popleft()
+        return len(written) < self._slots
+
+    def _record(self, now: float) -> None:
+        self._written.append(now)
+        self.sent += 1
+
+    def _release_held(self, now: float) -> None:
+        held = self._held
+        while held and held[0][0] <= now:
+            self._queue.append(heapq.heappop(held)[2])
+
+    def _note_depth(self) -> None:
+        depth = len(self._queue) + len(self._held)
+        if depth > self.max_queue_depth:
+            self.max_queue_depth = depth
+
+    def stats(self) -> dict[str, Any]:
+        """Counters for monitoring: rate, queue depth, sent, delayed, max queue depth."""
+        return {"max_rate": self.max_rate, "queue_depth": self.queue_depth, "sent": self.sent,
+                "delayed": self.delayed, "max_queue_depth": self.max_queue_depth}
