@@ -119,16 +119,19 @@ def test_offline_view_counts_down_to_the_next_attempt(gw: PaperGateway) -> None:
         m.close()
 
 
-def test_new_fills_reach_the_frame_as_they_happen(gw: PaperGateway, mon: Monitor) -> None:
+def test_fills_reach_the_frame(gw: PaperGateway, mon: Monitor) -> None:
     assert mon.connect()
     assert "no fills yet" in frame_text(mon)
-    with Broker.connect("127.0.0.1", gw.port, client_id=3) as b:
+    with Broker.connect("127.0.0.1", gw.port, client_id=3) as b:  # another client trades
         b.submit_order(Stock("AAPL"), MarketOrder("BUY", 7)).wait_done(10)
-    assert wait_for(mon, lambda: len(mon.state.fills) == 1)  # no refresh asked for it
+    mon.step()
     line = next(line for line in frame_text(mon).splitlines() if "BOT" in line)
     assert "AAPL" in line and "3/1" in line
-    mon.refresh()
     assert [p["position"] for p in mon.state.positions] == [7]
+    # the monitor's own client id gets its fills pushed, without a refresh
+    mon.broker.submit_order(Stock("MSFT"), MarketOrder("SELL", 2))
+    assert wait_for(mon, lambda: len(mon.state.fills) == 2)
+    assert "SLD" in frame_text(mon)
 
 
 def test_degraded_state_is_shown(gw: PaperGateway, mon: Monitor) -> None:

@@ -138,21 +138,21 @@ class Monitor:
             s.state = self.broker.state.value
             s.reason = "session ready"
             s.problem = None
-        try:
-            fills = self.broker.executions()
-        except IbwireError as exc:
-            self._note(exc)
-        else:
-            with self.lock:
-                known = {f.exec_id for f in s.fills}
-                for f in sorted(fills, key=lambda f: f.time.timestamp() if f.time else 0.0):
-                    if f.exec_id not in known:
-                        s.fills.append(f)
         self.refresh()
         return True
 
+    def _merge_fills(self, fills: list[Fill]) -> None:
+        s = self.state
+        with self.lock:
+            known = {f.exec_id for f in s.fills}
+            new = [f for f in fills if f.exec_id not in known]
+            if new:
+                merged = sorted([*s.fills, *new], key=lambda f: f.time.timestamp() if f.time else 0.0)
+                s.fills.clear()
+                s.fills.extend(merged)
+
     def refresh(self) -> None:
-        """Ask for account values, portfolio and open orders once."""
+        """Ask for account values, portfolio, open orders and the day's executions once."""
         b, s = self.broker, self.state
         try:
             values: dict[str, dict[str, tuple[str, str]]] = {}
@@ -172,10 +172,12 @@ class Monitor:
                                           "unrealized_pnl": item.unrealized_pnl,
                                           "realized_pnl": item.realized_pnl})
             orders = b.open_orders()
+            fills = b.executions()  # every client's: only our own arrive by themselves
         except IbwireError as exc:
             self._note(exc)
             return
         positions.sort(key=lambda r: (r["account"], str(r["contract"])))
+        self._merge_fills(fills)
         with self.lock:
             s.values, s.positions = values, positions
             s.orders = sorted(orders, key=lambda t: (t.order.client_id or 0, t.order_id))

@@ -10,6 +10,8 @@ Routing (what TWS does, as far as the protocol shows it):
   when client 0 asked for auto-binding (REQ_AUTO_OPEN_ORDERS true);
 * ``FillEvent`` -> EXECUTION_DATA (req id -1) then COMMISSION_REPORT, to the same clients;
 * ``OrderError`` -> ERR_MSG with the order id, to the owner;
+* orders entered "in TWS" (:meth:`GatewayCore.submit_tws_order`) belong to client 0 when it is
+  auto-bound, else they are manual orders client 0 sees with order id 0;
 * ``AccountUpdate`` -> the account streams (REQ_ACCT_DATA, REQ_POSITIONS, *_MULTI, account
   summary) are refreshed; they send only what changed.
 
@@ -56,6 +58,8 @@ _HANDLER_MODULES = (orders_api, accounts_api, market_api)
 
 @dataclass(slots=True)
 class GatewayConfig:
+    """What :class:`~ibwire.gateway.PaperGateway` was asked for (see its docstring)."""
+
     host: str = "127.0.0.1"
     port: int = 0
     accounts: tuple[str, ...] = ("DU1234567",)
@@ -138,7 +142,8 @@ class GatewayCore:
             self._server = None
 
     async def restart(self) -> None:
-        """Fault: close all sockets, reload the exchange from its state, listen on the same port."""
+        """Fault: close all sockets, reload the exchange from its state file (the in-memory state
+        is kept without one), listen on the same port. Held acks are dropped with the sockets."""
         log.info("restarting the paper gateway")
         await self._close_connections()
         self.acks = AckGate()

@@ -58,8 +58,11 @@ def wire_ids(client_id: int, order_id: int) -> tuple[int, int]:
 def open_order_messages(rec: OrderRecord) -> tuple[OpenOrder, OrderStatus]:
     """OPEN_ORDER + ORDER_STATUS for an order record."""
     client_id, order_id = wire_ids(rec.client_id, rec.order_id)
-    order = dataclasses.replace(rec.order, order_id=order_id, client_id=client_id,
-                                perm_id=rec.perm_id, account=rec.account)
+    order = rec.order  # the exchange's own copy, ids and account filled in
+    if (order.order_id, order.client_id, order.perm_id, order.account) != (
+            order_id, client_id, rec.perm_id, rec.account):
+        order = dataclasses.replace(order, order_id=order_id, client_id=client_id,
+                                    perm_id=rec.perm_id, account=rec.account)
     state: OrderState = rec.order_state()
     oo = OpenOrder(order_id=order_id, contract=rec.contract, order=order, order_state=state)
     st = OrderStatus(order_id=order_id, status=rec.status, filled=rec.filled,

@@ -5,17 +5,28 @@ from .contract import ComboLeg, Contract, DeltaNeutralContract, Forex, Future, S
 from .execution import CommissionReport, Execution, ExecutionFilter
 from .market import BarData, ContractDetails, TickType
 from .order import (
+    CONDITION_TYPES,
+    ExecutionCondition,
     LimitOrder,
+    MarginCondition,
     MarketOrder,
     Order,
+    OrderComboLeg,
+    OrderCondition,
     OrderState,
+    PercentChangeCondition,
+    PriceCondition,
     SoftDollarTier,
     StopLimitOrder,
     StopOrder,
+    TimeCondition,
+    VolumeCondition,
 )
 from .tag_value import TagValue
 
 __all__ = [
+    "CONDITION_TYPES", "ExecutionCondition", "MarginCondition", "OrderComboLeg", "OrderCondition",
+    "PercentChangeCondition", "PriceCondition", "TimeCondition", "VolumeCondition",
     "AccountValue", "PortfolioItem", "Position", "CommissionReport", "Execution", "ExecutionFilter",
     "ComboLeg", "Contract", "DeltaNeutralContract", "Forex", "Future", "Stock", "TagValue",
     "LimitOrder", "MarketOrder", "Order", "OrderState", "SoftDollarTier", "StopLimitOrder",
