@@ -30,6 +30,7 @@ ACCOUNT = "DU1234567"
 NEXT_VALID_ID = 1001
 DEFAULT_REQ_IDS = (1001, 1002, 1003, 1004)
 SYMBOLS = ("AAPL", "MSFT", "SPY", "TSLA")
+CON_IDS = (265598, 272093, 756733, 76792991)  # as a qualified contract carries them
 _BASE_CENTS = (18923, 37815, 45207, 24260)
 
 # TWS tick types used in the burst (official ids).
@@ -79,12 +80,12 @@ def cycle() -> list[Tick]:
         r = rng.random()
         if r < 0.40:  # quote change: price then size of one side
             step = rng.choice((-2, -1, -1, 0, 1, 1, 2))
-            bid[i] = max(100, bid[i] + step)
-            ask[i] = max(bid[i] + 1, ask[i] + step)
-            if rng.random() < 0.5:
+            if rng.random() < 0.5:  # the bid moves, never through the ask
+                bid[i] = min(ask[i] - 1, max(100, bid[i] + step))
                 out.append(Tick(TICK_PRICE, i, BID, _cents(bid[i])))
                 out.append(Tick(TICK_SIZE, i, BID_SIZE, str(rng.randrange(1, 60) * 100)))
-            else:
+            else:  # the ask moves, never through the bid
+                ask[i] = max(bid[i] + 1, ask[i] + step)
                 out.append(Tick(TICK_PRICE, i, ASK, _cents(ask[i])))
                 out.append(Tick(TICK_SIZE, i, ASK_SIZE, str(rng.randrange(1, 60) * 100)))
         elif r < 0.75:  # size-only change at the top of the book

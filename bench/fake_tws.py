@@ -173,7 +173,7 @@ class _Session:
         if bytes(self.buf[:4]) != b"API\0":
             return
         del self.buf[:4]
-        hello: list[list[str]] = []
+        hello = self._frames()
         while not hello:
             if not self._recv():
                 return

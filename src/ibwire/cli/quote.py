@@ -102,6 +102,9 @@ def _once(broker: Broker, contracts: Sequence[Contract], timeout: float, out: Ou
     tickers = _subscribe(broker, contracts, timeout)
     try:
         broker.wait_until(lambda: all(complete(t) for t in tickers), timeout)
+        # the volume follows the prices in TWS's first burst (forex has none: wait a moment only)
+        broker.wait_until(lambda: all(t.volume is not None or t.error is not None for t in tickers),
+                          min(0.5, timeout))
     finally:
         for t in tickers:
             broker.cancel_market_data(t)

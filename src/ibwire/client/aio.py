@@ -4,15 +4,28 @@ It uses a plain :class:`asyncio.Protocol` (no threads, no nest_asyncio, no globa
 feeds the sans-I/O core and hands events to the same session logic and request flows as the sync
 Broker, so both behave alike. Streams (order updates, fills, notices, state changes) are async
 iterators: ``async for event in broker.stream(OrderEvent, FillEvent): ...``.
+
+Journal, reconciliation, pacing and ``reconnect=True`` work as in the sync Broker: the pacer's queue
+is drained with ``loop.call_later`` and reconnecting is a task on the caller's loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, IbwireError, ProtocolError
+from ..errors import (
+    CONNECT_ADVICE,
+    ConnectError,
+    ConnectionLost,
+    IbwireError,
+    ProtocolError,
+    RequestTimeout,
+)
 from ..models import Contract, Order
 from ..protocol.connection import (
     Connection,
@@ -24,13 +37,18 @@ from ..protocol.connection import (
 from ..protocol.messages.system import StartApi
 from ..protocol.schema import Message
 from .core import BrokerCore, Flow
+from .journal import Journal
 from .market import MarketMixin
 from .orders import OrdersMixin
+from .pacing import DEFAULT_MAX_RATE
+from .reconcile import ReconcileMixin
 from .requests import Pending
 from .ticker import Ticker
 from .tickets import OrderTicket
 
 __all__ = ["AsyncBroker"]
+
+log = logging.getLogger("ibwire.broker")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -57,12 +75,17 @@ async def _wait_pending(pending: Pending[Any], timeout: float) -> bool:
     return True
 
 
-async def arun_flow(flow: Flow[T]) -> T:
-    """Drive a flow to its end, awaiting each wait."""
+async def arun_flow(flow: Flow[T], core: BrokerCore | None = None) -> T:
+    """Drive a flow to its end, awaiting each wait (extended while ``core`` says so, like the sync
+    driver)."""
     try:
         step = next(flow)
         while True:
-            step = flow.send(await _wait_pending(step.pending, step.timeout))
+            mark = core.pacer.mark() if core is not None else 0
+            ok = await _wait_pending(step.pending, step.timeout)
+            while not ok and core is not None and core._keep_waiting(mark):
+                ok = await _wait_pending(step.pending, step.timeout)
+            step = flow.send(ok)
     except StopIteration as stop:
         result: T = stop.value
         return result
@@ -72,7 +95,7 @@ def awaitable(fn: Callable[Concatenate[Any, P], Flow[T]]
               ) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, T]]:
     """Turn a core flow method into a coroutine method with the same signature and docstring."""
     async def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await arun_flow(fn(self, *args, **kwargs))
+        return await arun_flow(fn(self, *args, **kwargs), self)
     name = fn.__name__.removeprefix("flow_")
     method.__name__, method.__qualname__, method.__doc__ = name, name, fn.__doc__
     return method
@@ -89,6 +112,7 @@ class _Protocol(asyncio.Protocol):
         self.ready = False
         self.held: list[Message] = []
         self.cause: BaseException | None = None
+        self._drain: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -98,12 +122,14 @@ class _Protocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         try:
             events = self.conn.receive_data(data)
-        except (ConnectError, ProtocolError) as exc:
+        except Exception as exc:  # framing broke (or a bug): fail this connection, never silently
+            if not isinstance(exc, ConnectError | ProtocolError):
+                log.exception("cannot read from %s:%s", self.broker.host, self.broker.port)
             self.cause = exc
             if not self.handshake.done():
                 self.handshake.set_exception(exc)
             assert self.transport is not None
-            self.transport.close()
+            self.transport.abort()
             return
         for ev in events:
             if isinstance(ev, HandshakeComplete):
@@ -114,10 +140,14 @@ class _Protocol(asyncio.Protocol):
                 self.ready = True
                 held, self.held = self.held, []
                 for msg in held:
-                    self.write(self.conn.send(msg))
+                    self._submit(msg)
             self.broker.handle(ev)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._drain is not None:
+            self._drain.cancel()
+            self._drain = None
+        self.broker.pacer.clear()
         cause = exc or self.cause
         if not self.handshake.done():
             self.handshake.set_exception(ConnectError(
@@ -127,6 +157,7 @@ class _Protocol(asyncio.Protocol):
             self.closed.set_result(None)
         self.conn.close()
         self.broker.handle(ConnectionClosed(cause))
+        self.broker._after_close(self)
 
     def write(self, data: bytes) -> None:
         if self.transport is None or self.transport.is_closing():
@@ -139,28 +170,87 @@ class _Protocol(asyncio.Protocol):
         if not self.ready and not isinstance(msg, StartApi):
             self.held.append(msg)
             return
-        self.write(self.conn.send(msg))
+        self._submit(msg)
+
+    def _submit(self, msg: Message) -> None:
+        data = self.conn.send(msg)
+        pacer = self.broker.pacer
+        if isinstance(msg, StartApi) or pacer.submit(data, time.monotonic(), msg):
+            self.write(data)
+        else:
+            self._schedule_drain()
+
+    def _schedule_drain(self) -> None:
+        if self._drain is not None or self.closed.done():
+            return
+        wait = self.broker.pacer.next_due(time.monotonic())
+        if wait is not None:
+            self._drain = asyncio.get_running_loop().call_later(wait, self._drain_queue)
+
+    def _drain_queue(self) -> None:
+        self._drain = None
+        if self.closed.done():
+            return
+        try:
+            for data in self.broker.pacer.take_due(time.monotonic()):
+                self.write(data)
+        except ConnectionLost:
+            return
+        self._schedule_drain()
 
 
-class AsyncBroker(MarketMixin, OrdersMixin, BrokerCore):
+class AsyncBroker(ReconcileMixin):
     """The Broker's API as coroutines: ``broker = await AsyncBroker.connect(host, port, client_id)``."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
-                 timeout: float = 10.0) -> None:
-        super().__init__(host, port, client_id, timeout)
+                 timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
+                 reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE) -> None:
+        super().__init__(host, port, client_id, timeout, journal=journal, reconnect=reconnect,
+                         max_rate=max_rate)
         self._proto: _Protocol | None = None
+        self._reconnector: asyncio.Task[None] | None = None
+        self._established = False
 
     @classmethod
     async def connect(cls, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
-                      timeout: float = 10.0) -> AsyncBroker:
-        """Connect and return once the session is ready; raises ConnectError like Broker.connect."""
-        broker = cls(host, port, client_id, timeout)
-        await broker.open()
+                      timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
+                      reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE) -> AsyncBroker:
+        """Connect and return once the session is ready and the journal reconciled; raises
+        ConnectError like Broker.connect (same ``journal``, ``reconnect`` and ``max_rate``)."""
+        broker = cls(host, port, client_id, timeout, journal=journal, reconnect=reconnect,
+                     max_rate=max_rate)
+        try:
+            await broker.open()
+        except BaseException:
+            if not isinstance(journal, Journal):
+                broker.journal.close()
+            raise
         return broker
 
     async def open(self) -> None:
+        """Connect this broker (``connect`` does it; also reconnects after a drop)."""
         if self._proto is not None and not self._proto.closed.done():
             raise IbwireError("already connected")
+        self._closing = False
+        if not self.reconnect:
+            await self._open_once()
+            return
+        deadline = time.monotonic() + self.timeout
+        delay = self.reconnect_initial_delay
+        while True:  # with reconnect=True, 326 at connect is waited out too
+            try:
+                await self._open_once()
+                return
+            except ConnectError as exc:
+                if exc.code != 326 or deadline - time.monotonic() <= delay or self._closing:
+                    raise
+                log.warning("client id %d is still in use at %s:%s; retrying in %.2f s",
+                            self.client_id, self.host, self.port, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.reconnect_max_delay)
+
+    async def _open_once(self) -> None:
+        self._established = False
         session = self._begin_session()
         loop = asyncio.get_running_loop()
         where = f"{self.host}:{self.port}"
@@ -186,8 +276,9 @@ class AsyncBroker(MarketMixin, OrdersMixin, BrokerCore):
                     f"managedAccounts within {self.timeout:g} s.", code=502, host=self.host,
                     port=self.port)
             session.check()
+            await arun_flow(self.flow_reconcile(), self)
         except BaseException as exc:
-            await self.disconnect()
+            await self._close_transport()
             if isinstance(exc, TimeoutError):
                 raise ConnectError(f"TWS at {where} sent no handshake within {self.timeout:g} s "
                                    f"(error 502). {CONNECT_ADVICE}", code=502, host=self.host,
@@ -195,6 +286,8 @@ class AsyncBroker(MarketMixin, OrdersMixin, BrokerCore):
             if isinstance(exc, ConnectError):
                 exc.host, exc.port = self.host, self.port
             raise
+        self._resubscribe(new_connection=True)
+        self._established = True
 
     async def __aenter__(self) -> AsyncBroker:
         if self._proto is None:
@@ -205,12 +298,56 @@ class AsyncBroker(MarketMixin, OrdersMixin, BrokerCore):
         await self.disconnect()
 
     async def disconnect(self) -> None:
-        """Close the connection; returns once the socket is closed."""
+        """Close the connection; returns once the socket is closed. Stops reconnecting and closes
+        the journal file (``open()`` opens it again)."""
+        self._closing = True
+        task = self._reconnector
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, IbwireError):
+                pass
+        await self._close_transport()
+        if self._journal_spec is not None and not isinstance(self._journal_spec, Journal):
+            self.journal.close()
+
+    async def _close_transport(self) -> None:
         proto = self._proto
         if proto is None or proto.transport is None:
             return
         proto.transport.close()
         await asyncio.shield(proto.closed)
+
+    def _after_close(self, proto: _Protocol) -> None:
+        """A connection ended: start reconnecting if asked to (on the loop)."""
+        if proto is not self._proto or not self.reconnect or self._closing or not self._established:
+            return
+        if self._reconnector is not None and not self._reconnector.done():
+            return
+        self._reconnector = asyncio.get_running_loop().create_task(self._reconnect_loop())
+
+    async def _reconnect_loop(self) -> None:
+        delay = self.reconnect_initial_delay
+        attempt = 0
+        while not self._closing:
+            await asyncio.sleep(delay)
+            attempt += 1
+            try:
+                await self._open_once()
+            except ConnectError as exc:
+                if exc.code == 326:
+                    log.warning("reconnect %d: client id %d still in use (TWS has not released "
+                                "the old socket yet); waiting, same client id", attempt,
+                                self.client_id)
+                else:
+                    log.warning("reconnect %d failed: %s", attempt, exc)
+            except IbwireError as exc:
+                log.warning("reconnect %d failed: %s", attempt, exc)
+            else:
+                log.info("reconnected to %s:%s after %d attempt(s)", self.host, self.port, attempt)
+                return
+            delay = min(delay * 2, self.reconnect_max_delay)
 
     def _send(self, msg: Message) -> None:
         if self._proto is None:
@@ -237,6 +374,7 @@ class AsyncBroker(MarketMixin, OrdersMixin, BrokerCore):
     historical_bars = awaitable(MarketMixin.flow_historical_bars)
     account_summary = awaitable(MarketMixin.flow_account_summary)
     completed_orders = awaitable(MarketMixin.flow_completed_orders)
+    reconcile = awaitable(ReconcileMixin.flow_reconcile)
 
     async def cancel_market_data(self, ticker: Ticker) -> None:  # type: ignore[override]
         """Stop a subscription made with ``market_data``."""
@@ -245,7 +383,8 @@ class AsyncBroker(MarketMixin, OrdersMixin, BrokerCore):
     async def submit_order(self, contract: Contract, order: Order, client_order_id: str | None = None,
                            timeout: float = 10.0) -> OrderTicket:
         """Send an order; return its ticket once TWS acknowledged it (see Broker.submit_order)."""
-        return await arun_flow(self.flow_submit_order(contract, order, client_order_id, timeout))
+        return await arun_flow(self.flow_submit_order(contract, order, client_order_id, timeout),
+                               self)
 
     async def wait_done(self, ticket: OrderTicket, timeout: float = 30.0) -> OrderTicket:
         """Wait until the order is Filled, Cancelled, ApiCancelled or Inactive."""
@@ -272,7 +411,6 @@ class AsyncBroker(MarketMixin, OrdersMixin, BrokerCore):
             await asyncio.wait_for(fut, timeout)
         except TimeoutError:
             if not predicate():
-                from ..errors import RequestTimeout
                 raise RequestTimeout(what, timeout) from None
         finally:
             self.remove_listener(check)

@@ -4,12 +4,21 @@ A Broker owns one :class:`~ibwire.client.transport.Transport` (socket + reader t
 dispatcher thread that hands every event batch to the shared session logic. Public methods block the
 calling thread only. The Broker never touches an asyncio event loop, so it works in scripts, worker
 threads, Jupyter and inside a running asyncio program's thread.
+
+Every connect (the first, an explicit ``open()`` after a drop, or an automatic reconnect) ends with
+the reconciliation of the order journal with TWS (:mod:`.reconcile`) before ``connect`` returns.
+With ``reconnect=True`` a dropped connection is re-established by a background thread with capped
+exponential backoff; error 326 (the client id still in use because TWS has not yet noticed the old
+socket is gone) is answered by waiting and retrying with the same client id, never another one.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ..errors import ConnectError, ConnectionLost, IbwireError
@@ -17,23 +26,33 @@ from ..models import Contract, Order
 from ..protocol.connection import ConnectionClosed
 from ..protocol.schema import Message
 from .core import BrokerCore, Flow
+from .journal import Journal
 from .market import MarketMixin
 from .orders import OrdersMixin
+from .pacing import DEFAULT_MAX_RATE
+from .reconcile import ReconcileMixin
 from .tickets import OrderTicket
 from .transport import Transport
 
 __all__ = ["Broker", "run_flow"]
 
+log = logging.getLogger("ibwire.broker")
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def run_flow(flow: Flow[T]) -> T:
-    """Drive a flow to its end, blocking the calling thread on each wait."""
+def run_flow(flow: Flow[T], core: BrokerCore | None = None) -> T:
+    """Drive a flow to its end, blocking the calling thread on each wait. With ``core``, a wait that
+    times out goes on while the core says so (DEGRADED, or the request still in the pacer)."""
     try:
         step = next(flow)
         while True:
-            step = flow.send(step.pending.wait(step.timeout))
+            mark = core.pacer.mark() if core is not None else 0
+            ok = step.pending.wait(step.timeout)
+            while not ok and core is not None and core._keep_waiting(mark):
+                ok = step.pending.wait(step.timeout)
+            step = flow.send(ok)
     except StopIteration as stop:
         result: T = stop.value
         return result
@@ -42,57 +61,111 @@ def run_flow(flow: Flow[T]) -> T:
 def blocking(fn: Callable[Concatenate[Any, P], Flow[T]]) -> Callable[Concatenate[Any, P], T]:
     """Turn a core flow method into a blocking method with the same signature and docstring."""
     def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return run_flow(fn(self, *args, **kwargs))
+        return run_flow(fn(self, *args, **kwargs), self)
     name = fn.__name__.removeprefix("flow_")
     method.__name__, method.__qualname__, method.__doc__ = name, name, fn.__doc__
     return method
 
 
-class Broker(MarketMixin, OrdersMixin, BrokerCore):
+class Broker(ReconcileMixin):
     """A synchronous TWS client. ``Broker.connect(host, port, client_id)`` blocks until the session is
     ready; every method sends a request and returns its typed reply (or raises)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
-                 timeout: float = 10.0) -> None:
-        super().__init__(host, port, client_id, timeout)
+                 timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
+                 reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE) -> None:
+        super().__init__(host, port, client_id, timeout, journal=journal, reconnect=reconnect,
+                         max_rate=max_rate)
         self._transport: Transport | None = None
         self._dispatcher: threading.Thread | None = None
+        self._reconnector: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._open_lock = threading.Lock()
+        self._established = False  # the last connect completed (a drop then means: reconnect)
 
     # --- connecting ---------------------------------------------------------------------------
 
     @classmethod
     def connect(cls, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
-                timeout: float = 10.0) -> Broker:
-        """Connect and block until the session is ready (NEXT_VALID_ID and MANAGED_ACCTS seen).
+                timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
+                reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE) -> Broker:
+        """Connect and block until the session is ready (NEXT_VALID_ID and MANAGED_ACCTS seen) and
+        the order journal is reconciled with TWS.
+
+        ``journal``: a file (SQLite) recording every order intent before it is sent, its status
+        changes, executions and commissions; a restart with the same file resumes them and
+        ``submit_order`` with a known ``client_order_id`` never sends a second order. Without it the
+        same bookkeeping lives in memory for the Broker's lifetime.
+        ``reconnect``: re-establish a dropped connection automatically (capped exponential backoff,
+        326 waited out with the same client id), then reconcile and resubscribe. Default off.
+        ``max_rate``: outgoing messages per second (TWS allows 50; ``broker.pacer`` shows the queue).
 
         Raises :class:`~ibwire.ConnectError` (code 502 when TWS cannot be reached, 503 when its
         version is out of range, 326 when the client id is in use) -- never hangs past ``timeout``.
         """
-        broker = cls(host, port, client_id, timeout)
-        broker.open()
+        broker = cls(host, port, client_id, timeout, journal=journal, reconnect=reconnect,
+                     max_rate=max_rate)
+        try:
+            broker.open()
+        except BaseException:
+            if not isinstance(journal, Journal):
+                broker.journal.close()
+            raise
         return broker
 
     def open(self) -> None:
-        """Connect this Broker (``connect`` does it for you)."""
+        """Connect this Broker (``connect`` does it for you; also reconnects after a drop)."""
         if self._transport is not None and self._transport.is_connected():
             raise IbwireError("already connected")
-        session = self._begin_session()
-        transport = Transport(self.host, self.port, self.client_id, timeout=self.timeout)
-        try:
-            transport.connect()
-        except ConnectError as exc:
-            self._set_state(self.state.OFFLINE, str(exc), exc.code)
-            raise
-        self._transport = transport
-        self._dispatcher = threading.Thread(target=self._dispatch_loop, args=(transport,),
-                                            name=f"ibwire-dispatch-{self.client_id}", daemon=True)
-        self._dispatcher.start()
-        if not session.wait(self.timeout) or session.error is not None:
-            error = session.error or ConnectError(
-                f"TWS at {self.host}:{self.port} completed the handshake but sent no nextValidId and "
-                f"managedAccounts within {self.timeout:g} s.", code=502, host=self.host, port=self.port)
-            self.disconnect()
-            raise error
+        self._closing = False
+        self._stop.clear()
+        if not self.reconnect:
+            self._open_once()
+            return
+        deadline = time.monotonic() + self.timeout
+        delay = self.reconnect_initial_delay
+        while True:  # with reconnect=True, 326 at connect is waited out too
+            try:
+                self._open_once()
+                return
+            except ConnectError as exc:
+                left = deadline - time.monotonic()
+                if exc.code != 326 or left <= delay:
+                    raise
+                log.warning("client id %d is still in use at %s:%s (TWS has not released the old "
+                            "socket yet); retrying in %.2f s", self.client_id, self.host,
+                            self.port, delay)
+                if self._stop.wait(delay):
+                    raise
+                delay = min(delay * 2, self.reconnect_max_delay)
+
+    def _open_once(self) -> None:
+        with self._open_lock:
+            self._established = False
+            session = self._begin_session()
+            transport = Transport(self.host, self.port, self.client_id, timeout=self.timeout,
+                                  pacer=self.pacer)
+            try:
+                transport.connect()
+            except ConnectError as exc:
+                self._set_state(self.state.OFFLINE, str(exc), exc.code)
+                raise
+            self._transport = transport
+            self._dispatcher = threading.Thread(target=self._dispatch_loop, args=(transport,),
+                                                name=f"ibwire-dispatch-{self.client_id}", daemon=True)
+            self._dispatcher.start()
+            try:
+                if not session.wait(self.timeout) or session.error is not None:
+                    raise session.error or ConnectError(
+                        f"TWS at {self.host}:{self.port} completed the handshake but sent no "
+                        f"nextValidId and managedAccounts within {self.timeout:g} s.", code=502,
+                        host=self.host, port=self.port)
+                run_flow(self.flow_reconcile(), self)
+            except BaseException:
+                self._close_transport()
+                raise
+            self._resubscribe(new_connection=True)
+            self._established = True
 
     def __enter__(self) -> Broker:
         if self._transport is None:
@@ -104,7 +177,19 @@ class Broker(MarketMixin, OrdersMixin, BrokerCore):
 
     def disconnect(self) -> None:
         """Close the connection. Returns once the socket is closed and every pending request has
-        failed with ConnectionLost, so the same client id can connect again at once."""
+        failed with ConnectionLost, so the same client id can connect again at once. Stops
+        reconnecting, and closes the journal file (``open()`` opens it again)."""
+        self._closing = True
+        self._stop.set()
+        self._close_transport()
+        r = self._reconnector
+        if r is not None and r is not threading.current_thread():
+            r.join(timeout=self.timeout + 5.0)
+            self._close_transport()  # in case an attempt was connecting meanwhile
+        if self._journal_spec is not None and not isinstance(self._journal_spec, Journal):
+            self.journal.close()
+
+    def _close_transport(self) -> None:
         transport = self._transport
         if transport is None:
             return
@@ -120,7 +205,45 @@ class Broker(MarketMixin, OrdersMixin, BrokerCore):
             for ev in get():
                 handle(ev)
                 if type(ev) is ConnectionClosed:
+                    self._after_close()
                     return
+
+    def _after_close(self) -> None:
+        """On the dispatcher thread, after a connection ended: start reconnecting if asked to."""
+        if not self.reconnect or self._closing or not self._established:
+            return  # off, deliberate, or a connect attempt that failed (its caller retries)
+        r = self._reconnector
+        if r is not None and r.is_alive():
+            return
+        self._reconnector = threading.Thread(target=self._reconnect_loop,
+                                             name=f"ibwire-reconnect-{self.client_id}", daemon=True)
+        self._reconnector.start()
+
+    def _reconnect_loop(self) -> None:
+        delay = self.reconnect_initial_delay
+        attempt = 0
+        while not self._closing:
+            if self._stop.wait(delay):
+                return
+            attempt += 1
+            try:
+                self._open_once()
+            except ConnectError as exc:
+                if exc.code == 326:
+                    log.warning("reconnect %d: client id %d still in use (TWS has not released "
+                                "the old socket yet); waiting, same client id", attempt,
+                                self.client_id)
+                else:
+                    log.warning("reconnect %d to %s:%s failed: %s", attempt, self.host, self.port,
+                                exc)
+            except IbwireError as exc:
+                log.warning("reconnect %d to %s:%s failed: %s", attempt, self.host, self.port, exc)
+            else:
+                if self._closing:
+                    self._close_transport()
+                log.info("reconnected to %s:%s after %d attempt(s)", self.host, self.port, attempt)
+                return
+            delay = min(delay * 2, self.reconnect_max_delay)
 
     def _send(self, msg: Message) -> None:
         transport = self._transport
@@ -148,14 +271,17 @@ class Broker(MarketMixin, OrdersMixin, BrokerCore):
     historical_bars = blocking(MarketMixin.flow_historical_bars)
     account_summary = blocking(MarketMixin.flow_account_summary)
     completed_orders = blocking(MarketMixin.flow_completed_orders)
+    reconcile = blocking(ReconcileMixin.flow_reconcile)
 
     def submit_order(self, contract: Contract, order: Order, client_order_id: str | None = None,
                      timeout: float = 10.0) -> OrderTicket:
         """Send an order; return its ticket once TWS acknowledged it (OPEN_ORDER or ORDER_STATUS).
 
-        ``client_order_id`` travels as ``orderRef``. Raises :class:`~ibwire.OrderRejected` when TWS
-        rejects the order and :class:`~ibwire.RequestTimeout` when no acknowledgement comes."""
-        return run_flow(self.flow_submit_order(contract, order, client_order_id, timeout))
+        ``client_order_id`` travels as ``orderRef`` and makes the call idempotent: a client order
+        id the journal knows is never sent twice (the existing ticket is returned). Raises
+        :class:`~ibwire.OrderRejected` when TWS rejects the order and
+        :class:`~ibwire.RequestTimeout` when no acknowledgement comes."""
+        return run_flow(self.flow_submit_order(contract, order, client_order_id, timeout), self)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Block until ``predicate()`` holds, re-checking after each Broker event; False on timeout."""

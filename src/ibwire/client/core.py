@@ -10,6 +10,11 @@ or the AsyncBroker's event loop), so handlers need no locks among themselves; fl
 caller's thread and touch shared state only through the :class:`Registry` (locked) and the order id
 counter (locked). Two callers asking for the same snapshot at once (positions, an account) share one
 request instead of confusing TWS with two.
+
+Waiting: a front end that sees a :class:`Wait` time out asks :meth:`BrokerCore._keep_waiting` before
+telling the flow. While TWS has lost its own connection to IB (1100, state DEGRADED) or the
+:class:`~ibwire.client.pacing.Pacer` still holds messages sent before the wait began, the wait goes
+on for another period: requests wait, they do not time out for reasons that are not theirs.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import (
@@ -58,6 +64,8 @@ from ..protocol.messages.system import (
     ReqIds,
 )
 from ..protocol.schema import Message, UnknownMessage
+from .journal import Journal, open_journal
+from .pacing import DEFAULT_MAX_RATE, Pacer
 from .requests import Pending, Registry
 from .state import ConnectionState, Notice, StateChanged
 
@@ -126,11 +134,25 @@ class BrokerCore:
     }
 
     def __init__(self, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
+                 reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE) -> None:
         self.host = host
         self.port = port
         self.client_id = client_id
         self.timeout = timeout
+        self.reconnect = reconnect
+        """Reconnect with capped exponential backoff when the connection drops (default off)."""
+        self.reconnect_initial_delay = 0.25
+        self.reconnect_max_delay = 30.0
+        self._journal_spec = journal
+        self.journal: Journal = open_journal(journal)
+        """Every order intent, status change, execution and commission (a MemoryJournal without a
+        file)."""
+        self.pacer: Pacer[Any] = Pacer(max_rate)
+        """Outgoing message pacing of the connection (``pacer.queue_depth``: messages waiting)."""
+        self._closing = False  # disconnect() was called: no reconnect
+        self._live_reads: dict[int | str, Callable[[], None]] = {}  # re-sent after 1101
+        self._reconciled = Pending[Any]("reconciliation with TWS", "__reconciled__")
         self.state = ConnectionState.OFFLINE
         self.accounts: list[str] = []
         self.server_version: int | None = None
@@ -172,6 +194,14 @@ class BrokerCore:
         """Send a raw protocol message (advanced use)."""
         self._send(msg)
 
+    def _keep_waiting(self, mark: int) -> bool:
+        """Asked by a front end when a wait timed out: True to wait one more period, because TWS
+        lost its connection to IB (1100: requests wait) or the pacer has not yet written every
+        message submitted up to ``mark`` (taken when the wait began)."""
+        if not self._transport_connected():
+            return False
+        return self.state is ConnectionState.DEGRADED or not self.pacer.written_through(mark)
+
     # --- events -------------------------------------------------------------------------------
 
     def handle(self, ev: object) -> None:
@@ -212,6 +242,11 @@ class BrokerCore:
         """Reset per-connection state; the returned request completes when the session is ready."""
         self._registry = Registry()
         self._session = Pending[None]("session", "__session__")
+        self._reconciled = Pending[Any]("reconciliation with TWS", "__reconciled__")
+        self._live_reads.clear()
+        self.pacer.clear()
+        if self.journal.closed:
+            self.journal = open_journal(self._journal_spec)
         self._set_state(ConnectionState.CONNECTING, "connecting")
         return self._session
 
@@ -226,7 +261,9 @@ class BrokerCore:
 
     def _on_ready(self, ev: SessionReady) -> None:
         with self._id_lock:
-            self._next_id = max(self._next_id, ev.next_valid_id)
+            # never below an id this client id has used (a restarted TWS may answer lower: 103)
+            self._next_id = max(self._next_id, ev.next_valid_id,
+                                self.journal.max_order_id(self.client_id) + 1)
         self.accounts = list(ev.accounts)
         self._set_state(ConnectionState.CONNECTED, "session ready")
         self._session.finish()
@@ -234,7 +271,8 @@ class BrokerCore:
     def _on_next_valid_id(self, msg: NextValidId) -> None:
         if msg.order_id is not None:
             with self._id_lock:
-                self._next_id = max(self._next_id, msg.order_id)
+                self._next_id = max(self._next_id, msg.order_id,
+                                    self.journal.max_order_id(self.client_id) + 1)
         p = self._registry.pop("ids")
         if p is not None:
             p.finish(msg.order_id)
@@ -322,8 +360,26 @@ class BrokerCore:
     def _connectivity(self, code: int, text: str) -> None:
         if code == 1100:
             self._set_state(ConnectionState.DEGRADED, text, code)
-        elif code in (1101, 1102) and self.state is ConnectionState.DEGRADED:
-            self._set_state(ConnectionState.CONNECTED, text, code)
+        elif code in (1101, 1102):
+            if self.state is ConnectionState.DEGRADED:
+                self._set_state(ConnectionState.CONNECTED, text, code)
+            if code == 1101:  # restored, data lost: TWS dropped every subscription
+                self._resubscribe(new_connection=False)
+
+    def _resubscribe(self, new_connection: bool) -> None:
+        """Ask again for what TWS forgot: after 1101 (same connection) or a reconnect. Mixins add
+        their subscriptions (tickers ...) and call super()."""
+        if new_connection:
+            return  # requests in flight failed with ConnectionLost at the drop
+        for key, resend in list(self._live_reads.items()):
+            p = self._registry.get(key)
+            if p is not None and not p.done:
+                log.info("re-requesting %s after connectivity was restored with data lost", p.name)
+                p.rows.clear()
+                try:
+                    resend()
+                except IbwireError as exc:
+                    p.fail(exc)
 
     # --- flows --------------------------------------------------------------------------------
 
@@ -332,9 +388,10 @@ class BrokerCore:
             raise ConnectionLost(f"not connected to {self.host}:{self.port} (error 504)")
 
     def _read_flow(self, name: str, key: int | str, send: Callable[[], None],
-                   timeout: float | None, **extra: Any) -> Flow[Any]:
+                   timeout: float | None, *, resubscribe: bool = False, **extra: Any) -> Flow[Any]:
         """Send a read-only request and wait for its reply; ask once more if nothing came back
-        (TWS can drop requests made right after the handshake)."""
+        (TWS can drop requests made right after the handshake). ``resubscribe``: a subscription
+        (positions, account) that is asked for again when 1101 says TWS lost its data."""
         self._ensure_connected()
         total = self.timeout if timeout is None else timeout
         while True:
@@ -349,6 +406,8 @@ class BrokerCore:
         p: Pending[Any] = Pending(name, key)
         p.extra.update(extra)
         self._registry.add(p)
+        if resubscribe:
+            self._live_reads[key] = send
         try:
             send()
             if not (yield Wait(p, total / 2)) and not p.rows:
@@ -359,6 +418,8 @@ class BrokerCore:
             return p.check()
         finally:
             self._registry.discard(p)
+            if self._live_reads.get(key) is send:
+                del self._live_reads[key]
 
     def flow_current_time(self, timeout: float | None = None) -> Flow[datetime]:
         """TWS's clock, as an aware UTC datetime."""
@@ -370,7 +431,7 @@ class BrokerCore:
         """Ask TWS for its next valid order id; returns the id the next order will use."""
         yield from self._read_flow("next valid id", "ids", lambda: self._send(ReqIds(1)), timeout)
         with self._id_lock:
-            return self._next_id
+            return max(self._next_id, self.journal.max_order_id(self.client_id) + 1)
 
     # positions ---------------------------------------------------------------------------------
 
@@ -391,7 +452,8 @@ class BrokerCore:
         """Every non-zero position of every managed account (short positions are negative)."""
         try:
             result: list[Position] = yield from self._read_flow(
-                "positions", "positions", lambda: self._send(ReqPositions()), timeout)
+                "positions", "positions", lambda: self._send(ReqPositions()), timeout,
+                resubscribe=True)
         finally:
             if self._transport_connected():
                 try:
@@ -433,7 +495,7 @@ class BrokerCore:
         try:
             result: tuple[list[AccountValue], list[PortfolioItem]] = yield from self._read_flow(
                 "account values", "account", lambda: self._send(ReqAcctData(True, acct)), timeout,
-                account=acct)
+                resubscribe=True, account=acct)
         finally:
             if self._transport_connected():
                 try:

@@ -94,11 +94,12 @@ def _dec(data: Any) -> Any:
     module, _, qual = name.partition(":")
     if not module.startswith("ibwire.models"):
         raise JournalError(f"journal names a class outside ibwire.models: {name!r}")
-    cls = getattr(importlib.import_module(module), qual, None)
+    cls: Any = getattr(importlib.import_module(module), qual, None)
     if cls is None or not dataclasses.is_dataclass(cls):
         raise JournalError(f"journal names an unknown model class {name!r}")
     known = {f.name for f in dataclasses.fields(cls) if f.init}
-    return cls(**{k: _dec(v) for k, v in data.items() if k in known})
+    factory: Any = cls
+    return factory(**{k: _dec(v) for k, v in data.items() if k in known})
 
 
 def to_json(obj: Any) -> str:
@@ -153,6 +154,7 @@ class Journal:
     path: Path | None = None
 
     def __init__(self) -> None:
+        self.closed = False
         self._lock = threading.RLock()
         self._intents: dict[tuple[int, int], IntentRecord] = {}
         self._by_ref: dict[str, IntentRecord] = {}
@@ -474,6 +476,7 @@ class SqliteJournal(Journal):
 
     def close(self) -> None:
         with self._lock:
+            self.closed = True
             try:
                 self._db.close()
             except sqlite3.Error:

@@ -3,11 +3,19 @@
 Tickets are keyed by order id for this client id; other clients' orders (seen by client 0 or via
 REQ_ALL_OPEN_ORDERS) are keyed by perm id. Executions are deduplicated by exec id; a commission
 report that arrives before its execution is parked until the execution comes.
+
+Every order goes through the Broker's journal (:mod:`.journal`): the intent is committed before the
+PLACE_ORDER bytes are handed to the socket, then every acknowledgement, status change, rejection,
+execution and commission is recorded. ``submit_order`` with a ``client_order_id`` the journal knows
+never sends a second order: it returns the ticket of the first (see :meth:`flow_submit_order`).
+Order ids are never below one the journal or TWS has seen for this client id.
 """
 
 from __future__ import annotations
 
+import threading
 from copy import copy
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from ..errors import (
@@ -35,13 +43,18 @@ from ..protocol.messages.orders import (
     ReqOpenOrders,
 )
 from .core import BrokerCore, Flow, Wait
+from .journal import ACKNOWLEDGED, REJECTED, UNKNOWN, IntentRecord
 from .requests import Pending
 from .state import FillEvent, OrderEvent
 from .tickets import Fill, OrderTicket
 
-__all__ = ["OrdersMixin"]
+__all__ = ["OrdersMixin", "UNKNOWN_STATUS"]
 
 CANCELLED = ("Cancelled", "ApiCancelled")
+
+UNKNOWN_STATUS = "Unknown"
+"""Ticket status of an order that was sent just before the connection was lost and that TWS,
+asked after reconnecting, does not know: it was not placed, and ibwire will not send it again."""
 
 
 class OrdersMixin(BrokerCore):
@@ -58,8 +71,79 @@ class OrdersMixin(BrokerCore):
         super()._init_state()
         self._tickets: dict[int, OrderTicket] = {}
         self._foreign: dict[int, OrderTicket] = {}  # other clients' orders, by perm id
+        self._journaled: dict[tuple[int, int], OrderTicket] = {}  # (client id, order id) -> ticket
+        self._by_ref: dict[str, OrderTicket] = {}  # client order id -> ticket (submit-once)
         self._fills: dict[str, Fill] = {}  # exec id -> fill
         self._parked: dict[str, CommissionReport] = {}  # commission reports awaiting their execution
+        self._submit_lock = threading.Lock()
+        self._restore_from_journal()
+
+    # --- journal ------------------------------------------------------------------------------
+
+    def _restore_from_journal(self) -> None:
+        """Tickets and fills of every order the journal knows (a restart resumes them)."""
+        for rec in self.journal.intents():
+            t = self._journaled.get((rec.client_id, rec.order_id))
+            if t is None:
+                t = self._ticket_from_intent(rec)
+        for stored in self.journal.fills():
+            ex = stored.execution
+            exec_id = ex.exec_id or ""
+            if exec_id in self._fills:
+                continue
+            fill = Fill(stored.contract, ex, stored.commission_report)
+            self._fills[exec_id] = fill
+            t = self._ticket_of_execution(ex.client_id, ex.order_id, ex.perm_id, ex.order_ref)
+            if t is not None and all(f.exec_id != exec_id for f in t.fills):
+                t.fills.append(fill)
+
+    def _ticket_from_intent(self, rec: IntentRecord) -> OrderTicket:
+        t = OrderTicket(rec.order_id, rec.contract, rec.order, client_order_id=rec.order.order_ref,
+                        status=rec.status, filled=rec.filled, remaining=rec.remaining,
+                        avg_fill_price=rec.avg_fill_price, perm_id=rec.perm_id,
+                        acknowledged=rec.state == ACKNOWLEDGED)
+        if rec.state == REJECTED:
+            t.rejection = OrderRejected(rec.reject_code or 201, rec.reject_text or "rejected",
+                                        rec.order_id)
+            t.status = "Inactive"
+        elif rec.state == UNKNOWN:
+            t.status = UNKNOWN_STATUS
+            t.lost = self._unknown_error(t)
+        self._journaled[(rec.client_id, rec.order_id)] = t
+        if rec.client_id == self.client_id:
+            self._tickets[rec.order_id] = t
+        elif rec.perm_id:
+            self._foreign[rec.perm_id] = t
+        if rec.client_order_id is not None:
+            self._by_ref[rec.client_order_id] = t
+        return t
+
+    def _unknown_error(self, t: OrderTicket) -> ConnectionLost:
+        ref = f" (client order id {t.client_order_id!r})" if t.client_order_id else ""
+        return ConnectionLost(
+            f"order {t.order_id}{ref} was sent just before the connection was lost and TWS does "
+            f"not know it: it was not placed, and ibwire will not send it again")
+
+    def _intent(self, t: OrderTicket) -> IntentRecord | None:
+        return self.journal.intent(t.order.client_id or self.client_id, t.order_id)
+
+    def _journal_update(self, t: OrderTicket, **changes: Any) -> None:
+        rec = self._intent(t)
+        if rec is not None:
+            self.journal.update(rec, **changes)
+
+    def _journal_status(self, t: OrderTicket) -> None:
+        self._journal_update(t, state=ACKNOWLEDGED, status=t.status, filled=t.filled,
+                             remaining=t.remaining, avg_fill_price=t.avg_fill_price,
+                             perm_id=t.perm_id)
+
+    def _note_order_id(self, client_id: int | None, order_id: int | None) -> None:
+        """An order id TWS has seen for this client id: never allocate it again."""
+        if order_id and client_id == self.client_id:
+            self.journal.note_order_id(self.client_id, order_id)
+            with self._id_lock:
+                if order_id >= self._next_id > 0:
+                    self._next_id = order_id + 1
 
     # --- tickets ------------------------------------------------------------------------------
 
@@ -70,15 +154,24 @@ class OrdersMixin(BrokerCore):
             t = self._tickets.get(order_id)
             if t is not None:
                 return t
-            if contract is not None and order is not None and client_id == self.client_id:
-                t = OrderTicket(order_id, contract, order, client_order_id=order.order_ref)
-                self._tickets[order_id] = t
+        if order_id and client_id is not None:
+            t = self._journaled.get((client_id, order_id))
+            if t is not None:
+                if perm_id:
+                    self._foreign.setdefault(perm_id, t)
                 return t
         if perm_id:
             t = self._foreign.get(perm_id)
-            if t is None and contract is not None and order is not None:
-                t = OrderTicket(order_id or 0, contract, order, client_order_id=order.order_ref)
-                self._foreign[perm_id] = t
+            if t is not None:
+                return t
+        if order_id and ours and contract is not None and order is not None \
+                and client_id == self.client_id:
+            t = OrderTicket(order_id, contract, order, client_order_id=order.order_ref)
+            self._tickets[order_id] = t
+            return t
+        if perm_id and contract is not None and order is not None:
+            t = OrderTicket(order_id or 0, contract, order, client_order_id=order.order_ref)
+            self._foreign[perm_id] = t
             return t
         return None
 
@@ -87,13 +180,18 @@ class OrdersMixin(BrokerCore):
         t = self._ticket_for(msg.order_id, order.client_id, order.perm_id, msg.contract, order)
         if t is None:
             return
+        self._note_order_id(order.client_id, msg.order_id)
         t.contract = msg.contract
         if order.perm_id:
             t.perm_id = order.perm_id
         status = msg.order_state.status
         if status and not t.done:
             t.status = status
+        if t.status == UNKNOWN_STATUS:  # it exists after all
+            t.status = status or "Submitted"
+        t.lost = None
         self._acknowledge(t)
+        self._journal_status(t)
         p = self._registry.get("open_orders")
         if p is not None and t not in p.rows:
             p.rows.append(t)
@@ -107,6 +205,7 @@ class OrdersMixin(BrokerCore):
         t = self._ticket_for(msg.order_id, msg.client_id, msg.perm_id)
         if t is None:
             return
+        self._note_order_id(msg.client_id, msg.order_id)
         if msg.status:
             t.status = msg.status
         if msg.filled is not None:
@@ -117,7 +216,9 @@ class OrdersMixin(BrokerCore):
         if msg.perm_id:
             t.perm_id = msg.perm_id
         t.why_held = msg.why_held
+        t.lost = None
         self._acknowledge(t)
+        self._journal_status(t)
         if t.status in CANCELLED:
             c = self._registry.pop(f"cancel:{t.order_id}")
             if c is not None:
@@ -155,6 +256,8 @@ class OrdersMixin(BrokerCore):
             if not t.acknowledged or t.status in ("PendingSubmit", "Inactive"):
                 t.rejection = OrderRejected(code, text, req_id, advanced)
                 t.status = "Inactive"
+                self._journal_update(t, state=REJECTED, status="Inactive", reject_code=code,
+                                     reject_text=text)
                 p = self._registry.pop(f"order:{req_id}")
                 if p is not None:
                     p.fail(t.rejection)
@@ -165,8 +268,11 @@ class OrdersMixin(BrokerCore):
         return True
 
     def _connection_lost(self, lost: ConnectionLost) -> None:
+        super()._connection_lost(lost)
+        if self.reconnect and not self._closing:
+            return  # tickets carry on after the reconnect and its reconciliation
         for ticket in list(self._tickets.values()):
-            if not ticket.done:
+            if not ticket.done and ticket.lost is None:
                 ticket.lost = lost
                 ticket._notify()
 
@@ -174,44 +280,109 @@ class OrdersMixin(BrokerCore):
         with self._id_lock:
             if self._next_id <= 0:
                 raise IbwireError("no valid order id yet: the session is not ready")
-            oid = self._next_id
-            self._next_id += 1
+            oid = max(self._next_id, self.journal.max_order_id(self.client_id) + 1)
+            self._next_id = oid + 1
             return oid
 
     # --- order flows --------------------------------------------------------------------------
+
+    def _flow_reconciled(self, timeout: float) -> Flow[None]:
+        """Wait until this connection's reconciliation with TWS is done (mixins run it)."""
+        return
+        yield  # pragma: no cover - makes this a generator
 
     def flow_submit_order(self, contract: Contract, order: Order, client_order_id: str | None = None,
                           timeout: float = 10.0) -> Flow[OrderTicket]:
         """Send an order; return its ticket once TWS acknowledged it.
 
         ``client_order_id`` travels as ``orderRef`` and comes back on every open order and
-        execution. Raises :class:`OrderRejected` when TWS rejects the order and
-        :class:`RequestTimeout` when no acknowledgement comes in time.
+        execution. It also makes the call idempotent: with a ``client_order_id`` the journal
+        already knows (this session, or before a crash when the Broker has a journal file) no
+        second order is ever sent; the existing ticket is returned (once acknowledged), its
+        rejection raised again, or, for an order TWS turned out never to have received, the
+        ticket is returned with status ``"Unknown"``. Raises :class:`OrderRejected` when TWS
+        rejects the order and :class:`RequestTimeout` when no acknowledgement comes in time (the
+        order may still be live: submit again with the same ``client_order_id`` to find out).
         """
         self._ensure_connected()
         if not isinstance(contract, Contract) or not isinstance(order, Order):
             raise TypeError("submit_order takes an ibwire Contract and Order")
         if order.total_quantity is None or order.action not in ("BUY", "SELL", "SSHORT"):
             raise ValueError("an order needs action BUY or SELL and a total quantity")
+        yield from self._flow_reconciled(timeout)
         order = copy(order)
         if client_order_id is not None:
             order.order_ref = client_order_id
-        oid = self._take_order_id()
-        order.order_id = oid
-        order.client_id = self.client_id
-        ticket = OrderTicket(oid, contract, order, client_order_id=order.order_ref,
-                             remaining=order.total_quantity)
-        self._tickets[oid] = ticket
+        with self._submit_lock:
+            existing = self._by_ref.get(client_order_id) if client_order_id is not None else None
+            if existing is None:
+                oid = self._take_order_id()
+                order.order_id = oid
+                order.client_id = self.client_id
+                rec = self.journal.record_intent(IntentRecord(
+                    self.client_id, oid, contract, order, client_order_id,
+                    remaining=order.total_quantity))
+                if rec.order_id != oid or rec.client_id != self.client_id:
+                    existing = self._ticket_from_intent(rec)  # recorded by someone else
+                else:
+                    ticket = OrderTicket(oid, contract, order, client_order_id=order.order_ref,
+                                         remaining=order.total_quantity)
+                    self._tickets[oid] = ticket
+                    self._journaled[(self.client_id, oid)] = ticket
+                    if client_order_id is not None:
+                        self._by_ref[client_order_id] = ticket
+        if existing is not None:
+            result: OrderTicket = yield from self._flow_existing(existing, timeout)
+            return result
         p: Pending[Any] = Pending(f"acknowledgement of order {oid}", f"order:{oid}")
         self._registry.add(p)
         try:
-            self._send(PlaceOrder(oid, contract, order))
+            try:
+                self._send(PlaceOrder(oid, contract, order))
+            except ConnectionLost:
+                self._unsent(ticket, rec)  # provably never written: it may be sent later
+                raise
             if not (yield Wait(p, timeout)):
                 raise RequestTimeout(f"acknowledgement of order {oid}", timeout)
             p.check()
         finally:
             self._registry.discard(p)
         return ticket
+
+    def _unsent(self, ticket: OrderTicket, rec: IntentRecord) -> None:
+        with self._submit_lock:
+            self.journal.forget(rec)
+            self._tickets.pop(ticket.order_id, None)
+            self._journaled.pop((rec.client_id, rec.order_id), None)
+            if rec.client_order_id is not None and self._by_ref.get(rec.client_order_id) is ticket:
+                del self._by_ref[rec.client_order_id]
+
+    def _flow_existing(self, t: OrderTicket, timeout: float) -> Flow[OrderTicket]:
+        """``submit_order`` of a client order id already sent: never send it again."""
+        if t.rejection is not None:
+            raise t.rejection
+        if t.acknowledged or t.done or t.status == UNKNOWN_STATUS:
+            return t
+        if t.lost is not None:
+            raise t.lost
+        # sent in this session and not acknowledged yet: wait for TWS's answer, do not resend
+        key = f"order:{t.order_id}"
+        p: Pending[Any] | None = self._registry.get(key)
+        own = p is None
+        if p is None:
+            p = Pending(f"acknowledgement of order {t.order_id}", key)
+            self._registry.add(p)
+        try:
+            if t.acknowledged:  # it came while we registered
+                return t
+            if not (yield Wait(p, timeout)):
+                raise RequestTimeout(f"acknowledgement of order {t.order_id} (sent once, not "
+                                     f"sent again)", timeout)
+            p.check()
+        finally:
+            if own:
+                self._registry.discard(p)
+        return t
 
     def flow_cancel_order(self, order_id: int, timeout: float = 10.0) -> Flow[OrderTicket | None]:
         """Cancel an order. 202 / Cancelled is success; 10147, 10148, 161 raise CancelRejected."""
@@ -237,13 +408,32 @@ class OrdersMixin(BrokerCore):
         return result
 
     def tickets(self) -> list[OrderTicket]:
-        """Every order this client submitted or saw in this session, oldest first."""
+        """Every order this client submitted or saw (with a journal: also before a restart),
+        oldest first."""
         return list(self._tickets.values())
 
     def ticket(self, order_id: int) -> OrderTicket | None:
         return self._tickets.get(order_id)
 
+    def ticket_by_client_order_id(self, client_order_id: str) -> OrderTicket | None:
+        """The ticket of the order submitted with ``client_order_id``, if any."""
+        return self._by_ref.get(client_order_id)
+
     # --- executions ---------------------------------------------------------------------------
+
+    def _ticket_of_execution(self, client_id: int | None, order_id: int | None,
+                             perm_id: int | None, order_ref: str | None) -> OrderTicket | None:
+        t = None
+        if order_id and client_id is not None:
+            t = (self._tickets.get(order_id) if client_id == self.client_id
+                 else self._journaled.get((client_id, order_id)))
+        if t is None and perm_id:
+            t = self._foreign.get(perm_id)
+        if t is None and order_ref:
+            t = self._by_ref.get(order_ref)
+            if t is not None and perm_id and t.perm_id and t.perm_id != perm_id:
+                t = None  # the same reference on another order: not ours to claim
+        return t
 
     def _on_execution(self, msg: ExecutionData) -> None:
         ex = msg.execution
@@ -253,17 +443,25 @@ class OrdersMixin(BrokerCore):
         if fill is None:
             fill = Fill(msg.contract, ex, self._parked.pop(exec_id, None))
             self._fills[exec_id] = fill
+            stored = self.journal.record_execution(msg.contract, ex)
+            if stored is not None and fill.commission_report is None:
+                fill.commission_report = stored.commission_report
+            elif fill.commission_report is not None:
+                self.journal.record_commission(fill.commission_report)
+        self._note_order_id(ex.client_id, ex.order_id)
         if msg.req_id is not None and msg.req_id >= 0:
             p = self._registry.get(msg.req_id)
             if p is not None and fill not in p.rows:
                 p.rows.append(fill)
-        t = None
-        if ex.client_id == self.client_id and ex.order_id:
-            t = self._tickets.get(ex.order_id)
-        if t is None and ex.perm_id:
-            t = self._foreign.get(ex.perm_id)
+        t = self._ticket_of_execution(ex.client_id, ex.order_id, ex.perm_id, ex.order_ref)
         if t is not None and all(f.exec_id != exec_id for f in t.fills):
             t.fills.append(fill)
+            if not t.acknowledged or t.status == UNKNOWN_STATUS:  # an execution proves it exists
+                if t.status in ("PendingSubmit", UNKNOWN_STATUS):
+                    t.status = "Submitted"
+                t.lost = None
+                self._acknowledge(t)
+                self._journal_status(t)
             t._notify()
         if is_new:
             self._emit(FillEvent(t, fill))
@@ -280,8 +478,12 @@ class OrdersMixin(BrokerCore):
         fill = self._fills.get(exec_id)
         if fill is None:
             self._parked[exec_id] = report  # its execution has not arrived yet
+            self.journal.record_commission(report)
             return
+        if fill.commission_report == report:
+            return  # seen before (executions asked for again after a reconnect)
         fill.commission_report = report
+        self.journal.record_commission(report)
         owner = None
         for t in self._tickets.values():
             if fill in t.fills:
@@ -299,6 +501,8 @@ class OrdersMixin(BrokerCore):
         return result
 
     def fills(self) -> list[Fill]:
-        """Every execution seen in this session."""
+        """Every execution seen (with a journal: also before a restart)."""
         return list(self._fills.values())
 
+    def _fill_shares(self, t: OrderTicket) -> Decimal:
+        return sum((f.execution.shares or Decimal(0) for f in t.fills), Decimal(0))

@@ -9,6 +9,10 @@ Requests sent before the session is ready (both NEXT_VALID_ID and MANAGED_ACCTS 
 written, in order, the moment it becomes ready: nothing sent early is lost. When the socket breaks,
 for any reason, the last batch on the queue ends with a :class:`ConnectionClosed` carrying the cause,
 and every later :meth:`send` raises :class:`~ibwire.errors.ConnectionLost`.
+
+With a :class:`~ibwire.client.pacing.Pacer` (the Broker always gives one) a message goes out at once
+while the rate allows and otherwise waits in the pacer's queue; a writer thread drains the queue as
+slots free up, in order. Without one (EClient's default) every message is written at once.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 import queue
 import socket
 import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +36,7 @@ from ..protocol.connection import (
 from ..protocol.messages.system import StartApi
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
+from .pacing import Pacer
 
 __all__ = ["Transport", "wire_log"]
 
@@ -46,7 +52,7 @@ class Transport:
     def __init__(self, host: str, port: int, client_id: int, *, timeout: float = 10.0,
                  start_api: bool = True, options: str = "",
                  min_version: int = MIN_CLIENT_VERSION,
-                 max_version: int = MAX_CLIENT_VERSION) -> None:
+                 max_version: int = MAX_CLIENT_VERSION, pacer: Pacer[Any] | None = None) -> None:
         self.host = host
         self.port = port
         self.client_id = client_id
@@ -59,8 +65,11 @@ class Transport:
         self._conn = Connection(Role.CLIENT, min_version=min_version, max_version=max_version)
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)  # the writer thread waits on it
+        self.pacer = pacer
         self._held: list[Message] = []
         self._reader: threading.Thread | None = None
+        self._writer: threading.Thread | None = None
         self._api_started = False
         self.close_cause: BaseException | None = None
         if wire_log.isEnabledFor(logging.DEBUG):
@@ -139,6 +148,10 @@ class Transport:
         self._reader = threading.Thread(target=self._read_loop, name=f"ibwire-reader-{where}",
                                         daemon=True)
         self._reader.start()
+        if self.pacer is not None:
+            self._writer = threading.Thread(target=self._write_loop, args=(self.pacer,),
+                                            name=f"ibwire-writer-{where}", daemon=True)
+            self._writer.start()
         if self._auto_start:
             self.start_api()
 
@@ -179,7 +192,28 @@ class Transport:
             if not self.ready.is_set() and not isinstance(msg, StartApi):
                 self._held.append(msg)
                 return
-            self._write(self._conn.send(msg))
+            self._submit(msg)
+
+    def _submit(self, msg: Message) -> None:
+        """Write ``msg`` now, or queue it in the pacer (the lock is held)."""
+        data = self._conn.send(msg)
+        pacer = self.pacer
+        if pacer is None or isinstance(msg, StartApi) or pacer.submit(data, time.monotonic(), msg):
+            self._write(data)
+        else:
+            self._wake.notify()
+
+    def _write_loop(self, pacer: Pacer[Any]) -> None:
+        """The writer thread: drain the pacer's queue as its rate allows, in order."""
+        with self._lock:
+            while not self.closed.is_set():
+                now = time.monotonic()
+                try:
+                    for data in pacer.take_due(now):
+                        self._write(data)
+                except ConnectionLost:
+                    return
+                self._wake.wait(pacer.next_due(time.monotonic()))
 
     def _write(self, data: bytes) -> None:
         sock = self._sock
@@ -196,7 +230,7 @@ class Transport:
         with self._lock:
             held, self._held = self._held, []
             for msg in held:
-                self._write(self._conn.send(msg))
+                self._submit(msg)
             self.ready.set()
 
     # --- reading ------------------------------------------------------------------------------
@@ -235,6 +269,8 @@ class Transport:
             if cause is not None and self.close_cause is None:
                 self.close_cause = cause
             self._shutdown()
+            with self._lock:  # the socket is closed: a writer blocked in sendall has let go
+                self._wake.notify_all()
             conn.close()
             put([ConnectionClosed(self.close_cause)])
 
@@ -242,6 +278,10 @@ class Transport:
 
     def _shutdown(self) -> None:
         self.closed.set()
+        if self.pacer is not None:
+            dropped = self.pacer.clear()
+            if dropped:
+                log.warning("%d paced messages not sent: the connection closed", dropped)
         sock = self._sock
         if sock is not None:
             try:
@@ -254,6 +294,7 @@ class Transport:
         """Close the socket; returns once it is closed and the reader thread has ended."""
         with self._lock:
             self._shutdown()
-        reader = self._reader
-        if reader is not None and reader is not threading.current_thread():
-            reader.join(timeout=5.0)
+            self._wake.notify_all()
+        for thread in (self._reader, self._writer):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=5.0)

@@ -1,0 +1,5 @@
+"""``python -m ibwire.cli``: the ``ibwire`` command."""
+
+from .app import main
+
+main()
