@@ -5,8 +5,10 @@ It speaks just enough of the TWS API for a client to connect, subscribe and be f
 * handshake: ``API\\0`` + ``v<min>..<max>`` -> answers ``min(client max, 178)`` (157 for ibapi 9.81,
   178 for ib_async and ibwire) and a connection time;
 * START_API -> MANAGED_ACCTS, NEXT_VALID_ID (1001);
-* REQ_MKT_DATA: once four distinct request ids are subscribed, the burst (see :mod:`bench.burst`)
-  goes out, followed by the sentinel CURRENT_TIME (epoch 2,000,000,000);
+* REQ_MKT_DATA: TICK_REQ_PARAMS (81) for each (TWS's usual first answer; a client that waits
+  for an answer per subscription needs it); once four distinct request ids are
+  subscribed, the burst (see :mod:`bench.burst`) goes out, followed by the sentinel CURRENT_TIME
+  (epoch 2,000,000,000);
 * REQ_CURRENT_TIME -> CURRENT_TIME at once (round trips);
 * the requests ib_async's ``IB.connect`` sends get their end markers, so it connects without timeouts.
 
@@ -200,6 +202,7 @@ class _Session:
             req_id = int(f[2])
             if req_id not in self.subscribed:
                 self.subscribed.append(req_id)
+            send(burst.frame("81", f[2], "0.01", "9c0001", "3"))  # TWS's first answer
             if len(self.subscribed) == 4:
                 ids = tuple(self.subscribed)
                 self.cache.last_ids[self.client_id] = ids

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from ibwire import Broker, MarketOrder, Stock
+from ibwire.cli import app
 from ibwire.cli.transcript import (
     Recorder,
     Replayer,
@@ -197,11 +199,17 @@ def test_record_and_replay_commands(gw: PaperGateway, tmp_path: Path) -> None:
 
 
 def test_replay_of_a_bad_file_is_a_usage_error(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from ibwire.cli import app
-
     bad = tmp_path / "bad.jsonl"
     bad.write_text("not json\n")
     r = CliRunner().invoke(app, ["replay", str(bad), "--port", "0"])
     assert r.exit_code == 2 and "not JSON" in r.stderr
+
+
+def test_a_port_in_use_is_reported_and_nothing_leaks(tmp_path: Path) -> None:
+    with Replayer(read_transcript(['{"ibwire_transcript": 1}',
+                                   '{"conn": 1, "event": "open"}'])) as busy:
+        with pytest.raises(OSError):
+            Recorder(("127.0.0.1", 1), tmp_path / "x.jsonl", port=busy.port).start()
+        r = CliRunner().invoke(app, ["record", "--listen", str(busy.port), "--upstream", "127.0.0.1:1",
+                                     "--out", str(tmp_path / "y.jsonl")])
+        assert r.exit_code == 1 and "in use" in r.stderr

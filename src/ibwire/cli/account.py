@@ -9,11 +9,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..client.broker import Broker, run_flow
+from ..client.broker import Broker
 from ..client.market import CompletedOrderInfo
 from ..client.tickets import Fill, OrderTicket
 from ..models import AccountValue, ExecutionFilter, PortfolioItem, Position
-from ..protocol.messages.orders import ReqAllOpenOrders
 from .app import app
 from .common import (
     DEFAULT_CLIENT_ID,
@@ -171,10 +170,7 @@ def positions_cmd(
 
 def all_open_orders(broker: Broker, timeout: float | None = None) -> list[OrderTicket]:
     """Open orders of every client (REQ_ALL_OPEN_ORDERS), not only this client id's."""
-    # The Broker collects OPEN_ORDER rows under its "open_orders" request whichever request asked.
-    flow = broker._read_flow("all open orders", "open_orders",
-                             lambda: broker.send(ReqAllOpenOrders()), timeout)
-    result: list[OrderTicket] = run_flow(flow)
+    result: list[OrderTicket] = broker.open_orders(timeout, all_clients=True)
     return result
 
 
@@ -239,7 +235,7 @@ def orders_cmd(
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
     timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
 ) -> None:
-    """Open orders of this client id (client id 0 sees TWS's too; --all sees every client's).
+    """Open orders of this client id; --all: of every client and TWS; --completed: today's done ones.
 
     Example: ibwire orders --all
     """
@@ -311,7 +307,7 @@ def fills_cmd(
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
     timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
 ) -> None:
-    """Today's executions of every client, with commissions and realized PnL.
+    """Today's executions with commissions and realized PnL (every client's for the master client id).
 
     Example: ibwire fills --symbol AAPL --json
     """

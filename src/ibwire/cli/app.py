@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 try:
@@ -52,14 +53,9 @@ else:
                                            help="Show the version and exit.")) -> None:
         """ibwire: the TWS API socket protocol from the terminal."""
 
-    from . import account as _account  # noqa: E402,F401
-    from . import bars as _bars  # noqa: E402,F401
-    from . import demo as _demo  # noqa: E402,F401
-    from . import gateway as _gateway  # noqa: E402,F401
-    from . import monitor as _monitor  # noqa: E402,F401
-    from . import quote as _quote  # noqa: E402,F401
-    from . import record as _record  # noqa: E402,F401
-    from . import trade as _trade  # noqa: E402,F401
+    # each module registers its commands; --help lists them in this order
+    for _module in ("account", "trade", "quote", "bars", "monitor", "record", "gateway", "demo"):
+        importlib.import_module(f".{_module}", __package__)
 
     def main() -> None:
         app()

@@ -334,7 +334,7 @@ def bars_cmd(
                                                  help="Write the bars as CSV to FILE (- for stdout).")] = None,
     plot: Annotated[str | None, typer.Option("--plot", metavar="FILE.png",
                                              help="Draw candles and volume to FILE (needs "
-                                                  "matplotlib: pip install 'ibwire[plot]').")] = None,
+                                                  "matplotlib: pip install 'ibwire\\[plot]').")] = None,
     sec_type: SecTypeOpt = None, exchange: ExchangeOpt = None, currency: CurrencyOpt = "USD",
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
     timeout: TimeoutOpt = 30.0, json_: JsonOpt = False,

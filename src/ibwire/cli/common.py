@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ from ..errors import (
 from ..models import Contract, Forex, Future, Stock
 
 __all__ = [
-    "ExitCode", "Conn", "Output", "Problem", "describe", "guard", "connect", "fail",
+    "ExitCode", "Conn", "Output", "Problem", "describe", "guard", "connect", "fail", "sigterm_as_interrupt",
     "HostOpt", "PortOpt", "ClientIdOpt", "TimeoutOpt", "JsonOpt", "SecTypeOpt", "ExchangeOpt",
     "CurrencyOpt", "make_contract", "is_paper", "jsonable", "contract_json", "fmt_qty", "fmt_price",
     "fmt_money", "fmt_time", "DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_CLIENT_ID",
@@ -63,15 +65,15 @@ class ExitCode(IntEnum):
 _CONN = "Connection"
 HostOpt = Annotated[str, typer.Option(
     "--host", envvar="IBWIRE_HOST", rich_help_panel=_CONN,
-    help="TWS / IB Gateway host [env IBWIRE_HOST].")]
+    help="TWS / IB Gateway host.")]
 PortOpt = Annotated[int, typer.Option(
     "--port", envvar="IBWIRE_PORT", rich_help_panel=_CONN, min=1, max=65535,
     help="API socket port: TWS 7497 paper / 7496 live, IB Gateway 4002 paper / 4001 live "
-         "[env IBWIRE_PORT].")]
+         "(its Socket port setting).")]
 ClientIdOpt = Annotated[int, typer.Option(
     "--client-id", envvar="IBWIRE_CLIENT_ID", rich_help_panel=_CONN, min=0,
     help="API client id; one connection per id, at most 32 clients per TWS. Orders belong to the "
-         "id that placed them [env IBWIRE_CLIENT_ID].")]
+         "id that placed them.")]
 TimeoutOpt = Annotated[float, typer.Option(
     "--timeout", envvar="IBWIRE_TIMEOUT", rich_help_panel=_CONN, min=0.1,
     help="Seconds to wait for the connection and for each reply.")]
@@ -121,7 +123,7 @@ class Output:
 
     def info(self, text: str) -> None:
         """A progress line on stderr (never mixed into JSON on stdout)."""
-        self.err.print(text, style="dim")
+        self.err.print(_escape(text), style="dim")
 
     def emit(self, obj: Any) -> None:
         """One JSON document on stdout, newline-terminated (JSON mode only)."""
@@ -303,6 +305,23 @@ def connect(conn: Conn) -> Iterator[Broker]:
         yield broker
     finally:
         broker.disconnect()
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM ends a live view the way Ctrl-C does (the screen is restored)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def is_paper(accounts: Sequence[str]) -> bool:

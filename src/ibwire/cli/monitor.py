@@ -31,7 +31,7 @@ from ..client.broker import Broker
 from ..client.state import ConnectionState, FillEvent, Notice, OrderEvent, StateChanged
 from ..client.tickets import Fill, OrderTicket
 from ..errors import IbwireError
-from .account import fill_json, ticket_json
+from .account import all_open_orders, fill_json, ticket_json
 from .app import app
 from .common import (
     DEFAULT_HOST,
@@ -50,6 +50,7 @@ from .common import (
     fmt_qty,
     guard,
     jsonable,
+    sigterm_as_interrupt,
 )
 
 __all__ = ["MonitorState", "Monitor", "render", "state_json", "MONITOR_VALUES"]
@@ -171,7 +172,7 @@ class Monitor:
                                           "market_value": item.market_value,
                                           "unrealized_pnl": item.unrealized_pnl,
                                           "realized_pnl": item.realized_pnl})
-            orders = b.open_orders()
+            orders = all_open_orders(b)  # every client's (REQ_OPEN_ORDERS gives one client's)
             fills = b.executions()  # every client's: only our own arrive by themselves
         except IbwireError as exc:
             self._note(exc)
@@ -343,8 +344,8 @@ def monitor(
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT,
     client_id: Annotated[int, typer.Option(
         "--client-id", envvar="IBWIRE_MONITOR_CLIENT_ID", rich_help_panel="Connection", min=0,
-        help="API client id. 0 (the default here) sees the open orders of every client and TWS, and "
-             "leaves IBWIRE_CLIENT_ID free for other commands [env IBWIRE_MONITOR_CLIENT_ID].")] = 0,
+        help="API client id; 0 by default here, which leaves IBWIRE_CLIENT_ID free for the other "
+             "commands.")] = 0,
     timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
 ) -> None:
     """A full-screen live view: connection, account, positions and PnL, orders, fills, notices.
@@ -354,7 +355,7 @@ def monitor(
     """
     conn, out = Conn(host, port, client_id, timeout), Output(json_)
     mon = Monitor(conn, refresh, retry)
-    with guard(out, conn):
+    with guard(out, conn), sigterm_as_interrupt():
         try:
             if once:
                 ok = mon.connect()

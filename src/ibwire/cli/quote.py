@@ -38,6 +38,7 @@ from .common import (
     fmt_time,
     guard,
     make_contract,
+    sigterm_as_interrupt,
 )
 
 __all__ = ["quote_json", "quote_line", "quotes_table", "complete"]
@@ -135,13 +136,16 @@ def _stream(broker: Broker, contracts: Sequence[Contract], timeout: float, count
             with Live(quotes_table(tickers), console=out.console, refresh_per_second=8,
                       transient=False) as live:
                 while count is None or printed < count:
-                    t = changed.get()
+                    try:
+                        t = changed.get(timeout=1.0)
+                    except queue.Empty:
+                        if not broker.is_connected():
+                            break
+                        continue
                     live.update(quotes_table(tickers))
                     printed += 1
                     if t.error is not None and all(x.error is not None for x in tickers):
                         raise t.error
-                    if not broker.is_connected():
-                        break
             return
         last: dict[int, str] = {}
         for t in tickers:  # what came with the subscription
@@ -202,7 +206,8 @@ def quote(
             _once(broker, contracts, timeout, out)
             return
         try:
-            _stream(broker, contracts, timeout, count, out)
+            with sigterm_as_interrupt():
+                _stream(broker, contracts, timeout, count, out)
         except KeyboardInterrupt:
             return
         if not broker.is_connected():

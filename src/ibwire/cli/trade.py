@@ -18,7 +18,6 @@ from ..client.broker import Broker
 from ..client.tickets import OrderTicket
 from ..errors import RequestTimeout
 from ..models import Contract, LimitOrder, MarketOrder, Order, StopLimitOrder, StopOrder
-from ..protocol.messages.orders import ReqGlobalCancel
 from .account import all_open_orders, fills_table, orders_table, ticket_json
 from .app import app
 from .common import (
@@ -249,7 +248,7 @@ def cancel(
             return
         out.print(orders_table(before, title="cancelling"))
         confirm_live(broker, f"cancel all {len(before)} open orders", yes, out)
-        broker.send(ReqGlobalCancel())
+        broker.global_cancel()
         remaining = _wait_all_cancelled(broker, timeout)
     gone = [t for t in before if t not in remaining]
     out.emit({"cancelled": [_ref(t) for t in gone], "remaining": [ticket_json(t) for t in remaining]})

@@ -32,7 +32,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,8 +188,9 @@ class _LoopThread:
     def stop(self) -> None:
         if self.loop.is_running():
             self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5.0)
-        if not self.loop.is_running():
+        if self._thread.is_alive():
+            self._thread.join(timeout=5.0)
+        if not self.loop.is_running() and not self.loop.is_closed():
             self.loop.close()
 
 
@@ -241,7 +242,11 @@ class Recorder:
                      "created": datetime.now(UTC).isoformat(timespec="seconds"),
                      "upstream": f"{self.upstream[0]}:{self.upstream[1]}"})
         self._lt.start()
-        self._lt.call(self._listen())
+        try:
+            self._lt.call(self._listen())
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     async def _listen(self) -> None:
@@ -395,7 +400,11 @@ class Replayer:
         if not self._conns:
             raise ValueError("the transcript holds no connection")
         self._lt.start()
-        self._lt.call(self._listen())
+        try:
+            self._lt.call(self._listen())
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     async def _listen(self) -> None:
@@ -505,9 +514,3 @@ def _show(data: bytes) -> str:
     text = data[4:] if len(data) >= 4 else data
     return text.decode("latin-1").replace("\0", "|")[:200]
 
-
-def iter_frames(records: Iterable[dict[str, Any]]) -> Iterator[tuple[str, bytes]]:
-    """(sender, bytes) of each data record."""
-    for r in records:
-        if "from" in r:
-            yield str(r["from"]), record_bytes(r)

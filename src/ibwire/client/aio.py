@@ -376,9 +376,17 @@ class AsyncBroker(ReconcileMixin):
     completed_orders = awaitable(MarketMixin.flow_completed_orders)
     reconcile = awaitable(ReconcileMixin.flow_reconcile)
 
+    async def global_cancel(self) -> None:  # type: ignore[override]
+        """Cancel every open order of every client and of TWS itself (REQ_GLOBAL_CANCEL)."""
+        OrdersMixin.global_cancel(self)
+
     async def cancel_market_data(self, ticker: Ticker) -> None:  # type: ignore[override]
         """Stop a subscription made with ``market_data``."""
         MarketMixin.cancel_market_data(self, ticker)
+
+    async def set_market_data_type(self, market_data_type: int) -> None:  # type: ignore[override]
+        """1 live, 2 frozen, 3 delayed, 4 delayed frozen (applies to later subscriptions)."""
+        MarketMixin.set_market_data_type(self, market_data_type)
 
     async def submit_order(self, contract: Contract, order: Order, client_order_id: str | None = None,
                            timeout: float = 10.0) -> OrderTicket:

@@ -240,7 +240,9 @@ class BrokerCore:
 
     def _begin_session(self) -> Pending[None]:
         """Reset per-connection state; the returned request completes when the session is ready."""
+        ids = self._registry._ids  # request ids stay unique for the Broker's lifetime
         self._registry = Registry()
+        self._registry._ids = ids
         self._session = Pending[None]("session", "__session__")
         self._reconciled = Pending[Any]("reconciliation with TWS", "__reconciled__")
         self._live_reads.clear()
@@ -318,6 +320,7 @@ class BrokerCore:
                 code=502, host=self.host, port=self.port))
         lost = ConnectionLost(detail)
         self._registry.fail_all(lost)
+        self._reconciled.fail(lost)
         self._connection_lost(lost)
         self._set_state(ConnectionState.OFFLINE, detail)
 

@@ -145,6 +145,10 @@ class StoredFill:
     execution: Execution
     commission_report: CommissionReport | None = None
 
+    @property
+    def exec_id(self) -> str | None:
+        return self.execution.exec_id
+
 
 # --- the interface ------------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from ..protocol.messages.market_data import (
     TickString,
 )
 from ..protocol.messages.orders import CompletedOrder, CompletedOrdersEnd, ReqCompletedOrders
+from ..protocol.messages.system import ErrMsg
 from .core import BrokerCore, Flow, Wait, request_error
 from .requests import Pending
 from .ticker import IMPLIED_SIZE, PRICE_FIELDS, SIZE_FIELDS, TIMESTAMP_TYPES, Ticker
@@ -189,6 +190,16 @@ class MarketMixin(BrokerCore):
         if p is not None:
             p.finish(t)
 
+    def _on_error(self, msg: ErrMsg) -> None:
+        # a snapshot is both a pending request (answered by the core) and a ticker: its notices
+        # (10167 delayed data ...) belong on the ticker too
+        req_id = msg.req_id
+        if req_id is not None and req_id >= 0 and self._registry.get(req_id) is not None:
+            t = self._tickers.get(req_id)
+            if t is not None:
+                t.notices.append((msg.error_code or 0, msg.error_string or ""))
+        super()._on_error(msg)
+
     def _route_error(self, req_id: int, code: int, text: str, advanced: str | None) -> bool:
         t = self._tickers.get(req_id)
         if t is None:
@@ -224,7 +235,7 @@ class MarketMixin(BrokerCore):
         try:
             self._send(ReqMktData(req_id, contract, generic_ticks or None, False, False))
             if not (yield Wait(first, total)):
-                self.cancel_market_data(ticker)
+                self._cancel_ticker(ticker)
                 raise RequestTimeout(f"market data for {contract}", total)
         finally:
             self.remove_listener(listener)
@@ -234,6 +245,10 @@ class MarketMixin(BrokerCore):
 
     def cancel_market_data(self, ticker: Ticker) -> None:
         """Stop a subscription made with ``market_data``."""
+        self._cancel_ticker(ticker)
+
+    def _cancel_ticker(self, ticker: Ticker) -> None:
+        # (flows call this one: AsyncBroker's public cancel_market_data is a coroutine)
         ticker.active = False
         if self._tickers.pop(ticker.req_id, None) is not None and self._transport_connected():
             self._send(CancelMktData(ticker.req_id))
@@ -313,20 +328,29 @@ class MarketMixin(BrokerCore):
                              duration: str = "1 D", bar_size: str = "5 mins",
                              what_to_show: str = "TRADES", use_rth: bool = True,
                              timeout: float | None = None) -> Flow[list[Bar]]:
-        """Historical bars ending at ``end`` (now when None); raises HistoricalDataError (162)."""
+        """Historical bars ending at ``end`` (now when None); raises HistoricalDataError (162).
+
+        Sent once, never repeated: TWS answers an identical request within 15 s with a pacing
+        violation (the connection's pacer holds such a request back instead; the wait lasts
+        while it is held)."""
         if end is not None and end.tzinfo is None:
             raise ValueError("end must be an aware datetime (give it a time zone)")
+        self._ensure_connected()
+        total = self.timeout if timeout is None else timeout
         end_text = "" if end is None else end.astimezone(UTC).strftime("%Y%m%d-%H:%M:%S")
         req_id = self._registry.next_id()
-        msg = ReqHistoricalData(req_id, contract, end_text, bar_size, duration, use_rth, what_to_show,
-                                1, False)
+        p: Pending[Any] = Pending("historical bars", req_id)
+        self._registry.add(p)
         try:
-            result: list[Bar] = yield from self._read_flow(
-                "historical bars", req_id, lambda: self._send(msg), timeout)
-        except RequestTimeout:
-            if self._transport_connected():
-                self._send(CancelHistoricalData(req_id))
-            raise
+            self._send(ReqHistoricalData(req_id, contract, end_text, bar_size, duration, use_rth,
+                                         what_to_show, 1, False))
+            if not (yield Wait(p, total)):
+                if self._transport_connected():
+                    self._send(CancelHistoricalData(req_id))
+                raise RequestTimeout("historical bars", total)
+            result: list[Bar] = p.check()
+        finally:
+            self._registry.discard(p)
         return result
 
     def _on_account_summary(self, msg: AccountSummary) -> None:

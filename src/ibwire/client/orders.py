@@ -40,8 +40,11 @@ from ..protocol.messages.orders import (
     OpenOrderEnd,
     OrderStatus,
     PlaceOrder,
+    ReqAllOpenOrders,
+    ReqGlobalCancel,
     ReqOpenOrders,
 )
+from ..protocol.schema import Message
 from .core import BrokerCore, Flow, Wait
 from .journal import ACKNOWLEDGED, REJECTED, UNKNOWN, IntentRecord
 from .requests import Pending
@@ -185,8 +188,8 @@ class OrdersMixin(BrokerCore):
         if order.perm_id:
             t.perm_id = order.perm_id
         status = msg.order_state.status
-        if status and not t.done:
-            t.status = status
+        if status and not t.done and status != "Filled":
+            t.status = status  # "Filled" waits for its ORDER_STATUS, which carries the quantities
         if t.status == UNKNOWN_STATUS:  # it exists after all
             t.status = status or "Submitted"
         t.lost = None
@@ -401,11 +404,19 @@ class OrdersMixin(BrokerCore):
             self._registry.discard(p)
         return result or t
 
-    def flow_open_orders(self, timeout: float | None = None) -> Flow[list[OrderTicket]]:
-        """Open orders of this client id (client id 0 also sees TWS's own orders)."""
+    def flow_open_orders(self, timeout: float | None = None,
+                         all_clients: bool = False) -> Flow[list[OrderTicket]]:
+        """Open orders of this client id (client id 0 also sees TWS's own orders); with
+        ``all_clients``, every API client's and TWS's open orders (REQ_ALL_OPEN_ORDERS)."""
+        req: Message = ReqAllOpenOrders() if all_clients else ReqOpenOrders()
         result: list[OrderTicket] = yield from self._read_flow(
-            "open orders", "open_orders", lambda: self._send(ReqOpenOrders()), timeout)
+            "open orders", "open_orders", lambda: self._send(req), timeout, all_clients=all_clients)
         return result
+
+    def global_cancel(self) -> None:
+        """Cancel every open order of every client and of TWS itself (REQ_GLOBAL_CANCEL)."""
+        self._ensure_connected()
+        self._send(ReqGlobalCancel())
 
     def tickets(self) -> list[OrderTicket]:
         """Every order this client submitted or saw (with a journal: also before a restart),

@@ -10,8 +10,8 @@ AsyncBroker with ``loop.call_later``). ``queue_depth`` shows how many messages w
 Historical data requests are additionally paced by TWS's historical rules (error 162 otherwise):
 no identical request within 15 seconds, at most five requests for the same contract, exchange and
 data type within two seconds (six is a violation), at most 60 requests in any ten minutes. Each
-historical request gets a release time when it is queued (releases never go backwards, so the
-historical lane stays in order); once released it joins the main queue.
+historical request gets the earliest release time that breaks none of these rules when it is
+queued; once released it joins the main queue.
 
 Theory of operation: the pacer is pure bookkeeping (the caller passes the clock), so its rules are
 unit-tested without sleeping; an internal lock makes it safe to read ``queue_depth`` or take a
@@ -57,8 +57,33 @@ def historical_keys(msg: Message) -> tuple[Hashable, Hashable] | None:
     return identical, series
 
 
+def _earliest(times: list[float], t: float, most: int, window: float) -> float:
+    """The earliest time >= ``t`` at which one more event can be added to ``times`` (sorted)
+    while no interval of length ``window`` holds more than ``most`` events."""
+    candidates = [t] + sorted(x + window for x in times if x + window > t)
+    for c in candidates:
+        merged = times[:]
+        bisect.insort(merged, c)
+        j = 0
+        ok = True
+        for i, x in enumerate(merged):
+            while merged[j] <= x - window:
+                j += 1
+            if i - j + 1 > most:
+                ok = False
+                break
+        if ok:
+            return c
+    return candidates[-1]  # pragma: no cover - the last candidate always fits
+
+
 class HistoricalPacer:
-    """TWS's historical data pacing rules as release times (seconds on the caller's clock)."""
+    """TWS's historical data pacing rules as release times (seconds on the caller's clock).
+
+    Each request gets the earliest release time that breaks no rule given every release already
+    granted (past and future), so a request held back by one rule does not hold back requests for
+    other data.
+    """
 
     def __init__(self, identical_gap: float = 15.0, same_series_max: int = 5,
                  same_series_window: float = 2.0, max_requests: int = 60,
@@ -70,33 +95,37 @@ class HistoricalPacer:
         self.window = window
         self._releases: list[float] = []  # every release time, ascending
         self._by_series: dict[Hashable, list[float]] = collections.defaultdict(list)
-        self._by_request: dict[Hashable, float] = {}
+        self._by_request: dict[Hashable, list[float]] = collections.defaultdict(list)
 
     def schedule(self, identical: Hashable, series: Hashable, now: float) -> float:
         """Reserve and return the earliest time >= ``now`` a request may go out."""
-        t = max(now, self._releases[-1] if self._releases else now)
-        last_same = self._by_request.get(identical)
-        if last_same is not None:
-            t = max(t, last_same + self.identical_gap)
-        same = self._by_series[series]
-        if len(same) >= self.same_series_max:
-            t = max(t, same[-self.same_series_max] + self.same_series_window)
-        if len(self._releases) >= self.max_requests:
-            t = max(t, self._releases[-self.max_requests] + self.window)
-        bisect.insort(self._releases, t)
-        same.append(t)
-        self._by_request[identical] = t
         self._forget(now)
+        same_request = self._by_request[identical]
+        same_series = self._by_series[series]
+        t = now
+        while True:
+            start = t
+            t = _earliest(same_request, t, 1, self.identical_gap)
+            t = _earliest(same_series, t, self.same_series_max, self.same_series_window)
+            t = _earliest(self._releases, t, self.max_requests, self.window)
+            if t == start:
+                break
+        bisect.insort(self._releases, t)
+        bisect.insort(same_series, t)
+        bisect.insort(same_request, t)
         return t
 
     def _forget(self, now: float) -> None:
         horizon = now - max(self.window, self.identical_gap, self.same_series_window)
-        if self._releases and self._releases[0] < horizon:
-            del self._releases[:bisect.bisect_left(self._releases, horizon)]
-            for key in [k for k, v in self._by_series.items() if v[-1] < horizon]:
-                del self._by_series[key]
-            for key in [k for k, v in self._by_request.items() if v < horizon]:
-                del self._by_request[key]
+        if not self._releases or self._releases[0] >= horizon:
+            return
+        del self._releases[:bisect.bisect_left(self._releases, horizon)]
+        for table in (self._by_series, self._by_request):
+            for key in list(table):
+                times = table[key]
+                del times[:bisect.bisect_left(times, horizon)]
+                if not times:
+                    del table[key]
 
 
 @dataclass(slots=True)
@@ -161,7 +190,7 @@ class Pacer(Generic[T]):
                     self.delayed += 1
                     self._note_depth()
                     return False
-            if not self._queue and not self._held and self._free(now):
+            if not self._queue and self._free(now):
                 self._record(now)
                 return True
             self._queue.append(_Queued(seq, item))
@@ -209,7 +238,7 @@ class Pacer(Generic[T]):
     def written_through(self, mark: int) -> bool:
         """True when every message submitted up to ``mark`` has been written (or dropped)."""
         with self._lock:
-            waiting = [q.seq for _, _, q in self._held]
+            waiting = [q.seq for _, _, q in self._held]  # (the lane is ordered by release time)
             if self._queue:
                 waiting.append(self._queue[0].seq)
             return not waiting or min(waiting) > mark

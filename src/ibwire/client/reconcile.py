@@ -64,7 +64,8 @@ class OrderGap(GapEvent):
 
 @dataclass(slots=True)
 class ReconcileReport:
-    """What one reconciliation found (``broker.last_reconciliation``)."""
+    """What one reconciliation found (``broker.last_reconciliation``; also sent to listeners when
+    it is done)."""
 
     asked: bool = False  # False: nothing needed reconciling, TWS was not asked
     live: list[OrderTicket] = field(default_factory=list)
@@ -119,8 +120,10 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
     def flow_reconcile(self, timeout: float | None = None) -> Flow[ReconcileReport]:
         """Reconcile known orders and fills with TWS (done by connect; call it to re-check)."""
         report = ReconcileReport()
-        pending: Pending[Any] = Pending("reconciliation with TWS", "__reconciled__")
-        self._reconciled = pending
+        pending = self._reconciled  # new orders of this session wait on it
+        if pending.done:  # reconciling again (after a failure, or on request)
+            pending = Pending("reconciliation with TWS", "__reconciled__")
+            self._reconciled = pending
         try:
             todo = self._unresolved()
             if todo:
@@ -140,6 +143,7 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
             pending.finish(report)
         finally:
             self.last_reconciliation = report
+        self._emit(report)  # listeners learn that new orders are accepted again
         return report
 
     def _ask_tws(self, todo: list[OrderTicket], report: ReconcileReport,
@@ -212,8 +216,13 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
         o = info.order
         if o.perm_id:
             t.perm_id = o.perm_id
-        filled = o.filled_quantity if o.filled_quantity is not None else t.filled
         status = info.status or t.status
+        if o.filled_quantity is not None:
+            filled = o.filled_quantity
+        elif status == "Filled" and t.order.total_quantity is not None:
+            filled = t.order.total_quantity
+        else:
+            filled = max(t.filled, self._fill_shares(t))
         if status != t.status or filled != t.filled:
             self._emit(OrderGap(f"order {t.order_id} became {status} (filled {filled}) while not "
                                 f"connected", "status_changed", t))
@@ -245,14 +254,15 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
 
     def _resubscribe(self, new_connection: bool) -> None:
         super()._resubscribe(new_connection)
-        for ticker in list(self._tickers.values()):
-            if not ticker.active or self._registry.get(ticker.req_id) is not None:
-                continue  # cancelled, or a snapshot (it has its own request)
-            old = ticker.req_id
-            new = self._registry.next_id()
+        live = [t for t in self._tickers.values()
+                if t.active and self._registry.get(t.req_id) is None]  # not snapshots
+        moves = [(t, t.req_id, self._registry.next_id()) for t in live]
+        for _, old, _ in moves:
             self._tickers.pop(old, None)
+        for ticker, _, new in moves:
             ticker.req_id = new
             self._tickers[new] = ticker
+        for ticker, old, new in moves:
             generic = getattr(ticker, "generic_ticks", None) or None
             log.info("re-requesting market data for %s (request id %d -> %d)", ticker.contract,
                      old, new)

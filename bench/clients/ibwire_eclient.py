@@ -1,0 +1,130 @@
+"""ibwire ``EClient`` / ``EWrapper`` (negotiates 178): reader thread + ``run()``, official callback names.
+
+The same program shape as the ibapi script: two threads (ibwire's reader thread, ``run()`` in the
+main thread), requests sent from ``nextValidId`` and the ``currentTime`` callback. Like the official
+client, ibwire's EClient adds an implied ``tickSize`` after each BID/ASK/LAST ``tickPrice``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from bench import burst
+from bench.clients.common import WARMUP_PINGS, Meter, bids_in_order, emit, parse_args, rtt_report
+
+try:
+    from ibwire import EClient, EWrapper, Stock
+except Exception as exc:  # the runner reports the row as unavailable, never a number
+    emit({"unavailable": f"{type(exc).__name__}: {exc}"})
+    raise SystemExit(3) from None
+
+
+class App(EWrapper, EClient):  # type: ignore[misc]
+    def __init__(self, mode: str, count: int) -> None:
+        EWrapper.__init__(self)
+        EClient.__init__(self, self)
+        self.mode = mode
+        self.count = count
+        self.meter = Meter()
+        self.n_price = 0
+        self.n_size = 0
+        self.bids: dict[int, float] = {}
+        self.got_sentinel = False
+        self.samples: list[int] = []
+        self.i = 0
+        self.t0 = 0
+        self.version: int | None = None
+        self.errors: list[tuple[Any, ...]] = []
+
+    def nextValidId(self, orderId: int) -> None:  # noqa: N802,N803
+        self.version = self.serverVersion()
+        if self.mode == "burst":
+            self.meter.start()
+            for r, s in zip(burst.DEFAULT_REQ_IDS, burst.SYMBOLS):
+                self.reqMktData(r, Stock(s), "", False, False, [])
+        elif self.mode == "rtt":
+            self.t0 = time.perf_counter_ns()
+            self.reqCurrentTime()
+
+    def error(self, *args: Any) -> None:
+        self.errors.append(args)
+
+    def tickPrice(self, reqId: int, tickType: int, price: float, attrib: object) -> None:  # noqa: N802,N803
+        self.n_price += 1
+        if tickType == 1:
+            self.bids[reqId] = price
+
+    def tickSize(self, reqId: int, tickType: int, size: object) -> None:  # noqa: N802,N803
+        self.n_size += 1
+
+    def currentTime(self, time_: int) -> None:  # noqa: N802
+        if self.mode != "rtt":
+            if time_ == burst.SENTINEL_EPOCH:
+                self.meter.stop()
+                self.got_sentinel = True
+                if self.mode == "burst":
+                    self.disconnect()
+            return
+        t1 = time.perf_counter_ns()
+        if self.i >= WARMUP_PINGS:
+            self.samples.append(t1 - self.t0)
+        self.i += 1
+        if self.i < WARMUP_PINGS + self.count:
+            self.t0 = time.perf_counter_ns()
+            self.reqCurrentTime()
+        else:
+            self.disconnect()
+
+
+def run_feed(a: Any) -> None:
+    """The whole burst in one read: ibwire's sans-I/O Connection decodes it, the EClient's
+    dispatcher delivers the callbacks (what the reader thread and ``run()`` do, minus the queue)."""
+    from ibwire.protocol.connection import Connection, Role
+    from ibwire.protocol.handshake import encode_server_hello
+
+    data = burst.burst_bytes(a.n, burst.DEFAULT_REQ_IDS) + burst.sentinel_frame()
+    app = App("feed", 0)
+    conn = Connection(Role.CLIENT)
+    conn.initiate()
+    conn.receive_data(encode_server_hello(178))
+    conn.start_api(a.client_id)
+    conn.receive_data(burst.frame("15", "1", burst.ACCOUNT) + burst.frame("9", "1", "1001"))
+    handlers = app._handlers()
+    m = app.meter
+    m.start()
+    events = conn.receive_data(data)
+    app._dispatch(events, handlers, None)
+    if not app.got_sentinel:
+        raise SystemExit("sentinel not delivered")
+    del events
+    emit(m.burst_report(a.n, {"1": app.n_price, "2": app.n_size},
+                        bids_in_order(app.bids, list(burst.DEFAULT_REQ_IDS)),
+                        client="ibwire EClient", mode="feed", errors=app.errors[:5]))
+
+
+def main() -> None:
+    logging.disable(logging.CRITICAL)
+    a = parse_args("ibwire_eclient")
+    if a.mode == "feed":
+        run_feed(a)
+        return
+    app = App(a.mode, a.count)
+    app.connect(a.host, a.port, a.client_id)
+    if not app.isConnected():
+        raise SystemExit(f"connect failed: {app.errors}")
+    app.run()
+    if a.mode == "burst":
+        if not app.got_sentinel:
+            raise SystemExit(f"connection ended before the sentinel; errors: {app.errors[:5]}")
+        emit(app.meter.burst_report(a.n, {"1": app.n_price, "2": app.n_size},
+                                    bids_in_order(app.bids, list(burst.DEFAULT_REQ_IDS)),
+                                    client="ibwire EClient", mode="burst", server_version=app.version,
+                                    errors=app.errors[:5]))
+    else:
+        emit(rtt_report(app.samples, client="ibwire EClient", mode="rtt"))
+
+
+if __name__ == "__main__":
+    main()
