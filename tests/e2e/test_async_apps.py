@@ -156,7 +156,7 @@ def test_async_broker_inside_an_application_that_runs_its_own_loop(gateway: Pape
                     assert isinstance(ev, Ticker)
                     updates.append(ev)
                     q = quote(gateway, AAPL)
-                    if (ev.bid, ev.ask) == (q.bid, q.ask) and ev.time == q.time:
+                    if (ev.bid, ev.ask, ev.last, ev.volume) == (q.bid, q.ask, q.last, q.volume):
                         return
 
             watcher = asyncio.ensure_future(watch())

@@ -129,3 +129,12 @@ def test_connectivity_notices_change_state(gateway: PaperGateway) -> None:
         gateway.send_connectivity(1102)
         assert broker.wait_until(lambda: broker.state is ConnectionState.CONNECTED, 5)
         assert {n.code for n in broker.notices} >= {1100, 1102}
+
+
+def test_account_summary_accepts_the_tag_spellings_other_clients_use(gateway: PaperGateway) -> None:
+    with Broker.connect("127.0.0.1", gateway.port, client_id=25, timeout=10) as broker:
+        rows = broker.account_summary("PreviousDayEquityWithLoanValue,DayTradesRemainingT+1,NetLiquidation")
+        tags = {r.tag: r for r in rows}
+        assert set(tags) == {"PreviousDayEquityWithLoanValue", "DayTradesRemainingT+1", "NetLiquidation"}
+        assert tags["PreviousDayEquityWithLoanValue"].currency == "USD"
+        assert tags["DayTradesRemainingT+1"].currency in (None, "")

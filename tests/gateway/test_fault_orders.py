@@ -197,6 +197,7 @@ def test_drop_mid_order_and_fill_while_away(gateway: PaperGateway, tmp_path: Pat
         t = broker.submit_order(Stock("AAPL"), order, client_order_id="away-1")
         assert t.status == "Submitted"
         gateway.drop_client(22)
+        assert broker.wait_until(lambda: broker.state is ConnectionState.OFFLINE, WAIT)
         blocker = wire(22)  # hold client id 22 so the Broker's reconnects meet 326 ...
         step_until(gateway, lambda ex: not ex.open_orders(22))  # ... while the order fills
         assert broker.state is not ConnectionState.CONNECTED and t.status == "Submitted"

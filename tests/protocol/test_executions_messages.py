@@ -59,7 +59,10 @@ ZONES = [ZoneInfo("US/Eastern"), ZoneInfo("Europe/London"), ZoneInfo("UTC"), UTC
 times = st.none() | st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31),
     timezones=st.sampled_from(ZONES), allow_imaginary=False,
-).map(lambda t: t.replace(microsecond=0))
+).map(lambda t: t.replace(microsecond=0)).filter(
+    # an hour that happens twice at a DST change cannot be told apart in "HH:mm:ss zone" text
+    # (TWS's format has the same limit), so leave those out of the round trip
+    lambda t: t.utcoffset() == t.replace(fold=1 - t.fold).utcoffset())
 
 executions = st.builds(
     Execution, exec_id=texts, time=times, acct_number=texts, exchange=texts, side=texts,

@@ -68,7 +68,7 @@ def run_demo(symbol: str = "AAPL", quantity: int = 100, seed: int = 0) -> int:
             console.print(f"  order {resting.order_id} {resting.status}")
             broker.cancel_order(resting.order_id)
             console.print(f"  cancelled: order {resting.order_id} {resting.status}")
-    console.print(f"\ndone in {time.perf_counter() - started:.1f} s")
+    console.print(f"\ndone in {time.perf_counter() - started:.2f} s")
     return 0
 
 

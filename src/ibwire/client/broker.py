@@ -48,9 +48,9 @@ def run_flow(flow: Flow[T], core: BrokerCore | None = None) -> T:
     try:
         step = next(flow)
         while True:
-            mark = core.pacer.mark() if core is not None else 0
+            patience = core._patience() if core is not None else None
             ok = step.pending.wait(step.timeout)
-            while not ok and core is not None and core._keep_waiting(mark):
+            while not ok and patience is not None and patience.again():
                 ok = step.pending.wait(step.timeout)
             step = flow.send(ok)
     except StopIteration as stop:

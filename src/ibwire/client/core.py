@@ -69,7 +69,7 @@ from .pacing import DEFAULT_MAX_RATE, Pacer
 from .requests import Pending, Registry
 from .state import ConnectionState, Notice, StateChanged
 
-__all__ = ["BrokerCore", "Wait", "Flow", "request_error"]
+__all__ = ["BrokerCore", "Wait", "Flow", "Patience", "request_error"]
 
 log = logging.getLogger("ibwire.broker")
 
@@ -87,6 +87,31 @@ class Wait:
 
 
 Flow = Generator[Wait, bool, T]
+
+
+class Patience:
+    """Decides, each time a wait timed out, whether a front end waits one more period.
+
+    It does while :meth:`BrokerCore._keep_waiting` says so (DEGRADED, or the request still in the
+    pacer's queue), and once more after the request finally left the queue: a timeout counts from
+    the moment the request was written, not from the moment it was queued.
+    """
+
+    __slots__ = ("core", "mark", "queued")
+
+    def __init__(self, core: BrokerCore) -> None:
+        self.core = core
+        self.mark = core.pacer.mark()
+        self.queued = not core.pacer.written_through(self.mark)
+
+    def again(self) -> bool:
+        if self.core._keep_waiting(self.mark):
+            self.queued = True
+            return True
+        if self.queued and self.core._transport_connected():
+            self.queued = False  # written during the last period: one full period from now
+            return True
+        return False
 
 # Where a frame that failed to decode belongs: msg id -> singleton request key, or the field index
 # holding its request id. A failure that cannot be attributed fails every pending read request.
@@ -195,12 +220,15 @@ class BrokerCore:
         self._send(msg)
 
     def _keep_waiting(self, mark: int) -> bool:
-        """Asked by a front end when a wait timed out: True to wait one more period, because TWS
-        lost its connection to IB (1100: requests wait) or the pacer has not yet written every
-        message submitted up to ``mark`` (taken when the wait began)."""
+        """True while a request's timeout should not run: TWS lost its connection to IB (1100:
+        requests wait) or the pacer has not yet written every message submitted up to ``mark``."""
         if not self._transport_connected():
             return False
         return self.state is ConnectionState.DEGRADED or not self.pacer.written_through(mark)
+
+    def _patience(self) -> Patience:
+        """For a front end about to wait on a :class:`Wait` (see :class:`Patience`)."""
+        return Patience(self)
 
     # --- events -------------------------------------------------------------------------------
 

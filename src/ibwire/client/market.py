@@ -164,7 +164,7 @@ class MarketMixin(BrokerCore):
         t = self._tickers.get(msg.req_id)
         if t is None:
             return
-        if msg.tick_type == 49:
+        if msg.tick_type in (49, 90):  # HALTED, DELAYED_HALTED
             t.halted = msg.value
         self._touch(t)
 
@@ -344,10 +344,17 @@ class MarketMixin(BrokerCore):
         try:
             self._send(ReqHistoricalData(req_id, contract, end_text, bar_size, duration, use_rth,
                                          what_to_show, 1, False))
-            if not (yield Wait(p, total)):
-                if self._transport_connected():
-                    self._send(CancelHistoricalData(req_id))
-                raise RequestTimeout("historical bars", total)
+            mark = self.pacer.mark()
+            while True:
+                held = not self.pacer.written_through(mark)
+                if (yield Wait(p, total)):
+                    break
+                if not held:
+                    if self._transport_connected():
+                        self._send(CancelHistoricalData(req_id))
+                    raise RequestTimeout("historical bars", total)
+                # the pacer held the request back (for up to 15 s) and let it go during this
+                # wait: TWS gets a whole ``timeout`` from now to answer, not what was left of it
             result: list[Bar] = p.check()
         finally:
             self._registry.discard(p)

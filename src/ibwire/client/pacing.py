@@ -2,10 +2,17 @@
 
 TWS accepts at most 50 messages per second from one API client and answers more with error 100
 (PROTOCOL.md section 5); sustained excess gets the connection dropped. A :class:`Pacer` sits between
-the request flows and the socket of one connection: a message goes out at once while fewer than
-``max_rate`` messages were written in the last ``interval`` seconds, otherwise it waits in a FIFO
-queue that the front end drains as slots free up (the sync Transport with a writer thread, the
-AsyncBroker with ``loop.call_later``). ``queue_depth`` shows how many messages wait.
+the request flows and the socket of one connection. It is a token bucket: ``max_rate`` messages per
+``interval`` seconds, evenly spaced, with at most ``burst`` at once after a quiet spell. A message
+goes out at once when a token is there, otherwise it waits in a FIFO queue that the front end drains
+as tokens come (the sync Transport with a writer thread, the AsyncBroker with ``loop.call_later``).
+``queue_depth`` shows how many messages wait.
+
+Why evenly spaced rather than "45, then wait for the second to end": TWS counts messages when it
+reads them, and a reader that stalls for a moment sees what was sent over a little more than a
+second inside its one-second window. Two back-to-back bursts of 45 can then look like 90. Sent
+evenly, any span of ``1 + j`` seconds holds at most ``burst + max_rate * (1 + j)`` messages: with
+the defaults (45 per second, burst 1) TWS's limit of 50 holds for reader stalls up to ~90 ms.
 
 Historical data requests are additionally paced by TWS's historical rules (error 162 otherwise):
 no identical request within 15 seconds, at most five requests for the same contract, exchange and
@@ -137,22 +144,24 @@ class _Queued(Generic[T]):
 class Pacer(Generic[T]):
     """Rate limiter and send queue for one connection (items are whatever the front end writes).
 
-    ``max_rate`` messages per ``interval`` seconds, sliding window; ``historical=False`` turns the
-    historical data rules off.
+    ``max_rate`` messages per ``interval`` seconds, evenly spaced, ``burst`` at most at once;
+    ``historical=False`` turns the historical data rules off.
     """
 
     def __init__(self, max_rate: float = DEFAULT_MAX_RATE, interval: float = 1.0, *,
-                 historical: bool | HistoricalPacer = True) -> None:
-        if max_rate <= 0 or interval <= 0:
-            raise ValueError("the pacing rate and interval must be positive")
+                 burst: int = 1, historical: bool | HistoricalPacer = True) -> None:
+        if max_rate <= 0 or interval <= 0 or burst < 1:
+            raise ValueError("the pacing rate and interval must be positive, the burst at least 1")
         self.max_rate = max_rate
         self.interval = interval
-        self._slots = max(1, int(max_rate * interval))
+        self.burst = burst
+        self._per_second = max_rate / interval
+        self._tokens = float(burst)
+        self._stamp: float | None = None
         self.historical: HistoricalPacer | None = (
             historical if isinstance(historical, HistoricalPacer)
             else HistoricalPacer() if historical else None)
         self._lock = threading.Lock()
-        self._written: collections.deque[float] = collections.deque()
         self._queue: collections.deque[_Queued[T]] = collections.deque()
         self._held: list[tuple[float, int, _Queued[T]]] = []  # historical lane: (release, seq, item)
         self._seq = itertools.count(1)
@@ -215,7 +224,7 @@ class Pacer(Generic[T]):
             if self._queue:
                 if self._free(now):
                     return 0.0
-                return max(0.0, self._written[0] + self.interval - now)
+                return max(0.0, (1.0 - self._tokens) / self._per_second)
             if self._held:
                 return max(0.0, self._held[0][0] - now)
             return None
@@ -226,7 +235,8 @@ class Pacer(Generic[T]):
             n = len(self._queue) + len(self._held)
             self._queue.clear()
             self._held.clear()
-            self._written.clear()
+            self._tokens = float(self.burst)
+            self._stamp = None
             return n
 
     # --- waiting -------------------------------------------------------------------------------
@@ -246,14 +256,15 @@ class Pacer(Generic[T]):
     # --- internals -----------------------------------------------------------------------------
 
     def _free(self, now: float) -> bool:
-        written = self._written
-        horizon = now - self.interval
-        while written and written[0] <= horizon:
-            written.popleft()
-        return len(written) < self._slots
+        if self._stamp is not None and now > self._stamp:
+            self._tokens = min(float(self.burst),
+                               self._tokens + (now - self._stamp) * self._per_second)
+        if self._stamp is None or now > self._stamp:
+            self._stamp = now
+        return self._tokens >= 1.0 - 1e-9
 
     def _record(self, now: float) -> None:
-        self._written.append(now)
+        self._tokens -= 1.0
         self.sent += 1
 
     def _release_held(self, now: float) -> None:
@@ -268,5 +279,6 @@ class Pacer(Generic[T]):
 
     def stats(self) -> dict[str, Any]:
         """Counters for monitoring: rate, queue depth, sent, delayed, max queue depth."""
-        return {"max_rate": self.max_rate, "queue_depth": self.queue_depth, "sent": self.sent,
+        return {"max_rate": self.max_rate, "burst": self.burst, "queue_depth": self.queue_depth,
+                "sent": self.sent,
                 "delayed": self.delayed, "max_queue_depth": self.max_queue_depth}

@@ -48,8 +48,12 @@ SUMMARY_TAGS = (
     "FullExcessLiquidity", "LookAheadNextChange", "LookAheadInitMarginReq",
     "LookAheadMaintMarginReq", "LookAheadAvailableFunds", "LookAheadExcessLiquidity",
     "HighestSeverity", "DayTradesRemaining", "Leverage",
+    # spellings and tags other clients ask for (ib_async, IB's C# docs)
+    "PreviousDayEquityWithLoanValue", "DayTradesRemainingT+1", "DayTradesRemainingT+2",
+    "DayTradesRemainingT+3", "DayTradesRemainingT+4",
 )
-"""The standard REQ_ACCOUNT_SUMMARY tags (AccountSummaryTags.AllTags)."""
+"""The standard REQ_ACCOUNT_SUMMARY tags (AccountSummaryTags.AllTags) and the other spellings
+clients use."""
 
 LEDGER_TAGS = (
     "CashBalance", "TotalCashBalance", "AccruedCash", "StockMarketValue", "OptionMarketValue",
@@ -61,6 +65,8 @@ LEDGER_TAGS = (
 """The tags a ``$LEDGER`` account summary request returns per currency."""
 
 _NO_CURRENCY_TAGS = frozenset({"AccountType", "Cushion", "DayTradesRemaining", "Leverage",
+                               "DayTradesRemainingT+1", "DayTradesRemainingT+2",
+                               "DayTradesRemainingT+3", "DayTradesRemainingT+4",
                                "LookAheadNextChange", "HighestSeverity"})
 
 
@@ -316,7 +322,9 @@ class Accounts:
             "LookAheadNextChange": "0", "LookAheadInitMarginReq": _f(t.init),
             "LookAheadMaintMarginReq": _f(t.maint), "LookAheadAvailableFunds": _f(avail),
             "LookAheadExcessLiquidity": _f(excess), "HighestSeverity": "0",
-            "DayTradesRemaining": "-1",
+            "DayTradesRemaining": "-1", "DayTradesRemainingT+1": "-1", "DayTradesRemainingT+2": "-1",
+            "DayTradesRemainingT+3": "-1", "DayTradesRemainingT+4": "-1",
+            "PreviousDayEquityWithLoanValue": _f(t.net_liq),
             "Leverage": f"{t.gross / t.net_liq:.2f}" if t.net_liq else "0.00",
         }
 
