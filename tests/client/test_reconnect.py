@@ -96,14 +96,25 @@ def test_without_reconnect_a_drop_stays_dropped_and_waiting_tickets_fail() -> No
 
 
 def test_disconnect_stops_reconnecting() -> None:
-    with FakeTws() as tws:
+    from ibwire.models import OrderState
+    from ibwire.protocol.messages.orders import OpenOrder, PlaceOrder
+
+    def ack(msg: PlaceOrder, session: FakeSession) -> OpenOrder:
+        msg.order.client_id = session.client_id
+        return OpenOrder(msg.order_id, msg.contract, msg.order, OrderState(status="Submitted"))
+
+    with FakeTws({PlaceOrder: ack}) as tws:
         broker = Broker.connect(tws.host, tws.port, timeout=5, reconnect=True)
+        ticket = broker.submit_order(Stock("AAPL"), LimitOrder("BUY", 1, 10.0))
         broker.reconnect_initial_delay = 30.0  # it would wait long before trying
         tws.session().close()
         assert broker.wait_until(lambda: broker.state is ConnectionState.OFFLINE, 5)
-        broker.disconnect()  # wakes the reconnect thread and ends it
+        assert ticket.lost is None  # with reconnect=True the ticket waits for the reconnect ...
+        broker.disconnect()  # ... until disconnect() wakes the reconnect thread and ends it
         assert broker._reconnector is None or not broker._reconnector.is_alive()
         assert len(tws.sessions) == 1
+        with pytest.raises(ConnectionLost):
+            ticket.wait_done(5)
 
 
 def test_1100_degrades_1101_resubscribes_1102_restores() -> None:

@@ -309,6 +309,7 @@ class AsyncBroker(ReconcileMixin):
             except (asyncio.CancelledError, IbwireError):
                 pass
         await self._close_transport()
+        self._connection_lost(ConnectionLost(f"disconnected from {self.host}:{self.port}"))
         if self._journal_spec is not None and not isinstance(self._journal_spec, Journal):
             self.journal.close()
 

@@ -186,6 +186,8 @@ class Broker(ReconcileMixin):
         if r is not None and r is not threading.current_thread():
             r.join(timeout=self.timeout + 5.0)
             self._close_transport()  # in case an attempt was connecting meanwhile
+        # tickets that were waiting for a reconnect learn that none will come
+        self._connection_lost(ConnectionLost(f"disconnected from {self.host}:{self.port}"))
         if self._journal_spec is not None and not isinstance(self._journal_spec, Journal):
             self.journal.close()
 

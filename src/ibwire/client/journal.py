@@ -1,8 +1,13 @@
 """The order journal: every order intent, status change, execution and commission, on disk.
 
-``Broker.connect(..., journal="orders.db")`` opens a :class:`SqliteJournal` (stdlib ``sqlite3``, WAL,
-``synchronous=FULL``); without one the Broker keeps a :class:`MemoryJournal` for its lifetime. Both
-have the same methods, so submit-once and reconciliation are written once.
+``Broker.connect(..., journal="orders.db")`` opens a :class:`SqliteJournal` (stdlib ``sqlite3``, WAL);
+without one the Broker keeps a :class:`MemoryJournal` for its lifetime. Both have the same methods,
+so submit-once and reconciliation are written once.
+
+Durability: an intent is committed with ``synchronous=FULL`` (fsync: it survives an OS crash), the
+rest with ``synchronous=NORMAL`` (it survives the process being killed; after an OS crash the last
+status changes and fills may be missing, and the next reconciliation fetches them from TWS again --
+an intent is the one thing TWS cannot give back).
 
 What is recorded, and when:
 
@@ -333,7 +338,7 @@ SCHEMA_VERSION = "1"
 
 
 class SqliteJournal(Journal):
-    """The journal in an SQLite file (WAL, synchronous=FULL, exclusive to one process)."""
+    """The journal in an SQLite file (WAL, intents fsynced, exclusive to one process)."""
 
     def __init__(self, path: str | Path) -> None:
         super().__init__()
@@ -346,7 +351,7 @@ class SqliteJournal(Journal):
         try:
             self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             # a write takes the exclusive lock now (or fails at once) and holds it until close()
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('opened', ?)",
@@ -407,6 +412,13 @@ class SqliteJournal(Journal):
             raise JournalError(f"cannot write the order journal {self.path}: {exc}") from exc
 
     def _write_intent(self, rec: IntentRecord) -> None:
+        self._run("PRAGMA synchronous=FULL")  # this commit is fsynced
+        try:
+            self._write_intent_tx(rec)
+        finally:
+            self._run("PRAGMA synchronous=NORMAL")
+
+    def _write_intent_tx(self, rec: IntentRecord) -> None:
         self._run("BEGIN")
         try:
             self._run(

@@ -86,9 +86,8 @@ class OrdersMixin(BrokerCore):
     def _restore_from_journal(self) -> None:
         """Tickets and fills of every order the journal knows (a restart resumes them)."""
         for rec in self.journal.intents():
-            t = self._journaled.get((rec.client_id, rec.order_id))
-            if t is None:
-                t = self._ticket_from_intent(rec)
+            if (rec.client_id, rec.order_id) not in self._journaled:
+                self._ticket_from_intent(rec)
         for stored in self.journal.fills():
             ex = stored.execution
             exec_id = ex.exec_id or ""

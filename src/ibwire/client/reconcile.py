@@ -87,6 +87,7 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
         super()._init_state()
         self.last_reconciliation: ReconcileReport | None = None
         self._known_fills: set[str] = set()
+        self._reported_missing: set[int] = set()
 
     def _begin_session(self) -> Any:
         session = super()._begin_session()
@@ -99,8 +100,10 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
         """Tickets whose fate TWS must tell: not finished, or finished with fills unseen."""
         out = []
         for t in list(self._journaled.values()):
-            if t.rejection is not None or t.status == UNKNOWN_STATUS:
+            if t.rejection is not None or t.status == UNKNOWN_STATUS or t.order.what_if:
                 continue
+            if id(t) in self._reported_missing:
+                continue  # reported once per Broker: TWS will not tell more
             if not t.done or t.filled > self._fill_shares(t):
                 out.append(t)
         return out
@@ -187,6 +190,7 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
                     report.finished.append(t)
                 elif not t.done:
                     report.missing.append(t)
+                    self._reported_missing.add(id(t))
                     self._emit(OrderGap(f"order {t.order_id} has executions but TWS reports it "
                                         f"neither open nor completed", "missing_order", t))
                 continue
@@ -195,6 +199,7 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
                 report.unknown.append(t)
             elif not t.done:
                 report.missing.append(t)
+                self._reported_missing.add(id(t))
                 self._emit(OrderGap(f"order {t.order_id} (status {t.status}) was acknowledged "
                                     f"by TWS but is now neither open nor completed", "missing_order", t))
 

@@ -261,7 +261,7 @@ class Connection:
         if self.trace is not None:
             self.trace("<", fields)
         head = fields[0] if fields else ""
-        if not head.lstrip("-").isdigit():
+        if not head.lstrip("-").isdigit() or len(head) > 12:  # (int() of 5000 digits raises)
             events.append(BadMessage(RemoteProtocolError(
                 f"frame does not start with a message id: {head[:32]!r}", field_index=0,
                 raw=head[:32]), fields))
