@@ -9,6 +9,7 @@ from .client.aio import AsyncBroker
 from .client.broker import Broker
 from .client.eclient import EClient
 from .client.ewrapper import EWrapper
+from .client.reconcile import OrderGap, ReconcileReport
 from .client.state import ConnectionState, FillEvent, GapEvent, Notice, OrderEvent, StateChanged
 from .client.ticker import Ticker
 from .client.tickets import Fill, OrderTicket
@@ -52,7 +53,7 @@ from .models.market import ContractDetails
 __version__ = "0.1.0"
 
 __all__ = [
-    "AsyncBroker", "Broker", "EClient", "EWrapper",
+    "AsyncBroker", "Broker", "EClient", "EWrapper", "OrderGap", "ReconcileReport",
     "ConnectionState", "FillEvent", "GapEvent", "Notice", "OrderEvent", "StateChanged", "Ticker",
     "Fill", "OrderTicket",
     "CancelRejected", "ConnectError", "ConnectionLost", "ContractError", "HistoricalDataError",

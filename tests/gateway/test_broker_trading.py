@@ -138,3 +138,10 @@ def test_account_summary_accepts_the_tag_spellings_other_clients_use(gateway: Pa
         assert set(tags) == {"PreviousDayEquityWithLoanValue", "DayTradesRemainingT+1", "NetLiquidation"}
         assert tags["PreviousDayEquityWithLoanValue"].currency == "USD"
         assert tags["DayTradesRemainingT+1"].currency in (None, "")
+
+
+def test_completed_orders_report_their_filled_quantity(gateway: PaperGateway) -> None:
+    with Broker.connect("127.0.0.1", gateway.port, client_id=26, timeout=10) as broker:
+        broker.submit_order(Stock("AAPL"), MarketOrder("BUY", 7), client_order_id="cq-1").wait_done(10)
+        (done,) = [c for c in broker.completed_orders() if c.order.order_ref == "cq-1"]
+        assert done.status == "Filled" and done.order.filled_quantity == Decimal(7)

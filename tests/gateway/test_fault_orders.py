@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -38,7 +37,6 @@ from ibwire import (
 from ibwire.client.reconcile import OrderGap
 from ibwire.gateway import PaperGateway
 from ibwire.gateway.exchange import OrderRecord, PaperExchange
-from ibwire.protocol.messages.executions import CommissionReportMsg, ExecutionData
 
 AAPL_ID = 265598
 WAIT = 10.0
@@ -279,8 +277,8 @@ def test_next_valid_id_lowered_after_a_restart_never_reuses_an_id(tmp_path: Path
             resting = b.submit_order(Stock("AAPL"), resting_buy(gw), client_order_id="n-2")
             used = [done.order_id, resting.order_id]
     # TWS restarted and forgot how far this client id had got (its orders are still there)
-    with sqlite3.connect(state) as db:
-        db.execute("UPDATE order_id_floors SET max_order_id = 0 WHERE client_id = 25")
+    with PaperGateway(port=0, tick_interval=None, state_path=state) as gw:
+        gw.lower_next_valid_id(25, 1)
     with PaperGateway(port=0, tick_interval=None, state_path=state) as gw:
         errors: list[Any] = []
         with Broker.connect("127.0.0.1", gw.port, client_id=25, timeout=WAIT, journal=journal) as b:
@@ -338,16 +336,6 @@ def test_acks_withheld_past_the_timeout(gateway: PaperGateway, tmp_path: Path) -
         exactly_once(gateway, broker, "h-1")
 
 
-def _commission_first(gw: PaperGateway) -> None:
-    """Reorder what hold_acks() withheld: every commission report before its execution."""
-    def reorder(core: Any) -> None:
-        q = core.acks.queue
-        for i in range(len(q) - 1):
-            if isinstance(q[i][1], ExecutionData) and isinstance(q[i + 1][1], CommissionReportMsg):
-                q[i], q[i + 1] = q[i + 1], q[i]
-    gw._on_core(reorder)
-
-
 def test_commission_report_before_its_execution(gateway: PaperGateway, tmp_path: Path) -> None:
     with Broker.connect("127.0.0.1", gateway.port, client_id=28, timeout=WAIT,
                         journal=tmp_path / "orders.db") as broker:
@@ -358,7 +346,7 @@ def test_commission_report_before_its_execution(gateway: PaperGateway, tmp_path:
             Stock("AAPL"), MarketOrder("BUY", 9), client_order_id="cr-1", timeout=WAIT))
         worker.start()
         assert eventually(lambda: len(orders_with_ref(gateway, "cr-1")) == 1)
-        _commission_first(gateway)
+        assert gateway.commission_before_execution() >= 1
         gateway.release_acks()
         worker.join(WAIT)
         t, _ = exactly_once(gateway, broker, "cr-1")

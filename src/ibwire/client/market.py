@@ -223,7 +223,7 @@ class MarketMixin(BrokerCore):
         self._ensure_connected()
         total = self.timeout if timeout is None else timeout
         req_id = self._registry.next_id()
-        ticker = Ticker(contract, req_id)
+        ticker = Ticker(contract, req_id, generic_ticks=generic_ticks or None)
         self._tickers[req_id] = ticker
         first: Pending[Any] = Pending(f"market data for {contract}", f"first:{req_id}")
 
@@ -396,6 +396,6 @@ class MarketMixin(BrokerCore):
         """Orders completed today (filled, cancelled, inactive)."""
         result: list[CompletedOrderInfo] = yield from self._read_flow(
             "completed orders", "completed_orders",
-            lambda: self._send(ReqCompletedOrders(api_only)), timeout)
+            lambda: self._send(ReqCompletedOrders(api_only)), timeout, api_only=api_only)
         return result
 

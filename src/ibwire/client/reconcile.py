@@ -268,7 +268,7 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
             ticker.req_id = new
             self._tickers[new] = ticker
         for ticker, old, new in moves:
-            generic = getattr(ticker, "generic_ticks", None) or None
+            generic = ticker.generic_ticks
             log.info("re-requesting market data for %s (request id %d -> %d)", ticker.contract,
                      old, new)
             try:

@@ -32,6 +32,7 @@ class Ticker:
 
     contract: Contract
     req_id: int
+    generic_ticks: str | None = None  # the generic tick list it was requested with
     bid: float | None = None
     ask: float | None = None
     last: float | None = None

@@ -247,6 +247,12 @@ class PaperExchange:
         """The order id floor of ``client_id``: highest id it ever used + 1 (at least 1)."""
         return max(1, self._floors.get(client_id, 0) + 1)
 
+    def lower_next_valid_id(self, client_id: int, next_valid_id: int = 1) -> None:
+        """Fault: forget how far ``client_id`` got, as a TWS restart can (orders are kept)."""
+        self._floors[client_id] = max(0, next_valid_id - 1)
+        self._dirty_floors.add(client_id)
+        self.save()
+
     def order(self, client_id: int, order_id: int) -> OrderRecord | None:
         """The order ``client_id`` placed under ``order_id`` (any state), or None."""
         return self._orders.get((client_id, order_id))

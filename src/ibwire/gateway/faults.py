@@ -38,6 +38,17 @@ class AckGate:
     def hold(self) -> None:
         self.held = True
 
+    def commission_first(self) -> int:
+        """Put every withheld commission report before its execution; returns how many moved."""
+        from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
+
+        q, moved = self.queue, 0
+        for i in range(len(q) - 1):
+            if isinstance(q[i][1], ExecutionData) and isinstance(q[i + 1][1], CommissionReportMsg):
+                q[i], q[i + 1] = q[i + 1], q[i]
+                moved += 1
+        return moved
+
     def release(self) -> list[tuple[int, Message]]:
         """Stop holding; return what was withheld, oldest first."""
         self.held = False

@@ -11,6 +11,7 @@ requesting session.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from decimal import Decimal
 
@@ -178,7 +179,9 @@ def _req_auto_open_orders(session: Session, msg: ReqAutoOpenOrders) -> None:
 @handles(ReqCompletedOrders)
 def _req_completed_orders(session: Session, msg: ReqCompletedOrders) -> None:
     for rec in session.core.exchange.completed_orders():
-        session.send(CompletedOrder(contract=rec.contract, order=rec.order,
+        order = copy.copy(rec.order)
+        order.filled_quantity = rec.filled  # TWS reports how much of a completed order filled
+        session.send(CompletedOrder(contract=rec.contract, order=order,
                                     order_state=rec.order_state()))
     session.send(CompletedOrdersEnd())
 

@@ -213,6 +213,17 @@ class PaperGateway:
         """Deliver everything hold_acks() withheld, in order."""
         self._on_core(lambda core: core.release_acks())
 
+    def commission_before_execution(self) -> int:
+        """Among what hold_acks() withheld, send each commission report before its execution
+        (when released); returns how many pairs were reordered."""
+        result: int = self._on_core(lambda core: core.acks.commission_first())
+        return result
+
+    def lower_next_valid_id(self, client_id: int, next_valid_id: int = 1) -> None:
+        """Make NEXT_VALID_ID of ``client_id`` drop to ``next_valid_id`` (its orders are kept), as
+        after a TWS restart; saved to the state file when there is one."""
+        self._on_core(lambda core: core.exchange.lower_next_valid_id(client_id, next_valid_id))
+
     def reject_next_order(self, reason: str = "Rejected by the paper gateway (fault injection)"
                           ) -> None:
         """Make the next new order fail with error 201 and ``reason``."""
