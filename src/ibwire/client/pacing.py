@@ -94,12 +94,14 @@ class HistoricalPacer:
 
     def __init__(self, identical_gap: float = 15.0, same_series_max: int = 5,
                  same_series_window: float = 2.0, max_requests: int = 60,
-                 window: float = 600.0) -> None:
-        self.identical_gap = identical_gap
+                 window: float = 600.0, margin: float = 0.5) -> None:
+        # TWS measures from when a request arrives, not when it left: a margin keeps a request
+        # released "exactly 15 s later" from landing a hair early.
+        self.identical_gap = identical_gap + margin
         self.same_series_max = same_series_max
-        self.same_series_window = same_series_window
+        self.same_series_window = same_series_window + margin
         self.max_requests = max_requests
-        self.window = window
+        self.window = window + margin
         self._releases: list[float] = []  # every release time, ascending
         self._by_series: dict[Hashable, list[float]] = collections.defaultdict(list)
         self._by_request: dict[Hashable, list[float]] = collections.defaultdict(list)
