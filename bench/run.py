@@ -6,7 +6,7 @@ Every measurement runs each client in its own subprocess, repeated (median of ``
 1. burst over a socket from the fake TWS (N = 100,000 and 1,000,000), the burst written in 256 KiB
    pieces ("chunked") and in one ``sendall`` ("one-send");
 2. the whole burst handed to the client in one read, in process ("one read");
-3. round trips: 10,000 REQ_CURRENT_TIME ping-pongs, p50 / p99 (median of at least 5 runs);
+3. round trips: 10,000 REQ_CURRENT_TIME ping-pongs, p50 / p99 (best and median of at least 7 runs);
 4. the paper gateway: order round trip (submit to Filled) with ibwire's Broker and ib_async, and
    fills per second with 32 clients at once.
 
@@ -166,7 +166,6 @@ class Suite:
 
     def bursts(self, tws: FakeTws) -> None:
         s = self.s
-        timed_out: set[tuple[str, int]] = set()
         for mode in s.send_modes:
             for n in s.sizes:
                 self.log(f"burst, {mode} sends, N = {n:,}")
@@ -177,17 +176,10 @@ class Suite:
                     for c in self._clients():
                         if c.key in dead:
                             continue
-                        if (c.key, n) in timed_out:
-                            self._note(Run("burst", c.key, n, rep, "skipped", mode, problems=[
-                                "timed out at this N with chunked sends"]))
-                            dead.add(c.key)
-                            continue
                         r = self._burst_run(c, n, rep, mode, tws.port)
                         self._note(r)
                         if r.status in ("TIMEOUT", "unavailable", "error"):
                             dead.add(c.key)  # do not repeat a run that cannot give a figure
-                            if r.status == "TIMEOUT":
-                                timed_out.add((c.key, n))
 
     def _clients(self) -> list[Client]:
         return [BY_KEY[k] for k in self.s.clients]
@@ -256,8 +248,8 @@ class Suite:
         self.log(f"round trips: {s.rtt_count:,} REQ_CURRENT_TIME ping-pongs")
         tws.config = BurstConfig(1000, "chunked")
         dead: set[str] = set()
-        # latency is noisier than throughput (scheduler wake-ups): at least five runs each
-        for rep in range(max(s.repeat, 5)):
+        # latency is noisier than throughput (scheduler wake-ups): at least seven runs each
+        for rep in range(max(s.repeat, 7)):
             for c in self._clients():
                 if c.key in dead:
                     continue
@@ -275,57 +267,57 @@ class Suite:
     # --- the paper gateway ----------------------------------------------------------------------
 
     def paper(self) -> None:
+        """A fresh gateway for every run: its account history (orders, executions) would otherwise
+        grow from run to run, and ib_async loads all of it when it connects."""
         s = self.s
-        self.log("paper gateway: order round trips and 32-client fills")
+        self.log("paper gateway: order round trips and 32-client fills (a fresh gateway per run)")
+        dead: set[str] = set()
+        jobs = (("order-rtt", "orders_ibwire", 101), ("order-rtt", "orders_ibasync", 102),
+                ("fills", "fills32", 1000))
+        for rep in range(s.repeat):
+            for table, key, cid in jobs:
+                if key in dead:
+                    continue
+                if table == "fills":
+                    args = ["--clients", str(s.fill_clients), "--orders", str(s.fill_orders),
+                            "--first-client-id", str(cid)]
+                else:
+                    args = ["--count", str(s.order_count), "--client-id", str(cid)]
+                r = self._paper_run(table, key, rep, args)
+                self._note(r)
+                if r.status in ("TIMEOUT", "unavailable", "error"):
+                    dead.add(key)
+
+    def _paper_run(self, table: str, key: str, rep: int, args: list[str]) -> Run:
+        s = self.s
         try:
             gw = subprocess.Popen([sys.executable, "-m", "bench.paper_gateway"], cwd=ROOT, env=_env(),
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         except OSError as exc:
-            self._note(Run("paper", "gateway", None, 0, "error", problems=[str(exc)]))
-            return
+            return Run(table, key, None, rep, "error", problems=[f"gateway: {exc}"])
         try:
             assert gw.stdout is not None
             line = gw.stdout.readline().strip()
             if not line.startswith("PORT "):
                 status = "unavailable" if line.startswith("UNAVAILABLE") else "error"
-                for table, key in (("order-rtt", "orders_ibwire"), ("order-rtt", "orders_ibasync"),
-                                   ("fills", "fills32")):
-                    self._note(Run(table, key, None, 0, status, problems=[line or "no port"]))
-                return
-            port = line.split()[1]
-            dead: set[str] = set()
-            for rep in range(s.repeat):
-                for key, cid in (("orders_ibwire", 101), ("orders_ibasync", 102)):
-                    if key in dead:
-                        continue
-                    status, report, detail, elapsed = run_module(
-                        f"bench.clients.{key}", ["--port", port, "--count", str(s.order_count),
-                                                 "--client-id", str(cid + 10 * rep)], 120.0)
-                    r = Run("order-rtt", key, None, rep, status, None, report,
-                            [detail] if detail else [], elapsed, 120.0)
-                    if status == "ok" and report.get("not_filled"):
-                        r.status, r.problems = "INVALID", [f"{report['not_filled']} orders not filled"]
-                    self._note(r)
-                    if status in ("TIMEOUT", "unavailable", "error"):
-                        dead.add(key)
-                if "fills32" in dead:
-                    continue
-                status, report, detail, elapsed = run_module(
-                    "bench.clients.fills32", ["--port", port, "--clients", str(s.fill_clients),
-                                              "--orders", str(s.fill_orders),
-                                              "--first-client-id", str(1000 + 100 * rep)], 180.0)
-                r = Run("fills", "fills32", None, rep, status, None, report,
-                        [detail] if detail else [], elapsed, 180.0)
-                if status == "ok":
-                    total = s.fill_clients * s.fill_orders
-                    if report.get("orders_filled") != total or report.get("executions") != total \
-                            or report.get("n_errors"):
-                        r.status = "INVALID"
-                        r.problems = [f"filled {report.get('orders_filled')}/{total}, executions "
-                                      f"{report.get('executions')}, errors {report.get('errors')}"]
-                self._note(r)
-                if status in ("TIMEOUT", "unavailable", "error"):
-                    dead.add("fills32")
+                return Run(table, key, None, rep, status, problems=[line or "the gateway gave no port"])
+            status, report, detail, elapsed = run_module(
+                f"bench.clients.{key}", ["--port", line.split()[1], *args], 180.0)
+            r = Run(table, key, None, rep, status, None, report, [detail] if detail else [], elapsed,
+                    180.0)
+            if status != "ok":
+                return r
+            if table == "order-rtt" and report.get("not_filled"):
+                r.status = "INVALID"
+                r.problems = [f"{report['not_filled']} orders not filled: {report.get('stuck')}"]
+            if table == "fills":
+                total = s.fill_clients * s.fill_orders
+                if report.get("orders_filled") != total or report.get("executions") != total \
+                        or report.get("n_errors"):
+                    r.status = "INVALID"
+                    r.problems = [f"filled {report.get('orders_filled')}/{total}, executions "
+                                  f"{report.get('executions')}, errors {report.get('errors')}"]
+            return r
         finally:
             if gw.stdin is not None:
                 gw.stdin.close()
@@ -333,6 +325,7 @@ class Suite:
                 gw.wait(15)
             except subprocess.TimeoutExpired:
                 gw.kill()
+                gw.wait(5)
 
     # --- everything -----------------------------------------------------------------------------
 
@@ -386,12 +379,11 @@ def summarize(runs: list[Run]) -> list[dict[str, Any]]:
     for (table, mode, n, client), rs in groups.items():
         statuses = [r.status for r in rs]
         ok = [r for r in rs if r.status == "ok"]
+        status = "ok"
         for bad in ("INVALID", "error", "unavailable", "TIMEOUT", "skipped"):
             if bad in statuses:
                 status = bad
                 break
-        else:
-            status = "ok"
         cell: dict[str, Any] = {"table": table, "send_mode": mode, "n": n, "client": client,
                                 "status": status, "runs": len(rs), "good_runs": len(ok),
                                 "problems": sorted({p for r in rs for p in r.problems})[:4]}
@@ -407,6 +399,7 @@ def summarize(runs: list[Run]) -> list[dict[str, Any]]:
                 if vals:
                     cell[key] = statistics.median(vals)
                     cell[key + "_all"] = vals
+                    cell[key + "_min"] = min(vals)
         cells.append(cell)
     return cells
 
@@ -438,6 +431,10 @@ def machine() -> dict[str, Any]:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                 text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        if commit and dirty:
+            commit += " + uncommitted changes in src/"
     except (OSError, subprocess.TimeoutExpired):
         commit = ""
     return {"nproc": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
@@ -456,7 +453,15 @@ def parse(argv: list[str] | None = None) -> Settings:
     p.add_argument("--parts", default="burst,feed,rtt,paper", help="comma list: burst,feed,rtt,paper")
     p.add_argument("--sizes", default="", help="comma list of burst sizes (default 100000,1000000)")
     p.add_argument("--send-modes", default="chunked,one-send")
+    p.add_argument("--render", metavar="RESULTS_JSON",
+                   help="run nothing: print the tables of an earlier results.json (and rewrite results.md)")
     a = p.parse_args(argv)
+    if a.render:
+        results = json.loads(Path(a.render).read_text())
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "results.md").write_text(render_markdown(results))
+        print(render_text(results))
+        raise SystemExit(0)
     s = Settings()
     if a.quick:
         s.sizes = (20_000, 100_000)

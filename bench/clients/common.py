@@ -4,7 +4,7 @@ Every client script is run as ``python -m bench.clients.<name> --port P --mode b
 and prints exactly one JSON object on its last stdout line. Fields:
 
 * burst / feed: ``n``, ``wall_s``, ``cpu_s`` (time.process_time over the same window, all threads),
-  ``msgs_per_s``, ``cpu_us_per_msg``, ``peak_rss_mb`` (ru_maxrss of the process), ``counts``
+  ``msgs_per_s``, ``cpu_us_per_msg``, ``peak_rss_mb`` (VmHWM of the process), ``counts``
   ({"1": TICK_PRICE handled, "2": TICK_SIZE handled}), ``final_bid`` (per subscription, in order);
 * rtt: ``count``, ``p50_us``, ``p99_us``, ``mean_us``, ``peak_rss_mb``.
 
@@ -36,6 +36,19 @@ def parse_args(name: str) -> argparse.Namespace:
 
 
 def peak_rss_mb() -> float:
+    """Peak resident set of this process image, in MiB.
+
+    VmHWM, not ``ru_maxrss``: on Linux the latter keeps the high-water mark of the parent's
+    memory when the child was forked (or vforked) before ``exec``, so a child of a big runner
+    would report the runner's size.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-call"
 """ib_async 2.1.0 ``Client``: its decoder and a minimal wrapper (decode + callbacks, no Tickers)."""
 
 from __future__ import annotations

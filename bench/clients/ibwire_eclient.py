@@ -21,7 +21,7 @@ except Exception as exc:  # the runner reports the row as unavailable, never a n
     raise SystemExit(3) from None
 
 
-class App(EWrapper, EClient):  # type: ignore[misc]
+class App(EWrapper, EClient):
     def __init__(self, mode: str, count: int) -> None:
         EWrapper.__init__(self)
         EClient.__init__(self, self)
@@ -30,7 +30,7 @@ class App(EWrapper, EClient):  # type: ignore[misc]
         self.meter = Meter()
         self.n_price = 0
         self.n_size = 0
-        self.bids: dict[int, float] = {}
+        self.bids: dict[Any, Any] = {}
         self.got_sentinel = False
         self.samples: list[int] = []
         self.i = 0
@@ -38,7 +38,7 @@ class App(EWrapper, EClient):  # type: ignore[misc]
         self.version: int | None = None
         self.errors: list[tuple[Any, ...]] = []
 
-    def nextValidId(self, orderId: int) -> None:  # noqa: N802,N803
+    def nextValidId(self, orderId: Any) -> None:  # noqa: N802,N803
         self.version = self.serverVersion()
         if self.mode == "burst":
             self.meter.start()
@@ -51,15 +51,15 @@ class App(EWrapper, EClient):  # type: ignore[misc]
     def error(self, *args: Any) -> None:
         self.errors.append(args)
 
-    def tickPrice(self, reqId: int, tickType: int, price: float, attrib: object) -> None:  # noqa: N802,N803
+    def tickPrice(self, reqId: Any, tickType: Any, price: Any, attrib: Any) -> None:  # noqa: N802,N803
         self.n_price += 1
         if tickType == 1:
             self.bids[reqId] = price
 
-    def tickSize(self, reqId: int, tickType: int, size: object) -> None:  # noqa: N802,N803
+    def tickSize(self, reqId: Any, tickType: Any, size: Any) -> None:  # noqa: N802,N803
         self.n_size += 1
 
-    def currentTime(self, time_: int) -> None:  # noqa: N802
+    def currentTime(self, time_: Any) -> None:  # noqa: N802
         if self.mode != "rtt":
             if time_ == burst.SENTINEL_EPOCH:
                 self.meter.stop()
@@ -95,7 +95,7 @@ def run_feed(a: Any) -> None:
     m = app.meter
     m.start()
     events = conn.receive_data(data)
-    app._dispatch(events, handlers, None)
+    app._dispatch(events, handlers, None)  # type: ignore[arg-type]
     if not app.got_sentinel:
         raise SystemExit("sentinel not delivered")
     del events
