@@ -267,3 +267,25 @@ def test_paceapi_option_lifts_pacing(gateway):
         assert not [e for e in c.inbox if isinstance(e, ErrMsg) and e.error_code == 100]
     finally:
         c.close()
+
+
+def test_an_idle_half_open_connection_is_closed() -> None:
+    """A socket that connects and never completes the handshake is closed after the timeout,
+    and the gateway keeps serving others meanwhile."""
+    import socket as _socket
+
+    from ibwire import Broker
+    from ibwire.gateway import PaperGateway
+
+    with PaperGateway(port=0, tick_interval=None, handshake_timeout=0.3) as gw:
+        idle = _socket.create_connection(("127.0.0.1", gw.port), timeout=5)
+        half = _socket.create_connection(("127.0.0.1", gw.port), timeout=5)
+        half.sendall(b"API\0")  # starts the handshake, then goes quiet
+        with Broker.connect("127.0.0.1", gw.port, client_id=1, timeout=5) as broker:
+            assert broker.is_connected()
+        for sock in (idle, half):
+            try:
+                assert sock.recv(16) == b""  # closed by the gateway ...
+            except ConnectionResetError:
+                pass  # ... or reset by it (an abortive close)
+            sock.close()

@@ -71,6 +71,7 @@ class GatewayConfig:
     max_clients: int = 32
     max_msg_rate: int | None = 50
     starting_cash: float = 1_000_000.0
+    handshake_timeout: float = 10.0
 
 
 class GatewayCore:

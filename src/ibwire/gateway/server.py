@@ -50,14 +50,17 @@ class PaperGateway:
     ``trusted_ips`` the peers allowed to connect (``"*"`` for any). ``tick_interval`` is how often
     (seconds) the market clock follows wall time; None stops the clock, so the market moves only
     through :meth:`step` (what deterministic tests want). ``max_msg_rate`` is the pacing limit
-    (messages per second per client; None disables pacing).
+    (messages per second per client; None disables pacing). ``handshake_timeout`` is how long a
+    socket may stay connected without completing the handshake and START_API before it is closed
+    as an idle half-open connection.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
                  accounts: Sequence[str] = ("DU1234567",), state_path: str | Path | None = None,
                  seed: int = 0, mode: str = "tws", trusted_ips: Sequence[str] = ("127.0.0.1",),
                  *, tick_interval: float | None = 0.25, max_clients: int = 32,
-                 max_msg_rate: int | None = 50, starting_cash: float = 1_000_000.0) -> None:
+                 max_msg_rate: int | None = 50, starting_cash: float = 1_000_000.0,
+                 handshake_timeout: float = 10.0) -> None:
         if mode not in ("tws", "gateway"):
             raise ValueError(f"mode must be 'tws' or 'gateway', not {mode!r}")
         accts = tuple(accounts)
@@ -67,7 +70,8 @@ class PaperGateway:
             host=host, port=port, accounts=accts,
             state_path=str(state_path) if state_path is not None else None, seed=seed, mode=mode,
             trusted_ips=tuple(trusted_ips), tick_interval=tick_interval, max_clients=max_clients,
-            max_msg_rate=max_msg_rate, starting_cash=starting_cash)
+            max_msg_rate=max_msg_rate, starting_cash=starting_cash,
+            handshake_timeout=handshake_timeout)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._core: GatewayCore | None = None

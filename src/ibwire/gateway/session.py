@@ -21,7 +21,9 @@ Life of a session::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -83,6 +85,18 @@ def handles(*classes: type[Message]) -> Callable[[Handler], Handler]:
     return deco
 
 
+def _keepalive(writer: asyncio.StreamWriter) -> None:
+    """TCP keepalive, so a peer that vanished without closing (a half-open connection) is noticed."""
+    sock = writer.get_extra_info("socket")
+    if sock is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 6)
+
+
 class Session:
     """One client connection; lives on the gateway's event loop."""
 
@@ -105,6 +119,7 @@ class Session:
         self.auto_bind = False
         self.farms_sent: set[str] = set()
         self.state: dict[str, Any] = {}  # per-domain subscription state, keyed by module
+        _keepalive(writer)
 
     def __repr__(self) -> str:
         return f"<Session client {self.client_id} {self.peer} v{self.conn.server_version}>"
@@ -175,9 +190,20 @@ class Session:
                         ", ".join(self.core.config.trusted_ips))
             self.close()
             return
+        deadline = time.monotonic() + self.core.config.handshake_timeout
         try:
             while not self.closed:
-                data = await self.reader.read(65536)
+                if self.client_id is None:  # not through START_API yet: a half-open socket idles out
+                    left = deadline - time.monotonic()
+                    try:
+                        data = await asyncio.wait_for(self.reader.read(65536), max(left, 0.0))
+                    except TimeoutError:
+                        self.close(f"no handshake and START_API within "
+                                   f"{self.core.config.handshake_timeout:g} s (idle half-open "
+                                   f"connection)", abort=True)
+                        break
+                else:
+                    data = await self.reader.read(65536)
                 if not data:
                     self.close("peer closed the connection")
                     break
