@@ -32,9 +32,6 @@ their defaults).
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -46,6 +43,8 @@ from typing import Any
 
 from ..errors import IbwireError
 from ..models import CommissionReport, Contract, Execution, Order
+from ..models.serialize import from_json as _from_json
+from ..models.serialize import to_json as _to_json
 
 __all__ = ["IntentRecord", "StoredFill", "Journal", "MemoryJournal", "SqliteJournal",
            "JournalError", "open_journal", "to_json", "from_json", "TERMINAL_STATUSES"]
@@ -61,60 +60,17 @@ class JournalError(IbwireError):
 
 # --- tagged JSON of model dataclasses -----------------------------------------------------------
 
-def _enc(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out: dict[str, Any] = {"$dc": f"{type(obj).__module__}:{type(obj).__qualname__}"}
-        for f in dataclasses.fields(obj):
-            out[f.name] = _enc(getattr(obj, f.name))
-        return out
-    if isinstance(obj, Decimal):
-        return {"$dec": str(obj)}
-    if isinstance(obj, datetime):
-        return {"$dt": obj.isoformat()}
-    if isinstance(obj, float) and obj != obj:  # NaN is not JSON
-        return {"$float": "nan"}
-    if isinstance(obj, list | tuple):
-        return [_enc(x) for x in obj]
-    if isinstance(obj, dict):
-        return {"$map": [[_enc(k), _enc(v)] for k, v in obj.items()]}
-    return obj
-
-
-def _dec(data: Any) -> Any:
-    if isinstance(data, list):
-        return [_dec(x) for x in data]
-    if not isinstance(data, dict):
-        return data
-    if "$dec" in data:
-        return Decimal(data["$dec"])
-    if "$dt" in data:
-        return datetime.fromisoformat(data["$dt"])
-    if "$float" in data:
-        return float(data["$float"])
-    if "$map" in data:
-        return {_dec(k): _dec(v) for k, v in data["$map"]}
-    name = data.get("$dc")
-    if not isinstance(name, str) or ":" not in name:
-        raise JournalError(f"unreadable journal value {str(data)[:80]!r}")
-    module, _, qual = name.partition(":")
-    if not module.startswith("ibwire.models"):
-        raise JournalError(f"journal names a class outside ibwire.models: {name!r}")
-    cls: Any = getattr(importlib.import_module(module), qual, None)
-    if cls is None or not dataclasses.is_dataclass(cls):
-        raise JournalError(f"journal names an unknown model class {name!r}")
-    known = {f.name for f in dataclasses.fields(cls) if f.init}
-    factory: Any = cls
-    return factory(**{k: _dec(v) for k, v in data.items() if k in known})
-
-
 def to_json(obj: Any) -> str:
     """Tagged JSON of a model dataclass (or a value made of them)."""
-    return json.dumps(_enc(obj), separators=(",", ":"))
+    return _to_json(obj)
 
 
 def from_json(text: str) -> Any:
-    """The inverse of :func:`to_json`."""
-    return _dec(json.loads(text))
+    """The inverse of :func:`to_json`; a record it will not load is a JournalError."""
+    try:
+        return _from_json(text)
+    except ValueError as exc:
+        raise JournalError(f"unreadable journal record: {exc}") from None
 
 
 # --- records ------------------------------------------------------------------------------------

@@ -15,19 +15,17 @@ defaults, so a state file survives model changes.
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..models.contract import Contract
 from ..models.execution import CommissionReport, Execution
 from ..models.order import Order
+from ..models.serialize import from_json, to_json
 from .accounts import PositionRecord
 
 if TYPE_CHECKING:
@@ -71,55 +69,6 @@ CREATE TABLE IF NOT EXISTS order_id_floors (
 
 
 # --- tagged JSON for model dataclasses -------------------------------------------------------------
-
-def _enc(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out: dict[str, Any] = {"$cls": f"{type(obj).__module__}:{type(obj).__qualname__}"}
-        for f in dataclasses.fields(obj):
-            out[f.name] = _enc(getattr(obj, f.name))
-        return out
-    if isinstance(obj, Decimal):
-        return {"$dec": str(obj)}
-    if isinstance(obj, datetime):
-        return {"$dt": obj.isoformat()}
-    if isinstance(obj, (list, tuple)):
-        return [_enc(x) for x in obj]
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    raise TypeError(f"cannot store {type(obj).__name__}: {obj!r}")
-
-
-def _dec(data: Any) -> Any:
-    if isinstance(data, list):
-        return [_dec(x) for x in data]
-    if not isinstance(data, dict):
-        return data
-    if "$dec" in data:
-        return Decimal(data["$dec"])
-    if "$dt" in data:
-        return datetime.fromisoformat(data["$dt"])
-    name = data.get("$cls")
-    if not isinstance(name, str):
-        raise ValueError(f"untagged object in state file: {data!r}")
-    module, _, qual = name.partition(":")
-    if module != "ibwire" and not module.startswith("ibwire."):
-        raise ValueError(f"refusing to load {name} from a state file")
-    cls: Any = getattr(importlib.import_module(module), qual)
-    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
-        raise ValueError(f"{name} is not a dataclass")
-    names = {f.name for f in dataclasses.fields(cls) if f.init}
-    return cls(**{k: _dec(v) for k, v in data.items() if k in names})
-
-
-def to_json(obj: Any) -> str:
-    """A model dataclass (nested ones, Decimals and datetimes included) as tagged JSON."""
-    return json.dumps(_enc(obj), separators=(",", ":"))
-
-
-def from_json(text: str) -> Any:
-    """The inverse of :func:`to_json`."""
-    return _dec(json.loads(text))
-
 
 # --- the store ---------------------------------------------------------------------------------------
 
