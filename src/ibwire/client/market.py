@@ -344,17 +344,12 @@ class MarketMixin(BrokerCore):
         try:
             self._send(ReqHistoricalData(req_id, contract, end_text, bar_size, duration, use_rth,
                                          what_to_show, 1, False))
-            mark = self.pacer.mark()
-            while True:
-                held = not self.pacer.written_through(mark)
-                if (yield Wait(p, total)):
-                    break
-                if not held:
-                    if self._transport_connected():
-                        self._send(CancelHistoricalData(req_id))
-                    raise RequestTimeout("historical bars", total)
-                # the pacer held the request back (for up to 15 s) and let it go during this
-                # wait: TWS gets a whole ``timeout`` from now to answer, not what was left of it
+            # The front end's driver keeps waiting while the pacer holds the request back (up to
+            # 15 s for an identical one) and gives TWS a whole ``timeout`` once it is written.
+            if not (yield Wait(p, total)):
+                if self._transport_connected():
+                    self._send(CancelHistoricalData(req_id))
+                raise RequestTimeout("historical bars", total)
             result: list[Bar] = p.check()
         finally:
             self._registry.discard(p)
