@@ -204,60 +204,39 @@ async def _close(writer: asyncio.StreamWriter) -> None:
 
 # --- recording --------------------------------------------------------------------------------------
 
-class Recorder:
-    """A transparent TCP proxy to ``upstream`` that writes every byte both ways to a transcript.
+class _Server:
+    """A listening socket served by coroutines on a :class:`_LoopThread` (Recorder, Replayer)."""
 
-    Bytes are forwarded as they arrive (nothing is re-framed or delayed); the recording is cut into
-    frames on the side. ``start()`` runs it on a background thread; ``stop()`` closes everything.
-    With ``once``, it stops accepting after the first connection ends (see ``wait()``).
-    """
-
-    def __init__(self, upstream: tuple[str, int], out: str | Path | IO[str],
-                 host: str = "127.0.0.1", port: int = 0, once: bool = False) -> None:
-        self.upstream = upstream
+    def __init__(self, host: str, port: int, thread_name: str) -> None:
         self.host = host
         self.requested_port = port
         self.port = 0
-        self.once = once
-        self.connections = 0
-        self.records = 0
-        self._own_file = not hasattr(out, "write")
-        self._out: IO[str] = (open(out, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop()
-                              if isinstance(out, (str, Path)) else out)
-        self._t0 = time.monotonic()
-        self._lt = _LoopThread("ibwire-record")
+        self.done = threading.Event()
+        self._lt = _LoopThread(thread_name)
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.done = threading.Event()
-        self._lock = threading.Lock()
 
-    def __enter__(self) -> Recorder:
-        return self.start()
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> Recorder:
-        self._write({"ibwire_transcript": TRANSCRIPT_VERSION, "ibwire": __version__,
-                     "created": datetime.now(UTC).isoformat(timespec="seconds"),
-                     "upstream": f"{self.upstream[0]}:{self.upstream[1]}"})
+    def _serve(self) -> None:
+        """Start the loop thread and listen (the real port lands in ``self.port``)."""
         self._lt.start()
         try:
             self._lt.call(self._listen())
         except BaseException:
             self.stop()
             raise
-        return self
 
     async def _listen(self) -> None:
         self._server = await asyncio.start_server(self._handle, self.host, self.requested_port)
         self.port = self._server.sockets[0].getsockname()[1]
 
     def wait(self, timeout: float | None = None) -> bool:
-        """With ``once``: wait until the first connection ended."""
         return self.done.wait(timeout)
 
-    def stop(self) -> None:
+    def _stop_serving(self) -> None:
+        """Close the listener, cancel the connections' tasks, end the loop thread."""
         async def shutdown() -> None:
             if self._server is not None:
                 self._server.close()
@@ -271,6 +250,48 @@ class Recorder:
             except (TimeoutError, RuntimeError):
                 pass
         self._lt.stop()
+
+    def stop(self) -> None:
+        self._stop_serving()
+        self.done.set()
+
+
+class Recorder(_Server):
+    """A transparent TCP proxy to ``upstream`` that writes every byte both ways to a transcript.
+
+    Bytes are forwarded as they arrive (nothing is re-framed or delayed); the recording is cut into
+    frames on the side. ``start()`` runs it on a background thread; ``stop()`` closes everything.
+    With ``once``, it stops accepting after the first connection ends (see ``wait()``).
+    """
+
+    def __init__(self, upstream: tuple[str, int], out: str | Path | IO[str],
+                 host: str = "127.0.0.1", port: int = 0, once: bool = False) -> None:
+        super().__init__(host, port, "ibwire-record")
+        self.upstream = upstream
+        self.once = once
+        self.connections = 0
+        self.records = 0
+        self._own_file = not hasattr(out, "write")
+        self._out: IO[str] = (open(out, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop()
+                              if isinstance(out, (str, Path)) else out)
+        self._t0 = time.monotonic()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Recorder:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> Recorder:
+        self._write({"ibwire_transcript": TRANSCRIPT_VERSION, "ibwire": __version__,
+                     "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                     "upstream": f"{self.upstream[0]}:{self.upstream[1]}"})
+        self._serve()
+        return self
+
+    def stop(self) -> None:
+        self._stop_serving()
         with self._lock:
             if self._own_file:
                 self._out.close()
@@ -365,7 +386,7 @@ class ReplayResult:
         return not self.mismatches and not self.missing and not self.extra
 
 
-class Replayer:
+class Replayer(_Server):
     """Serves a transcript back: the n-th client to connect gets connection n's TWS bytes.
 
     TWS's bytes are sent in recorded order, each once the client has sent every frame recorded
@@ -375,20 +396,14 @@ class Replayer:
 
     def __init__(self, transcript: Transcript | str | Path, host: str = "127.0.0.1", port: int = 0,
                  speed: float = 0.0, client_timeout: float = 10.0, loop: bool = False) -> None:
+        super().__init__(host, port, "ibwire-replay")
         self.transcript = transcript if isinstance(transcript, Transcript) else read_transcript(transcript)
-        self.host = host
-        self.requested_port = port
-        self.port = 0
         self.speed = speed
         self.client_timeout = client_timeout
         self.repeat = loop
         self.results: list[ReplayResult] = []
-        self.done = threading.Event()
         self._conns = self.transcript.connections()
         self._served = 0
-        self._lt = _LoopThread("ibwire-replay")
-        self._server: asyncio.base_events.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def __enter__(self) -> Replayer:
         return self.start()
@@ -399,37 +414,8 @@ class Replayer:
     def start(self) -> Replayer:
         if not self._conns:
             raise ValueError("the transcript holds no connection")
-        self._lt.start()
-        try:
-            self._lt.call(self._listen())
-        except BaseException:
-            self.stop()
-            raise
+        self._serve()
         return self
-
-    async def _listen(self) -> None:
-        self._server = await asyncio.start_server(self._handle, self.host, self.requested_port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait until every recorded connection was served (never with ``loop``)."""
-        return self.done.wait(timeout)
-
-    def stop(self) -> None:
-        async def shutdown() -> None:
-            if self._server is not None:
-                self._server.close()
-            for task in list(self._tasks):
-                task.cancel()
-            if self._tasks:
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._lt.loop.is_running():
-            try:
-                self._lt.call(shutdown())
-            except (TimeoutError, RuntimeError):
-                pass
-        self._lt.stop()
-        self.done.set()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
