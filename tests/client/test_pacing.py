@@ -173,3 +173,19 @@ def test_historical_requests_wait_for_their_turn_on_the_socket() -> None:
         assert tws.wait_for(ReqHistoricalData).req_id == 1
         assert tws.wait_for(ReqHistoricalData, timeout=5).req_id == 2
         assert broker.pacer.queue_depth == 0
+
+
+def test_disconnect_lets_queued_messages_go_out_first() -> None:
+    """Cancels a program sends on its way out are not lost to the pacer's queue."""
+    from fakes import FakeTws
+
+    from ibwire import Broker
+    from ibwire.protocol.messages.system import ReqCurrentTime
+
+    with FakeTws() as tws:
+        broker = Broker.connect(tws.host, tws.port, client_id=3, timeout=5, max_rate=20)
+        for _ in range(30):  # more than a second's worth at 20/s: most of them queue
+            broker.send(ReqCurrentTime())
+        broker.disconnect()
+        for _ in range(30):
+            tws.wait_for(ReqCurrentTime, timeout=5)

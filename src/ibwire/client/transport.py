@@ -213,6 +213,7 @@ class Transport:
                         self._write(data)
                 except ConnectionLost:
                     return
+                self._wake.notify_all()  # close() may be waiting for the queue to drain
                 self._wake.wait(pacer.next_due(time.monotonic()))
 
     def _write(self, data: bytes) -> None:
@@ -290,9 +291,23 @@ class Transport:
                 pass
             sock.close()
 
-    def close(self) -> None:
-        """Close the socket; returns once it is closed and the reader thread has ended."""
+    def close(self, drain: float = 2.0) -> None:
+        """Close the socket; returns once it is closed and the reader thread has ended.
+
+        Messages the pacer still queues (typically the cancels a program sends on its way out)
+        get up to ``drain`` seconds to go out first while the connection is healthy."""
         with self._lock:
+            pacer = self.pacer
+            if pacer is not None and drain > 0 and self._writer is not None:
+                mark = pacer.mark()
+                deadline = time.monotonic() + drain
+                while not self.closed.is_set() and not pacer.written_through(mark):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._wake.notify_all()  # the writer thread drains while this waits
+                    due = pacer.next_due(time.monotonic())
+                    self._wake.wait(min(left, max(due or 0.0, 0.005)))
             self._shutdown()
             self._wake.notify_all()
         for thread in (self._reader, self._writer):
