@@ -23,26 +23,14 @@ id, the field index and the raw text.
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
-import types
-import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, ClassVar, TypeVar, Union
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import LocalProtocolError, RemoteProtocolError
-from .codec import (
-    DECIMAL_CACHE,
-    DECODERS,
-    ENCODERS,
-    UNSET_DOUBLE,
-    UNSET_FLOAT_TEXTS,
-    UNSET_INT_TEXTS,
-    Kind,
-)
-from .versions import Feature
+from .compiler import DecoderGen, EncoderGen, Scope, cond_refs
+from .elements import Cond, Custom, Element, F, Opt, Repeat, Skip, Version
 
 __all__ = [
     "Direction",
@@ -86,395 +74,6 @@ class UnknownMessage:
     fields: list[str]
 
 
-# --- schema elements ---------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class F:
-    path: str
-    kind: Kind
-    since: Feature | None = None
-    until: Feature | None = None
-    unset: str = ""  # wire text written for None
-    none: tuple[str, ...] = ()  # extra wire texts that mean "unset" for this field (e.g. "None")
-
-
-@dataclass(frozen=True, slots=True)
-class Skip:
-    value: str = ""
-    since: Feature | None = None
-    until: Feature | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Version:
-    value: int
-    since: Feature | None = None
-    until: Feature | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Cond:
-    ref: str
-    test: Callable[[str], bool]
-    body: tuple[Element, ...]
-    since: Feature | None = None
-    until: Feature | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Repeat:
-    path: str
-    item: type
-    body: tuple[Element, ...]
-    since: Feature | None = None
-    until: Feature | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Opt:
-    path: str
-    item: type
-    body: tuple[Element, ...]
-    since: Feature | None = None
-    until: Feature | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Custom:
-    """``decode(fields, index) -> (value, next_index)``; ``encode(value, append)``.
-
-    ``path`` may also be a tuple of paths, for one wire field that carries several attributes
-    (CONTRACT_DATA's "date time zone" text): ``decode`` then returns a tuple of values, one per
-    path, and ``encode`` receives that tuple. A later element assigning the same path wins.
-    """
-
-    path: str | tuple[str, ...]
-    decode: Callable[[list[str], int], tuple[Any, int]]
-    encode: Callable[[Any, Callable[[str], None]], None]
-    since: Feature | None = None
-    until: Feature | None = None
-
-
-Element = Union[F, Skip, Version, Cond, Repeat, Opt, Custom]
-
-
-def _present(el: Element, version: int) -> bool:
-    return (el.since is None or version >= el.since) and (el.until is None or version < el.until)
-
-
-def _field_type(cls: type, name: str) -> type:
-    hints = typing.get_type_hints(cls)
-    if name not in hints:
-        raise TypeError(f"{cls.__name__} has no field {name!r}")
-    tp: Any = hints[name]
-    origin = typing.get_origin(tp)
-    if origin is Union or origin is types.UnionType:
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            tp = args[0]
-    if not isinstance(tp, type):
-        raise TypeError(f"{cls.__name__}.{name} is not a class-typed field: {tp!r}")
-    return tp
-
-
-def _default_expr(cls: type, name: str, ns: dict[str, Any]) -> str:
-    """Source text producing the dataclass default of ``cls.name``."""
-    for fld in dataclasses.fields(cls):
-        if fld.name == name:
-            key = f"_d{len(ns)}"
-            if fld.default is not dataclasses.MISSING:
-                ns[key] = fld.default
-                return key
-            if fld.default_factory is not dataclasses.MISSING:
-                ns[key] = fld.default_factory
-                return key + "()"
-            raise TypeError(f"{cls.__name__}.{name} has no default; it cannot be version-gated")
-    raise TypeError(f"{cls.__name__} has no field {name!r}")
-
-
-# --- the compiler ------------------------------------------------------------------------------
-
-class _Scope:
-    """Locals assigned for one object being built (the message, or one Repeat/Opt item)."""
-
-    def __init__(self, cls: type) -> None:
-        self.cls = cls
-        self.assigned: dict[str, str] = {}  # attribute path -> local name
-
-    def build(self, ns: dict[str, Any]) -> str:
-        return self._build(self.cls, "", ns)
-
-    def _build(self, cls: type, prefix: str, ns: dict[str, Any]) -> str:
-        values: dict[str, str] = {}
-        for path, local in self.assigned.items():
-            if not path.startswith(prefix):
-                continue
-            rest = path[len(prefix):]
-            head, dot, _ = rest.partition(".")
-            if head in values:
-                continue
-            if dot:
-                sub = _field_type(cls, head)
-                values[head] = self._build(sub, prefix + head + ".", ns)
-            else:
-                values[head] = local
-        # Fields given in definition order from the first one on go positionally (cheaper calls).
-        args: list[str] = []
-        names = [f.name for f in dataclasses.fields(cls) if f.init]
-        i = 0
-        while i < len(names) and names[i] in values:
-            args.append(values.pop(names[i]))
-            i += 1
-        args.extend(f"{k}={v}" for k, v in values.items())
-        key = f"_c{len(ns)}"
-        ns[key] = cls
-        return f"{key}({', '.join(args)})"
-
-
-class _DecoderGen:
-    def __init__(self, cls: type, version: int) -> None:
-        self.cls = cls
-        self.version = version
-        self.lines: list[str] = []
-        self.linemap: dict[int, tuple[str | None, int, str]] = {}
-        self.ns: dict[str, Any] = {}
-        self.counter = itertools.count()
-        self.var: str | None = None  # running index variable, None while offsets are constant
-        self.const = 1  # field 0 is the message id
-        self.raw: dict[str, str] = {}  # path -> local holding its wire text (for Cond refs)
-
-    def name(self, prefix: str) -> str:
-        return f"{prefix}{next(self.counter)}"
-
-    def emit(self, indent: int, text: str, path: str | None = None) -> None:
-        self.lines.append("    " * indent + text)
-        if path is not None:
-            # +2: the "def" line and 1-based numbering
-            self.linemap[len(self.lines) + 1] = (self.var, self.const, path)
-
-    def pos(self) -> str:
-        if self.var is None:
-            return str(self.const)
-        return f"{self.var} + {self.const}" if self.const else self.var
-
-    def materialize(self, indent: int) -> None:
-        if self.var is None or self.const:
-            self.emit(indent, f"i = {self.pos()}")
-            self.var, self.const = "i", 0
-
-    def elements(self, els: Sequence[Element], scope: _Scope, indent: int, base: str,
-                 refs: set[str]) -> None:
-        for el in els:
-            if not _present(el, self.version):
-                continue
-            if isinstance(el, (Skip, Version)):
-                self.const += 1
-            elif isinstance(el, F):
-                self.field(el, scope, indent, base, refs)
-            elif isinstance(el, Cond):
-                self.cond(el, scope, indent, base, refs)
-            elif isinstance(el, Repeat):
-                self.repeat(el, scope, indent, base)
-            elif isinstance(el, Opt):
-                self.opt(el, scope, indent, base)
-            elif isinstance(el, Custom):
-                self.custom(el, scope, indent, base)
-            else:  # pragma: no cover - schema construction error
-                raise TypeError(f"not a schema element: {el!r}")
-
-    def field(self, el: F, scope: _Scope, indent: int, base: str, refs: set[str]) -> None:
-        local = self.name("v")
-        full = base + el.path
-        src = self.name("x")
-        self.emit(indent, f"{src} = f[{self.pos()}]", full)
-        if full in refs:
-            self.raw[full] = src
-        if el.none:
-            nn = self.name("_n")
-            self.ns[nn] = frozenset(el.none)
-            fn = self.name("_k")
-            self.ns[fn] = DECODERS[el.kind]
-            self.emit(indent, f"{local} = None if {src} in {nn} else {fn}({src})", full)
-        elif el.kind is Kind.STR:
-            self.emit(indent, f"{local} = {src} or None", full)
-        elif el.kind is Kind.INT:
-            self.ns["_UI"] = UNSET_INT_TEXTS
-            self.emit(indent, f"{local} = None if {src} in _UI else int({src})", full)
-        elif el.kind is Kind.FLOAT:
-            self.ns["_UF"] = UNSET_FLOAT_TEXTS
-            self.ns["_MAXF"] = UNSET_DOUBLE
-            self.emit(indent, f"{local} = None if {src} in _UF else float({src})", full)
-            self.emit(indent, f"if {local} is not None and not -_MAXF < {local} < _MAXF: {local} = None",
-                      full)
-        elif el.kind is Kind.DECIMAL:
-            self.ns["_DC"] = DECIMAL_CACHE
-            self.ns["_dd"] = DECODERS[Kind.DECIMAL]
-            self.emit(indent, f"{local} = _DC.get({src}) or _dd({src})", full)
-        else:
-            fn = self.name("_k")
-            self.ns[fn] = DECODERS[el.kind]
-            self.emit(indent, f"{local} = {fn}({src})", full)
-        scope.assigned[el.path] = local
-        self.const += 1
-
-    def cond(self, el: Cond, scope: _Scope, indent: int, base: str, refs: set[str]) -> None:
-        rloc = self.raw.get(base + el.ref)
-        if rloc is None:
-            raise TypeError(f"Cond refers to {el.ref!r}, which is not an earlier field")
-        self.materialize(indent)
-        test = self.name("_t")
-        self.ns[test] = el.test
-        before = dict(scope.assigned)
-        self.emit(indent, f"if {test}({rloc}):")
-        self.lines.append("    " * (indent + 1) + "pass")
-        self.elements(el.body, scope, indent + 1, base, refs)
-        self.materialize(indent + 1)
-        new = {p: loc for p, loc in scope.assigned.items() if before.get(p) != loc}
-        if new:
-            self.emit(indent, "else:")
-            for p, loc in new.items():
-                old = before.get(p)
-                default = old if old is not None else self.default(scope.cls, p)
-                self.emit(indent + 1, f"{loc} = {default}")
-
-    def default(self, cls: type, path: str) -> str:
-        parts = path.split(".")
-        for part in parts[:-1]:
-            cls = _field_type(cls, part)
-        return _default_expr(cls, parts[-1], self.ns)
-
-    def repeat(self, el: Repeat, scope: _Scope, indent: int, base: str) -> None:
-        count = self.name("n")
-        self.emit(indent, f"{count} = _count(f[{self.pos()}])", base + el.path)
-        self.ns["_count"] = _count
-        self.const += 1
-        self.materialize(indent)
-        lst = self.name("l")
-        self.emit(indent, f"{lst} = []")
-        self.emit(indent, f"for _ in range({count}):")
-        inner = _Scope(el.item)
-        self.elements(el.body, inner, indent + 1, base + el.path + "[].", set())
-        self.materialize(indent + 1)
-        self.emit(indent + 1, f"{lst}.append({inner.build(self.ns)})")
-        scope.assigned[el.path] = lst
-
-    def opt(self, el: Opt, scope: _Scope, indent: int, base: str) -> None:
-        flag = self.name("o")
-        self.emit(indent, f"{flag} = f[{self.pos()}]", base + el.path)
-        self.const += 1
-        self.materialize(indent)
-        self.emit(indent, f"if {flag} and {flag} != '0':")
-        inner = _Scope(el.item)
-        self.elements(el.body, inner, indent + 1, base + el.path + ".", set())
-        self.materialize(indent + 1)
-        self.emit(indent + 1, f"{flag} = {inner.build(self.ns)}")
-        self.emit(indent, "else:")
-        self.emit(indent + 1, f"{flag} = None")
-        scope.assigned[el.path] = flag
-
-    def custom(self, el: Custom, scope: _Scope, indent: int, base: str) -> None:
-        self.materialize(indent)
-        fn = self.name("_x")
-        self.ns[fn] = el.decode
-        if isinstance(el.path, tuple):
-            locals_ = [self.name("v") for _ in el.path]
-            self.emit(indent, f"({', '.join(locals_)},), i = {fn}(f, i)",
-                      base + "+".join(el.path))
-            for path, local in zip(el.path, locals_):
-                scope.assigned[path] = local
-            return
-        local = self.name("v")
-        self.emit(indent, f"{local}, i = {fn}(f, i)", base + el.path)
-        scope.assigned[el.path] = local
-
-
-def _count(s: str) -> int:
-    n = int(s) if s else 0
-    if n < 0 or n > 100_000:
-        raise ValueError(f"implausible item count {n}")
-    return n
-
-
-def _cond_refs(els: Sequence[Element], base: str = "") -> set[str]:
-    refs: set[str] = set()
-    for el in els:
-        if isinstance(el, Cond):
-            refs.add(base + el.ref)
-            refs |= _cond_refs(el.body, base)
-    return refs
-
-
-class _EncoderGen:
-    def __init__(self, cls: type, version: int, msg_id: int) -> None:
-        self.cls = cls
-        self.version = version
-        self.msg_id = msg_id
-        self.lines: list[str] = []
-        self.ns: dict[str, Any] = {}
-        self.counter = itertools.count()
-        self.raw: dict[str, str] = {}
-
-    def name(self, prefix: str) -> str:
-        return f"{prefix}{next(self.counter)}"
-
-    def emit(self, indent: int, text: str) -> None:
-        self.lines.append("    " * indent + text)
-
-    def elements(self, els: Sequence[Element], indent: int, obj: str, base: str,
-                 refs: set[str]) -> None:
-        for el in els:
-            if not _present(el, self.version):
-                continue
-            if isinstance(el, Skip):
-                self.emit(indent, f"a({el.value!r})")
-            elif isinstance(el, Version):
-                self.emit(indent, f"a({str(el.value)!r})")
-            elif isinstance(el, F):
-                fn = self.name("_k")
-                self.ns[fn] = ENCODERS[el.kind]
-                expr = f"{fn}({obj}.{el.path}, {el.unset!r})"
-                full = base + el.path
-                if full in refs:
-                    rloc = self.name("r")
-                    self.emit(indent, f"{rloc} = {expr}")
-                    self.raw[full] = rloc
-                    self.emit(indent, f"a({rloc})")
-                else:
-                    self.emit(indent, f"a({expr})")
-            elif isinstance(el, Cond):
-                test = self.name("_t")
-                self.ns[test] = el.test
-                self.emit(indent, f"if {test}({self.raw[base + el.ref]}):")
-                self.emit(indent + 1, "pass")
-                self.elements(el.body, indent + 1, obj, base, refs)
-            elif isinstance(el, Repeat):
-                lst = self.name("l")
-                it = self.name("it")
-                self.emit(indent, f"{lst} = {obj}.{el.path} or ()")
-                self.emit(indent, f"a(str(len({lst})))")
-                self.emit(indent, f"for {it} in {lst}:")
-                self.emit(indent + 1, "pass")
-                self.elements(el.body, indent + 1, it, base + el.path + "[].", set())
-            elif isinstance(el, Opt):
-                o = self.name("o")
-                self.emit(indent, f"{o} = {obj}.{el.path}")
-                self.emit(indent, f"if {o} is None:")
-                self.emit(indent + 1, "a('0')")
-                self.emit(indent, "else:")
-                self.emit(indent + 1, "a('1')")
-                self.elements(el.body, indent + 1, o, base + el.path + ".", set())
-            elif isinstance(el, Custom):
-                fn = self.name("_x")
-                self.ns[fn] = el.encode
-                if isinstance(el.path, tuple):
-                    value = "(" + "".join(f"{obj}.{p}, " for p in el.path) + ")"
-                else:
-                    value = f"{obj}.{el.path}"
-                self.emit(indent, f"{fn}({value}, a)")
-            else:  # pragma: no cover
-                raise TypeError(f"not a schema element: {el!r}")
-
-
 _M = TypeVar("_M")
 DecodeFn = Callable[[list[str]], Any]
 EncodeFn = Callable[[Any], list[str]]
@@ -489,7 +88,7 @@ class Schema:
         self.msg_id = msg_id
         self.direction = direction
         self.elements = tuple(elements)
-        self._refs = _cond_refs(self.elements)
+        self._refs = cond_refs(self.elements)
         self._decoders: dict[int, DecodeFn] = {}
         self._encoders: dict[int, EncodeFn] = {}
         self._linemaps: dict[int, dict[int, tuple[str | None, int, str]]] = {}
@@ -506,8 +105,8 @@ class Schema:
         return fn
 
     def _compile_decoder(self, version: int) -> DecodeFn:
-        gen = _DecoderGen(self.cls, version)
-        scope = _Scope(self.cls)
+        gen = DecoderGen(self.cls, version)
+        scope = Scope(self.cls)
         gen.elements(self.elements, scope, 1, "", self._refs)
         body = gen.lines + [f"    return {scope.build(gen.ns)}"]
         src = "def decode(f):\n" + "\n".join(body) + "\n"
@@ -564,7 +163,7 @@ class Schema:
     def encoder(self, version: int) -> EncodeFn:
         fn = self._encoders.get(version)
         if fn is None:
-            gen = _EncoderGen(self.cls, version, self.msg_id)
+            gen = EncoderGen(self.cls, version, self.msg_id)
             gen.elements(self.elements, 1, "m", "", self._refs)
             src = ("def encode(m):\n"
                    f"    out = [{str(self.msg_id)!r}]\n"
