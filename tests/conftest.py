@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -175,6 +176,19 @@ class WireClient:
             self.sock.close()
         except OSError:
             pass
+
+
+# Market time of every hand-stepped paper gateway in the suite: a weekday, mid-session in New York,
+# so stepping the market never crosses the midnight at which DAY orders expire, whatever the hour
+# the tests run at.
+MARKET_START = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pinned_market_time() -> Iterator[None]:
+    PaperGateway.default_market_start = MARKET_START
+    yield
+    PaperGateway.default_market_start = None
 
 
 @pytest.fixture

@@ -72,6 +72,7 @@ class GatewayConfig:
     max_msg_rate: int | None = 50
     starting_cash: float = 1_000_000.0
     handshake_timeout: float = 10.0
+    market_start: datetime | None = None
 
 
 class GatewayCore:
@@ -97,7 +98,8 @@ class GatewayCore:
     def _open_exchange(self) -> PaperExchange:
         cfg = self.config
         return PaperExchange(accounts=cfg.accounts, seed=cfg.seed, starting_cash=cfg.starting_cash,
-                             state_path=Path(cfg.state_path) if cfg.state_path else None)
+                             state_path=Path(cfg.state_path) if cfg.state_path else None,
+                             market_start=cfg.market_start)
 
     @property
     def accounts(self) -> tuple[str, ...]:

@@ -171,7 +171,7 @@ class PaperExchange:
     """Orders, fills and accounts of the paper gateway, driven by a seeded :class:`Market`.
 
     ``clock`` returns the time for executions and order timestamps (default: now, UTC) and, for a
-    new state, the market's start. With ``state_path`` the state lives in SQLite and a new
+    new state, the market's start unless ``market_start`` gives it. With ``state_path`` the state lives in SQLite and a new
     exchange on the same file resumes it (the stored seed wins over ``seed``). Every mutating call
     saves before it returns.
     """
@@ -179,7 +179,8 @@ class PaperExchange:
     def __init__(self, accounts: Sequence[str] = ("DU1234567",), seed: int = 0,
                  clock: Callable[[], datetime] | None = None,
                  starting_cash: float = 1_000_000.0, state_path: str | Path | None = None,
-                 instruments: InstrumentTable | Sequence[Instrument] | None = None) -> None:
+                 instruments: InstrumentTable | Sequence[Instrument] | None = None,
+                 market_start: datetime | None = None) -> None:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.instruments = table_of(instruments)
         self.store = Store(state_path) if state_path is not None else None
@@ -190,7 +191,7 @@ class PaperExchange:
             start = datetime.fromisoformat(meta["market_start"])
             step = int(meta["market_step"])
         else:
-            start, step = self.clock(), 0
+            start, step = market_start or self.clock(), 0
         self.market = Market(self.instruments, seed=seed, start=start, step=step)
         self.seed = seed
         codes = list(accounts)

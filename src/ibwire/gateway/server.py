@@ -22,9 +22,10 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from ..models.contract import Contract
 from ..models.order import Order
@@ -52,15 +53,20 @@ class PaperGateway:
     through :meth:`step` (what deterministic tests want). ``max_msg_rate`` is the pacing limit
     (messages per second per client; None disables pacing). ``handshake_timeout`` is how long a
     socket may stay connected without completing the handshake and START_API before it is closed
-    as an idle half-open connection.
+    as an idle half-open connection. ``market_start`` is the market time at the first step of a
+    new state (default: now); with ``tick_interval=None`` and no ``market_start``,
+    :attr:`default_market_start` is used when set (test suites pin it so that stepping the market
+    never depends on the hour the tests run at: DAY orders expire at the instrument's midnight).
     """
+
+    default_market_start: ClassVar[datetime | None] = None
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
                  accounts: Sequence[str] = ("DU1234567",), state_path: str | Path | None = None,
                  seed: int = 0, mode: str = "tws", trusted_ips: Sequence[str] = ("127.0.0.1",),
                  *, tick_interval: float | None = 0.25, max_clients: int = 32,
                  max_msg_rate: int | None = 50, starting_cash: float = 1_000_000.0,
-                 handshake_timeout: float = 10.0) -> None:
+                 handshake_timeout: float = 10.0, market_start: datetime | None = None) -> None:
         if mode not in ("tws", "gateway"):
             raise ValueError(f"mode must be 'tws' or 'gateway', not {mode!r}")
         accts = tuple(accounts)
@@ -71,7 +77,9 @@ class PaperGateway:
             state_path=str(state_path) if state_path is not None else None, seed=seed, mode=mode,
             trusted_ips=tuple(trusted_ips), tick_interval=tick_interval, max_clients=max_clients,
             max_msg_rate=max_msg_rate, starting_cash=starting_cash,
-            handshake_timeout=handshake_timeout)
+            handshake_timeout=handshake_timeout,
+            market_start=market_start if market_start is not None or tick_interval is not None
+            else PaperGateway.default_market_start)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._core: GatewayCore | None = None
