@@ -143,3 +143,19 @@ def test_live_account_asks_before_sending(live_gw: PaperGateway) -> None:
 def test_paper_account_is_not_asked(cli: Cli) -> None:
     r = cli("buy", "AAPL", "1")
     assert r.exit_code == 0 and "LIVE" not in r.stderr and "send?" not in r.stderr
+
+
+def test_journal_makes_a_repeated_buy_send_one_order(cli: Cli, gw: PaperGateway, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    journal = str(tmp_path / "orders.db")
+    first = as_json(cli("buy", "AAPL", "10", "--ref", "once-1", "--journal", journal, "--wait", "--json"))
+    again = as_json(cli("buy", "AAPL", "10", "--ref", "once-1", "--journal", journal, "--wait", "--json"))
+    assert again["order_id"] == first["order_id"] and again["status"] == "Filled"
+    done = gw.call(lambda ex: [r for r in ex.completed_orders() if r.order.order_ref == "once-1"])
+    assert len(done) == 1  # the gateway received one order with that ref
+    fills = as_json(cli("fills", "--json"))
+    assert sum(f["shares"] for f in fills if f.get("ref") == "once-1") == 10  # one fill, not two
+
+
+def test_journal_needs_a_ref(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("buy", "AAPL", "10", "--journal", str(tmp_path / "orders.db"))
+    assert r.exit_code == 2 and "--ref" in (r.stderr + r.stdout)

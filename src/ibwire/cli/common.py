@@ -298,9 +298,10 @@ def guard(out: Output, conn: Conn | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def connect(conn: Conn) -> Iterator[Broker]:
-    """A connected Broker, closed at the end."""
-    broker = Broker.connect(conn.host, conn.port, client_id=conn.client_id, timeout=conn.timeout)
+def connect(conn: Conn, journal: str | None = None) -> Iterator[Broker]:
+    """A connected Broker (with an order journal file when given), closed at the end."""
+    broker = Broker.connect(conn.host, conn.port, client_id=conn.client_id, timeout=conn.timeout,
+                            journal=journal)
     try:
         yield broker
     finally:

@@ -150,11 +150,15 @@ def place(broker: Broker, contract: Contract, order: Order, ref: str | None, wai
 
 def _trade(action: str, symbol: str, quantity: str, limit: float | None, stop: float | None,
            tif: Tif, ref: str | None, wait: bool, wait_timeout: float, outside_rth: bool, yes: bool,
-           sec_type: str | None, exchange: str | None, currency: str, conn: Conn, json_: bool) -> None:
+           sec_type: str | None, exchange: str | None, currency: str, conn: Conn, json_: bool,
+           journal: str | None = None) -> None:
     out = Output(json_)
     contract = make_contract(symbol, sec_type, exchange, currency)
     order = build_order(action, _quantity(quantity), limit, stop, tif.value, outside_rth)
-    with guard(out, conn), connect(conn) as broker:
+    if journal and not ref:
+        raise typer.BadParameter("--journal makes --ref an idempotency key: give --ref too",
+                                 param_hint="--journal")
+    with guard(out, conn), connect(conn, journal) as broker:
         confirm_live(broker, describe_order(contract, order), yes, out)
         code = place(broker, contract, order, ref, wait, wait_timeout, out, conn.timeout)
     raise typer.Exit(code)
@@ -172,6 +176,10 @@ WaitTimeoutOpt = Annotated[float, typer.Option("--wait-timeout", min=0.1,
                                                help="Seconds --wait waits.")]
 OutsideRthOpt = Annotated[bool, typer.Option("--outside-rth", help="Allow filling outside regular "
                                                                    "trading hours.")]
+JournalOpt = Annotated[str | None, typer.Option(
+    "--journal", envvar="IBWIRE_JOURNAL",
+    help="Order journal file (SQLite): with --ref, running the same command again never sends a "
+         "second order, even after a crash; the existing order is shown instead.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before sending to a live "
                                                           "(non-DU) account.")]
 SymbolArg = Annotated[str, typer.Argument(metavar="SYMBOL", show_default=False,
@@ -185,7 +193,7 @@ def buy(
     symbol: SymbolArg, quantity: QtyArg,
     limit: LimitOpt = None, stop: StopOpt = None, tif: TifOpt = Tif.DAY, ref: RefOpt = None,
     wait: WaitOpt = False, wait_timeout: WaitTimeoutOpt = 60.0, outside_rth: OutsideRthOpt = False,
-    yes: YesOpt = False,
+    yes: YesOpt = False, journal: JournalOpt = None,
     sec_type: SecTypeOpt = None, exchange: ExchangeOpt = None, currency: CurrencyOpt = "USD",
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
     timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
@@ -195,7 +203,7 @@ def buy(
     Examples: ibwire buy AAPL 100 --wait; ibwire buy AAPL 10 --limit 150 --tif GTC --ref dip-1
     """
     _trade("BUY", symbol, quantity, limit, stop, tif, ref, wait, wait_timeout, outside_rth, yes,
-           sec_type, exchange, currency, Conn(host, port, client_id, timeout), json_)
+           sec_type, exchange, currency, Conn(host, port, client_id, timeout), json_, journal)
 
 
 @app.command("sell")
@@ -203,7 +211,7 @@ def sell(
     symbol: SymbolArg, quantity: QtyArg,
     limit: LimitOpt = None, stop: StopOpt = None, tif: TifOpt = Tif.DAY, ref: RefOpt = None,
     wait: WaitOpt = False, wait_timeout: WaitTimeoutOpt = 60.0, outside_rth: OutsideRthOpt = False,
-    yes: YesOpt = False,
+    yes: YesOpt = False, journal: JournalOpt = None,
     sec_type: SecTypeOpt = None, exchange: ExchangeOpt = None, currency: CurrencyOpt = "USD",
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
     timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
@@ -213,7 +221,7 @@ def sell(
     Examples: ibwire sell AAPL 100 --wait; ibwire sell AAPL 100 --stop 140
     """
     _trade("SELL", symbol, quantity, limit, stop, tif, ref, wait, wait_timeout, outside_rth, yes,
-           sec_type, exchange, currency, Conn(host, port, client_id, timeout), json_)
+           sec_type, exchange, currency, Conn(host, port, client_id, timeout), json_, journal)
 
 
 @app.command("cancel")
