@@ -56,7 +56,7 @@ import queue
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any, ClassVar
 
@@ -417,11 +417,18 @@ class EClient:
                 code, what = INVALID_SYMBOL, "Invalid symbol in string"
             self._client_error(req_id, code, f"{what} - {text}")
 
-    def _connected_or_report(self, req_id: int) -> bool:
-        if self.isConnected():
-            return True
-        self._client_error(req_id, NOT_CONNECTED, "Not connected")
-        return False
+    def _send_built(self, req_id: int, code: int, what: str, build: Callable[[], Message]) -> None:
+        """Send the message ``build()`` makes from the caller's arguments: error 504 when not
+        connected, ``code`` when the arguments cannot be converted or encoded."""
+        if not self.isConnected():
+            self._client_error(req_id, NOT_CONNECTED, "Not connected")
+            return
+        try:
+            msg = build()
+        except (TypeError, ValueError) as exc:
+            self._client_error(req_id, code, f"{what} - {exc}")
+            return
+        self._send(msg, req_id, code, what)
 
     def reqIds(self, numIds: int) -> None:
         """Ask for the next valid order id (answer: ``nextValidId``)."""
@@ -437,15 +444,8 @@ class EClient:
 
     def placeOrder(self, orderId: int, contract: Any, order: Any) -> None:
         """Place or modify an order (answers: ``openOrder``, ``orderStatus``, fills, errors)."""
-        if not self._connected_or_report(orderId):
-            return
-        try:
-            c, o = as_contract(contract), as_order(order)
-        except (TypeError, ValueError) as exc:
-            self._client_error(orderId, 512, f"Order Sending Error - {exc}")
-            return
-        self._send(PlaceOrder(order_id=orderId, contract=c, order=o), orderId, 512,
-                   "Order Sending Error")
+        self._send_built(orderId, 512, "Order Sending Error", lambda: PlaceOrder(
+            order_id=orderId, contract=as_contract(contract), order=as_order(order)))
 
     def cancelOrder(self, orderId: int, manualCancelOrderTime: str = "") -> None:
         """Cancel an order (answers: ``orderStatus`` Cancelled and error 202, or 10147/10148)."""
@@ -513,31 +513,16 @@ class EClient:
 
     def reqExecutions(self, reqId: int, execFilter: Any) -> None:
         """Executions matching the filter (answers: ``execDetails`` ..., ``execDetailsEnd``)."""
-        if not self._connected_or_report(reqId):
-            return
-        try:
-            f = as_filter(execFilter)
-        except (TypeError, ValueError) as exc:
-            self._client_error(reqId, 514, f"Request For Executions Sending Error - {exc}")
-            return
-        self._send(ReqExecutions(req_id=reqId, filter=f), reqId, 514,
-                   "Request For Executions Sending Error")
+        self._send_built(reqId, 514, "Request For Executions Sending Error",
+                         lambda: ReqExecutions(req_id=reqId, filter=as_filter(execFilter)))
 
     def reqMktData(self, reqId: int, contract: Any, genericTickList: str, snapshot: bool,
                    regulatorySnapshot: bool, mktDataOptions: Sequence[Any] | None) -> None:
         """Stream market data (answers: ``tickPrice``, ``tickSize`` ... ``tickSnapshotEnd``)."""
-        if not self._connected_or_report(reqId):
-            return
-        try:
-            c = as_contract(contract)
-            options = as_tags(mktDataOptions)
-        except (TypeError, ValueError) as exc:
-            self._client_error(reqId, 510, f"Request Market Data Sending Error - {exc}")
-            return
-        self._send(ReqMktData(req_id=reqId, contract=c, generic_tick_list=genericTickList or None,
-                              snapshot=bool(snapshot), regulatory_snapshot=bool(regulatorySnapshot),
-                              mkt_data_options=options),
-                   reqId, 510, "Request Market Data Sending Error")
+        self._send_built(reqId, 510, "Request Market Data Sending Error", lambda: ReqMktData(
+            req_id=reqId, contract=as_contract(contract), generic_tick_list=genericTickList or None,
+            snapshot=bool(snapshot), regulatory_snapshot=bool(regulatorySnapshot),
+            mkt_data_options=as_tags(mktDataOptions)))
 
     def cancelMktData(self, reqId: int) -> None:
         self._send(CancelMktData(req_id=reqId), reqId, 511, "Cancel Market Data Sending Error")
@@ -548,36 +533,21 @@ class EClient:
 
     def reqContractDetails(self, reqId: int, contract: Any) -> None:
         """Contracts matching ``contract`` (answers: ``contractDetails`` ..., ``contractDetailsEnd``)."""
-        if not self._connected_or_report(reqId):
-            return
-        try:
-            c = as_contract(contract)
-        except (TypeError, ValueError) as exc:
-            self._client_error(reqId, 518, f"Request Contract Data Sending Error - {exc}")
-            return
-        self._send(ReqContractData(req_id=reqId, contract=c), reqId, 518,
-                   "Request Contract Data Sending Error")
+        self._send_built(reqId, 518, "Request Contract Data Sending Error",
+                         lambda: ReqContractData(req_id=reqId, contract=as_contract(contract)))
 
     def reqHistoricalData(self, reqId: int, contract: Any, endDateTime: str, durationStr: str,
                           barSizeSetting: str, whatToShow: str, useRTH: int, formatDate: int,
                           keepUpToDate: bool, chartOptions: Sequence[Any] | None) -> None:
         """Historical bars (answers: ``historicalData`` ..., ``historicalDataEnd``, and
         ``historicalDataUpdate`` when ``keepUpToDate``)."""
-        if not self._connected_or_report(reqId):
-            return
-        try:
-            c = as_contract(contract)
-            options = as_tags(chartOptions)
-        except (TypeError, ValueError) as exc:
-            self._client_error(reqId, FAIL_SEND, f"Request Historical Data Sending Error - {exc}")
-            return
-        self._send(ReqHistoricalData(req_id=reqId, contract=c, end_date_time=endDateTime or None,
-                                     bar_size_setting=barSizeSetting, duration_str=durationStr,
-                                     use_rth=bool(useRTH), what_to_show=whatToShow,
-                                     format_date=int(formatDate),
-                                     keep_up_to_date=bool(keepUpToDate),
-                                     chart_options=options),
-                   reqId, FAIL_SEND, "Request Historical Data Sending Error")
+        self._send_built(reqId, FAIL_SEND, "Request Historical Data Sending Error",
+                         lambda: ReqHistoricalData(
+                             req_id=reqId, contract=as_contract(contract),
+                             end_date_time=endDateTime or None, bar_size_setting=barSizeSetting,
+                             duration_str=durationStr, use_rth=bool(useRTH), what_to_show=whatToShow,
+                             format_date=int(formatDate), keep_up_to_date=bool(keepUpToDate),
+                             chart_options=as_tags(chartOptions)))
 
     def cancelHistoricalData(self, reqId: int) -> None:
         self._send(CancelHistoricalData(req_id=reqId), reqId)
