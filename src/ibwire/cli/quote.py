@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -118,6 +118,16 @@ def _once(broker: Broker, contracts: Sequence[Contract], timeout: float, out: Ou
         raise errors[0]
 
 
+def _changes(changed: queue.SimpleQueue[Ticker], broker: Broker) -> Iterator[Ticker]:
+    """Tickers as they change, until the connection ends (the 1 s wake-up keeps Ctrl-C quick)."""
+    while True:
+        try:
+            yield changed.get(timeout=1.0)
+        except queue.Empty:
+            if not broker.is_connected():
+                return
+
+
 def _stream(broker: Broker, contracts: Sequence[Contract], timeout: float, count: int | None,
             out: Output) -> None:
     changed: queue.SimpleQueue[Ticker] = queue.SimpleQueue()
@@ -135,29 +145,19 @@ def _stream(broker: Broker, contracts: Sequence[Contract], timeout: float, count
         if live_view:
             with Live(quotes_table(tickers), console=out.console, refresh_per_second=8,
                       transient=False) as live:
-                while count is None or printed < count:
-                    try:
-                        t = changed.get(timeout=1.0)
-                    except queue.Empty:
-                        if not broker.is_connected():
-                            break
-                        continue
+                for t in _changes(changed, broker):
                     live.update(quotes_table(tickers))
                     printed += 1
                     if t.error is not None and all(x.error is not None for x in tickers):
                         raise t.error
+                    if count is not None and printed >= count:
+                        break
             return
         last: dict[int, str] = {}
         for t in tickers:  # what came with the subscription
             if complete(t):
                 changed.put(t)
-        while count is None or printed < count:
-            try:
-                t = changed.get(timeout=1.0)
-            except queue.Empty:
-                if not broker.is_connected():
-                    break
-                continue
+        for t in _changes(changed, broker):
             if t.error is not None and all(x.error is not None for x in tickers):
                 raise t.error
             if not complete(t):
@@ -172,6 +172,8 @@ def _stream(broker: Broker, contracts: Sequence[Contract], timeout: float, count
                 out.console.print(line)
                 sys.stdout.flush()
             printed += 1
+            if count is not None and printed >= count:
+                break
     finally:
         broker.remove_listener(on_event)
         for t in tickers:
