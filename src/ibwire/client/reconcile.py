@@ -189,19 +189,21 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
                     self._set_status(t, "Filled", shares)
                     report.finished.append(t)
                 elif not t.done:
-                    report.missing.append(t)
-                    self._reported_missing.add(id(t))
-                    self._emit(OrderGap(f"order {t.order_id} has executions but TWS reports it "
-                                        f"neither open nor completed", "missing_order", t))
+                    self._report_missing(t, report, "has executions but TWS reports it neither "
+                                                    "open nor completed")
                 continue
             if not t.acknowledged:
                 self._mark_unknown(t)
                 report.unknown.append(t)
             elif not t.done:
-                report.missing.append(t)
-                self._reported_missing.add(id(t))
-                self._emit(OrderGap(f"order {t.order_id} (status {t.status}) was acknowledged "
-                                    f"by TWS but is now neither open nor completed", "missing_order", t))
+                self._report_missing(t, report, f"(status {t.status}) was acknowledged by TWS but "
+                                                f"is now neither open nor completed")
+
+    def _report_missing(self, t: OrderTicket, report: ReconcileReport, why: str) -> None:
+        """An order TWS no longer reports: listed in the report and announced once per Broker."""
+        report.missing.append(t)
+        self._reported_missing.add(id(t))
+        self._emit(OrderGap(f"order {t.order_id} {why}", "missing_order", t))
 
     def _completed_match(self, t: OrderTicket, completed: list[CompletedOrderInfo]
                          ) -> CompletedOrderInfo | None:
