@@ -142,6 +142,7 @@ class _Protocol(asyncio.Protocol):
                 for msg in held:
                     self._submit(msg)
             self.broker.handle(ev)
+        self.broker._batch_done()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._drain is not None:

@@ -209,6 +209,7 @@ class Broker(ReconcileMixin):
                 if type(ev) is ConnectionClosed:
                     self._after_close()
                     return
+            self._batch_done()
 
     def _after_close(self) -> None:
         """On the dispatcher thread, after a connection ended: start reconnecting if asked to."""

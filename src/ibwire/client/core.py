@@ -241,6 +241,10 @@ class BrokerCore:
             except Exception:
                 log.exception("error handling %s", type(ev).__name__)
 
+    def _batch_done(self) -> None:
+        """Called by the front end after the events of one read were handled; mixins publish
+        what they coalesce per batch (``TickersUpdated``)."""
+
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(event)`` for every Broker event (StateChanged, Notice, OrderEvent,
         FillEvent, ...), from the thread that handles events. Keep it quick."""

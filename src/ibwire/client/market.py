@@ -42,7 +42,7 @@ from ..protocol.messages.orders import CompletedOrder, CompletedOrdersEnd, ReqCo
 from ..protocol.messages.system import ErrMsg
 from .core import BrokerCore, Flow, Wait, request_error
 from .requests import Pending
-from .ticker import IMPLIED_SIZE, PRICE_FIELDS, SIZE_FIELDS, TIMESTAMP_TYPES, Ticker
+from .ticker import IMPLIED_SIZE, PRICE_FIELDS, SIZE_FIELDS, TIMESTAMP_TYPES, Ticker, TickersUpdated
 
 __all__ = ["MarketMixin", "CompletedOrderInfo", "STANDARD_SUMMARY_TAGS", "parse_bar_time"]
 
@@ -120,6 +120,7 @@ class MarketMixin(BrokerCore):
     def _init_state(self) -> None:
         super()._init_state()
         self._tickers: dict[int | None, Ticker] = {}
+        self._batch_tickers: dict[int, Ticker] = {}  # changed in the batch being handled
 
     # --- ticks --------------------------------------------------------------------------------
 
@@ -129,6 +130,14 @@ class MarketMixin(BrokerCore):
             t._notify()
         if self._listeners:
             self._emit(t)
+            self._batch_tickers[id(t)] = t
+
+    def _batch_done(self) -> None:
+        super()._batch_done()
+        if self._batch_tickers:
+            changed = tuple(self._batch_tickers.values())
+            self._batch_tickers.clear()
+            self._emit(TickersUpdated(changed))
 
     def _on_tick_price(self, msg: TickPrice) -> None:
         t = self._tickers.get(msg.req_id)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from ..models import Contract
 
-__all__ = ["Ticker", "PRICE_FIELDS", "SIZE_FIELDS"]
+__all__ = ["Ticker", "TickersUpdated", "PRICE_FIELDS", "SIZE_FIELDS"]
 
 # tick type -> Ticker attribute (live and delayed types share attributes)
 PRICE_FIELDS: dict[int | None, str] = {
@@ -79,3 +79,12 @@ class Ticker:
     def __repr__(self) -> str:
         return (f"Ticker({self.contract}, bid={self.bid} x {self.bid_size}, ask={self.ask} x "
                 f"{self.ask_size}, last={self.last}, volume={self.volume})")
+
+
+@dataclass(frozen=True, slots=True)
+class TickersUpdated:
+    """Listener event: these tickers changed in one batch of messages read together (after
+    the per-tick ``Ticker`` events of the batch). A state shown at this event is one TWS had: the
+    bid and ask ticks of one quote change arrive in one batch, so it is never half-applied."""
+
+    tickers: tuple[Ticker, ...]

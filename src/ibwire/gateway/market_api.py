@@ -47,6 +47,7 @@ from ..protocol.messages.market_data import (
     TickSnapshotEnd,
     TickString,
 )
+from ..protocol.schema import Message
 from ..protocol.versions import Feature, supports
 from .instruments import Instrument
 from .market import BarRequestError, Quote
@@ -155,6 +156,7 @@ def _ticks(session: Session, req_id: int, sub: _Sub, q: Quote, sec_type: str) ->
         return (x // 100) if lots else x
 
     sent = sub.sent
+    out: list[Message] = []  # written at once: a read never ends between the bid and the ask
     for side in ("bid", "ask", "last"):
         price: float = getattr(q, side)
         sz = size(getattr(q, side + "_size"))
@@ -164,23 +166,24 @@ def _ticks(session: Session, req_id: int, sub: _Sub, q: Quote, sec_type: str) ->
             continue
         sent[side] = key
         if not isinstance(old, tuple) or old[0] != price or side == "last":
-            session.send(TickPrice(req_id=req_id, tick_type=names[side], price=price, size=sz,
-                                   attr_mask=0))
+            out.append(TickPrice(req_id=req_id, tick_type=names[side], price=price, size=sz,
+                                 attr_mask=0))
             if side == "last":
-                session.send(TickString(req_id=req_id, tick_type=names["time"],
-                                        value=str(int(q.time.timestamp()))))
+                out.append(TickString(req_id=req_id, tick_type=names["time"],
+                                      value=str(int(q.time.timestamp()))))
         else:
-            session.send(TickSize(req_id=req_id, tick_type=names[side + "_size"], size=sz))
+            out.append(TickSize(req_id=req_id, tick_type=names[side + "_size"], size=sz))
     for name in ("high", "low", "close", "open"):
         value: float = getattr(q, name)
         if sent.get(name) != value:
             sent[name] = value
-            session.send(TickPrice(req_id=req_id, tick_type=names[name], price=value,
-                                   size=Decimal(0), attr_mask=0))
+            out.append(TickPrice(req_id=req_id, tick_type=names[name], price=value,
+                                 size=Decimal(0), attr_mask=0))
     volume = size(q.volume)
     if sent.get("volume") != volume:
         sent["volume"] = volume
-        session.send(TickSize(req_id=req_id, tick_type=names["volume"], size=volume))
+        out.append(TickSize(req_id=req_id, tick_type=names["volume"], size=volume))
+    session.send_all(out)
 
 
 @handles(ReqMarketDataType)

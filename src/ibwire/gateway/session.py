@@ -25,7 +25,7 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProtocolError
@@ -138,14 +138,28 @@ class Session:
 
     def send(self, msg: Message) -> None:
         """Encode ``msg`` for this session's version and write it (no-op once closed)."""
+        self.send_all((msg,))
+
+    def send_all(self, msgs: Iterable[Message]) -> None:
+        """Encode ``msgs`` and write them in one write, as TWS writes the ticks of one quote change
+        (no-op once closed)."""
         if self.closed or self.conn.state is not State.READY:
             return
-        try:
-            data = self.conn.send(msg)
-        except ProtocolError:
-            log.exception("client %s: cannot encode %s; not sent", self.client_id, type(msg).__name__)
+        if self.writer.transport.is_closing():
+            # the peer went away (reset, broken pipe): the normal end of a session; writing on
+            # would only make asyncio warn "socket.send() raised exception"
+            self.close("peer closed the connection")
             return
-        self.writer.write(data)
+        chunks = []
+        for msg in msgs:
+            try:
+                chunks.append(self.conn.send(msg))
+            except ProtocolError:
+                log.exception("client %s: cannot encode %s; not sent", self.client_id,
+                              type(msg).__name__)
+        if not chunks:
+            return
+        self.writer.write(b"".join(chunks))
         if self.writer.transport.get_write_buffer_size() > _WRITE_BUFFER_LIMIT:
             self.close(f"more than {_WRITE_BUFFER_LIMIT} bytes unread: the client stopped reading",
                        abort=True)
