@@ -168,7 +168,13 @@ class Transport:
                     f"TWS at {self.host}:{self.port} closed the connection during the handshake "
                     f"(error 502): the API may be disabled, this host may not be in Trusted IPs, or "
                     f"the client id may be in use.", code=502)
-            events = self._conn.receive_data(data)
+            try:
+                events = self._conn.receive_data(data)
+            except ProtocolError:
+                raise ConnectError(
+                    f"the peer at {self.host}:{self.port} does not speak the TWS API: it answered "
+                    f"{data[:24]!r} (is this the API socket port of TWS / IB Gateway?)",
+                    code=502) from None
             for ev in events:
                 if isinstance(ev, HandshakeComplete):
                     early.extend(events)
