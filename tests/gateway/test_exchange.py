@@ -209,18 +209,31 @@ def test_ioc(ex: PaperExchange) -> None:
     assert kinds(events) == ["Submitted", "fill", "Filled", "account"]
 
 
-def test_day_orders_expire_gtc_orders_stay() -> None:
+def test_day_orders_expire_at_the_session_close_gtc_orders_stay() -> None:
     clock = Clock()
-    clock.t = datetime(2026, 11, 21, 4, 59, 0, tzinfo=UTC)  # 23:59 in New York
+    clock.t = datetime(2026, 11, 20, 20, 58, 0, tzinfo=UTC)  # Friday 15:58 in New York
     ex = PaperExchange(seed=1, clock=clock)
     bid, _, _ = ex.market.touch(AAPL)
     low = round(bid * 0.5, 2)
     ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 1, low))
     ex.place_order(1, 2, Stock("AAPL"), LimitOrder("BUY", 1, low, tif="GTC"))
-    events = ex.step(120)
+    assert ex.step(60) == []  # 15:59: still in the session
+    events = ex.step(120)  # past the 16:00 close
     assert [(e.record.order_id, e.record.status) for e in events
             if isinstance(e, OrderUpdate)] == [(1, "Cancelled")]
     assert [r.order_id for r in ex.open_orders()] == [2]
+
+
+def test_a_day_order_placed_after_the_close_lives_in_the_next_session() -> None:
+    clock = Clock()
+    clock.t = datetime(2026, 11, 21, 4, 59, 0, tzinfo=UTC)  # Friday 23:59 in New York
+    ex = PaperExchange(seed=1, clock=clock)
+    bid, _, _ = ex.market.touch(AAPL)
+    rec = ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 1, round(bid * 0.5, 2)))[0].record
+    assert rec.trading_day == "20261123"  # Monday's session
+    assert ex.step(2 * 86400) == []  # through the weekend: still working
+    ex.market.step(86400)  # Tuesday 23:59: Monday's close has passed
+    assert [e.record.status for e in ex.step(1) if isinstance(e, OrderUpdate)] == ["Cancelled"]
 
 
 # --- modify, cancel, ids ---------------------------------------------------------------------------
@@ -459,10 +472,8 @@ def test_forex_and_futures_accounting(ex: PaperExchange) -> None:
 # --- queries -----------------------------------------------------------------------------------------
 
 def test_executions_filter(ex: PaperExchange) -> None:
-    clock = ex.clock
-    assert isinstance(clock, Clock)
     ex.place_order(1, 1, Stock("AAPL"), MarketOrder("BUY", 10))
-    clock.t = START + timedelta(hours=1)
+    ex.step(3600)  # executions carry market time
     ex.place_order(2, 1, Stock("MSFT"), MarketOrder("SELL", 10, account="DU7654321"))
     ex.place_order(2, 2, Future("ES", "202612"), MarketOrder("BUY", 1))
     every = ex.executions()

@@ -123,7 +123,7 @@ def test_details() -> None:
     assert _HOURS.match(d.trading_hours or "") and _HOURS.match(d.liquid_hours or "")
     assert d.stock_type == "COMMON" and d.sec_id_list[0].tag == "ISIN"
     assert d.min_size == 1 and d.size_increment == 1
-    es = to_details(DEFAULT_TABLE[649180695])
+    es = to_details(DEFAULT_TABLE[649180695], date(2026, 11, 20))
     assert (es.contract_month, es.time_zone_id, es.under_sec_type) == ("202612", "US/Central",
                                                                        "IND")
     assert es.real_expiration_date == "20261218"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -162,17 +162,22 @@ def test_fills_are_inside_the_bars() -> None:
 def test_daily_weekly_monthly_bars() -> None:
     m = Market(seed=4, start=START)
     days = m.bars(AAPL, None, "1 M", "1 day")
-    assert 29 <= len(days) <= 32
-    assert all(b.daily for b in days)
-    assert days[-1].to_bar_data().date == "20261120"
+    # one bar per session: 2026-10-21 .. 2026-11-20 has 23 NYSE sessions
+    assert len(days) == 23 and all(b.daily for b in days)
+    assert days[0].to_bar_data().date == "20261021" and days[-1].to_bar_data().date == "20261120"
     for prev, cur in zip(days, days[1:]):
         _check(cur)
-        assert cur.open == prev.close  # bars tile without gaps
-        assert cur.time - prev.time == timedelta(days=1)
+        assert cur.time.weekday() < 5
+        assert cur.time - prev.time in (timedelta(days=1), timedelta(days=3))  # weekends skipped
     weeks = m.bars(AAPL, None, "6 M", "1 week", "MIDPOINT")
-    assert all(b.time.weekday() == 0 for b in weeks)
+    # labelled by the first trading date of each week (the first: where the duration starts);
+    # Memorial Day and Labor Day move two labels to Tuesday
+    assert weeks[0].time.date() == date(2026, 5, 21) and len(weeks) == 27
+    assert [b.time.date() for b in weeks[1:] if b.time.weekday() != 0] == [date(2026, 5, 26),
+                                                                            date(2026, 9, 8)]
     months = m.bars(AAPL, None, "1 Y", "1 month", "BID")
-    assert all(b.time.day == 1 for b in months) and 12 <= len(months) <= 13
+    assert len(months) == 13 and months[0].time.date() == date(2025, 11, 21)
+    assert all(b.time.day <= 3 and b.time.weekday() < 5 for b in months[1:])
 
 
 def test_rth_bars_keep_liquid_hours_only() -> None:

@@ -194,9 +194,11 @@ def _hist(req_id: int, duration: str = "1 D", bar_size: str = "1 hour", what: st
 
 def test_historical_bars(gateway, wire):
     c = wire(1)
-    c.send(_hist(1))
+    c.send(_hist(1))  # "1 D" of "1 hour" bars, extended hours, at Friday 10:00 New York
     data = c.expect(HistoricalData)
-    assert data.req_id == 1 and len(data.bars) >= 24
+    assert data.req_id == 1
+    assert [b.date[9:14] for b in data.bars] == ["04:00", "05:00", "06:00", "07:00", "08:00",
+                                                 "09:00", "10:00"]  # the session so far
     for b in data.bars:
         assert b.low <= min(b.open, b.close) <= max(b.open, b.close) <= b.high
         assert b.volume is not None and b.volume >= 0

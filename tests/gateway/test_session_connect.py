@@ -247,12 +247,10 @@ def test_req_managed_accts(wire):
     assert c.expect(ManagedAccts).accounts == ["DU1234567"]
 
 
-def test_req_current_time(wire):
-    import time
-
+def test_req_current_time_is_market_time(gateway, wire):
     c = wire(1)
     c.send(ReqCurrentTime())
-    assert abs(c.expect(CurrentTime).time - time.time()) < 120
+    assert c.expect(CurrentTime).time == int(gateway.market_time().timestamp())
 
 
 def test_paceapi_option_lifts_pacing(gateway):

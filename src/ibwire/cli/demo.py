@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -29,6 +30,9 @@ def run_demo(symbol: str = "AAPL", quantity: int = 100, seed: int = 0) -> int:
     started = time.perf_counter()
     with PaperGateway(port=0, seed=seed) as gw:
         console.print(f"[bold]paper gateway[/] listening on {gw.address[0]}:{gw.port}")
+        market = gw.market_time().astimezone(ZoneInfo("America/New_York"))
+        console.print(f"market time {market:%a %Y-%m-%d %H:%M %Z} (the paper market's clock skips "
+                      "closed hours, so it trades at any hour)")
         with Broker.connect("127.0.0.1", gw.port, client_id=1, timeout=10.0) as broker:
             console.print(f"connected: server version {broker.server_version}, "
                           f"accounts {', '.join(broker.accounts)}")

@@ -15,6 +15,13 @@ def gateway(
     state: str | None = typer.Option(None, help="SQLite file that keeps accounts, orders and fills."),
     seed: int = typer.Option(0, help="Seed of the deterministic market."),
     mode: str = typer.Option("tws", help="tws (farm notices at connect) or gateway."),
+    market_time: str | None = typer.Option(
+        None, "--market-time", help="Start the market clock here, e.g. "
+        "\"2026-03-09 09:25 America/New_York\" (default: the last full NYSE session's close)."),
+    speed: float = typer.Option(1.0, help="Run market time this many times faster than wall time."),
+    calendar: str = typer.Option(
+        "open", help="open: the clock skips closed hours, so the market trades at any hour; "
+        "strict: real sessions (no trades while closed, DAY orders expire at the close)."),
 ) -> None:
     """Serve a TWS-compatible paper gateway until Ctrl-C; any TWS API client can trade against it."""
     if mode not in ("tws", "gateway"):
@@ -22,6 +29,18 @@ def gateway(
     accts = tuple(a.strip() for a in accounts.split(",") if a.strip())
     if not accts:
         raise typer.BadParameter("give at least one account id", param_hint="--accounts")
+    if calendar not in ("open", "strict"):
+        raise typer.BadParameter("calendar is open or strict", param_hint="--calendar")
+    if not speed > 0:
+        raise typer.BadParameter("speed must be positive", param_hint="--speed")
+    from ..gateway.clock import parse_market_time
     from .gateway_cmd import run_gateway
 
-    raise typer.Exit(run_gateway(host, port, accts, state, seed, mode))
+    start = None
+    if market_time is not None:
+        try:
+            start = parse_market_time(market_time)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--market-time") from None
+    raise typer.Exit(run_gateway(host, port, accts, state, seed, mode, market_start=start,
+                                 calendar=calendar, speed=speed))

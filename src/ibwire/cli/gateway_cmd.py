@@ -7,13 +7,16 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 __all__ = ["run_gateway"]
 
 
 def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None, seed: int,
-                mode: str) -> int:
+                mode: str, *, market_start: datetime | None = None, calendar: str = "open",
+                speed: float = 1.0) -> int:
     """Serve until SIGINT / SIGTERM; print ``listening on HOST:PORT`` first; save state; return 0."""
     from ..gateway import PaperGateway
 
@@ -30,10 +33,13 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, _stop)
     gw = PaperGateway(host=host, port=port, accounts=tuple(accounts), state_path=state, seed=seed,
-                      mode=mode)
+                      mode=mode, market_start=market_start, calendar=calendar, speed=speed)
     try:
         gw.start()
         print(f"listening on {host}:{gw.port}", flush=True)
+        shown = gw.market_time().astimezone(ZoneInfo("America/New_York"))
+        print(f"market time {shown:%a %Y-%m-%d %H:%M:%S %Z} (calendar {calendar}"
+              + (f", speed {speed:g}x" if speed != 1 else "") + ")", file=sys.stderr, flush=True)
         while not done.wait(0.5):
             pass
     finally:

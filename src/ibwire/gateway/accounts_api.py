@@ -9,7 +9,6 @@ disappears is not retracted: TWS never does that either (a closed position stays
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..models.account import AccountValue, PortfolioItem, Position
@@ -163,7 +162,8 @@ def _acct_data(session: Session, st: AccountStreams, cache: _Cache, initial: boo
             session.send(_portfolio_msg(p))
             changed = True
     if changed or initial:
-        session.send(AcctUpdateTime(time_stamp=datetime.now().strftime("%H:%M")))
+        session.send(AcctUpdateTime(
+            time_stamp=session.core.market_time().astimezone().strftime("%H:%M")))
     if initial:
         session.send(AcctDownloadEnd(account_name=account))
 

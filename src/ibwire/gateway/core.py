@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,6 +36,8 @@ from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
 from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import Message
 from . import accounts_api, market_api, orders_api
+from .calendar import OpenBand, last_full_close, utc
+from .clock import MarketClock
 from .exchange import (
     AccountUpdate,
     Event,
@@ -44,6 +47,7 @@ from .exchange import (
     PaperExchange,
 )
 from .faults import CONNECTIVITY_TEXTS, AckGate
+from .instruments import table_of
 from .orders_api import MANUAL_CLIENT_ID, open_order_messages
 from .pacing import HistoricalPacing
 from .session import Session
@@ -73,6 +77,8 @@ class GatewayConfig:
     starting_cash: float = 1_000_000.0
     handshake_timeout: float = 10.0
     market_start: datetime | None = None
+    calendar: str = "open"
+    speed: float = 1.0
 
 
 class GatewayCore:
@@ -97,9 +103,26 @@ class GatewayCore:
 
     def _open_exchange(self) -> PaperExchange:
         cfg = self.config
-        return PaperExchange(accounts=cfg.accounts, seed=cfg.seed, starting_cash=cfg.starting_cash,
-                             state_path=Path(cfg.state_path) if cfg.state_path else None,
-                             market_start=cfg.market_start)
+        start = cfg.market_start
+        if start is None:  # the default: the close of the last full NYSE session (see .clock)
+            start = utc(last_full_close(datetime.now(timezone.utc)))
+        classes = {inst.hours for inst in table_of(None)}
+        if cfg.calendar == "open":
+            band = OpenBand(classes)
+            s = int(start.timestamp())
+            if band.interval_at(s) is None:
+                start = utc(band.next_open(s))
+        exchange = PaperExchange(accounts=cfg.accounts, seed=cfg.seed,
+                                 starting_cash=cfg.starting_cash,
+                                 state_path=Path(cfg.state_path) if cfg.state_path else None,
+                                 market_start=start, calendar=cfg.calendar)
+        self.clock = MarketClock(exchange.market.step_second, time.time(), cfg.speed,
+                                 cfg.calendar, classes)
+        return exchange
+
+    def market_time(self) -> datetime:
+        """Market time now (what CURRENT_TIME, executions and bars report)."""
+        return self.exchange.now()
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -167,7 +190,7 @@ class GatewayCore:
         while True:
             await asyncio.sleep(interval)
             try:
-                self.deliver(self.exchange.advance_to(datetime.now(timezone.utc)))
+                self.deliver(self.exchange.advance_to(utc(self.clock.market_time(time.time()))))
                 self.market_tick()
             except Exception:  # pragma: no cover - must never kill the clock
                 log.exception("market clock step failed")
@@ -178,7 +201,7 @@ class GatewayCore:
         return host in self.config.trusted_ips or "*" in self.config.trusted_ips
 
     def connection_time(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return self.exchange.now()
 
     def claim(self, session: Session, client_id: int) -> tuple[int, str] | None:
         """Register ``client_id`` for ``session``, or say why not: (code, text)."""

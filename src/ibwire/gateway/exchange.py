@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,6 +41,7 @@ from ..models.market import ContractDetails
 from ..models.order import Order, OrderState
 from ..protocol.codec import parse_tws_time
 from .accounts import Accounts
+from .calendar import Calendar, Session
 from .instruments import Instrument, InstrumentTable, table_of, to_contract, to_details
 from .market import Bar, Market, Quote
 from .store import Store
@@ -83,7 +84,7 @@ class OrderRecord:
     last_fill_price: float = 0.0
     why_held: str = ""
     triggered: bool = False
-    trading_day: str = ""  # YYYYMMDD in the instrument's zone, for DAY expiry
+    trading_day: str = ""  # YYYYMMDD: the trading date of the session a DAY order lives in
     submitted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     completed_at: datetime | None = None
     completed_status: str = ""
@@ -180,8 +181,11 @@ class PaperExchange:
                  clock: Callable[[], datetime] | None = None,
                  starting_cash: float = 1_000_000.0, state_path: str | Path | None = None,
                  instruments: InstrumentTable | Sequence[Instrument] | None = None,
-                 market_start: datetime | None = None) -> None:
+                 market_start: datetime | None = None, calendar: str = "open") -> None:
+        if calendar not in ("open", "strict"):
+            raise ValueError(f"unknown calendar mode {calendar!r}; use 'open' or 'strict'")
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.strict = calendar == "strict"
         self.instruments = table_of(instruments)
         self.store = Store(state_path) if state_path is not None else None
         saved = self.store.load() if self.store is not None else None
@@ -192,7 +196,8 @@ class PaperExchange:
             step = int(meta["market_step"])
         else:
             start, step = market_start or self.clock(), 0
-        self.market = Market(self.instruments, seed=seed, start=start, step=step)
+        self.market = Market(self.instruments, seed=seed, start=start, step=step,
+                             strict=self.strict)
         self.seed = seed
         codes = list(accounts)
         if saved is not None:
@@ -308,7 +313,7 @@ class PaperExchange:
     def contract_details(self, contract: Contract) -> list[ContractDetails]:
         """CONTRACT_DATA answers for ``contract`` (empty: answer 200)."""
         today = self.market.now().date()
-        return [to_details(i, contract.exchange if contract.exchange else None, today)
+        return [to_details(i, today, contract.exchange if contract.exchange else None)
                 for i in self.resolve(contract)]
 
     def quote(self, con_id: int) -> Quote:
@@ -368,7 +373,7 @@ class PaperExchange:
             return [OrderError(client_id, order_id, 200, "The contract description specified "
                                f"for {contract.symbol or contract.local_symbol} is ambiguous.")]
         inst = found[0]
-        now = self.clock()
+        now = self.market.now()
         o = copy.copy(order)
         account = o.account or self.accounts.codes[0]
         perm_id = self._next_perm
@@ -381,7 +386,7 @@ class PaperExchange:
             client_id=client_id, order_id=order_id, perm_id=perm_id,
             contract=to_contract(inst, contract.exchange or None), order=o, con_id=inst.con_id,
             account=account, remaining=o.total_quantity or Decimal(0),
-            trading_day=self._trading_day(inst), submitted_at=now)
+            trading_day=self._day_session(inst, o).date.strftime("%Y%m%d"), submitted_at=now)
         self._orders[(client_id, order_id)] = rec
         self._by_perm[perm_id] = rec
         self._dirty_orders.add(perm_id)
@@ -393,17 +398,46 @@ class PaperExchange:
             self._finish(rec, "Inactive", f"Rejected: {problem[1]}")
             return [OrderError(client_id, order_id, *problem), OrderUpdate(rec.snapshot())]
         stop = o.order_type in ("STP", "STP LMT")
-        rec.status = "PreSubmitted" if stop else "Submitted"
+        tradable = self._tradable(inst, o)
+        rec.status = "PreSubmitted" if stop or not tradable else "Submitted"
         self._open[perm_id] = rec
         events: list[Event] = [OrderUpdate(rec.snapshot())]
-        events += self._try_fill(rec, inst, taker=True)
+        if tradable:
+            events += self._try_fill(rec, inst, taker=True)
         if rec.is_open and o.tif == "IOC":
             self._finish(rec, "Cancelled", "Cancelled")
             events.append(OrderUpdate(rec.snapshot()))
         return events
 
-    def _trading_day(self, inst: Instrument) -> str:
-        return self.market.now().astimezone(ZoneInfo(inst.time_zone_id)).strftime("%Y%m%d")
+    # --- sessions --------------------------------------------------------------------------------
+    @staticmethod
+    def _liquid_only(inst: Instrument, order: Order) -> bool:
+        """Whether ``order`` works in regular hours only (a stock order without outsideRth)."""
+        return inst.hours == "stock" and not order.outside_rth
+
+    def _day_session(self, inst: Instrument, order: Order) -> Session:
+        """The session a DAY order placed now lives in: the one running, or the next."""
+        cal = Calendar.of(inst.hours)
+        return cal.next_session(self.market.step_second, self._liquid_only(inst, order))
+
+    def _tradable(self, inst: Instrument, order: Order) -> bool:
+        """Whether ``order`` may trade now. Always, with the default calendar; in strict mode
+        only inside its session (regular hours for a stock order without outsideRth)."""
+        if not self.strict:
+            return True
+        return self.market.in_session(inst.con_id, liquid=self._liquid_only(inst, order))
+
+    def _day_expired(self, rec: OrderRecord, inst: Instrument) -> bool:
+        """Whether the session of DAY order ``rec`` has closed."""
+        try:
+            d = date(int(rec.trading_day[:4]), int(rec.trading_day[4:6]), int(rec.trading_day[6:8]))
+        except ValueError:
+            return False
+        sess = Calendar.of(inst.hours).session(d, self._liquid_only(inst, rec.order))
+        now = self.market.step_second
+        if sess is None:  # (a state file from before the calendar: a plain date)
+            return Calendar.of(inst.hours).trading_date_of(now) > d
+        return now >= sess.close
 
     def _validate(self, rec: OrderRecord, inst: Instrument) -> tuple[int, str] | None:
         o = rec.order
@@ -497,7 +531,7 @@ class PaperExchange:
     def _finish(self, rec: OrderRecord, status: str, completed_status: str) -> None:
         rec.status = status
         self._open.pop(rec.perm_id, None)
-        rec.completed_at = self.clock()
+        rec.completed_at = self.market.now()
         rec.completed_status = completed_status
         self._dirty_orders.add(rec.perm_id)
 
@@ -515,11 +549,20 @@ class PaperExchange:
                 continue
             for rec in open_:
                 inst = self.instruments[rec.con_id]
-                if rec.order.tif == "DAY" and self._trading_day(inst) != rec.trading_day:
+                if rec.order.tif == "DAY" and self._day_expired(rec, inst):
                     self._finish(rec, "Cancelled", "Cancelled: day order expired")
                     events.append(OrderUpdate(rec.snapshot()))
                     continue
-                events += self._try_fill(rec, inst, taker=False)
+                if not self._tradable(inst, rec.order):
+                    continue
+                taker = False
+                if rec.status == "PreSubmitted" and (
+                        rec.triggered or rec.order.order_type not in ("STP", "STP LMT")):
+                    rec.status = "Submitted"  # held outside its session: released at the open
+                    self._dirty_orders.add(rec.perm_id)
+                    events.append(OrderUpdate(rec.snapshot()))
+                    taker = True
+                events += self._try_fill(rec, inst, taker=taker)
         self.save()
         return events
 
@@ -571,7 +614,7 @@ class PaperExchange:
         rec.commission += commission
         self._finish(rec, "Filled", "Filled")
         self._exec_seq += 1
-        now = self.clock()
+        now = self.market.now()
         execution = Execution(
             exec_id=f"{self._exec_prefix}.{self._exec_seq & 0xFFFFFFFF:08x}.01.01", time=now,
             acct_number=rec.account, exchange=inst.exchange, side=side, shares=qty, price=price,

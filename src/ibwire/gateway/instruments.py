@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 from ..models.contract import Contract
 from ..models.market import ContractDetails
 from ..protocol.codec import TagValue
+from .calendar import Calendar
 
 __all__ = [
     "Instrument",
@@ -55,8 +56,8 @@ _STK_RULES = ",".join(["26"] * len(_STK_EXCHANGES.split(",")))
 class Instrument:
     """One tradable instrument of the paper gateway.
 
-    ``hours`` names the session template ("stock", "cme", "nymex" or "fx") that
-    :func:`session_hours` expands into TWS's trading / liquid hours strings. ``base_price``,
+    ``hours`` names the session rules ("stock", "cme", "nymex" or "fx") of the market calendar
+    (:mod:`.calendar`), which :func:`session_hours` expands into TWS's hours strings. ``base_price``,
     ``volatility`` (log standard deviation per half hour), ``block_volume`` (typical volume per half
     hour) and ``lot`` (quote size unit) drive the simulated market.
     """
@@ -375,52 +376,18 @@ def to_contract(inst: Instrument, exchange: str | None = None) -> Contract:
 
 # --- trading hours -------------------------------------------------------------------------------
 
-# (open HHMM, close HHMM, opens the evening before?) per template, for trading and liquid hours
-_SESSIONS: dict[str, tuple[tuple[str, str, bool], tuple[str, str, bool]]] = {
-    "stock": (("0400", "2000", False), ("0930", "1600", False)),
-    "cme": (("1700", "1600", True), ("0830", "1500", False)),
-    "nymex": (("1700", "1600", True), ("0830", "1500", False)),
-    "fx": (("1715", "1700", True), ("1715", "1700", True)),
-}
+def session_hours(inst: Instrument, start: date, days: int = 7) -> tuple[str, str]:
+    """``(trading_hours, liquid_hours)`` in TWS's format for ``days`` dates from ``start``, from
+    the market calendar (:mod:`.calendar`): ``"20261120:0400-20261120:2000;20261121:CLOSED;..."``
+    for a stock; sessions of futures and currency pairs open the evening before their trade date;
+    weekends and exchange holidays are ``CLOSED``, early closes end early."""
+    cal = Calendar.of(inst.hours)
+    return cal.hours(start, days), cal.hours(start, days, liquid=True)
 
 
-def _hours(template: tuple[str, str, bool], start: date, days: int) -> str:
-    open_, close, overnight = template
-    parts: list[str] = []
-    for i in range(days):
-        d = start + timedelta(days=i)
-        ds = d.strftime("%Y%m%d")
-        if d.weekday() >= 5:
-            parts.append(f"{ds}:CLOSED")
-            continue
-        first = (d - timedelta(days=1)).strftime("%Y%m%d") if overnight else ds
-        parts.append(f"{first}:{open_}-{ds}:{close}")
-    return ";".join(parts)
-
-
-def session_hours(inst: Instrument, start: date | None = None, days: int = 7) -> tuple[str, str]:
-    """``(trading_hours, liquid_hours)`` in TWS's format for ``days`` days from ``start``.
-
-    E.g. ``"20261120:0400-20261120:2000;20261121:CLOSED;..."`` for a stock; sessions of futures and
-    currency pairs open the evening before their trade date. Weekends are ``CLOSED``. (The
-    simulated market itself trades around the clock; the hours are what CONTRACT_DATA reports and
-    what ``use_rth`` bars honour.)
-    """
-    day = start or datetime.now(UTC).date()
-    trading, liquid = _SESSIONS[inst.hours]
-    return _hours(trading, day, days), _hours(liquid, day, days)
-
-
-def liquid_window(inst: Instrument) -> tuple[int, int, bool]:
-    """The liquid session as (open minute of day, close minute of day, opens the evening before),
-    in the instrument's time zone."""
-    open_, close, overnight = _SESSIONS[inst.hours][1]
-    return (int(open_[:2]) * 60 + int(open_[2:]), int(close[:2]) * 60 + int(close[2:]), overnight)
-
-
-def to_details(inst: Instrument, exchange: str | None = None,
-               today: date | None = None) -> ContractDetails:
-    """The CONTRACT_DATA content for ``inst`` (contract qualified as :func:`to_contract` does)."""
+def to_details(inst: Instrument, today: date, exchange: str | None = None) -> ContractDetails:
+    """The CONTRACT_DATA content for ``inst`` (contract qualified as :func:`to_contract` does);
+    its hours are those of the 7 dates from ``today`` (market time)."""
     trading, liquid = session_hours(inst, today)
     sec_ids: list[TagValue] = [TagValue("ISIN", inst.isin)] if inst.isin else []
     return ContractDetails(

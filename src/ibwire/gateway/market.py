@@ -27,8 +27,11 @@ market showed (and so every paper fill, which happens at the bid or ask) lies in
 cover it. TRADES bars report the highest ask and the lowest bid as high / low; BID_ASK bars report
 open = bid, high = max ask, low = min bid, close = ask.
 
-The simulated market trades around the clock, every day; ``use_rth`` bars keep only the liquid
-hours (Monday-Friday) of the instrument's time zone.
+Sessions come from the market calendar (:mod:`.calendar`): historical bars exist only inside
+sessions, and durations count sessions as TWS does. The price path itself is a pure function of
+time; with ``strict=True`` the quotes of an instrument stay frozen at its last session's close
+while its market is closed. (The gateway's default clock, :mod:`.clock`, only ever stands where
+every market is open, so the live market never shows a closed stretch.)
 
 Market time is not wall time: it starts at ``start`` and moves only when stepped. A gateway keeps
 the two together with :meth:`~ibwire.gateway.exchange.PaperExchange.advance_to` (called with the
@@ -40,14 +43,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ..models.market import BarData
-from .instruments import Instrument, InstrumentTable, liquid_window, table_of
+from .calendar import Calendar, Session
+from .instruments import Instrument, InstrumentTable, table_of
 from .pricepath import BLOCK, PricePath, aggregate, mix
 
 __all__ = ["Market", "Quote", "Bar", "BarRequestError", "BAR_SIZES", "parse_duration"]
@@ -81,6 +85,7 @@ _LEGAL = ("1 secs, 5 secs, 10 secs, 15 secs, 30 secs, 1 min, 2 mins, 3 mins, 5 m
 _STEP_LIMITS = ((1800, 1), (3600, 5), (14400, 10), (28800, 30), (86400, 60), (2 * 86400, 120),
                 (7 * 86400, 180), (31 * 86400, 1800), (366 * 86400, 86400))
 _MAX_UNITS = {"S": 86400, "D": 366, "W": 52, "M": 12, "Y": 5}
+_NOMINAL = {"S": 1, "D": 86400, "W": 7 * 86400, "M": 31 * 86400, "Y": 365 * 86400}
 _WHAT = ("TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK", "ADJUSTED_LAST")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s+([SDWMY])\s*$")
 
@@ -185,8 +190,10 @@ class Market:
     """
 
     def __init__(self, instruments: InstrumentTable | Sequence[Instrument] | None = None,
-                 seed: int = 0, start: datetime | None = None, step: int = 0) -> None:
+                 seed: int = 0, start: datetime | None = None, step: int = 0,
+                 strict: bool = False) -> None:
         self.instruments = table_of(instruments)
+        self.strict = strict
         self.seed = seed
         t = start if start is not None else datetime.now(UTC)
         self._start_s = _epoch(t)
@@ -199,6 +206,11 @@ class Market:
     def step_count(self) -> int:
         """Seconds run since ``start``."""
         return self._step
+
+    @property
+    def step_second(self) -> int:
+        """Market time in epoch seconds."""
+        return self._start_s + self._step
 
     def now(self) -> datetime:
         """Market time (UTC): ``start`` + steps seconds."""
@@ -242,12 +254,17 @@ class Market:
         s = second if isinstance(second, int) else _epoch(second)
         path = self._path(con_id)
         inst = path.inst
+        s = self._live(inst, s)
         bid = path.price(s)
         spread = path.spread(s)
         ask = bid + spread
         last = ask if path.last_at_ask(s) else bid
-        tz = _zone(inst.time_zone_id)
-        day0 = _local_midnight(datetime.fromtimestamp(s, tz).date(), tz)
+        session = Calendar.of(inst.hours).previous_session(s)
+        if session is not None and s < session.close:  # the day so far: the session's bar
+            day0 = session.open
+        else:
+            tz = _zone(inst.time_zone_id)
+            day0 = _local_midnight(datetime.fromtimestamp(s, tz).date(), tz)
         o, h, lo, _c, vol = aggregate(path, [(day0, s + 1)], "TRADES")
         prev_close = o  # bars tile: the day opens at the previous day's close
         hb = mix(path.key, 9, s)
@@ -266,7 +283,7 @@ class Market:
     def touch(self, con_id: int, second: int | None = None) -> tuple[float, float, float]:
         """``(bid, ask, last)`` now (or at epoch ``second``): the cheap part of :meth:`quote`."""
         path = self._path(con_id)
-        s = self._start_s + self._step if second is None else second
+        s = self._live(path.inst, self._start_s + self._step if second is None else second)
         bid = path.price(s)
         ask = bid + path.spread(s)
         last = ask if path.last_at_ask(s) else bid
@@ -276,7 +293,7 @@ class Market:
     def mark(self, con_id: int) -> float:
         """The mark price now: the mid of bid and ask."""
         path = self._path(con_id)
-        s = self._start_s + self._step
+        s = self._live(path.inst, self._start_s + self._step)
         return self._px(path.inst, path.price(s) + path.spread(s) / 2)
 
     def fx_to_usd(self, currency: str) -> float:
@@ -294,17 +311,48 @@ class Market:
                 return 1.0 / self.mark(inst.con_id)
         raise KeyError(f"no USD rate for {currency}")
 
+    # sessions
+    def calendar(self, con_id: int) -> Calendar:
+        """The session calendar of ``con_id``'s instrument class."""
+        return Calendar.of(self._path(con_id).inst.hours)
+
+    def in_session(self, con_id: int, second: int | None = None, liquid: bool = False) -> bool:
+        """Whether ``con_id`` trades at ``second`` (default: now): inside its trading session
+        (``liquid``: its regular hours)."""
+        s = self._start_s + self._step if second is None else second
+        return self.calendar(con_id).session_at(s, liquid) is not None
+
+    def _live(self, inst: Instrument, s: int) -> int:
+        """The second whose prices the market shows at ``s``: ``s`` itself, or in strict mode and
+        outside the instrument's trading session the last second of the previous session (quotes
+        stay frozen until the next open)."""
+        if not self.strict:
+            return s
+        cal = Calendar.of(inst.hours)
+        if cal.session_at(s) is not None:
+            return s
+        prev = cal.previous_session(s)
+        return prev.close - 1 if prev is not None else s
+
     # bars
     def bars(self, con_id: int, end: datetime | None, duration: str, bar_size: str,
              what_to_show: str = "TRADES", use_rth: bool = False) -> list[Bar]:
-        """Historical bars of [end - duration, end) (``end`` None or later than now: up to and
-        including the current second).
+        """Historical bars of the ``duration`` before ``end`` (``end`` None or later than now: up to
+        and including the current second), as TWS counts them.
+
+        Bars exist only inside sessions: regular hours with ``use_rth``, the trading session (the
+        extended hours of a stock, the near-24h session of a future or a pair) without. Durations
+        count sessions as TWS does: ``"S"`` seconds back from the end; ``"D"`` the last n sessions
+        that opened before the end, ``"W"`` the last 5n; ``"M"`` and ``"Y"`` the sessions of the
+        last n calendar months or years. A request ending on a weekend or a holiday returns the
+        sessions before it. Daily bars are one per session (dated by the trading date the session
+        closes on); weekly and monthly bars group sessions by week and month.
 
         Raises :class:`BarRequestError`: 321 for an illegal bar size, duration format or
         what-to-show; 162 "Time length exceed max." when the bar size is too small for the duration
         (the documented duration / bar size table) or the duration is too long (more than 86400 S,
-        366 D, 52 W, 12 M or 5 Y); 162 for TRADES on a currency pair and when no bar falls in the
-        window ("HMDS query returned no data").
+        366 D, 52 W, 12 M or 5 Y); 162 for TRADES on a currency pair and when the request covers no
+        session ("HMDS query returned no data").
         """
         path = self._path(con_id)
         inst = path.inst
@@ -320,21 +368,7 @@ class Market:
             raise BarRequestError(162, _HMDS + f"No data of type {what} is available for the "
                                        f"exchange '{inst.exchange}' and the security type 'Forex'")
         n, unit = parse_duration(duration)
-        tz = _zone(inst.time_zone_id)
-        now_s = self._start_s + self._step
-        end_s = min(_epoch(end), now_s + 1) if end is not None else now_s + 1
-        end_local = datetime.fromtimestamp(end_s, tz)
-        if unit == "S":
-            start_s = end_s - n
-        elif unit in ("D", "W"):
-            start_s = _epoch(end_local - timedelta(days=n * (7 if unit == "W" else 1)))
-        elif unit == "M":
-            d = _minus_months(end_local.date(), n)
-            start_s = _epoch(end_local.replace(year=d.year, month=d.month, day=d.day))
-        else:
-            d = _minus_months(end_local.date(), 12 * n)
-            start_s = _epoch(end_local.replace(year=d.year, month=d.month, day=d.day))
-        span = end_s - start_s
+        span = n * _NOMINAL[unit]
         for longest, smallest in _STEP_LIMITS:
             if span <= longest:
                 if size < smallest:
@@ -343,10 +377,22 @@ class Market:
         else:
             if size < 86400:
                 raise BarRequestError(162, _HMDS + "Time length exceed max.")
+        cal = Calendar.of(inst.hours)
+        tz = _zone(inst.time_zone_id)
+        now_s = self._start_s + self._step
+        end_s = min(_epoch(end), now_s + 1) if end is not None else now_s + 1
+        sessions = self._covered(cal, end_s, n, unit, use_rth)
+        pieces = [(max(ss.open, lo), min(ss.close, end_s), ss.date) for ss, lo in sessions
+                  if max(ss.open, lo) < min(ss.close, end_s)]
+        if not pieces:
+            raise BarRequestError(162, _HMDS + f"HMDS query returned no data: {inst.symbol}@"
+                                       f"{inst.exchange} {what.title()}")
         daily = size >= 86400
+        windows = self._daily_windows(pieces, bar_size, tz) if daily else \
+            self._intraday_windows(pieces, size, tz, end_s - n if unit == "S" else None)
         out: list[Bar] = []
-        for label, pieces in self._windows(inst, tz, start_s, end_s, bar_size, size, use_rth):
-            o, h, lo, c, vol = aggregate(path, pieces, what)
+        for label, parts in windows:
+            o, h, lo, c, vol = aggregate(path, parts, what)
             if what in ("TRADES", "ADJUSTED_LAST"):
                 volume = Decimal(vol)
                 wap = Decimal(str(self._px(inst, (h + lo + c) / 3)))
@@ -356,76 +402,62 @@ class Market:
             out.append(Bar(time=label, open=self._px(inst, o), high=self._px(inst, h),
                            low=self._px(inst, lo), close=self._px(inst, c), volume=volume,
                            wap=wap, bar_count=count, daily=daily))
-        if not out:
-            raise BarRequestError(162, _HMDS + f"HMDS query returned no data: {inst.symbol}@"
-                                       f"{inst.exchange} {what.title()}")
         return out
 
-    def _sessions(self, inst: Instrument, tz: ZoneInfo, start_s: int,
-                  end_s: int) -> list[tuple[int, int]]:
-        """Liquid-hours sessions (epoch seconds, Monday-Friday) near [start_s, end_s), cut at
-        ``end_s``. A session belongs to the day it closes on."""
-        open_m, close_m, overnight = liquid_window(inst)
-        d = datetime.fromtimestamp(start_s, tz).date() - timedelta(days=1)
-        last = datetime.fromtimestamp(end_s, tz).date() + timedelta(days=1)
-        out: list[tuple[int, int]] = []
-        while d <= last:
-            if d.weekday() < 5:
-                open_day = d - timedelta(days=1) if overnight else d
-                a = _local_midnight(open_day, tz) + open_m * 60
-                b = min(_local_midnight(d, tz) + close_m * 60, end_s)
-                if a < b:
-                    out.append((a, b))
-            d += timedelta(days=1)
-        return out
+    @staticmethod
+    def _covered(cal: Calendar, end_s: int, n: int, unit: str,
+                 use_rth: bool) -> list[tuple[Session, int]]:
+        """(session, earliest second wanted) for every session the duration covers."""
+        if unit == "S":
+            start_s = end_s - n
+            first = cal.trading_date_of(start_s) - timedelta(days=1)
+            last = cal.trading_date_of(end_s) + timedelta(days=1)
+            return [(ss, start_s) for ss in cal.sessions_between(first, last, use_rth)
+                    if ss.close > start_s and ss.open < end_s]
+        if unit in ("D", "W"):
+            return [(ss, ss.open) for ss in cal.sessions_back(end_s, n * (5 if unit == "W" else 1),
+                                                              use_rth)]
+        last_session = cal.previous_session(end_s - 1, use_rth)
+        if last_session is None:
+            return []
+        last_date = last_session.date
+        first_date = _minus_months(last_date, n * (12 if unit == "Y" else 1)) + timedelta(days=1)
+        return [(ss, ss.open) for ss in cal.sessions_between(first_date, last_date, use_rth)
+                if ss.open < end_s]
 
-    def _windows(self, inst: Instrument, tz: ZoneInfo, start_s: int, end_s: int, bar_size: str,
-                 size: int, use_rth: bool) -> Iterator[tuple[datetime, list[tuple[int, int]]]]:
-        """(bar label, pieces) for each bar of [start_s, end_s): bars start at or after
-        ``start_s`` (or, if none does, the one bar holding the end); the last one is cut at
-        ``end_s``."""
-        nominal: list[tuple[int, int, datetime]] = []
-        if size < 86400:
-            offset = int((datetime.fromtimestamp(start_s, tz).utcoffset()
-                          or timedelta()).total_seconds())
-            t = -((-(start_s + offset)) // size) * size - offset  # first boundary >= start_s
-            if t >= end_s:
-                t = (end_s - 1 + offset) // size * size - offset
-            while t < end_s:
-                nominal.append((t, t + size, datetime.fromtimestamp(t, tz)))
+    @staticmethod
+    def _intraday_windows(pieces: list[tuple[int, int, date]], size: int, tz: ZoneInfo,
+                          cut_at: int | None) -> list[tuple[datetime, list[tuple[int, int]]]]:
+        """Bars of ``size`` seconds aligned to the local clock, clipped to each session piece and
+        labelled by their first second. With ``cut_at`` (the start of an "S" duration), a bar that
+        began before it is left out, unless no bar would be left."""
+        out: list[tuple[datetime, list[tuple[int, int]]]] = []
+        dropped: list[tuple[datetime, list[tuple[int, int]]]] = []
+        for a, b, _d in pieces:
+            offset = int((datetime.fromtimestamp(a, tz).utcoffset() or timedelta()).total_seconds())
+            t = (a + offset) // size * size - offset  # the boundary at or before a
+            while t < b:
+                lo, hi = max(t, a), min(t + size, b)
+                if lo < hi:
+                    bar = (datetime.fromtimestamp(lo, tz), [(lo, hi)])
+                    (dropped if cut_at is not None and lo == cut_at and t < cut_at
+                     else out).append(bar)
                 t += size
-        else:
-            d = datetime.fromtimestamp(start_s, tz).date()
+        return out or dropped
+
+    @staticmethod
+    def _daily_windows(pieces: list[tuple[int, int, date]], bar_size: str,
+                       tz: ZoneInfo) -> list[tuple[datetime, list[tuple[int, int]]]]:
+        """One bar per session (``1 day``), or sessions grouped by ISO week or month; labelled by
+        the group's first trading date."""
+        groups: dict[object, list[tuple[int, int, date]]] = {}
+        for a, b, d in pieces:
             if bar_size in ("1 week", "1W"):
-                d -= timedelta(days=d.weekday())
+                key: object = d.isocalendar()[:2]
             elif bar_size in ("1 month", "1M"):
-                d = d.replace(day=1)
-            while True:
-                if bar_size == "1 day":
-                    nxt = d + timedelta(days=1)
-                elif bar_size in ("1 week", "1W"):
-                    nxt = d + timedelta(days=7)
-                else:
-                    nxt = _minus_months(d, -1)
-                a, b = _local_midnight(d, tz), _local_midnight(nxt, tz)
-                if a >= end_s:
-                    break
-                nominal.append((a, b, datetime(d.year, d.month, d.day, tzinfo=tz)))
-                d = nxt
-            later = [bar for bar in nominal if bar[0] >= start_s]
-            nominal = later or nominal[-1:]
-        sessions = self._sessions(inst, tz, start_s, end_s) if use_rth else []
-        for a, b, label in nominal:
-            b = min(b, end_s)
-            if not use_rth:
-                yield label, [(a, b)]
-                continue
-            if size < 86400:
-                pieces = [(max(a, sa), min(b, sb)) for sa, sb in sessions
-                          if max(a, sa) < min(b, sb)]
-                if pieces:
-                    yield datetime.fromtimestamp(pieces[0][0], tz), pieces
+                key = (d.year, d.month)
             else:
-                pieces = [(sa, sb) for sa, sb in sessions if a <= sb - 1 < b]
-                if pieces:
-                    yield label, pieces
+                key = d
+            groups.setdefault(key, []).append((a, b, d))
+        return [(datetime(g[0][2].year, g[0][2].month, g[0][2].day, tzinfo=tz),
+                 [(a, b) for a, b, _ in g]) for g in groups.values()]

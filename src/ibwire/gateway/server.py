@@ -29,6 +29,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..models.contract import Contract
 from ..models.order import Order
+from .clock import CALENDAR_MODES
 from .core import GatewayConfig, GatewayCore
 from .exchange import PaperExchange
 
@@ -53,10 +54,18 @@ class PaperGateway:
     through :meth:`step` (what deterministic tests want). ``max_msg_rate`` is the pacing limit
     (messages per second per client; None disables pacing). ``handshake_timeout`` is how long a
     socket may stay connected without completing the handshake and START_API before it is closed
-    as an idle half-open connection. ``market_start`` is the market time at the first step of a
-    new state (default: now); with ``tick_interval=None`` and no ``market_start``,
-    :attr:`default_market_start` is used when set (test suites pin it so that stepping the market
-    never depends on the hour the tests run at: DAY orders expire at the instrument's midnight).
+    as an idle half-open connection.
+
+    The market clock (see :mod:`ibwire.gateway.clock` and docs/market-clock.md): ``market_start``
+    is the market time of a new state (default: the close of the last full NYSE session before
+    now, so a fresh gateway always has a whole day of history behind it); ``speed`` runs market
+    time that many times faster than wall time; ``calendar="open"`` (default) keeps the clock
+    where every market is open, skipping nights, weekends and holidays, so the gateway trades at
+    any hour; ``calendar="strict"`` runs the clock continuously and follows real sessions (no
+    trades and frozen quotes while a market is closed, DAY orders expire at the close, orders sent
+    outside regular hours without outsideRth wait as PreSubmitted for the open). With
+    ``tick_interval=None`` and no ``market_start``, :attr:`default_market_start` is used when set
+    (test suites pin it so that stepping the market never depends on when the tests run).
     """
 
     default_market_start: ClassVar[datetime | None] = None
@@ -66,12 +75,20 @@ class PaperGateway:
                  seed: int = 0, mode: str = "tws", trusted_ips: Sequence[str] = ("127.0.0.1",),
                  *, tick_interval: float | None = 0.25, max_clients: int = 32,
                  max_msg_rate: int | None = 50, starting_cash: float = 1_000_000.0,
-                 handshake_timeout: float = 10.0, market_start: datetime | None = None) -> None:
+                 handshake_timeout: float = 10.0, market_start: datetime | None = None,
+                 calendar: str = "open", speed: float = 1.0) -> None:
         if mode not in ("tws", "gateway"):
             raise ValueError(f"mode must be 'tws' or 'gateway', not {mode!r}")
         accts = tuple(accounts)
         if not accts:
             raise ValueError("give at least one account")
+        if calendar not in CALENDAR_MODES:
+            raise ValueError(f"calendar must be one of {', '.join(CALENDAR_MODES)}, not {calendar!r}")
+        if not speed > 0:
+            raise ValueError(f"speed must be positive, not {speed!r}")
+        if market_start is not None and market_start.tzinfo is None:
+            raise ValueError(f"market_start {market_start!r} has no time zone; give an aware "
+                             "datetime")
         self.config = GatewayConfig(
             host=host, port=port, accounts=accts,
             state_path=str(state_path) if state_path is not None else None, seed=seed, mode=mode,
@@ -79,7 +96,7 @@ class PaperGateway:
             max_msg_rate=max_msg_rate, starting_cash=starting_cash,
             handshake_timeout=handshake_timeout,
             market_start=market_start if market_start is not None or tick_interval is not None
-            else PaperGateway.default_market_start)
+            else PaperGateway.default_market_start, calendar=calendar, speed=speed)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._core: GatewayCore | None = None
@@ -189,6 +206,11 @@ class PaperGateway:
         return self._on_core(lambda core: fn(core.exchange))
 
     # --- test API ------------------------------------------------------------------------------
+
+    def market_time(self) -> datetime:
+        """The market clock's time now (aware, UTC)."""
+        return self._on_core(lambda core: core.market_time()) if self._core is not None \
+            else (self.config.market_start or datetime.now().astimezone())
 
     def step(self, n: int = 1) -> None:
         """Advance the market ``n`` seconds now; fills and updates are written before it returns."""

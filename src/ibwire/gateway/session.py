@@ -339,7 +339,7 @@ def _req_ids(session: Session, msg: ReqIds) -> None:
 
 @handles(ReqCurrentTime)
 def _req_current_time(session: Session, msg: ReqCurrentTime) -> None:
-    session.send(CurrentTime(time=int(time.time())))
+    session.send(CurrentTime(time=int(session.core.market_time().timestamp())))
 
 
 @handles(ReqManagedAccts)
