@@ -89,16 +89,22 @@ def test_peer_closing_mid_request_fails_the_waiting_call_at_once() -> None:
         got_request.set()
         session.close()
 
-    states: list[StateChanged] = []
+    offline = threading.Event()
+
+    def on_state(ev: object) -> None:
+        if isinstance(ev, StateChanged) and ev.new is ConnectionState.OFFLINE:
+            offline.set()
+
     with FakeTws({ReqCurrentTime: on_time}) as tws:
         broker = Broker.connect(tws.host, tws.port, timeout=5)
-        broker.add_listener(lambda ev: states.append(ev) if isinstance(ev, StateChanged) else None)
+        broker.add_listener(on_state)
         with pytest.raises(ConnectionLost):
             broker.current_time(timeout=30)  # fails on the drop, long before the timeout
         assert got_request.is_set()
         assert not broker.is_connected()
         assert broker.state is ConnectionState.OFFLINE
-        assert states[-1].new is ConnectionState.OFFLINE
+        # listeners hear it on their own thread (the failed call did not wait for them)
+        assert offline.wait(5)
         with pytest.raises(ConnectionLost):
             broker.positions()
         broker.disconnect()

@@ -39,41 +39,71 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
 
 def test_messages_at_the_rate_go_at_once() -> None:
     p: Pacer[int] = Pacer(45)
-    assert all(p.submit(i, i / 45) for i in range(90))
-    assert p.queue_depth == 0 and p.sent == 90 and p.delayed == 0
+    assert all(p.submit(i, i / 40) for i in range(200))  # 40 a second, steadily
+    assert p.queue_depth == 0 and p.sent == 200 and p.delayed == 0
+
+
+def test_the_first_45_of_a_quiet_second_go_at_once_only_the_excess_waits() -> None:
+    p: Pacer[int] = Pacer(45)
+    assert all(p.submit(i, 0.0) for i in range(45))  # back to back: no slot to wait for
+    assert p.delayed == 0 and p.queue_depth == 0
+    assert not p.submit(45, 0.0)
+    assert p.delayed == 1 and p.queue_depth == 1
+    assert p.take_due(0.5) == []
+    assert p.next_due(0.5) == pytest.approx(0.6)  # the oldest slot frees after 1 s + margin
+    assert p.take_due(1.1) == [45]
 
 
 def test_a_burst_of_1000_never_exceeds_the_rate_in_any_second() -> None:
     p: Pacer[int] = Pacer(45)
     direct = [i for i in range(1000) if p.submit(i, 0.0)]
-    assert len(direct) == 1 and p.queue_depth == 999 and p.max_queue_depth == 999
+    assert len(direct) == 45 and p.queue_depth == 955 and p.max_queue_depth == 955
     written = [(0.0, i) for i in direct] + drain(p)
     assert [i for _, i in written] == list(range(1000))  # in order, nothing lost
     times = [t for t, _ in written]
-    assert max_in_window(times) <= 46  # burst + rate
-    # evenly spaced: even a reader that stalls 80 ms never counts more than 50 in its second
-    assert max_in_window(times, 1.08) <= 50
-    assert p.queue_depth == 0 and p.sent == 1000 and p.delayed == 999
+    assert max_in_window(times) <= 45
+    # the margin: even a reader that stalls 90 ms never counts more than 45 in its second
+    assert max_in_window(times, 1.09) <= 45
+    assert p.queue_depth == 0 and p.sent == 1000 and p.delayed == 955
 
 
-def test_tokens_come_back_after_a_quiet_spell_up_to_the_burst() -> None:
-    p: Pacer[int] = Pacer(10, burst=3)
-    assert [p.submit(i, 0.0) for i in range(4)] == [True, True, True, False]
-    assert p.take_due(0.05) == []
-    assert p.next_due(0.05) == pytest.approx(0.05)
-    assert p.take_due(0.1) == [3]
-    assert [p.submit(i, 10.0) for i in range(4, 8)] == [True, True, True, False]  # 3, not 99
+def test_slots_come_back_as_the_window_slides() -> None:
+    p: Pacer[int] = Pacer(10, margin=0.0)
+    assert all(p.submit(i, i * 0.1) for i in range(10))  # 0.0 .. 0.9
+    assert not p.submit(10, 0.95)
+    assert p.take_due(0.99) == []
+    assert p.take_due(1.0) == [10]  # the slot of the message written at 0.0
+    assert p.submit(11, 1.1)  # ... and the one written at 0.1 (the excess has left the queue)
+    assert not p.submit(12, 1.15)
+
+
+def test_fractional_rates_keep_their_rate() -> None:
+    p: Pacer[int] = Pacer(0.5, margin=0.0)  # one message every two seconds
+    assert p.submit(1, 0.0)
+    assert not p.submit(2, 1.0)
+    assert drain(p, 1.0) == [(pytest.approx(2.0), 2)]
+
+
+def test_the_queue_is_bounded_for_senders_to_wait() -> None:
+    p: Pacer[int] = Pacer(1, max_queue=3)
+    p.submit(0, 0.0)
+    for i in range(1, 4):
+        assert not p.full
+        p.submit(i, 0.0)
+    assert p.full and p.queue_depth == 3  # a front end now makes its sender wait
+    assert p.take_due(1.2) == [1]
+    assert not p.full
 
 
 def test_marks_tell_when_a_request_has_gone_out() -> None:
-    p: Pacer[int] = Pacer(2, burst=2)
+    p: Pacer[int] = Pacer(2, margin=0.0)
     p.submit(1, 0.0)
     p.submit(2, 0.0)
     assert p.written_through(p.mark())
     p.submit(3, 0.0)  # queued
     mark = p.mark()
     assert not p.written_through(mark)
-    assert p.take_due(0.5) == [3]
+    assert p.take_due(1.0) == [3]
     assert p.written_through(mark)
 
 
@@ -83,13 +113,14 @@ def test_clear_drops_the_queue() -> None:
     p.submit(2, 0.0)
     assert p.queue_depth == 1
     assert p.clear() == 1 and p.queue_depth == 0 and p.next_due(0.0) is None
+    assert p.submit(3, 0.0)  # a new connection starts with a fresh window
 
 
 def test_rate_must_be_positive() -> None:
     with pytest.raises(ValueError):
         Pacer(0)
     with pytest.raises(ValueError):
-        Pacer(45, burst=0)
+        Pacer(45, max_queue=0)
 
 
 def hist(req_id: int, symbol: str = "AAPL", end: str = "", what: str = "TRADES") -> ReqHistoricalData:
@@ -106,21 +137,21 @@ def test_identical_historical_requests_are_15_seconds_apart() -> None:
 
 
 def test_six_requests_for_one_series_within_two_seconds_are_spread() -> None:
-    p: Pacer[int] = Pacer(1000, burst=1000)
+    p: Pacer[int] = Pacer(1000)
     sent_now = [i for i in range(6) if p.submit(i, 0.0, hist(i, end=f"2026010{i} 12:00:00 UTC"))]
     assert sent_now == [0, 1, 2, 3, 4]
     assert drain(p) == [(pytest.approx(2.5), 5)]
 
 
 def test_at_most_60_historical_requests_in_ten_minutes() -> None:
-    p: Pacer[int] = Pacer(1000, burst=1000, historical=HistoricalPacer(same_series_max=1000))
+    p: Pacer[int] = Pacer(1000, historical=HistoricalPacer(same_series_max=1000))
     now = [i for i in range(61) if p.submit(i, 0.0, hist(i, end=f"{20250101 + i} 12:00:00 UTC"))]
     assert len(now) == 60
     assert drain(p) == [(pytest.approx(600.5), 60)]
 
 
 def test_historical_rules_can_be_turned_off() -> None:
-    p: Pacer[int] = Pacer(45, burst=2, historical=False)
+    p: Pacer[int] = Pacer(45, historical=False)
     assert p.submit(1, 0.0, hist(1)) and p.submit(2, 0.0, hist(2))
 
 

@@ -131,18 +131,22 @@ class _Protocol(asyncio.Protocol):
             assert self.transport is not None
             self.transport.abort()
             return
-        for ev in events:
-            if isinstance(ev, HandshakeComplete):
-                if not self.handshake.done():
-                    self.handshake.set_result(ev)
-                self.write(self.conn.start_api(self.broker.client_id))
-            elif isinstance(ev, SessionReady):
-                self.ready = True
-                held, self.held = self.held, []
-                for msg in held:
-                    self._submit(msg)
-            self.broker.handle(ev)
-        self.broker._batch_done()
+        broker = self.broker
+        changed = broker._begin_batch()  # a ticker changed by several events is announced once
+        try:
+            for ev in events:
+                if isinstance(ev, HandshakeComplete):
+                    if not self.handshake.done():
+                        self.handshake.set_result(ev)
+                    self.write(self.conn.start_api(broker.client_id))
+                elif isinstance(ev, SessionReady):
+                    self.ready = True
+                    held, self.held = self.held, []
+                    for msg in held:
+                        self._submit(msg)
+                broker.handle(ev)
+        finally:
+            broker._end_batch(changed)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._drain is not None:

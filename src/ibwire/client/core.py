@@ -5,11 +5,15 @@ errors, connection state) and writes each request once, as a *flow*: a generator
 messages and yields :class:`Wait` instructions. A front end drives flows its own way: the sync Broker
 blocks its calling thread on each wait, the AsyncBroker awaits. Neither duplicates request logic.
 
-Theory of operation: events are handled on one thread at a time (the sync Broker's dispatcher thread,
-or the AsyncBroker's event loop), so handlers need no locks among themselves; flows run in the
-caller's thread and touch shared state only through the :class:`Registry` (locked) and the order id
-counter (locked). Two callers asking for the same snapshot at once (positions, an account) share one
-request instead of confusing TWS with two.
+Theory of operation: the session state is touched by one thread at a time. In the sync Broker that
+is explicit: handlers run on the reader thread holding :attr:`BrokerCore._core_lock` for one read's
+events, and a flow (in the caller's thread) holds it for each step between two waits; listeners are
+called on the dispatcher thread, never under the lock. In the AsyncBroker everything runs on the
+event loop. Handlers complete waiting requests where the reply is decoded; what listeners hear is
+handed on (:meth:`BrokerCore._emit`). The events of one read are handled together
+(:meth:`BrokerCore._begin_batch` / :meth:`BrokerCore._end_batch`): a ticker changed by several of
+them is announced once, after the read. Two callers asking for the same snapshot at once
+(positions, an account) share one request instead of confusing TWS with two.
 
 Waiting: a front end that sees a :class:`Wait` time out asks :meth:`BrokerCore._keep_waiting` before
 telling the flow. While TWS has lost its own connection to IB (1100, state DEGRADED) or the
@@ -64,10 +68,11 @@ from ..protocol.messages.system import (
     ReqIds,
 )
 from ..protocol.schema import Message, UnknownMessage
-from .journal import Journal, open_journal
+from .journal import Journal, SqliteJournal, open_journal
 from .pacing import DEFAULT_MAX_RATE, Pacer
 from .requests import Pending, Registry
 from .state import ConnectionState, Notice, StateChanged
+from .ticker import TickersUpdated
 
 __all__ = ["BrokerCore", "Wait", "Flow", "Patience", "request_error"]
 
@@ -169,8 +174,11 @@ class BrokerCore:
         """Reconnect with capped exponential backoff when the connection drops (default off)."""
         self.reconnect_initial_delay = 0.25
         self.reconnect_max_delay = 30.0
+        self._core_lock = threading.RLock()
+        """Held by whoever touches the session state: the reader handling a read, a flow's step."""
+        self._changed: dict[int, Any] | None = None  # tickers changed by the current read, by id
         self._journal_spec = journal
-        self.journal: Journal = open_journal(journal)
+        self.journal: Journal = self._open_journal()
         """Every order intent, status change, execution and commission (a MemoryJournal without a
         file)."""
         self.pacer: Pacer[Any] = Pacer(max_rate)
@@ -195,6 +203,19 @@ class BrokerCore:
 
     def _init_state(self) -> None:
         """Hook for mixins to set up their state (each calls super()._init_state())."""
+
+    def _open_journal(self) -> Journal:
+        journal = open_journal(self._journal_spec)
+        if isinstance(journal, SqliteJournal):
+            journal.owner = self  # named when a second Broker in this process asks for the file
+        return journal
+
+    def _release_journal(self) -> None:
+        """Close a journal file this Broker opened itself (so that another Broker in this process
+        can use it); the next connect opens it again."""
+        spec = self._journal_spec
+        if spec is not None and not isinstance(spec, Journal) and not self.journal.closed:
+            self.journal.close()
 
     @classmethod
     def _all_handlers(cls) -> dict[type, str]:
@@ -241,9 +262,38 @@ class BrokerCore:
             except Exception:
                 log.exception("error handling %s", type(ev).__name__)
 
-    def _batch_done(self) -> None:
-        """Called by the front end after the events of one read were handled; mixins publish
-        what they coalesce per batch (``TickersUpdated``)."""
+    def handle_batch(self, events: list[Any]) -> None:
+        """Handle the events of one read, in order (one thread at a time)."""
+        changed = self._begin_batch()
+        handlers = self._handlers
+        try:
+            for ev in events:
+                handler = handlers.get(type(ev))
+                if handler is not None:
+                    try:
+                        handler(ev)
+                    except Exception:
+                        log.exception("error handling %s", type(ev).__name__)
+        finally:
+            self._end_batch(changed)
+
+    def _begin_batch(self) -> dict[int, Any]:
+        """Start collecting the tickers the next events change (announced by :meth:`_end_batch`)."""
+        changed: dict[int, Any] = {}
+        self._changed = changed
+        return changed
+
+    def _end_batch(self, changed: dict[int, Any]) -> None:
+        self._changed = None
+        if changed:
+            self._tickers_changed(list(changed.values()))
+
+    def _tickers_changed(self, tickers: list[Any]) -> None:
+        """Tell listeners which tickers one read changed: each Ticker once (in the order first
+        changed), then one :class:`~ibwire.client.ticker.TickersUpdated` with all of them."""
+        for t in tickers:
+            self._emit(t)
+        self._emit(TickersUpdated(tuple(tickers)))
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(event)`` for every Broker event (StateChanged, Notice, OrderEvent,
@@ -255,6 +305,10 @@ class BrokerCore:
             self._listeners.remove(listener)
 
     def _emit(self, event: object) -> None:
+        """Hand ``event`` to the listeners (a front end may queue it for its dispatcher)."""
+        self._deliver(event)
+
+    def _deliver(self, event: object) -> None:
         if not self._listeners:
             return
         for listener in list(self._listeners):
@@ -280,7 +334,7 @@ class BrokerCore:
         self._live_reads.clear()
         self.pacer.clear()
         if self.journal.closed:
-            self.journal = open_journal(self._journal_spec)
+            self.journal = self._open_journal()
         self._set_state(ConnectionState.CONNECTING, "connecting")
         return self._session
 
@@ -354,6 +408,9 @@ class BrokerCore:
         self._registry.fail_all(lost)
         self._reconciled.fail(lost)
         self._connection_lost(lost)
+        if not self.reconnect and not self._closing:
+            # OFFLINE for good (nobody reconnects): free the journal file for a new Broker
+            self._release_journal()
         self._set_state(ConnectionState.OFFLINE, detail)
 
     def _connection_lost(self, lost: ConnectionLost) -> None:

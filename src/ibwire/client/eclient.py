@@ -29,6 +29,8 @@ decodes; callbacks are delivered by one dispatcher:
 ``connectionClosed()`` is delivered exactly once per connection: by :meth:`disconnect` in the
 calling thread, or by the dispatcher when the socket breaks. Nobody delivers it if nobody runs
 the dispatcher, as in the official client; :meth:`isConnected` turns false at once either way.
+The queue between the two holds at most :attr:`EClient.max_queue_messages` messages: callbacks that
+fall behind make the reader stop reading (TCP then makes TWS wait), nothing is dropped.
 
 Errors. As in the official client, problems are reported through ``error()``, never raised: 502
 when the connection cannot be made (the text says why and what to check), 503 when the server
@@ -114,7 +116,7 @@ from .ecallbacks import (
     on_unknown,
 )
 from .ewrapper import EWrapper
-from .transport import Transport
+from .transport import DEFAULT_MAX_EVENTS, Transport
 
 __all__ = ["EClient", "NO_VALID_ID", "CALLBACKS", "IMPLIED_SIZE_TICK"]
 
@@ -136,6 +138,9 @@ class EClient:
         """Seconds ``connect()`` waits for the socket and the handshake before reporting 502."""
         self.raise_callback_errors = False
         """Re-raise an exception from a callback out of ``run()`` (after disconnecting)."""
+        self.max_queue_messages = DEFAULT_MAX_EVENTS
+        """Decoded messages waiting for callbacks at most (set before ``connect()``): when the
+        callbacks fall behind, the reader stops reading and TCP makes TWS wait; nothing is lost."""
         self.unhandled: collections.deque[UnknownMessage | BadMessage | Message] = (
             collections.deque(maxlen=1000))
         """Messages no callback took (unknown ids, undecodable frames), most recent last."""
@@ -169,7 +174,8 @@ class EClient:
         self.connState = EClient.CONNECTING
         transport = Transport(host or "127.0.0.1", port, clientId, timeout=self.connect_timeout,
                               start_api=not self.asynchronous,
-                              options=self.connectionOptions or "")
+                              options=self.connectionOptions or "",
+                              max_events=self.max_queue_messages)
         try:
             transport.connect()
         except ConnectError as exc:

@@ -22,8 +22,10 @@ What is recorded, and when:
   Broker reuse an id (error 103).
 
 The SQLite file is opened with ``locking_mode=EXCLUSIVE``: one process (one Broker) owns a journal at
-a time; a second one gets a clear error instead of silently sharing order ids. The lock dies with the
-process, so a crashed process's journal opens at once on restart.
+a time; a second one gets a clear error instead of silently sharing order ids. Within one process the
+error names the Broker holding the file; a Broker that went OFFLINE for good (dropped, not
+reconnecting) or was disconnected has already released it. The lock dies with the process, so a
+crashed process's journal opens at once on restart.
 
 Contracts, orders and executions are stored as tagged JSON of the model dataclasses (only classes of
 ``ibwire.models`` are ever instantiated when reading; unknown fields are ignored, missing ones keep
@@ -32,8 +34,10 @@ their defaults).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -293,12 +297,32 @@ CREATE TABLE IF NOT EXISTS order_ids (
 SCHEMA_VERSION = "1"
 
 
+_OPEN: weakref.WeakValueDictionary[str, SqliteJournal] = weakref.WeakValueDictionary()
+"""The journal files open in this process (resolved path -> journal), to name a holder."""
+_OPEN_LOCK = threading.Lock()
+
+
+def _file_key(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except OSError:
+        return str(path.absolute())
+
+
 class SqliteJournal(Journal):
     """The journal in an SQLite file (WAL, intents fsynced, exclusive to one process)."""
+
+    owner: object | None = None
+    """Who uses this journal (the Broker sets itself), named in the error a second user gets."""
 
     def __init__(self, path: str | Path) -> None:
         super().__init__()
         self.path = Path(path)
+        self._key = _file_key(self.path)
+        with _OPEN_LOCK:
+            holder = _OPEN.get(self._key)
+            if holder is not None and not holder.closed:
+                raise JournalError(self._in_use_here(holder))
         try:
             self._db = sqlite3.connect(str(self.path), timeout=0.5, isolation_level=None,
                                        check_same_thread=False)
@@ -322,14 +346,27 @@ class SqliteJournal(Journal):
         except sqlite3.OperationalError as exc:
             self._db.close()
             if "locked" in str(exc):
+                with _OPEN_LOCK:
+                    holder = _OPEN.get(self._key)
+                if holder is not None and not holder.closed:
+                    raise JournalError(self._in_use_here(holder)) from None
                 raise JournalError(
                     f"the order journal {self.path} is in use by another process (one Broker per "
-                    f"journal)") from None
+                    f"journal; this is process {os.getpid()})") from None
             raise JournalError(f"cannot open the order journal {self.path}: {exc}") from None
         except BaseException:
             self._db.close()
             raise
         self._seq = len(self._fills)
+        with _OPEN_LOCK:
+            _OPEN[self._key] = self
+
+    def _in_use_here(self, holder: SqliteJournal) -> str:
+        who = holder.owner
+        name = repr(who) if who is not None else f"a journal object ({holder!r})"
+        return (f"the order journal {self.path} is in use by {name} in this process (pid "
+                f"{os.getpid()}); one Broker per journal: disconnect() that Broker first, or keep "
+                f"using it")
 
     def __repr__(self) -> str:
         return f"<SqliteJournal {self.path} {len(self._intents)} intents, {len(self._fills)} fills>"
@@ -453,6 +490,9 @@ class SqliteJournal(Journal):
                 self._db.close()
             except sqlite3.Error:
                 pass
+        with _OPEN_LOCK:
+            if _OPEN.get(self._key) is self:
+                del _OPEN[self._key]
 
 
 def open_journal(journal: str | Path | Journal | None) -> Journal:

@@ -42,7 +42,7 @@ from ..protocol.messages.orders import CompletedOrder, CompletedOrdersEnd, ReqCo
 from ..protocol.messages.system import ErrMsg
 from .core import BrokerCore, Flow, Wait, request_error
 from .requests import Pending
-from .ticker import IMPLIED_SIZE, PRICE_FIELDS, SIZE_FIELDS, TIMESTAMP_TYPES, Ticker, TickersUpdated
+from .ticker import IMPLIED_SIZE, PRICE_FIELDS, SIZE_FIELDS, TIMESTAMP_TYPES, Ticker
 
 __all__ = ["MarketMixin", "CompletedOrderInfo", "STANDARD_SUMMARY_TAGS", "parse_bar_time"]
 
@@ -120,24 +120,25 @@ class MarketMixin(BrokerCore):
     def _init_state(self) -> None:
         super()._init_state()
         self._tickers: dict[int | None, Ticker] = {}
-        self._batch_tickers: dict[int, Ticker] = {}  # changed in the batch being handled
+        self._awaiting_first: dict[int, Pending[Any]] = {}  # subscriptions waiting for an answer
 
     # --- ticks --------------------------------------------------------------------------------
 
     def _touch(self, t: Ticker) -> None:
+        """The ticker changed: wake its waiters now; listeners hear of it once per read."""
         t.updates += 1
         if t._waiting:
             t._notify()
+        if self._awaiting_first:
+            first = self._awaiting_first.pop(t.req_id, None)
+            if first is not None:
+                first.finish(t)
         if self._listeners:
-            self._emit(t)
-            self._batch_tickers[id(t)] = t
-
-    def _batch_done(self) -> None:
-        super()._batch_done()
-        if self._batch_tickers:
-            changed = tuple(self._batch_tickers.values())
-            self._batch_tickers.clear()
-            self._emit(TickersUpdated(changed))
+            changed = self._changed
+            if changed is not None:
+                changed[id(t)] = t  # announced after the read (coalesced)
+            else:
+                self._tickers_changed([t])
 
     def _on_tick_price(self, msg: TickPrice) -> None:
         t = self._tickers.get(msg.req_id)
@@ -233,21 +234,16 @@ class MarketMixin(BrokerCore):
         total = self.timeout if timeout is None else timeout
         req_id = self._registry.next_id()
         ticker = Ticker(contract, req_id, generic_ticks=generic_ticks or None)
-        self._tickers[req_id] = ticker
         first: Pending[Any] = Pending(f"market data for {contract}", f"first:{req_id}")
-
-        def listener(ev: object) -> None:
-            if ev is ticker:
-                first.finish(ticker)
-
-        self.add_listener(listener)
+        self._tickers[req_id] = ticker
+        self._awaiting_first[req_id] = first  # the handlers finish it with TWS's first answer
         try:
             self._send(ReqMktData(req_id, contract, generic_ticks or None, False, False))
             if not (yield Wait(first, total)):
                 self._cancel_ticker(ticker)
                 raise RequestTimeout(f"market data for {contract}", total)
         finally:
-            self.remove_listener(listener)
+            self._awaiting_first.pop(req_id, None)
         if ticker.error is not None:
             raise ticker.error
         return ticker

@@ -1,18 +1,22 @@
-"""Client-side pacing: keep every connection under TWS's message rate, queue the rest.
+"""Client-side pacing: keep every connection under TWS's message rate, queue only the excess.
 
 TWS accepts at most 50 messages per second from one API client and answers more with error 100
 (PROTOCOL.md section 5); sustained excess gets the connection dropped. A :class:`Pacer` sits between
-the request flows and the socket of one connection. It is a token bucket: ``max_rate`` messages per
-``interval`` seconds, evenly spaced, with at most ``burst`` at once after a quiet spell. A message
-goes out at once when a token is there, otherwise it waits in a FIFO queue that the front end drains
-as tokens come (the sync Transport with a writer thread, the AsyncBroker with ``loop.call_later``).
-``queue_depth`` shows how many messages wait.
+the request flows and the socket of one connection. It is a sliding window: at most ``max_rate``
+messages in any ``interval`` (45 in any second by default). A client under that rate sends at once
+-- the first 45 messages of a quiet second never wait -- and only an excess waits, in order, in a
+FIFO queue that the front end drains as slots free up (the sync Transport with a writer thread, the
+AsyncBroker with ``loop.call_later``). ``queue_depth`` shows how many messages wait; ``delayed``
+counts the messages that had to wait.
 
-Why evenly spaced rather than "45, then wait for the second to end": TWS counts messages when it
-reads them, and a reader that stalls for a moment sees what was sent over a little more than a
-second inside its one-second window. Two back-to-back bursts of 45 can then look like 90. Sent
-evenly, any span of ``1 + j`` seconds holds at most ``burst + max_rate * (1 + j)`` messages: with
-the defaults (45 per second, burst 1) TWS's limit of 50 holds for reader stalls up to ~90 ms.
+A written message holds its slot for ``interval + margin`` (0.1 s by default): TWS counts messages
+when it reads them, and a TWS reader that stalls while reading one second's messages and not the
+next one's could otherwise count two windows' worth in one. With the margin, 45 messages in any
+second stay under TWS's 50 for relative stalls up to the margin; the sustained rate of a long burst
+is then ``max_rate / (interval + margin)`` (about 41 per second).
+
+The queue is bounded (``max_queue`` messages): the pacer itself never blocks or drops (it is pure
+bookkeeping); a front end that finds it ``full`` makes the sending thread wait for room.
 
 Historical data requests are additionally paced by TWS's historical rules (error 162 otherwise):
 no identical request within 15 seconds, at most five requests for the same contract, exchange and
@@ -39,7 +43,8 @@ from typing import Any, Generic, TypeVar
 from ..protocol.messages.historical import ReqHistoricalData
 from ..protocol.schema import Message
 
-__all__ = ["Pacer", "HistoricalPacer", "DEFAULT_MAX_RATE", "TWS_MAX_RATE", "historical_keys"]
+__all__ = ["Pacer", "HistoricalPacer", "DEFAULT_MAX_RATE", "DEFAULT_MARGIN", "DEFAULT_MAX_QUEUE",
+           "TWS_MAX_RATE", "historical_keys"]
 
 T = TypeVar("T")
 
@@ -48,6 +53,12 @@ TWS_MAX_RATE = 50
 
 DEFAULT_MAX_RATE = 45.0
 """ibwire's default: a margin under TWS's limit for network jitter (ib_async uses 45 too)."""
+
+DEFAULT_MARGIN = 0.1
+"""Seconds a written message holds its slot beyond the window (TWS counts on arrival)."""
+
+DEFAULT_MAX_QUEUE = 10_000
+"""Messages the pacer's queue holds at most; a sender finding it full waits for room."""
 
 
 def historical_keys(msg: Message) -> tuple[Hashable, Hashable] | None:
@@ -146,20 +157,27 @@ class _Queued(Generic[T]):
 class Pacer(Generic[T]):
     """Rate limiter and send queue for one connection (items are whatever the front end writes).
 
-    ``max_rate`` messages per ``interval`` seconds, evenly spaced, ``burst`` at most at once;
-    ``historical=False`` turns the historical data rules off.
+    At most ``max_rate`` messages in any ``interval`` seconds (a sliding window; each written
+    message holds its slot ``interval + margin`` seconds); ``max_queue`` messages wait at most
+    (``full`` tells a front end to make its sender wait); ``historical=False`` turns the historical
+    data rules off.
     """
 
     def __init__(self, max_rate: float = DEFAULT_MAX_RATE, interval: float = 1.0, *,
-                 burst: int = 1, historical: bool | HistoricalPacer = True) -> None:
-        if max_rate <= 0 or interval <= 0 or burst < 1:
-            raise ValueError("the pacing rate and interval must be positive, the burst at least 1")
+                 margin: float = DEFAULT_MARGIN, max_queue: int = DEFAULT_MAX_QUEUE,
+                 historical: bool | HistoricalPacer = True) -> None:
+        if max_rate <= 0 or interval <= 0 or margin < 0 or max_queue < 1:
+            raise ValueError("the pacing rate, interval and queue bound must be positive")
         self.max_rate = max_rate
         self.interval = interval
-        self.burst = burst
-        self._per_second = max_rate / interval
-        self._tokens = float(burst)
-        self._stamp: float | None = None
+        self.margin = margin
+        self.max_queue = max_queue
+        """Messages the queue holds at most before senders wait (may be changed at any time)."""
+        # ``max_rate`` per ``interval`` as a whole number of slots per window: 45/1 s -> 45 in 1 s;
+        # 0.5/1 s -> 1 in 2 s; 2.5/1 s -> 2 in 0.8 s.
+        self._slots = max(1, int(max_rate))
+        self._window = interval * self._slots / max_rate + margin
+        self._times: collections.deque[float] = collections.deque()  # recent writes, ascending
         self.historical: HistoricalPacer | None = (
             historical if isinstance(historical, HistoricalPacer)
             else HistoricalPacer() if historical else None)
@@ -171,18 +189,23 @@ class Pacer(Generic[T]):
         self.sent = 0
         """Messages written through this pacer."""
         self.delayed = 0
-        """Messages that had to wait for a slot."""
+        """Messages that had to wait (for a slot or for the historical rules)."""
         self.max_queue_depth = 0
         """The deepest the queue has been."""
 
     def __repr__(self) -> str:
         return (f"<Pacer {self.max_rate:g}/{self.interval:g}s queue_depth={self.queue_depth} "
-                f"sent={self.sent}>")
+                f"sent={self.sent} delayed={self.delayed}>")
 
     @property
     def queue_depth(self) -> int:
         """Messages waiting to be written (historical requests waiting for their turn included)."""
         return len(self._queue) + len(self._held)
+
+    @property
+    def full(self) -> bool:
+        """True when the queue holds ``max_queue`` messages: a sender should wait for room."""
+        return len(self._queue) + len(self._held) >= self.max_queue
 
     # --- sending -------------------------------------------------------------------------------
 
@@ -226,7 +249,7 @@ class Pacer(Generic[T]):
             if self._queue:
                 if self._free(now):
                     return 0.0
-                return max(0.0, (1.0 - self._tokens) / self._per_second)
+                return max(0.0, self._times[0] + self._window - now)
             if self._held:
                 return max(0.0, self._held[0][0] - now)
             return None
@@ -237,8 +260,7 @@ class Pacer(Generic[T]):
             n = len(self._queue) + len(self._held)
             self._queue.clear()
             self._held.clear()
-            self._tokens = float(self.burst)
-            self._stamp = None
+            self._times.clear()
             return n
 
     # --- waiting -------------------------------------------------------------------------------
@@ -258,15 +280,14 @@ class Pacer(Generic[T]):
     # --- internals -----------------------------------------------------------------------------
 
     def _free(self, now: float) -> bool:
-        if self._stamp is not None and now > self._stamp:
-            self._tokens = min(float(self.burst),
-                               self._tokens + (now - self._stamp) * self._per_second)
-        if self._stamp is None or now > self._stamp:
-            self._stamp = now
-        return self._tokens >= 1.0 - 1e-9
+        times = self._times
+        horizon = now - self._window
+        while times and times[0] <= horizon:
+            times.popleft()
+        return len(times) < self._slots
 
     def _record(self, now: float) -> None:
-        self._tokens -= 1.0
+        self._times.append(now)
         self.sent += 1
 
     def _release_held(self, now: float) -> None:
@@ -280,7 +301,7 @@ class Pacer(Generic[T]):
             self.max_queue_depth = depth
 
     def stats(self) -> dict[str, Any]:
-        """Counters for monitoring: rate, queue depth, sent, delayed, max queue depth."""
-        return {"max_rate": self.max_rate, "burst": self.burst, "queue_depth": self.queue_depth,
-                "sent": self.sent,
+        """Counters for monitoring: rate, queue depth and bound, sent, delayed, max queue depth."""
+        return {"max_rate": self.max_rate, "interval": self.interval, "margin": self.margin,
+                "queue_depth": self.queue_depth, "max_queue": self.max_queue, "sent": self.sent,
                 "delayed": self.delayed, "max_queue_depth": self.max_queue_depth}

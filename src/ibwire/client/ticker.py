@@ -83,8 +83,11 @@ class Ticker:
 
 @dataclass(frozen=True, slots=True)
 class TickersUpdated:
-    """Listener event: these tickers changed in one batch of messages read together (after
-    the per-tick ``Ticker`` events of the batch). A state shown at this event is one TWS had: the
-    bid and ask ticks of one quote change arrive in one batch, so it is never half-applied."""
+    """Listener event: these tickers changed in the messages read together (after one ``Ticker``
+    event per changed ticker; ticks are coalesced: a ticker changed by several ticks of one read
+    is announced once). The bid and ask ticks of one quote change arrive in one read, so a state
+    shown at this event is not half-applied. The sync Broker's listeners run on their own thread:
+    when they are slower than the reader, one event covers several reads, and the Tickers already
+    hold the newest values."""
 
     tickers: tuple[Ticker, ...]

@@ -1,27 +1,43 @@
 """The threaded socket front end: one TCP connection, one reader thread, one write lock.
 
 The reader thread is the EReader of IB's architecture pages: it reads the socket, feeds the
-sans-I/O :class:`~ibwire.protocol.connection.Connection`, and puts each batch of decoded events (one
-list per socket read) on :attr:`Transport.events`. Whoever dispatches (``EClient.run()`` in the
-caller's thread, a dispatcher thread, or the Broker's) takes them from there.
+sans-I/O :class:`~ibwire.protocol.connection.Connection`, and hands each batch of decoded events (one
+list per socket read) on. Either to :attr:`Transport.events`, a bounded queue that a dispatcher
+empties (``EClient.run()`` in the caller's thread or a dispatcher thread), or, given ``on_events``,
+to a function the reader calls itself (the Broker, which handles replies where they are decoded).
+
+Backpressure: :attr:`Transport.events` holds at most ``max_events`` messages (a batch larger than
+that goes alone into an empty queue). When it is full the reader stops reading until the dispatcher
+catches up; the socket's buffers fill and TCP makes the peer wait. Nothing is dropped.
+``events.depth`` shows how many messages wait.
 
 Requests sent before the session is ready (both NEXT_VALID_ID and MANAGED_ACCTS seen) are held and
-written, in order, the moment it becomes ready: nothing sent early is lost. When the socket breaks,
-for any reason, the last batch on the queue ends with a :class:`ConnectionClosed` carrying the cause,
-and every later :meth:`send` raises :class:`~ibwire.errors.ConnectionLost`.
+written, in order, the moment it becomes ready: nothing sent early is lost. At most ``max_held``
+are held; a sender finding that many waits until the session is ready. When the socket breaks, for
+any reason, the last batch ends with a :class:`ConnectionClosed` carrying the cause, and every later
+:meth:`send` raises :class:`~ibwire.errors.ConnectionLost`.
 
 With a :class:`~ibwire.client.pacing.Pacer` (the Broker always gives one) a message goes out at once
 while the rate allows and otherwise waits in the pacer's queue; a writer thread drains the queue as
-slots free up, in order. Without one (EClient's default) every message is written at once.
+slots free up, in order. A sender finding the pacer's queue full waits for room. Without a pacer
+(EClient's default) every message is written at once.
+
+Theory of operation (threads): the sans-I/O Connection is touched by one thread at a time, under
+``_conn_lock``: the reader holds it while it decodes one read, a sender while it encodes one
+message. Socket writes are serialised by the write lock ``_lock`` (taken before ``_conn_lock``,
+never the other way round), so frames go out whole and in the order they were encoded. The reader
+never holds the write lock while it reads.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -38,12 +54,93 @@ from ..protocol.schema import Message
 from ..protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
 from .pacing import Pacer
 
-__all__ = ["Transport", "wire_log"]
+__all__ = ["Transport", "EventQueue", "wire_log", "DEFAULT_MAX_EVENTS", "DEFAULT_MAX_HELD"]
 
 wire_log = logging.getLogger("ibwire.wire")
 log = logging.getLogger("ibwire.client")
 
 _RECV_SIZE = 1 << 18
+
+DEFAULT_MAX_EVENTS = 5_000
+"""Messages the EReader queue holds at most before the reader stops reading."""
+
+DEFAULT_MAX_HELD = 1_000
+"""Requests held before the session is ready at most; a sender finding that many waits."""
+
+
+class EventQueue:
+    """The EReader queue: batches of decoded events, bounded by the number of messages they hold.
+
+    :meth:`put` waits while the queue is full (a batch goes in when it fits, or alone into an
+    empty queue); :meth:`get` is the consumer's side, like :class:`queue.Queue`'s. After
+    :meth:`close` (the program disconnected) a waiting :meth:`put` returns at once.
+    """
+
+    def __init__(self, max_messages: int = DEFAULT_MAX_EVENTS) -> None:
+        if max_messages < 1:
+            raise ValueError("the event queue must hold at least one message")
+        self.max_messages = max_messages
+        self._batches: collections.deque[list[Any]] = collections.deque()
+        self._depth = 0
+        self._cond = threading.Condition(threading.Lock())
+        self._closed = False
+        self.max_depth = 0
+        """The most messages the queue has held."""
+        self.waits = 0
+        """How many times the reader found the queue full and waited."""
+        self.stalled = threading.Event()
+        """Set while the reader waits for room (it is not reading the socket)."""
+
+    @property
+    def depth(self) -> int:
+        """Messages waiting for the dispatcher."""
+        return self._depth
+
+    def qsize(self) -> int:
+        """Batches waiting (as :meth:`queue.Queue.qsize`)."""
+        return len(self._batches)
+
+    def empty(self) -> bool:
+        return not self._batches
+
+    def put(self, batch: list[Any], *, force: bool = False) -> bool:
+        """Queue ``batch``, waiting while the queue is full (``force``: never wait). False when the
+        queue was closed while waiting (the batch is not queued)."""
+        n = len(batch)
+        with self._cond:
+            if not force and self._depth and self._depth + n > self.max_messages:
+                self.waits += 1
+                self.stalled.set()
+                try:
+                    while not self._closed and self._depth and self._depth + n > self.max_messages:
+                        self._cond.wait()
+                finally:
+                    self.stalled.clear()
+                if self._closed:
+                    return False
+            self._batches.append(batch)
+            self._depth += n
+            if self._depth > self.max_depth:
+                self.max_depth = self._depth
+            self._cond.notify_all()
+            return True
+
+    def get(self, block: bool = True, timeout: float | None = None) -> list[Any]:
+        """The oldest batch; raises :class:`queue.Empty` when none comes within ``timeout``."""
+        with self._cond:
+            if not self._batches:
+                if not block or not self._cond.wait_for(lambda: bool(self._batches), timeout):
+                    raise queue.Empty
+            batch = self._batches.popleft()
+            self._depth -= len(batch)
+            self._cond.notify_all()
+            return batch
+
+    def close(self) -> None:
+        """Stop waiting for room: a reader blocked in :meth:`put` returns (the program is leaving)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
 
 
 class Transport:
@@ -52,20 +149,26 @@ class Transport:
     def __init__(self, host: str, port: int, client_id: int, *, timeout: float = 10.0,
                  start_api: bool = True, options: str = "",
                  min_version: int = MIN_CLIENT_VERSION,
-                 max_version: int = MAX_CLIENT_VERSION, pacer: Pacer[Any] | None = None) -> None:
+                 max_version: int = MAX_CLIENT_VERSION, pacer: Pacer[Any] | None = None,
+                 max_events: int = DEFAULT_MAX_EVENTS, max_held: int = DEFAULT_MAX_HELD,
+                 on_events: Callable[[list[Any]], None] | None = None) -> None:
         self.host = host
         self.port = port
         self.client_id = client_id
         self.timeout = timeout
         self.options = options
         self._auto_start = start_api
-        self.events: queue.SimpleQueue[list[Any]] = queue.SimpleQueue()
+        self.events = EventQueue(max_events)
+        """Decoded batches for the dispatcher (unused with ``on_events``)."""
+        self.on_events = on_events
+        self.max_held = max_held
         self.ready = threading.Event()
         self.closed = threading.Event()
         self._conn = Connection(Role.CLIENT, min_version=min_version, max_version=max_version)
+        self._conn_lock = threading.Lock()  # the sans-I/O connection: one thread at a time
         self._sock: socket.socket | None = None
-        self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)  # the writer thread waits on it
+        self._lock = threading.Lock()  # writes (and the state below), taken before _conn_lock
+        self._wake = threading.Condition(self._lock)  # the writer thread and waiting senders
         self.pacer = pacer
         self._held: list[Message] = []
         self._reader: threading.Thread | None = None
@@ -142,9 +245,9 @@ class Transport:
         self._sock = sock
         log.info("connected to %s, server version %d, connection time %s", where,
                  hello.server_version, hello.connection_time_text)
-        self.events.put([*early])
         if any(isinstance(ev, SessionReady) for ev in early):
             self._on_ready()  # the ids came in the same read as the handshake reply
+        self._deliver([*early])  # (the reader thread has not started: still one thread at a time)
         self._reader = threading.Thread(target=self._read_loop, name=f"ibwire-reader-{where}",
                                         daemon=True)
         self._reader.start()
@@ -186,23 +289,41 @@ class Transport:
             if self._api_started:
                 return
             self._api_started = True
-            self._write(self._conn.start_api(self.client_id))
+            with self._conn_lock:
+                data = self._conn.start_api(self.client_id)
+            self._write(data)
 
     # --- sending ------------------------------------------------------------------------------
 
     def send(self, msg: Message) -> None:
-        """Send ``msg``; before the session is ready it is held and sent when ready."""
+        """Send ``msg``; before the session is ready it is held and sent when ready.
+
+        Waits while ``max_held`` requests are held before readiness, or while the pacer's queue is
+        full (never on the reader or writer thread, which are what make room)."""
         with self._lock:
-            if self.closed.is_set() or self._sock is None:
-                raise ConnectionLost(f"not connected (error 504): cannot send {type(msg).__name__}")
-            if not self.ready.is_set() and not isinstance(msg, StartApi):
-                self._held.append(msg)
+            me = threading.current_thread()
+            may_wait = me is not self._reader and me is not self._writer
+            while True:
+                if self.closed.is_set() or self._sock is None:
+                    raise ConnectionLost(
+                        f"not connected (error 504): cannot send {type(msg).__name__}")
+                if not self.ready.is_set() and not isinstance(msg, StartApi):
+                    if may_wait and len(self._held) >= self.max_held:
+                        self._wake.wait(1.0)
+                        continue
+                    self._held.append(msg)
+                    return
+                pacer = self.pacer
+                if may_wait and pacer is not None and pacer.full:
+                    self._wake.wait(1.0)  # the writer thread drains and notifies
+                    continue
+                self._submit(msg)
                 return
-            self._submit(msg)
 
     def _submit(self, msg: Message) -> None:
         """Write ``msg`` now, or queue it in the pacer (the lock is held)."""
-        data = self._conn.send(msg)
+        with self._conn_lock:
+            data = self._conn.send(msg)
         pacer = self.pacer
         if pacer is None or isinstance(msg, StartApi) or pacer.submit(data, time.monotonic(), msg):
             self._write(data)
@@ -239,28 +360,37 @@ class Transport:
             for msg in held:
                 self._submit(msg)
             self.ready.set()
+            self._wake.notify_all()  # senders waiting for room among the held requests
 
     # --- reading ------------------------------------------------------------------------------
+
+    def _deliver(self, events: list[Any], *, last: bool = False) -> None:
+        if self.on_events is not None:
+            self.on_events(events)
+        else:
+            self.events.put(events, force=last)
 
     def _read_loop(self) -> None:
         sock = self._sock
         assert sock is not None
         conn = self._conn
-        put = self.events.put
+        conn_lock = self._conn_lock
+        deliver = self._deliver
         cause: BaseException | None = None
         try:
             while True:
                 data = sock.recv(_RECV_SIZE)
                 if not data:
                     break
-                events = conn.receive_data(data)
+                with conn_lock:
+                    events = conn.receive_data(data)
                 if not events:
                     continue
                 if not self.ready.is_set():
                     for ev in events:
                         if isinstance(ev, SessionReady):
                             self._on_ready()
-                put(events)
+                deliver(events)  # (waits while the dispatcher's queue is full: backpressure)
         except ProtocolError as exc:  # framing broke: this connection cannot go on
             cause = exc
             log.error("closing the connection to %s:%s: %s", self.host, self.port, exc)
@@ -278,8 +408,9 @@ class Transport:
             self._shutdown()
             with self._lock:  # the socket is closed: a writer blocked in sendall has let go
                 self._wake.notify_all()
-            conn.close()
-            put([ConnectionClosed(self.close_cause)])
+            with conn_lock:
+                conn.close()
+            deliver([ConnectionClosed(self.close_cause)], last=True)
 
     # --- closing ------------------------------------------------------------------------------
 
@@ -316,6 +447,7 @@ class Transport:
                     self._wake.wait(min(left, max(due or 0.0, 0.005)))
             self._shutdown()
             self._wake.notify_all()
+        self.events.close()  # a reader waiting for room in the queue lets go
         for thread in (self._reader, self._writer):
             if thread is not None and thread is not threading.current_thread():
                 thread.join(timeout=5.0)

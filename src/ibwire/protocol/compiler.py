@@ -27,12 +27,12 @@ from .codec import (
     UNSET_INT_TEXTS,
     Kind,
 )
-from .elements import Cond, Custom, Element, F, Opt, Repeat, Skip, Version
+from .elements import Cond, Custom, Element, F, Opt, P, Proto, Repeat, Skip, Version
 
 __all__ = ["DecoderGen", "EncoderGen", "Scope", "cond_refs"]
 
 
-def _present(el: Element, version: int) -> bool:
+def _present(el: F | Skip | Version | Cond | Repeat | Opt | Custom, version: int) -> bool:
     return (el.since is None or version >= el.since) and (el.until is None or version < el.until)
 
 
@@ -139,8 +139,8 @@ class DecoderGen:
     def elements(self, els: Sequence[Element], scope: Scope, indent: int, base: str,
                  refs: set[str]) -> None:
         for el in els:
-            if not _present(el, self.version):
-                continue
+            if isinstance(el, (Proto, P)) or not _present(el, self.version):
+                continue  # (protobuf-only declarations)
             if isinstance(el, (Skip, Version)):
                 self.const += 1
             elif isinstance(el, F):
@@ -297,8 +297,8 @@ class EncoderGen:
     def elements(self, els: Sequence[Element], indent: int, obj: str, base: str,
                  refs: set[str]) -> None:
         for el in els:
-            if not _present(el, self.version):
-                continue
+            if isinstance(el, (Proto, P)) or not _present(el, self.version):
+                continue  # (protobuf-only declarations)
             if isinstance(el, Skip):
                 self.emit(indent, f"a({el.value!r})")
             elif isinstance(el, Version):

@@ -31,7 +31,17 @@ from typing import Any, Union
 
 from ..errors import ConnectError, LocalProtocolError, RemoteProtocolError
 from . import messages as _messages  # noqa: F401 - registers every schema
-from .framing import MAX_FRAME_LENGTH, FrameBuffer, encode_fields, split_fields
+from .framing import (
+    MAX_FRAME_LENGTH,
+    Encoding,
+    FrameBuffer,
+    binary_ids,
+    encode_fields,
+    encode_protobuf_frame,
+    encode_text_frame,
+    split_fields,
+    split_frame,
+)
 from .handshake import (
     API_PREFIX,
     ClientHello,
@@ -43,7 +53,7 @@ from .handshake import (
 )
 from .messages.system import ManagedAccts, NextValidId, StartApi
 from .schema import TO_CLIENT, TO_SERVER, Direction, Message, UnknownMessage
-from .versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
+from .versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION, Feature
 
 __all__ = [
     "Role",
@@ -57,6 +67,8 @@ __all__ = [
     "ClientHello",
     "encode_message",
     "decode_fields",
+    "decode_frame",
+    "Encoding",
 ]
 
 
@@ -116,9 +128,39 @@ Event = Union[Message, UnknownMessage, HandshakeComplete, SessionReady, BadMessa
               ConnectionClosed, ClientHello]
 
 
-def encode_message(msg: Message, version: int) -> bytes:
-    """Encode one message as a frame for ``version`` (no state checks)."""
-    return encode_fields(msg.SCHEMA.encoder(version)(msg))
+def _encoding_for(msg: Message, version: int, encoding: Encoding | None) -> Encoding:
+    if encoding is None:
+        return Encoding.PROTOBUF if msg.SCHEMA.protobuf_at(version) else Encoding.TEXT
+    if encoding is Encoding.PROTOBUF:
+        if not binary_ids(version):
+            raise LocalProtocolError(f"no protobuf frames below server version {int(Feature.PROTOBUF)}")
+        if msg.SCHEMA.pb is None:
+            raise LocalProtocolError(f"{type(msg).__name__} has no protobuf form")
+    return encoding
+
+
+def encode_message(msg: Message, version: int, encoding: Encoding | None = None) -> bytes:
+    """Encode one message as a frame for ``version`` (no state checks): as protobuf from the
+    version its declaration names (``Proto(since=...)``), else as text; ``encoding`` forces one
+    (either form of any message is legal from 201)."""
+    if _encoding_for(msg, version, encoding) is Encoding.PROTOBUF:
+        return encode_protobuf_frame(msg.MSG_ID, msg.SCHEMA.pb_encode(msg))
+    return encode_text_frame(msg.SCHEMA.encoder(version)(msg), binary_ids(version))
+
+
+def decode_frame(payload: bytes, version: int, role: Role) -> Any:
+    """Decode one frame's payload as received by ``role`` at ``version`` (no state checks)."""
+    registry = TO_CLIENT if role is Role.CLIENT else TO_SERVER
+    msg_id, encoding, body = split_frame(payload, binary_ids(version))
+    cls = registry.get(msg_id)
+    if encoding is Encoding.PROTOBUF:
+        if cls is None or cls.SCHEMA.pb is None:
+            return UnknownMessage(msg_id, [], body)
+        return cls.SCHEMA.pb_decoder()(payload, len(payload) - len(body))
+    fields = [str(msg_id), *split_fields(body)]
+    if cls is None:
+        return UnknownMessage(msg_id, fields)
+    return cls.SCHEMA.decoder(version)(fields)
 
 
 def decode_fields(fields: list[str], version: int, role: Role) -> Any:
@@ -155,6 +197,8 @@ class Connection:
         self._frames = FrameBuffer(max_frame_length)
         self._registry = TO_CLIENT if role is Role.CLIENT else TO_SERVER
         self._decoders: dict[str, Any] = {}
+        self._binary = False  # frames carry a 4-byte binary id (server version >= 201)
+        self._bin_decoders: dict[bytes, Any] = {}  # 4 id bytes -> (payload) -> message
         self._got_prefix = False
         self._pending: list[bytes] = []  # server: frames that arrived before accept()
         self._sends = Direction.TO_SERVER if role is Role.CLIENT else Direction.TO_CLIENT
@@ -186,14 +230,16 @@ class Connection:
         """Server: answer the client's range with ``version``."""
         self._expect(Role.SERVER, State.AWAIT_ACCEPT, "accept")
         self.server_version = version
+        self._binary = binary_ids(version)
         self.connection_time = connection_time
         self.state = State.AWAIT_START_API
         return encode_server_hello(version, connection_time)
 
     # --- both ----------------------------------------------------------------------------------
 
-    def send(self, msg: Message) -> bytes:
-        """The frame for ``msg`` at the negotiated version."""
+    def send(self, msg: Message, encoding: Encoding | None = None) -> bytes:
+        """The frame for ``msg`` at the negotiated version: protobuf from the version its
+        declaration names, text otherwise; ``encoding`` forces one (from 201 only)."""
         if msg.DIRECTION is not self._sends:
             raise LocalProtocolError(
                 f"{type(msg).__name__} travels {msg.DIRECTION.value}; a {self.role.value} cannot send it")
@@ -202,16 +248,26 @@ class Connection:
                 raise LocalProtocolError(f"cannot send {type(msg).__name__} in state {self.state.value}")
         elif self.state is not State.READY:
             raise LocalProtocolError(f"cannot send {type(msg).__name__} in state {self.state.value}")
-        return self._encode(msg)
+        return self._encode(msg, encoding)
 
     def close(self) -> None:
         self.state = State.CLOSED
 
-    def _encode(self, msg: Message) -> bytes:
-        assert self.server_version is not None
-        fields = msg.SCHEMA.encoder(self.server_version)(msg)
+    def _encode(self, msg: Message, encoding: Encoding | None = None) -> bytes:
+        version = self.server_version
+        assert version is not None
+        if self._binary and _encoding_for(msg, version, encoding) is Encoding.PROTOBUF:
+            body = msg.SCHEMA.pb_encode(msg)
+            if self.trace is not None:
+                self.trace(">", [str(msg.MSG_ID), f"<protobuf {body.hex()}>"])
+            return encode_protobuf_frame(msg.MSG_ID, body)
+        if encoding is Encoding.PROTOBUF:
+            _encoding_for(msg, version, encoding)  # raises: no protobuf below 201
+        fields = msg.SCHEMA.encoder(version)(msg)
         if self.trace is not None:
             self.trace(">", fields)
+        if self._binary:
+            return encode_text_frame(fields, True)
         return encode_fields(fields)
 
     def _expect(self, role: Role, state: State, what: str) -> None:
@@ -238,6 +294,9 @@ class Connection:
         return events
 
     def _decode_all(self, payloads: list[bytes], events: list[Event]) -> None:
+        if self._binary:
+            self._decode_all_binary(payloads, events)
+            return
         if self.state is not State.READY or self.trace is not None:
             for payload in payloads:
                 self._decode_one(payload, events)
@@ -266,9 +325,99 @@ class Connection:
             if pause_gc:
                 gc.enable()
 
+    def _decode_all_binary(self, payloads: list[bytes], events: list[Event]) -> None:
+        """From 201: the id is 4 bytes; protobuf bodies go straight to their compiled decoder
+        (no copy: it reads the payload from offset 4), text bodies are split as before."""
+        if self.state is not State.READY or self.trace is not None:
+            for payload in payloads:
+                self._decode_one(payload, events)
+            return
+        decoders = self._bin_decoders
+        append = events.append
+        pause_gc = len(payloads) > _GC_PAUSE_FRAMES and gc.isenabled()
+        if pause_gc:
+            gc.disable()
+        try:
+            for payload in payloads:
+                try:
+                    append(decoders[payload[:4]](payload))
+                except Exception:
+                    self._decode_one(payload, events)
+        finally:
+            if pause_gc:
+                gc.enable()
+
+    def _fast_decoder(self, key: bytes, cls: type[Message], encoding: Encoding) -> None:
+        """Remember the unguarded decoder of a binary id for the hot path."""
+        version = self.server_version
+        assert version is not None
+        if encoding is Encoding.PROTOBUF:
+            raw = cls.SCHEMA.pb_decoder().raw  # type: ignore[attr-defined]
+            self._bin_decoders[key] = lambda p, _r=raw: _r(p, 4, len(p))
+        else:
+            text = cls.SCHEMA.decoder(version).raw  # type: ignore[attr-defined]
+            head = str(cls.MSG_ID)
+
+            def dec(p: bytes, _t: Any = text, _h: str = head) -> Any:
+                fields = p[4:].decode("ascii").split("\0")
+                if fields[-1]:
+                    raise ValueError("text body without its final NUL")
+                fields[-1] = _h  # reuse the slot: the id goes first
+                fields.insert(0, fields.pop())
+                return _t(fields)
+
+            self._bin_decoders[key] = dec
+
+    def _decode_one_binary(self, payload: bytes, events: list[Event]) -> None:
+        try:
+            msg_id, encoding, body = split_frame(payload, True)
+        except RemoteProtocolError as exc:
+            events.append(BadMessage(exc, []))
+            return
+        cls = self._registry.get(msg_id)
+        msg: Any
+        if encoding is Encoding.PROTOBUF:
+            if self.trace is not None:
+                self.trace("<", [str(msg_id), f"<protobuf {body.hex()}>"])
+            if cls is None or cls.SCHEMA.pb is None:
+                msg = UnknownMessage(msg_id, [], body)
+            else:
+                try:
+                    msg = cls.SCHEMA.pb_decoder()(payload, 4)
+                except RemoteProtocolError as exc:
+                    events.append(BadMessage(exc, [str(msg_id)]))
+                    return
+                self._fast_decoder(payload[:4], cls, encoding)
+        else:
+            try:
+                fields = [str(msg_id), *split_fields(body)]
+            except RemoteProtocolError as exc:
+                exc.msg_id = msg_id
+                events.append(BadMessage(exc, [str(msg_id)]))
+                return
+            if self.trace is not None:
+                self.trace("<", fields)
+            if cls is None:
+                msg = UnknownMessage(msg_id, fields)
+            else:
+                assert self.server_version is not None
+                try:
+                    msg = cls.SCHEMA.decoder(self.server_version)(fields)
+                except RemoteProtocolError as exc:
+                    events.append(BadMessage(exc, fields))
+                    return
+                self._fast_decoder(payload[:4], cls, encoding)
+        if self.state is not State.READY:
+            self._track_readiness(msg, events)
+        else:
+            events.append(msg)
+
     def _decode_one(self, payload: bytes, events: list[Event]) -> None:
         """Decode one frame the careful way: unknown ids, bad bytes and decode failures become
         UnknownMessage / BadMessage events that name what went wrong."""
+        if self._binary:
+            self._decode_one_binary(payload, events)
+            return
         try:
             fields = split_fields(payload)
         except RemoteProtocolError as exc:
@@ -351,6 +500,7 @@ class Connection:
                 hello = parse_server_hello(split_fields(payload))
                 self._check_version(hello)
                 self.server_version = hello.server_version
+                self._binary = binary_ids(hello.server_version)
                 self.connection_time = hello.connection_time
                 self.connection_time_text = hello.connection_time_text
                 self.state = State.AWAIT_READY

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from .codec import Kind
+from .protobuf import PT, P, PbType
 from .versions import Feature
 
-__all__ = ["F", "Skip", "Version", "Cond", "Repeat", "Opt", "Custom", "Element"]
+__all__ = ["F", "Skip", "Version", "Cond", "Repeat", "Opt", "Custom", "Proto", "P", "PT", "PbType",
+           "Element"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,8 @@ class F:
     until: Feature | None = None
     unset: str = ""  # wire text written for None
     none: tuple[str, ...] = ()  # extra wire texts that mean "unset" for this field (e.g. "None")
+    pb: int | None = None  # protobuf field number in the message's type (Proto), if it has one
+    pbt: PT | None = None  # protobuf type when not the kind's usual one (e.g. INT64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,4 +86,18 @@ class Custom:
     until: Feature | None = None
 
 
-Element = Union[F, Skip, Version, Cond, Repeat, Opt, Custom]
+@dataclass(frozen=True, slots=True)
+class Proto:
+    """The message's protobuf type: its ``name`` (PROTOCOL-V2.md Appendix A) and ``since``, the
+    server version from which the message travels as protobuf (sheet sections 3.1 / 3.2).
+
+    Its fields are the :class:`F` elements that carry ``pb=`` (one declaration for both codecs)
+    and the protobuf-only :class:`P` elements (nested types such as the contract, fields the text
+    layout does not have). Text codecs ignore both ``Proto`` and ``P``.
+    """
+
+    name: str
+    since: Feature
+
+
+Element = Union[F, Skip, Version, Cond, Repeat, Opt, Custom, Proto, P]

@@ -1,4 +1,10 @@
-"""Frames: a 4-byte big-endian payload length, then the payload (NUL-terminated ASCII fields).
+"""Frames: a 4-byte big-endian payload length, then the payload.
+
+Below server version 201 the payload is NUL-terminated ASCII fields, the first being the message id.
+From 201 (:attr:`Feature.PROTOBUF`) the payload starts with the message id as a 4-byte big-endian
+integer; an id above :data:`PROTOBUF_ID_OFFSET` (200) means a protobuf body for id - 200, else the
+body is text fields without the id. :func:`split_frame` decides this frame by frame, as the
+official decoder does (PROTOCOL-V2.md section 1.2).
 
 :class:`FrameBuffer` is incremental: feed it bytes as they arrive (one at a time or megabytes at
 once) and take complete payloads out. It keeps an offset into its buffer and compacts once per
@@ -9,12 +15,67 @@ once) and take complete payloads out. It keeps an offset into its buffer and com
 from __future__ import annotations
 
 import struct
+from enum import Enum
 
 from ..errors import LocalProtocolError, RemoteProtocolError
+from .versions import Feature
 
-__all__ = ["MAX_FRAME_LENGTH", "FrameBuffer", "encode_frame", "encode_fields", "split_fields"]
+__all__ = ["MAX_FRAME_LENGTH", "PROTOBUF_ID_OFFSET", "Encoding", "FrameBuffer", "encode_frame",
+           "encode_fields", "split_fields", "binary_ids", "split_frame", "encode_text_frame",
+           "encode_protobuf_frame"]
 
 _LENGTH = struct.Struct(">I")
+
+PROTOBUF_ID_OFFSET = 200
+"""From 201, a raw message id above this is a protobuf body for ``raw - 200``."""
+
+
+class Encoding(Enum):
+    TEXT = "text"
+    PROTOBUF = "protobuf"
+
+
+def binary_ids(version: int) -> bool:
+    """True when frames at ``version`` carry a 4-byte binary message id (201 and later)."""
+    return version >= Feature.PROTOBUF
+
+
+def split_frame(payload: bytes, binary: bool) -> tuple[int, Encoding, bytes]:
+    """One payload as ``(message id, encoding, body)``; ``binary``: see :func:`binary_ids`.
+
+    A text body is returned as its bytes after the id (split it with :func:`split_fields`)."""
+    if binary:
+        if len(payload) < 4:
+            raise RemoteProtocolError(f"frame of {len(payload)} bytes has no 4-byte message id",
+                                      raw=payload.hex())
+        raw = _LENGTH.unpack_from(payload)[0]
+        body = payload[4:]
+    else:
+        head, _, body = payload.partition(b"\0")
+        if not head.isdigit() or len(head) > 12:
+            raise RemoteProtocolError(f"frame does not start with a message id: {head[:32]!r}",
+                                      field_index=0, raw=head[:32].decode("latin-1"))
+        raw = int(head)
+    if raw > PROTOBUF_ID_OFFSET:
+        return raw - PROTOBUF_ID_OFFSET, Encoding.PROTOBUF, body
+    return raw, Encoding.TEXT, body
+
+
+def encode_text_frame(fields: list[str], binary: bool) -> bytes:
+    """A text message (``fields[0]`` is its id) as a frame; with ``binary`` the id travels as 4
+    bytes and the body is the other fields (an empty body for a message without fields)."""
+    if not binary:
+        return encode_fields(fields)
+    try:
+        body = "".join([f + "\0" for f in fields[1:]]).encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise LocalProtocolError(f"non-ASCII character in an outgoing field: {exc.object[exc.start:exc.end]!r}") from None
+    return encode_frame(int(fields[0]).to_bytes(4, "big") + body)
+
+
+def encode_protobuf_frame(msg_id: int, body: bytes) -> bytes:
+    """A protobuf body as a frame (binary id ``msg_id + 200``)."""
+    return encode_frame((msg_id + PROTOBUF_ID_OFFSET).to_bytes(4, "big") + body)
 
 MAX_FRAME_LENGTH = 0xFFFFFF
 """Largest payload the official clients accept (16 MiB - 1); larger is error 507."""

@@ -10,7 +10,10 @@ A schema lists a message's wire fields in order. Each element may carry a versio
   (the same test decides on both sides, so decoder and encoder can never disagree);
 * :class:`Repeat` -- a count, then that many items of a model class;
 * :class:`Opt` -- a 0/1 flag, then one optional item of a model class;
-* :class:`Custom` -- a hand-written piece for polymorphic blocks (order conditions).
+* :class:`Custom` -- a hand-written piece for polymorphic blocks (order conditions);
+* :class:`Proto` -- the message's protobuf type and the version from which it travels as protobuf;
+  its fields are the ``F(..., pb=N)`` elements and the protobuf-only :class:`P` elements (nested
+  types declared once as :class:`PbType`, e.g. the contract). See :mod:`ibwire.protocol.protobuf`.
 
 Theory of operation: for each (message, version) the schema is turned into Python source that
 reads fields at constant offsets where it can (and from a running index after the first
@@ -24,13 +27,13 @@ id, the field index and the raw text.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import LocalProtocolError, RemoteProtocolError
 from .compiler import DecoderGen, EncoderGen, Scope, cond_refs
-from .elements import Cond, Custom, Element, F, Opt, Repeat, Skip, Version
+from .elements import PT, Cond, Custom, Element, F, Opt, P, PbType, Proto, Repeat, Skip, Version
 
 __all__ = [
     "Direction",
@@ -42,6 +45,10 @@ __all__ = [
     "Repeat",
     "Opt",
     "Custom",
+    "Proto",
+    "P",
+    "PT",
+    "PbType",
     "Schema",
     "Element",
     "to_client",
@@ -72,6 +79,7 @@ class UnknownMessage:
 
     msg_id: int
     fields: list[str]
+    body: bytes | None = None  # a protobuf body (``fields`` is then empty)
 
 
 _M = TypeVar("_M")
@@ -87,11 +95,15 @@ class Schema:
         self.cls = cls
         self.msg_id = msg_id
         self.direction = direction
-        self.elements = tuple(elements)
+        self.declaration = tuple(elements)
+        self.elements = tuple(el for el in elements if not isinstance(el, (Proto, P)))
+        """The text layout (the protobuf declarations are in :attr:`proto` / :attr:`pb`)."""
         self._refs = cond_refs(self.elements)
         self._decoders: dict[int, DecodeFn] = {}
         self._encoders: dict[int, EncodeFn] = {}
         self._linemaps: dict[int, dict[int, tuple[str | None, int, str]]] = {}
+        self.proto, self.pb = _protobuf_type(cls, self.declaration)
+        self._pb_decoder: Callable[[bytes, int], Any] | None = None
 
     def __repr__(self) -> str:
         return f"<Schema {self.cls.__name__} id={self.msg_id} {self.direction.value}>"
@@ -159,6 +171,40 @@ class Schema:
             f"has bad value {raw!r}: {exc}",
             msg_id=self.msg_id, field_index=index, raw=raw)
 
+    # protobuf
+    def protobuf_at(self, version: int) -> bool:
+        """True when this message travels as protobuf at ``version`` (sheet sections 3.1 / 3.2)."""
+        return self.proto is not None and version >= self.proto.since
+
+    def pb_decoder(self) -> Callable[[bytes, int], Any]:
+        """``decode(payload, start)``: the protobuf body ``payload[start:]`` as the message; a
+        failure raises :class:`RemoteProtocolError` naming the field number and its bytes.
+        ``.raw(payload, start, end)`` is the unguarded fast path."""
+        fn = self._pb_decoder
+        if fn is None:
+            if self.pb is None:
+                raise LocalProtocolError(f"{self.cls.__name__} has no protobuf type")
+            pb = self.pb
+            raw = pb.decode_at
+            schema = self
+
+            def decode(payload: bytes, start: int = 0) -> Any:
+                try:
+                    return raw(payload, start, len(payload))
+                except Exception as exc:
+                    raise pb.explain(exc, payload, start, schema.msg_id,
+                                     f"{schema.cls.__name__} (id {schema.msg_id})") from exc
+
+            decode.raw = raw  # type: ignore[attr-defined]
+            self._pb_decoder = fn = decode
+        return fn
+
+    def pb_encode(self, msg: Any) -> bytes:
+        """The protobuf body of ``msg``."""
+        if self.pb is None:
+            raise LocalProtocolError(f"{self.cls.__name__} has no protobuf type")
+        return self.pb.encode(msg)
+
     # encoding
     def encoder(self, version: int) -> EncodeFn:
         fn = self._encoders.get(version)
@@ -183,6 +229,51 @@ class Schema:
 
             self._encoders[version] = fn
         return fn
+
+
+def _text_kinds(els: Sequence[Element], out: dict[str, F]) -> dict[str, F]:
+    for el in els:
+        if isinstance(el, F):
+            out.setdefault(el.path, el)
+        elif isinstance(el, Cond):
+            _text_kinds(el.body, out)
+    return out
+
+
+def _pb_fields(els: Sequence[Element], text: dict[str, F]) -> list[P]:
+    out: list[P] = []
+    for el in els:
+        if isinstance(el, P):
+            if el.kind is None and el.sub is None and el.pt is None:
+                f = text.get(el.path)
+                if f is None:
+                    raise TypeError(f"protobuf field {el.number} ({el.path}) needs a kind: no text "
+                                    "field declares that path")
+                el = replace(el, kind=f.kind, pt=f.pbt)  # the text field's kind, declared once
+            out.append(el)
+        elif isinstance(el, F) and el.pb is not None:
+            out.append(P(el.pb, el.path, el.kind, pt=el.pbt, name=el.path))
+        elif isinstance(el, Cond):  # conditional in text only; the paths are the message's own
+            out.extend(_pb_fields(el.body, text))
+    return out
+
+
+def _protobuf_type(cls: type, els: Sequence[Element]) -> tuple[Proto | None, PbType | None]:
+    protos = [el for el in els if isinstance(el, Proto)]
+    fields = _pb_fields(els, _text_kinds(els, {}))
+    if not protos:
+        if fields:
+            raise TypeError(f"{cls.__name__} declares protobuf fields but no Proto(...)")
+        return None, None
+    if len(protos) > 1:
+        raise TypeError(f"{cls.__name__} declares Proto(...) twice")
+    # the same path twice (a text field repeated on the wire) keeps its first number
+    seen: dict[str, P] = {}
+    for f in fields:
+        if f.path in seen and seen[f.path].number != f.number:
+            raise TypeError(f"{cls.__name__}.{f.path}: two protobuf numbers")
+        seen.setdefault(f.path, f)
+    return protos[0], PbType(protos[0].name, cls, list(seen.values()))
 
 
 TO_CLIENT: dict[int, type[Message]] = {}

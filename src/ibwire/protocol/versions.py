@@ -53,6 +53,20 @@ class Feature(IntEnum):
     BOND_ISSUERID = 176  # REQ_CONTRACT_DATA issuerId
     FA_PROFILE_DESUPPORT = 177  # faProfile removed from PLACE_ORDER / OPEN_ORDER / COMPLETED_ORDER
     PENDING_PRICE_REVISION = 178  # EXECUTION_DATA pendingPriceRevision
+    # From 201 frames carry a 4-byte binary message id, and a message family travels as protobuf
+    # from its gate on (PROTOCOL-V2.md sections 1.2, 3.1, 3.2).
+    PROTOBUF = 201  # binary ids; REQ_EXECUTIONS, EXECUTION_DATA(_END), ERR_MSG as protobuf
+    PROTOBUF_PLACE_ORDER = 203  # PLACE_ORDER, CANCEL_ORDER, REQ_GLOBAL_CANCEL; ORDER_STATUS, OPEN_ORDER
+    PROTOBUF_COMPLETED_ORDER = 204  # open / completed order requests, COMPLETED_ORDER(S_END)
+    PROTOBUF_CONTRACT_DATA = 205  # REQ_CONTRACT_DATA, CONTRACT_DATA(_END)
+    PROTOBUF_MARKET_DATA = 206  # REQ_MKT_DATA .. REQ_MARKET_DATA_TYPE, every tick message
+    PROTOBUF_ACCOUNTS_POSITIONS = 207  # account, position and managed-accounts messages
+    PROTOBUF_HISTORICAL_DATA = 208  # historical bars, real-time bars, ticks
+    PROTOBUF_NEWS_DATA = 209
+    PROTOBUF_SCAN_DATA = 210  # scanner, PnL
+    PROTOBUF_REST_MESSAGES_1 = 211
+    PROTOBUF_REST_MESSAGES_2 = 212
+    PROTOBUF_REST_MESSAGES_3 = 213  # every message that has a protobuf type (START_API, REQ_IDS ..)
 
 
 MIN_CLIENT_VERSION = 157

@@ -19,7 +19,10 @@ from decimal import Decimal
 
 from ...models.contract import Contract
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind
+from ..elements import P, Proto
 from ..schema import Element, F, Message, Version, to_client, to_server
+from ..versions import Feature
+from .blocks import CONTRACT
 
 __all__ = [
     # client -> TWS
@@ -97,7 +100,8 @@ _PORTFOLIO_CONTRACT = contract_fields(exchange=False, primary_exchange=True, str
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(6, Version(2), F("subscribe", BOOL), F("acct_code", STR))
+@to_server(6, Version(2), F("subscribe", BOOL), F("acct_code", STR),
+           Proto("AccountDataRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "subscribe"), P(2, "acct_code"))
 @dataclass(slots=True)
 class ReqAcctData(Message):
     """REQ_ACCT_DATA (6, v2), ``reqAccountUpdates``: start (or stop) the account stream.
@@ -110,19 +114,22 @@ class ReqAcctData(Message):
     acct_code: str | None = None
 
 
-@to_server(61, Version(1))
+@to_server(61, Version(1),
+           Proto("PositionsRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
 @dataclass(slots=True)
 class ReqPositions(Message):
     """REQ_POSITIONS (61, v1): POSITION_DATA* then POSITION_END, then updates until cancelled."""
 
 
-@to_server(64, Version(1))
+@to_server(64, Version(1),
+           Proto("CancelPositions", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
 @dataclass(slots=True)
 class CancelPositions(Message):
     """CANCEL_POSITIONS (64, v1)."""
 
 
-@to_server(62, Version(1), F("req_id", INT), F("group_name", STR), F("tags", STR))
+@to_server(62, Version(1), F("req_id", INT), F("group_name", STR), F("tags", STR),
+           Proto("AccountSummaryRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "group_name"), P(3, "tags"))
 @dataclass(slots=True)
 class ReqAccountSummary(Message):
     """REQ_ACCOUNT_SUMMARY (62, v1): ``tags`` is a comma list (``NetLiquidation,BuyingPower``,
@@ -133,7 +140,8 @@ class ReqAccountSummary(Message):
     tags: str | None = None
 
 
-@to_server(63, Version(1), F("req_id", INT))
+@to_server(63, Version(1), F("req_id", INT),
+           Proto("CancelAccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelAccountSummary(Message):
     """CANCEL_ACCOUNT_SUMMARY (63, v1)."""
@@ -142,7 +150,9 @@ class CancelAccountSummary(Message):
 
 
 @to_server(76, Version(1), F("req_id", INT), F("account", STR), F("model_code", STR),
-           F("ledger_and_nlv", BOOL))
+           F("ledger_and_nlv", BOOL),
+           Proto("AccountUpdatesMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
+           P(1, "req_id"), P(2, "account"), P(3, "model_code"), P(4, "ledger_and_nlv"))
 @dataclass(slots=True)
 class ReqAccountUpdatesMulti(Message):
     """REQ_ACCOUNT_UPDATES_MULTI (76, v1): ACCOUNT_UPDATE_MULTI* then ACCOUNT_UPDATE_MULTI_END.
@@ -156,7 +166,8 @@ class ReqAccountUpdatesMulti(Message):
     ledger_and_nlv: bool | None = False
 
 
-@to_server(77, Version(1), F("req_id", INT))
+@to_server(77, Version(1), F("req_id", INT),
+           Proto("CancelAccountUpdatesMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelAccountUpdatesMulti(Message):
     """CANCEL_ACCOUNT_UPDATES_MULTI (77, v1)."""
@@ -164,7 +175,8 @@ class CancelAccountUpdatesMulti(Message):
     req_id: int | None = None
 
 
-@to_server(74, Version(1), F("req_id", INT), F("account", STR), F("model_code", STR))
+@to_server(74, Version(1), F("req_id", INT), F("account", STR), F("model_code", STR),
+           Proto("PositionsMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"))
 @dataclass(slots=True)
 class ReqPositionsMulti(Message):
     """REQ_POSITIONS_MULTI (74, v1): POSITION_MULTI* then POSITION_MULTI_END."""
@@ -174,7 +186,8 @@ class ReqPositionsMulti(Message):
     model_code: str | None = None
 
 
-@to_server(75, Version(1), F("req_id", INT))
+@to_server(75, Version(1), F("req_id", INT),
+           Proto("CancelPositionsMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelPositionsMulti(Message):
     """CANCEL_POSITIONS_MULTI (75, v1)."""
@@ -185,7 +198,8 @@ class CancelPositionsMulti(Message):
 # --- TWS -> client -----------------------------------------------------------------------------
 
 @to_client(6, Version(2), F("key", STR), F("value", STR), F("currency", STR),
-           F("account_name", STR))
+           F("account_name", STR),
+           Proto("AccountValue", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "key"), P(2, "value"), P(3, "currency"), P(4, "account_name"))
 @dataclass(slots=True)
 class AcctValue(Message):
     """ACCT_VALUE (6, v2): one account value, e.g. ``NetLiquidation`` = ``100000.00`` ``USD``.
@@ -206,7 +220,10 @@ class AcctValue(Message):
            F("average_cost", FLOAT, unset=UNSET_DOUBLE_STR),
            F("unrealized_pnl", FLOAT, unset=UNSET_DOUBLE_STR),
            F("realized_pnl", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("account_name", STR))
+           F("account_name", STR),
+           Proto("PortfolioValue", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "contract", sub=CONTRACT),
+           P(2, "position"), P(3, "market_price"), P(4, "market_value"), P(5, "average_cost"),
+           P(6, "unrealized_pnl"), P(7, "realized_pnl"), P(8, "account_name"))
 @dataclass(slots=True)
 class PortfolioValue(Message):
     """PORTFOLIO_VALUE (7, v8): one portfolio row of the REQ_ACCT_DATA stream.
@@ -225,7 +242,8 @@ class PortfolioValue(Message):
     account_name: str | None = None
 
 
-@to_client(8, Version(1), F("time_stamp", STR))
+@to_client(8, Version(1), F("time_stamp", STR),
+           Proto("AccountUpdateTime", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "time_stamp"))
 @dataclass(slots=True)
 class AcctUpdateTime(Message):
     """ACCT_UPDATE_TIME (8, v1): time of the last account update, ``HH:MM``."""
@@ -233,7 +251,8 @@ class AcctUpdateTime(Message):
     time_stamp: str | None = None
 
 
-@to_client(54, Version(1), F("account_name", STR))
+@to_client(54, Version(1), F("account_name", STR),
+           Proto("AccountDataEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "account_name"))
 @dataclass(slots=True)
 class AcctDownloadEnd(Message):
     """ACCT_DOWNLOAD_END (54, v1): the REQ_ACCT_DATA snapshot for ``account_name`` is complete."""
@@ -243,7 +262,9 @@ class AcctDownloadEnd(Message):
 
 @to_client(61, Version(3), F("account", STR), *_POSITION_CONTRACT,
            F("position", DECIMAL, unset=_QTY_UNSET),
-           F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR))
+           F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR),
+           Proto("Position", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "account"), P(2, "contract", sub=CONTRACT),
+           P(3, "position"), P(4, "avg_cost"))
 @dataclass(slots=True)
 class PositionData(Message):
     """POSITION_DATA (61, v3): one position; exactly 16 fields.
@@ -258,14 +279,16 @@ class PositionData(Message):
     avg_cost: float | None = None
 
 
-@to_client(62, Version(1))
+@to_client(62, Version(1),
+           Proto("PositionEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
 @dataclass(slots=True)
 class PositionEnd(Message):
     """POSITION_END (62, v1): the initial REQ_POSITIONS snapshot is complete."""
 
 
 @to_client(63, Version(1), _req_id(), F("account", STR), F("tag", STR), F("value", STR),
-           F("currency", STR))
+           F("currency", STR),
+           Proto("AccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "tag"), P(4, "value"), P(5, "currency"))
 @dataclass(slots=True)
 class AccountSummary(Message):
     """ACCOUNT_SUMMARY (63, v1): one tag of one account; exactly 7 fields."""
@@ -277,7 +300,8 @@ class AccountSummary(Message):
     currency: str | None = None
 
 
-@to_client(64, Version(1), _req_id())
+@to_client(64, Version(1), _req_id(),
+           Proto("AccountSummaryEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class AccountSummaryEnd(Message):
     """ACCOUNT_SUMMARY_END (64, v1)."""
@@ -286,7 +310,9 @@ class AccountSummaryEnd(Message):
 
 
 @to_client(73, Version(1), _req_id(), F("account", STR), F("model_code", STR), F("key", STR),
-           F("value", STR), F("currency", STR))
+           F("value", STR), F("currency", STR),
+           Proto("AccountUpdateMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"),
+           P(4, "key"), P(5, "value"), P(6, "currency"))
 @dataclass(slots=True)
 class AccountUpdateMulti(Message):
     """ACCOUNT_UPDATE_MULTI (73, v1): one account value for a REQ_ACCOUNT_UPDATES_MULTI."""
@@ -299,7 +325,8 @@ class AccountUpdateMulti(Message):
     currency: str | None = None
 
 
-@to_client(74, Version(1), _req_id())
+@to_client(74, Version(1), _req_id(),
+           Proto("AccountUpdateMultiEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class AccountUpdateMultiEnd(Message):
     """ACCOUNT_UPDATE_MULTI_END (74, v1)."""
@@ -310,7 +337,9 @@ class AccountUpdateMultiEnd(Message):
 @to_client(71, Version(1), _req_id(), F("account", STR), *_POSITION_CONTRACT,
            F("position", DECIMAL, unset=_QTY_UNSET),
            F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("model_code", STR))
+           F("model_code", STR),
+           Proto("PositionMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"),
+           P(3, "contract", sub=CONTRACT), P(4, "position"), P(5, "avg_cost"), P(6, "model_code"))
 @dataclass(slots=True)
 class PositionMulti(Message):
     """POSITION_MULTI (71, v1): one position of a REQ_POSITIONS_MULTI (modelCode comes last)."""
@@ -323,7 +352,8 @@ class PositionMulti(Message):
     avg_cost: float | None = None
 
 
-@to_client(72, Version(1), _req_id())
+@to_client(72, Version(1), _req_id(),
+           Proto("PositionMultiEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class PositionMultiEnd(Message):
     """POSITION_MULTI_END (72, v1)."""

@@ -29,8 +29,10 @@ from ...errors import LocalProtocolError
 from ...models.contract import Contract
 from ...models.market import ContractDetails
 from ..codec import UNSET_INT, Kind, TagValue, enc_str
+from ..elements import P, Proto
 from ..schema import Custom, F, Message, Repeat, Version, to_client, to_server
 from ..versions import Feature
+from .blocks import CONTRACT, CONTRACT_DETAILS
 from .market_data import request_contract_fields
 
 __all__ = ["ReqContractData", "ContractData", "ContractDataEnd"]
@@ -85,7 +87,8 @@ def _encode_long_name(value: object, append: Callable[[str], None]) -> None:
            F("contract.include_expired", BOOL, unset="0"),
            F("contract.sec_id_type", STR),
            F("contract.sec_id", STR),
-           F("contract.issuer_id", STR, since=Feature.BOND_ISSUERID))
+           F("contract.issuer_id", STR, since=Feature.BOND_ISSUERID),
+           Proto("ContractDataRequest", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT))
 @dataclass(slots=True)
 class ReqContractData(Message):
     """REQ_CONTRACT_DATA (9, v8): CONTRACT_DATA per match, then CONTRACT_DATA_END."""
@@ -140,7 +143,9 @@ class ReqContractData(Message):
              since=Feature.FRACTIONAL_SIZE_SUPPORT, until=Feature.SIZE_RULES),
            F(_D + "min_size", DECIMAL, since=Feature.SIZE_RULES),
            F(_D + "size_increment", DECIMAL, since=Feature.SIZE_RULES),
-           F(_D + "suggested_size_increment", DECIMAL, since=Feature.SIZE_RULES))
+           F(_D + "suggested_size_increment", DECIMAL, since=Feature.SIZE_RULES),
+           Proto("ContractData", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"),
+           P(2, "details.contract", sub=CONTRACT), P(3, "details", sub=CONTRACT_DETAILS))
 @dataclass(slots=True)
 class ContractData(Message):
     """CONTRACT_DATA (10; version 8 below 164, none from 164): one contract matching a request."""
@@ -149,7 +154,8 @@ class ContractData(Message):
     details: ContractDetails = field(default_factory=ContractDetails)
 
 
-@to_client(52, Version(1), F("req_id", INT, unset=_INT_UNSET))
+@to_client(52, Version(1), F("req_id", INT, unset=_INT_UNSET),
+           Proto("ContractDataEnd", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"))
 @dataclass(slots=True)
 class ContractDataEnd(Message):
     """CONTRACT_DATA_END (52, v1): every match for ``req_id`` has been sent."""

@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo
 from ...models.contract import Contract
 from ...models.execution import CommissionReport, Execution, ExecutionFilter
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, dec_datetime, enc_datetime
+from ..elements import P, Proto
 from ..schema import Custom, F, Message, Version, to_client, to_server
 from ..versions import Feature
 from .accounts import contract_fields
+from .blocks import COMMISSION_AND_FEES_REPORT, CONTRACT, EXECUTION, EXECUTION_FILTER
 
 __all__ = ["ReqExecutions", "ExecutionData", "ExecutionDataEnd", "CommissionReportMsg"]
 
@@ -56,7 +58,9 @@ def _encode_time(value: object, append: Callable[[str], None]) -> None:
            F("filter.symbol", STR),
            F("filter.sec_type", STR),
            F("filter.exchange", STR),
-           F("filter.side", STR))
+           F("filter.side", STR),
+           Proto("ExecutionRequest", Feature.PROTOBUF), P(1, "req_id"),
+           P(2, "filter", sub=EXECUTION_FILTER))
 @dataclass(slots=True)
 class ReqExecutions(Message):
     """REQ_EXECUTIONS (7, v3): EXECUTION_DATA* (with COMMISSION_REPORTs) then EXECUTION_DATA_END.
@@ -91,7 +95,9 @@ class ReqExecutions(Message):
            F("execution.ev_multiplier", FLOAT),
            F("execution.model_code", STR),
            F("execution.last_liquidity", INT),
-           F("execution.pending_price_revision", BOOL, since=Feature.PENDING_PRICE_REVISION))
+           F("execution.pending_price_revision", BOOL, since=Feature.PENDING_PRICE_REVISION),
+           Proto("ExecutionDetails", Feature.PROTOBUF), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
+           P(3, "execution", sub=EXECUTION))
 @dataclass(slots=True)
 class ExecutionData(Message):
     """EXECUTION_DATA (11, no version since 136): one fill.
@@ -105,7 +111,8 @@ class ExecutionData(Message):
     execution: Execution = field(default_factory=Execution)
 
 
-@to_client(55, Version(1), F("req_id", INT, unset=_INT_UNSET))
+@to_client(55, Version(1), F("req_id", INT, unset=_INT_UNSET),
+           Proto("ExecutionDetailsEnd", Feature.PROTOBUF), P(1, "req_id"))
 @dataclass(slots=True)
 class ExecutionDataEnd(Message):
     """EXECUTION_DATA_END (55, v1): the REQ_EXECUTIONS answer is complete."""
@@ -119,7 +126,9 @@ class ExecutionDataEnd(Message):
            F("commission_report.currency", STR),
            F("commission_report.realized_pnl", FLOAT, unset=UNSET_DOUBLE_STR),
            F("commission_report.yield_", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("commission_report.yield_redemption_date", INT))
+           F("commission_report.yield_redemption_date", INT),
+           Proto("CommissionAndFeesReport", Feature.PROTOBUF_COMPLETED_ORDER),
+           *COMMISSION_AND_FEES_REPORT.fields_at("commission_report."))
 @dataclass(slots=True)
 class CommissionReportMsg(Message):
     """COMMISSION_REPORT (59, v1): commission of one execution; exactly 8 fields.

@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from ...models.contract import Contract
 from ...models.market import BarData
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
+from ..elements import P, Proto
 from ..schema import F, Message, Repeat, Version, to_client, to_server
+from ..versions import Feature
+from .blocks import CONTRACT, HISTORICAL_DATA_BAR
 from .market_data import combo_legs_if_bag, request_contract_fields
 
 __all__ = [
@@ -52,7 +55,11 @@ _QTY_UNSET = "9223372036854775807"
            F("format_date", INT, unset="1"),
            combo_legs_if_bag(),
            F("keep_up_to_date", BOOL, unset="0"),
-           F("chart_options", TAGS))
+           F("chart_options", TAGS),
+           Proto("HistoricalDataRequest", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
+           P(3, "end_date_time"), P(4, "bar_size_setting"), P(5, "duration_str"),
+           P(6, "use_rth"), P(7, "what_to_show"), P(8, "format_date"),
+           P(9, "keep_up_to_date"), P(10, "chart_options"))
 @dataclass(slots=True)
 class ReqHistoricalData(Message):
     """REQ_HISTORICAL_DATA (20, no version field): HISTORICAL_DATA once, then (with
@@ -74,7 +81,8 @@ class ReqHistoricalData(Message):
     chart_options: list[TagValue] = field(default_factory=list)
 
 
-@to_server(25, Version(1), F("req_id", INT))
+@to_server(25, Version(1), F("req_id", INT),
+           Proto("CancelHistoricalData", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelHistoricalData(Message):
     """CANCEL_HISTORICAL_DATA (25, v1); an unknown id answers ERR_MSG 366."""
@@ -97,7 +105,9 @@ class CancelHistoricalData(Message):
                F("volume", DECIMAL, unset=_QTY_UNSET),
                F("wap", DECIMAL, unset=_QTY_UNSET),
                F("bar_count", INT, unset=_INT_UNSET),
-           )))
+           )),
+           Proto("HistoricalData", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
+           P(2, "bars", sub=HISTORICAL_DATA_BAR, repeated=True))
 @dataclass(slots=True)
 class HistoricalData(Message):
     """HISTORICAL_DATA (17, no version field): the bars of one request, in one message."""
@@ -117,7 +127,9 @@ class HistoricalData(Message):
            F("bar.high", FLOAT, unset=UNSET_DOUBLE_STR),
            F("bar.low", FLOAT, unset=UNSET_DOUBLE_STR),
            F("bar.wap", DECIMAL, unset=_QTY_UNSET),
-           F("bar.volume", DECIMAL, unset=_QTY_UNSET))
+           F("bar.volume", DECIMAL, unset=_QTY_UNSET),
+           Proto("HistoricalDataUpdate", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
+           P(2, "bar", sub=HISTORICAL_DATA_BAR))
 @dataclass(slots=True)
 class HistoricalDataUpdate(Message):
     """HISTORICAL_DATA_UPDATE (90, no version field): the newest bar of a keep-up-to-date request,

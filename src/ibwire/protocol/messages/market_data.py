@@ -22,7 +22,10 @@ from decimal import Decimal
 
 from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
+from ..elements import PT, P, Proto
 from ..schema import Cond, Element, F, Message, Opt, Repeat, Version, to_client, to_server
+from ..versions import Feature
+from .blocks import CONTRACT
 
 __all__ = [
     # client -> TWS
@@ -99,7 +102,10 @@ def combo_legs_if_bag(prefix: str = "contract.") -> Cond:
            F("generic_tick_list", STR),
            F("snapshot", BOOL, unset="0"),
            F("regulatory_snapshot", BOOL, unset="0"),
-           F("mkt_data_options", TAGS))
+           F("mkt_data_options", TAGS),
+           Proto("MarketDataRequest", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
+           P(3, "generic_tick_list"), P(4, "snapshot"), P(5, "regulatory_snapshot"),
+           P(6, "mkt_data_options"))
 @dataclass(slots=True)
 class ReqMktData(Message):
     """REQ_MKT_DATA (1, v11): subscribe to (or snapshot) a contract's quotes.
@@ -116,7 +122,8 @@ class ReqMktData(Message):
     mkt_data_options: list[TagValue] = field(default_factory=list)
 
 
-@to_server(2, Version(2), F("req_id", INT))
+@to_server(2, Version(2), F("req_id", INT),
+           Proto("CancelMarketData", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelMktData(Message):
     """CANCEL_MKT_DATA (2, v2)."""
@@ -124,7 +131,8 @@ class CancelMktData(Message):
     req_id: int | None = None
 
 
-@to_server(59, Version(1), F("market_data_type", INT))
+@to_server(59, Version(1), F("market_data_type", INT),
+           Proto("MarketDataTypeRequest", Feature.PROTOBUF_MARKET_DATA), P(1, "market_data_type"))
 @dataclass(slots=True)
 class ReqMarketDataType(Message):
     """REQ_MARKET_DATA_TYPE (59, v1): 1 live, 2 frozen, 3 delayed, 4 delayed-frozen."""
@@ -139,7 +147,9 @@ class ReqMarketDataType(Message):
            F("tick_type", INT, unset=_INT_UNSET),
            F("price", FLOAT, unset=UNSET_DOUBLE_STR),
            F("size", DECIMAL, unset=_QTY_UNSET),
-           F("attr_mask", INT, unset="0"))
+           F("attr_mask", INT, unset="0"),
+           Proto("TickPrice", Feature.PROTOBUF_MARKET_DATA),
+           P(1, "req_id"), P(2, "tick_type"), P(3, "price"), P(4, "size"), P(5, "attr_mask"))
 @dataclass(slots=True)
 class TickPrice(Message):
     """TICK_PRICE (1, v6): exactly 7 fields. ``tick_type`` is a :class:`TickType` number.
@@ -169,7 +179,8 @@ class TickPrice(Message):
 @to_client(2, Version(6),
            F("req_id", INT, unset=_INT_UNSET),
            F("tick_type", INT, unset=_INT_UNSET),
-           F("size", DECIMAL, unset=_QTY_UNSET))
+           F("size", DECIMAL, unset=_QTY_UNSET),
+           Proto("TickSize", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "size"))
 @dataclass(slots=True)
 class TickSize(Message):
     """TICK_SIZE (2, v6): a size or volume tick."""
@@ -182,7 +193,8 @@ class TickSize(Message):
 @to_client(46, Version(6),
            F("req_id", INT, unset=_INT_UNSET),
            F("tick_type", INT, unset=_INT_UNSET),
-           F("value", STR))
+           F("value", STR),
+           Proto("TickString", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "value"))
 @dataclass(slots=True)
 class TickString(Message):
     """TICK_STRING (46, v6): e.g. LAST_TIMESTAMP (45) as epoch seconds, RT_VOLUME (48)."""
@@ -195,7 +207,8 @@ class TickString(Message):
 @to_client(45, Version(6),
            F("req_id", INT, unset=_INT_UNSET),
            F("tick_type", INT, unset=_INT_UNSET),
-           F("value", FLOAT, unset=UNSET_DOUBLE_STR))
+           F("value", FLOAT, unset=UNSET_DOUBLE_STR),
+           Proto("TickGeneric", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "value"))
 @dataclass(slots=True)
 class TickGeneric(Message):
     """TICK_GENERIC (45, v6): e.g. HALTED (49), SHORTABLE (46)."""
@@ -209,7 +222,9 @@ class TickGeneric(Message):
            F("req_id", INT, unset=_INT_UNSET),
            F("min_tick", FLOAT, unset=UNSET_DOUBLE_STR),
            F("bbo_exchange", STR),
-           F("snapshot_permissions", INT, unset=_INT_UNSET))
+           F("snapshot_permissions", INT, unset=_INT_UNSET),
+           Proto("TickReqParams", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "min_tick", pt=PT.STRING),
+           P(3, "bbo_exchange"), P(4, "snapshot_permissions"))
 @dataclass(slots=True)
 class TickReqParams(Message):
     """TICK_REQ_PARAMS (81, no version field): the first answer to REQ_MKT_DATA."""
@@ -220,7 +235,8 @@ class TickReqParams(Message):
     snapshot_permissions: int | None = None
 
 
-@to_client(57, Version(1), F("req_id", INT, unset=_INT_UNSET))
+@to_client(57, Version(1), F("req_id", INT, unset=_INT_UNSET),
+           Proto("TickSnapshotEnd", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"))
 @dataclass(slots=True)
 class TickSnapshotEnd(Message):
     """TICK_SNAPSHOT_END (57, v1): a snapshot request is complete."""
@@ -230,7 +246,8 @@ class TickSnapshotEnd(Message):
 
 @to_client(58, Version(1),
            F("req_id", INT, unset=_INT_UNSET),
-           F("market_data_type", INT, unset=_INT_UNSET))
+           F("market_data_type", INT, unset=_INT_UNSET),
+           Proto("MarketDataType", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "market_data_type"))
 @dataclass(slots=True)
 class MarketDataType(Message):
     """MARKET_DATA_TYPE (58, v1): which kind of data (1 live .. 4 delayed-frozen) a request gets."""

@@ -38,8 +38,10 @@ from ...models.order import (
     VolumeCondition,
 )
 from ..codec import UNSET_DOUBLE, UNSET_DOUBLE_STR, Kind, TagValue, dec_bool, dec_float, enc_float, enc_str
+from ..elements import PT, P, Proto
 from ..schema import Cond, Custom, Element, F, Message, Opt, Repeat, Skip, Version, to_client, to_server
 from ..versions import Feature
+from .blocks import CONTRACT, ORDER, ORDER_CANCEL, ORDER_STATE, OrderCancel
 
 __all__ = [
     "PlaceOrder",
@@ -279,6 +281,10 @@ _PEG_BEST_MID_TO_CLIENT: tuple[Element, ...] = (
 )
 
 
+# CANCEL_ORDER's protobuf OrderCancel block holds its manualOrderCancelTime (always sent, even empty).
+_ORDER_CANCEL = (lambda oc: oc.manual_order_cancel_time, lambda t: OrderCancel(t))
+
+
 # --- client -> TWS ---------------------------------------------------------------------------------
 
 @to_server(
@@ -365,6 +371,8 @@ _PEG_BEST_MID_TO_CLIENT: tuple[Element, ...] = (
         Cond("order.compete_against_best_offset", _is_up_to_mid, _MID_OFFSETS),
     ), since=Feature.PEGBEST_PEGMID_OFFSETS),
     Cond("order.order_type", _is_peg_mid, _MID_OFFSETS, since=Feature.PEGBEST_PEGMID_OFFSETS),
+    Proto("PlaceOrderRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "contract", sub=CONTRACT),
+    P(3, "order", sub=ORDER),
 )
 @dataclass(slots=True)
 class PlaceOrder(Message):
@@ -382,7 +390,10 @@ class PlaceOrder(Message):
 
 
 @to_server(4, Version(1), F("order_id", INT),
-           F("manual_order_cancel_time", STR, since=Feature.MANUAL_ORDER_TIME))
+           F("manual_order_cancel_time", STR, since=Feature.MANUAL_ORDER_TIME),
+           Proto("CancelOrderRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"),
+           P(2, "manual_order_cancel_time", sub=ORDER_CANCEL, always=True,
+             convert=_ORDER_CANCEL))
 @dataclass(slots=True)
 class CancelOrder(Message):
     """CANCEL_ORDER (4, v1): manualOrderCancelTime from 169 (``""`` normally)."""
@@ -391,19 +402,22 @@ class CancelOrder(Message):
     manual_order_cancel_time: str | None = None
 
 
-@to_server(5, Version(1))
+@to_server(5, Version(1),
+           Proto("OpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER))
 @dataclass(slots=True)
 class ReqOpenOrders(Message):
     """REQ_OPEN_ORDERS (5, v1): this client's open orders, then OPEN_ORDER_END."""
 
 
-@to_server(16, Version(1))
+@to_server(16, Version(1),
+           Proto("AllOpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER))
 @dataclass(slots=True)
 class ReqAllOpenOrders(Message):
     """REQ_ALL_OPEN_ORDERS (16, v1): every API client's open orders, then OPEN_ORDER_END."""
 
 
-@to_server(15, Version(1), F("auto_bind", BOOL))
+@to_server(15, Version(1), F("auto_bind", BOOL),
+           Proto("AutoOpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "auto_bind"))
 @dataclass(slots=True)
 class ReqAutoOpenOrders(Message):
     """REQ_AUTO_OPEN_ORDERS (15, v1): bind TWS's manual orders to client 0 (else error 327)."""
@@ -411,13 +425,15 @@ class ReqAutoOpenOrders(Message):
     auto_bind: bool | None = True
 
 
-@to_server(58, Version(1))
+@to_server(58, Version(1),
+           Proto("GlobalCancelRequest", Feature.PROTOBUF_PLACE_ORDER))
 @dataclass(slots=True)
 class ReqGlobalCancel(Message):
     """REQ_GLOBAL_CANCEL (58, v1): cancel every open order."""
 
 
-@to_server(99, F("api_only", BOOL))
+@to_server(99, F("api_only", BOOL),
+           Proto("CompletedOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "api_only"))
 @dataclass(slots=True)
 class ReqCompletedOrders(Message):
     """REQ_COMPLETED_ORDERS (99, no version field): COMPLETED_ORDER rows, then COMPLETED_ORDERS_END."""
@@ -497,6 +513,8 @@ class ReqCompletedOrders(Message):
     F("order.post_to_ats", INT, since=Feature.POST_TO_ATS),
     F("order.auto_cancel_parent", BOOL, since=Feature.AUTO_CANCEL_PARENT),
     *_PEG_BEST_MID_TO_CLIENT,
+    Proto("OpenOrder", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "contract", sub=CONTRACT),
+    P(3, "order", sub=ORDER), P(4, "order_state", sub=ORDER_STATE),
 )
 @dataclass(slots=True)
 class OpenOrder(Message):
@@ -517,7 +535,8 @@ class OpenOrder(Message):
             self.order.order_id = self.order_id
 
 
-@to_client(53, Version(1))
+@to_client(53, Version(1),
+           Proto("OpenOrdersEnd", Feature.PROTOBUF_PLACE_ORDER))
 @dataclass(slots=True)
 class OpenOrderEnd(Message):
     """OPEN_ORDER_END (53, v1): the open-order snapshot is complete."""
@@ -526,7 +545,11 @@ class OpenOrderEnd(Message):
 @to_client(3, F("order_id", INT), F("status", STR), F("filled", DEC), F("remaining", DEC),
            _compact("avg_fill_price"), F("perm_id", INT), F("parent_id", INT),
            _compact("last_fill_price"), F("client_id", INT), F("why_held", STR),
-           _compact("mkt_cap_price", since=Feature.MARKET_CAP_PRICE))
+           _compact("mkt_cap_price", since=Feature.MARKET_CAP_PRICE),
+           Proto("OrderStatus", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "status"), P(3, "filled"),
+           P(4, "remaining"), P(5, "avg_fill_price", FLOAT), P(6, "perm_id", INT, pt=PT.INT64),
+           P(7, "parent_id"), P(8, "last_fill_price", FLOAT), P(9, "client_id"), P(10, "why_held"),
+           P(11, "mkt_cap_price", FLOAT))
 @dataclass(slots=True)
 class OrderStatus(Message):
     """ORDER_STATUS (3; no version field since 131): PreSubmitted, Submitted, Filled, Cancelled ..."""
@@ -591,6 +614,8 @@ class OrderStatus(Message):
     F("order.route_marketable_to_bbo", BOOL), F("order.parent_perm_id", INT, unset=U_LONG),
     F("order_state.completed_time", STR), F("order_state.completed_status", STR),
     *_PEG_BEST_MID_TO_CLIENT,
+    Proto("CompletedOrder", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "contract", sub=CONTRACT), P(2, "order", sub=ORDER),
+    P(3, "order_state", sub=ORDER_STATE),
 )
 @dataclass(slots=True)
 class CompletedOrder(Message):
@@ -605,7 +630,8 @@ class CompletedOrder(Message):
     order_state: OrderState = field(default_factory=OrderState)
 
 
-@to_client(102)
+@to_client(102,
+           Proto("CompletedOrdersEnd", Feature.PROTOBUF_COMPLETED_ORDER))
 @dataclass(slots=True)
 class CompletedOrdersEnd(Message):
     """COMPLETED_ORDERS_END (102; no fields): the completed-order list is complete."""

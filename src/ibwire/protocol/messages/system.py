@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..codec import Kind
+from ..elements import PT, P, Proto
 from ..schema import F, Message, Version, to_client, to_server
 from ..versions import Feature
 
@@ -25,7 +26,9 @@ INT, STR = Kind.INT, Kind.STR
 # --- client -> TWS -----------------------------------------------------------------------------
 
 @to_server(71, Version(2), F("client_id", INT),
-           F("optional_capabilities", STR, since=Feature.OPTIONAL_CAPABILITIES))
+           F("optional_capabilities", STR, since=Feature.OPTIONAL_CAPABILITIES),
+           Proto("StartApiRequest", Feature.PROTOBUF_REST_MESSAGES_3),
+           P(1, "client_id"), P(2, "optional_capabilities"))
 @dataclass(slots=True)
 class StartApi(Message):
     """START_API (71, v2): sent right after the handshake reply."""
@@ -34,7 +37,8 @@ class StartApi(Message):
     optional_capabilities: str | None = None
 
 
-@to_server(8, Version(1), F("num_ids", INT))
+@to_server(8, Version(1), F("num_ids", INT),
+           Proto("IdsRequest", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "num_ids"))
 @dataclass(slots=True)
 class ReqIds(Message):
     """REQ_IDS (8, v1): ask for a fresh NEXT_VALID_ID (numIds is ignored by TWS)."""
@@ -42,13 +46,15 @@ class ReqIds(Message):
     num_ids: int | None = 1
 
 
-@to_server(49, Version(1))
+@to_server(49, Version(1),
+           Proto("CurrentTimeRequest", Feature.PROTOBUF_REST_MESSAGES_3))
 @dataclass(slots=True)
 class ReqCurrentTime(Message):
     """REQ_CURRENT_TIME (49, v1)."""
 
 
-@to_server(17, Version(1))
+@to_server(17, Version(1),
+           Proto("ManagedAccountsRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
 @dataclass(slots=True)
 class ReqManagedAccts(Message):
     """REQ_MANAGED_ACCTS (17, v1)."""
@@ -56,7 +62,8 @@ class ReqManagedAccts(Message):
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(9, Version(1), F("order_id", INT))
+@to_client(9, Version(1), F("order_id", INT),
+           Proto("NextValidId", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "order_id"))
 @dataclass(slots=True)
 class NextValidId(Message):
     """NEXT_VALID_ID (9, v1): the lowest order id this client id may use."""
@@ -64,7 +71,8 @@ class NextValidId(Message):
     order_id: int | None = None
 
 
-@to_client(15, Version(1), F("accounts_list", STR))
+@to_client(15, Version(1), F("accounts_list", STR),
+           Proto("ManagedAccounts", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "accounts_list"))
 @dataclass(slots=True)
 class ManagedAccts(Message):
     """MANAGED_ACCTS (15, v1): comma-separated accounts (a trailing comma is tolerated)."""
@@ -77,7 +85,9 @@ class ManagedAccts(Message):
 
 
 @to_client(4, Version(2), F("req_id", INT), F("error_code", INT), F("error_string", STR),
-           F("advanced_order_reject_json", STR, since=Feature.ADVANCED_ORDER_REJECT))
+           F("advanced_order_reject_json", STR, since=Feature.ADVANCED_ORDER_REJECT),
+           Proto("ErrorMessage", Feature.PROTOBUF), P(1, "req_id"), P(3, "error_code"), P(4, "error_string"),
+           P(5, "advanced_order_reject_json"))
 @dataclass(slots=True)
 class ErrMsg(Message):
     """ERR_MSG (4, v2): an error, warning or notice; ``req_id`` -1 for session-wide notices."""
@@ -88,7 +98,8 @@ class ErrMsg(Message):
     advanced_order_reject_json: str | None = None
 
 
-@to_client(49, Version(1), F("time", INT))
+@to_client(49, Version(1), F("time", INT),
+           Proto("CurrentTime", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "time", pt=PT.INT64))
 @dataclass(slots=True)
 class CurrentTime(Message):
     """CURRENT_TIME (49, v1): TWS's clock in epoch seconds."""
