@@ -144,14 +144,27 @@ def test_degraded_state_is_shown(gw: PaperGateway, mon: Monitor) -> None:
     assert wait_for(mon, lambda: mon.state.state == "CONNECTED")
 
 
-def test_render_of_an_empty_state() -> None:
+def render_text(s: MonitorState, now: datetime, width: int = 160, live: bool = True) -> str:
+    console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(render(s, now, live))
+    text = console.export_text()
+    console.file.close()
+    return text
+
+
+def test_render_before_the_first_connection_shows_only_why() -> None:
     s = MonitorState("127.0.0.1:7497", 0)
     now = datetime(2024, 5, 3, 12, 0, 0).astimezone()
     s.state, s.reason, s.since, s.retry_at = "OFFLINE", "connection refused", now, now + timedelta(seconds=3)
-    console = Console(width=160, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-    console.print(render(s, now))
-    text = console.export_text()
-    console.file.close()
-    assert "OFFLINE since 12:00:00: connection refused" in text
+    text = render_text(s, now)
+    assert "OFFLINE since 12:00:00" in text and ": connection refused" in text
     assert "reconnecting in 3 s" in text
+    assert "positions" not in text and "no open orders" not in text  # no empty tables
+
+
+def test_render_of_a_connected_state_without_data() -> None:
+    s = MonitorState("127.0.0.1:7497", 0)
+    now = datetime(2024, 5, 3, 12, 0, 0).astimezone()
+    s.state, s.updated = "CONNECTED", now
+    text = render_text(s, now)
     assert "no positions" in text and "no open orders" in text and "no fills yet" in text

@@ -64,4 +64,4 @@ def test_delayed_data_type(cli: Cli) -> None:
 def test_unknown_symbol_is_a_contract_error(cli: Cli) -> None:
     r = cli("quote", "NOSUCHSYM", "--once")
     assert r.exit_code == 1
-    assert "unknown contract (error 200)" in r.stderr and "SYMBOL:YYYYMM" in r.stderr
+    assert "unknown contract NOSUCHSYM (error 200)" in r.stderr and "SYMBOL:YYYYMM" in r.stderr

@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ..client.broker import Broker
 from ..client.market import CompletedOrderInfo
 from ..client.tickets import Fill, OrderTicket
-from ..models import AccountValue, ExecutionFilter, PortfolioItem, Position
+from ..models import AccountValue, Contract, ExecutionFilter, PortfolioItem, Position
+from ..protocol.codec import parse_tws_time
 from .app import app
 from .common import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
+    Col,
     Conn,
+    FitTable,
     HostOpt,
     JsonOpt,
     Output,
     PortOpt,
     TimeoutOpt,
+    TzOpt,
     connect,
     contract_json,
     fmt_money,
@@ -35,7 +39,7 @@ from .common import (
 )
 
 __all__ = ["KEY_VALUES", "all_open_orders", "ticket_json", "fill_json", "orders_table", "fills_table",
-           "positions_rows", "positions_table"]
+           "positions_rows", "positions_table", "completed_table", "fills_total"]
 
 KEY_VALUES = ("NetLiquidation", "TotalCashValue", "SettledCash", "BuyingPower", "AvailableFunds",
               "ExcessLiquidity", "GrossPositionValue", "EquityWithLoanValue", "InitMarginReq",
@@ -79,10 +83,7 @@ def account_cmd(
     for v in rows:
         by_account.setdefault(v.account, []).append(v)
     for name, values in by_account.items():
-        table = Table(title=f"account {name}", title_justify="left")
-        table.add_column("key")
-        table.add_column("value", justify="right")
-        table.add_column("currency")
+        table = FitTable(f"account {name}", [Col("key"), Col("value", "right"), Col("currency")])
         if all_values:
             chosen = sorted(values, key=lambda v: (v.key or "", v.currency or ""))
         else:
@@ -132,12 +133,13 @@ def positions_rows(broker: Broker, account: str | None = None) -> list[dict[str,
     return rows
 
 
-def positions_table(rows: Sequence[dict[str, Any]], title: str = "positions") -> Table:
-    table = Table(title=title, title_justify="left")
-    for name, justify in (("account", "left"), ("contract", "left"), ("position", "right"),
-                          ("avg cost", "right"), ("price", "right"), ("value", "right"),
-                          ("unrealized PnL", "right"), ("realized PnL", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+def positions_table(rows: Sequence[dict[str, Any]], title: str = "positions") -> FitTable:
+    """Contract, position and price always; unrealized PnL, value, avg cost, realized PnL and the
+    account as the width allows (the account goes first)."""
+    table = FitTable(title, [Col("account", drop=5), Col("contract"), Col("position", "right"),
+                             Col("avg cost", "right", 3), Col("price", "right"),
+                             Col("value", "right", 2), Col("unrealized PnL", "right", 1),
+                             Col("realized PnL", "right", 4)])
     for r in rows:
         table.add_row(r["account"] or "", str(r["contract"]), fmt_qty(r["position"]),
                       fmt_price(r["avg_cost"], 4) if r["avg_cost"] is not None else "-",
@@ -188,23 +190,27 @@ def ticket_json(t: OrderTicket) -> dict[str, Any]:
     }
 
 
-def _order_kind(t: OrderTicket) -> str:
-    o = t.order
-    text = o.order_type or "?"
-    if o.lmt_price is not None and o.order_type in ("LMT", "STP LMT"):
-        text += f" {fmt_price(o.lmt_price)}"
-    if o.aux_price is not None and o.order_type in ("STP", "STP LMT"):
-        text += f" stop {fmt_price(o.aux_price)}"
+def _kind(order_type: str | None, lmt_price: float | None, aux_price: float | None) -> str:
+    """``LMT 230.50``, ``STP stop 220.00``, ``STP LMT 219.50 stop 220.00``, ``MKT``."""
+    text = order_type or "?"
+    if lmt_price is not None and order_type in ("LMT", "STP LMT"):
+        text += f" {fmt_price(lmt_price)}"
+    if aux_price is not None and order_type in ("STP", "STP LMT"):
+        text += f" stop {fmt_price(aux_price)}"
     return text
 
 
-def orders_table(tickets: Sequence[OrderTicket], title: str = "open orders") -> Table:
-    table = Table(title=title, title_justify="left")
-    for name, justify in (("id", "right"), ("client", "right"), ("side", "left"), ("qty", "right"),
-                          ("contract", "left"), ("type", "left"), ("tif", "left"),
-                          ("status", "left"), ("filled", "right"), ("avg price", "right"),
-                          ("ref", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+def _order_kind(t: OrderTicket) -> str:
+    return _kind(t.order.order_type, t.order.lmt_price, t.order.aux_price)
+
+
+def orders_table(tickets: Sequence[OrderTicket], title: str = "open orders") -> FitTable:
+    """Id, side, quantity, contract, type with its prices and status always; the client id, ref,
+    filled, average price and tif as the width allows."""
+    table = FitTable(title, [Col("id", "right"), Col("client", "right", 4), Col("side"),
+                             Col("qty", "right"), Col("contract"), Col("type"), Col("tif", drop=7),
+                             Col("status"), Col("filled", "right", 5), Col("avg price", "right", 6),
+                             Col("ref", drop=3)])
     for t in tickets:
         side = t.order.action or "?"
         table.add_row(str(t.order_id), str(t.order.client_id if t.order.client_id is not None else "-"),
@@ -216,14 +222,64 @@ def orders_table(tickets: Sequence[OrderTicket], title: str = "open orders") -> 
     return table
 
 
-def _completed_json(c: CompletedOrderInfo) -> dict[str, Any]:
+def completed_time(c: CompletedOrderInfo) -> datetime | None:
+    """When TWS completed the order (its text ``20261205 22:27:33 America/New_York``), or None."""
+    text = c.order_state.completed_time
+    if not text:
+        return None
+    try:
+        return parse_tws_time(text)
+    except ValueError:
+        return None
+
+
+CompletedIds = dict[int, tuple[int | None, int | None]]
+"""perm id -> (client id, order id), from the day's executions."""
+
+
+def completed_ids(fills: Sequence[Fill]) -> CompletedIds:
+    """COMPLETED_ORDER carries neither the client id nor the order id (TWS leaves them out); an
+    order that filled has both on its executions, matched by perm id."""
+    ids: CompletedIds = {}
+    for f in fills:
+        ex = f.execution
+        if ex.perm_id:
+            ids[ex.perm_id] = (ex.client_id, ex.order_id)
+    return ids
+
+
+def _completed_json(c: CompletedOrderInfo, ids: CompletedIds) -> dict[str, Any]:
     o = c.order
-    return {"perm_id": o.perm_id, "order_id": o.order_id, "client_id": o.client_id,
+    client_id, order_id = ids.get(o.perm_id or 0, (None, None))
+    return {"perm_id": o.perm_id, "order_id": order_id, "client_id": client_id,
+            "account": o.account,
             "action": o.action, "quantity": o.total_quantity, "contract": contract_json(c.contract),
             "order_type": o.order_type, "limit_price": o.lmt_price, "stop_price": o.aux_price,
-            "tif": o.tif, "status": c.order_state.status,
+            "tif": o.tif, "status": c.order_state.status, "filled": o.filled_quantity,
             "completed_status": c.order_state.completed_status,
-            "completed_time": c.order_state.completed_time, "ref": o.order_ref}
+            "completed_time": completed_time(c), "ref": o.order_ref}
+
+
+def completed_table(done: Sequence[CompletedOrderInfo], ids: CompletedIds,
+                    title: str = "completed orders") -> FitTable:
+    """Side, quantity, contract, type, status and when always; the rest as the width allows. The
+    client id is known for orders that filled (from their executions), ``-`` otherwise."""
+    table = FitTable(title, [Col("perm id", "right", 5), Col("client", "right", 3), Col("side"),
+                             Col("qty", "right"), Col("contract"), Col("type"), Col("status"),
+                             Col("filled", "right", 4), Col("completed", drop=1),
+                             Col("ref", drop=2)])
+    for c in done:
+        o = c.order
+        client_id, _ = ids.get(o.perm_id or 0, (None, None))
+        side = o.action or "?"
+        table.add_row(str(o.perm_id or "-"), "-" if client_id is None else str(client_id),
+                      f"[green]{side}[/]" if side == "BUY" else f"[red]{side}[/]",
+                      fmt_qty(o.total_quantity), str(c.contract), _kind(o.order_type, o.lmt_price,
+                                                                         o.aux_price),
+                      c.order_state.status or "?", fmt_qty(o.filled_quantity),
+                      fmt_time(completed_time(c)) if completed_time(c) else
+                      (c.order_state.completed_time or "-"), o.order_ref or "")
+    return table
 
 
 @app.command("orders")
@@ -233,7 +289,7 @@ def orders_cmd(
     completed: Annotated[bool, typer.Option("--completed", help="Orders completed today (filled, "
                                                                 "cancelled, inactive) instead.")] = False,
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
-    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
+    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False, tz: TzOpt = None,
 ) -> None:
     """Open orders of this client id; --all: of every client and TWS; --completed: today's done ones.
 
@@ -243,18 +299,10 @@ def orders_cmd(
     if completed:
         with guard(out, conn), connect(conn) as broker:
             done = broker.completed_orders()
-        out.emit([_completed_json(c) for c in done])
+            ids = completed_ids(broker.executions()) if done else {}
+        out.emit([_completed_json(c, ids) for c in done])
         if not out.json_mode:
-            table = Table(title="completed orders", title_justify="left")
-            for name in ("perm id", "client", "side", "qty", "contract", "type", "status", "completed",
-                         "ref"):
-                table.add_column(name)
-            for c in done:
-                o = c.order
-                table.add_row(str(o.perm_id), str(o.client_id), o.action or "?", fmt_qty(o.total_quantity),
-                              str(c.contract), o.order_type or "?", c.order_state.status or "?",
-                              c.order_state.completed_time or "", o.order_ref or "")
-            out.print(table if done else "no completed orders today")
+            out.print(completed_table(done, ids) if done else "no completed orders today")
         return
     with guard(out, conn), connect(conn) as broker:
         tickets = all_open_orders(broker) if all_clients else broker.open_orders()
@@ -281,12 +329,13 @@ def fill_json(f: Fill) -> dict[str, Any]:
     }
 
 
-def fills_table(fills: Sequence[Fill], title: str = "fills") -> Table:
-    table = Table(title=title, title_justify="left")
-    for name, justify in (("time", "left"), ("side", "left"), ("shares", "right"), ("contract", "left"),
-                          ("price", "right"), ("commission", "right"), ("realized PnL", "right"),
-                          ("order", "right"), ("account", "left"), ("exec id", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+def fills_table(fills: Sequence[Fill], title: str = "fills") -> FitTable:
+    """Time, side, shares, contract and price always; commission, client/order, realized PnL, the
+    account and the exec id as the width allows."""
+    table = FitTable(title, [Col("time", drop=1), Col("side"), Col("shares", "right"), Col("contract"),
+                             Col("price", "right"), Col("commission", "right", 2),
+                             Col("realized PnL", "right", 4), Col("order", "right", 3),
+                             Col("account", drop=5), Col("exec id", drop=6)])
     for f in fills:
         ex, cr = f.execution, f.commission_report
         side = ex.side or "?"
@@ -299,13 +348,47 @@ def fills_table(fills: Sequence[Fill], title: str = "fills") -> Table:
     return table
 
 
+def fills_total(fills: Sequence[Fill]) -> str:
+    """``3 fills: AAPL bought 100, sold 50; EUR.USD bought 20,000; commissions 3.00 USD``: shares,
+    currency units and contracts are never added together."""
+    bought: dict[str, Decimal] = {}
+    sold: dict[str, Decimal] = {}
+    order: list[str] = []
+    commissions: dict[str, float] = {}
+    for f in fills:
+        key = _contract_key(f.contract)
+        if key not in order:
+            order.append(key)
+        qty = f.execution.shares or Decimal(0)
+        side = bought if f.execution.side in ("BOT", "BUY") else sold
+        side[key] = side.get(key, Decimal(0)) + qty
+        cr = f.commission_report
+        if cr is not None and cr.commission is not None:
+            cur = cr.currency or ""
+            commissions[cur] = commissions.get(cur, 0.0) + cr.commission
+    parts = []
+    for key in order:
+        sides = [f"{word} {fmt_qty(d[key])}" for word, d in (("bought", bought), ("sold", sold))
+                 if key in d]
+        parts.append(f"{key} {', '.join(sides)}")
+    text = f"{len(fills)} fill{'s' if len(fills) != 1 else ''}: " + "; ".join(parts)
+    if commissions:
+        text += "; commissions " + ", ".join(f"{fmt_money(v)} {cur}".strip()
+                                             for cur, v in commissions.items())
+    return text
+
+
+def _contract_key(c: Contract) -> str:
+    return str(c)
+
+
 @app.command("fills")
 def fills_cmd(
     symbol: Annotated[str | None, typer.Option("--symbol", help="Only this symbol.")] = None,
     side: Annotated[str | None, typer.Option("--side", help="Only BUY or SELL.")] = None,
     account: AccountOpt = None,
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
-    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
+    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False, tz: TzOpt = None,
 ) -> None:
     """Today's executions with commissions and realized PnL (every client's for the master client id).
 
@@ -327,7 +410,4 @@ def fills_cmd(
         out.print("no fills today")
         return
     out.print(fills_table(fills))
-    total = sum((f.commission_report.commission or 0.0) for f in fills if f.commission_report)
-    shares = sum((f.execution.shares or Decimal(0)) for f in fills)
-    out.print(f"{len(fills)} fills, {fmt_qty(shares)} shares, commissions {fmt_money(total)}")
-
+    out.print(fills_total(fills))

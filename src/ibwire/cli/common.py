@@ -16,13 +16,17 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from enum import Enum, IntEnum
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, Literal, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
 
 from ..client.broker import Broker
 from ..errors import (
@@ -44,8 +48,9 @@ from ..models import Contract, Forex, Future, Stock
 __all__ = [
     "ExitCode", "Conn", "Output", "Problem", "describe", "guard", "connect", "fail", "sigterm_as_interrupt",
     "HostOpt", "PortOpt", "ClientIdOpt", "TimeoutOpt", "JsonOpt", "SecTypeOpt", "ExchangeOpt",
-    "CurrencyOpt", "make_contract", "is_paper", "jsonable", "contract_json", "fmt_qty", "fmt_price",
-    "fmt_money", "fmt_time", "DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_CLIENT_ID",
+    "CurrencyOpt", "TzOpt", "make_contract", "is_paper", "jsonable", "contract_json", "fmt_qty",
+    "fmt_price", "fmt_money", "fmt_time", "in_display_zone", "set_display_zone", "Col", "FitTable",
+    "DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_CLIENT_ID",
 ]
 
 DEFAULT_HOST = "127.0.0.1"
@@ -90,6 +95,20 @@ CurrencyOpt = Annotated[str, typer.Option("--currency", rich_help_panel=_CONTRAC
                                           help="Currency of stocks and futures.")]
 
 
+def _tz_option(value: str | None) -> str | None:
+    try:
+        set_display_zone(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tz") from None
+    return value
+
+
+TzOpt = Annotated[str | None, typer.Option(
+    "--tz", envvar="IBWIRE_TZ", callback=_tz_option, metavar="ZONE",
+    help="Show times in this zone (IANA name: Europe/Berlin, America/New_York, UTC); default: "
+         "this computer's zone. JSON times carry their offset.")]
+
+
 @dataclass(frozen=True, slots=True)
 class Conn:
     """Where to connect, from the common options."""
@@ -131,11 +150,13 @@ class Output:
             sys.stdout.write(json.dumps(jsonable(obj), sort_keys=False) + "\n")
             sys.stdout.flush()
 
-    def problem(self, p: Problem) -> None:
+    def problem(self, p: Problem, emit: bool = True) -> None:
+        """The problem on stderr; in JSON mode also as ``{"error": ...}`` on stdout (unless
+        ``emit`` is False: the command's JSON already says it)."""
         self.err.print(f"[bold red]ibwire:[/] {_escape(p.headline)}")
         for hint in p.hints:
             self.err.print(f"  - {_escape(hint)}")
-        if self.json_mode:
+        if self.json_mode and emit:
             self.emit({"error": {"code": p.code, "type": p.kind, "message": p.headline,
                                  "hints": p.hints, "exit_code": int(p.exit_code)}})
 
@@ -192,6 +213,11 @@ def describe(exc: BaseException, conn: Conn | None = None) -> Problem:
                            ["ibwire speaks server versions 157..178 (TWS / IB Gateway 9.81 or later); "
                             "update TWS or IB Gateway"], 503, "connect")
         headline = text if f"{host}:{port}" in text else f"cannot connect to TWS at {host}:{port}: {text}"
+        if "does not speak the TWS API" in text:
+            return Problem(ExitCode.CONNECTION, headline, [
+                f"another program listens on {host}:{port}: point --port (or IBWIRE_PORT) at the "
+                "API socket port of TWS / IB Gateway: TWS 7497 paper / 7496 live, IB Gateway "
+                "4002 paper / 4001 live (its Socket port setting)"], exc.code, "connect")
         return Problem(ExitCode.CONNECTION, headline,
                        ["check that " + h if i == 0 else h
                         for i, h in enumerate(_connect_hints(host, port))], exc.code, "connect")
@@ -215,7 +241,8 @@ def describe(exc: BaseException, conn: Conn | None = None) -> Problem:
             hints.append("order ids must grow per client id: another program may use the same "
                          "--client-id; pick another")
         if exc.code == 110:
-            hints.append("the price does not fit the contract's tick size: round it")
+            hints.append("the price must be a multiple of the contract's tick size (its minimum "
+                         "price variation)")
         if exc.code == 200:
             hints.append(_CONTRACT_HINT)
         return Problem(ExitCode.FAILED, f"order rejected (error {exc.code}): {exc.message}", hints,
@@ -277,8 +304,8 @@ _CONTRACT_HINT = ("check the symbol; futures are SYMBOL:YYYYMM with --exchange (
                   "the rest")
 
 
-def fail(out: Output, problem: Problem) -> NoReturn:
-    out.problem(problem)
+def fail(out: Output, problem: Problem, emit: bool = True) -> NoReturn:
+    out.problem(problem, emit)
     raise typer.Exit(int(problem.exit_code))
 
 
@@ -367,7 +394,8 @@ def make_contract(spec: str, sec_type: str | None = None, exchange: str | None =
 # --- formatting ----------------------------------------------------------------------------------------
 
 def jsonable(obj: Any) -> Any:
-    """Plain JSON values: Decimal -> int or float, datetime -> ISO 8601, dataclass -> dict."""
+    """Plain JSON values: Decimal -> int or float, datetime -> ISO 8601 with its offset in the
+    display zone, dataclass -> dict."""
     if obj is None or isinstance(obj, (bool, int, str)):
         return obj
     if isinstance(obj, float):
@@ -376,7 +404,9 @@ def jsonable(obj: Any) -> Any:
         if not obj.is_finite():
             return None
         return int(obj) if obj == obj.to_integral_value() else float(obj)
-    if isinstance(obj, (datetime, date)):
+    if isinstance(obj, datetime):
+        return in_display_zone(obj).isoformat()
+    if isinstance(obj, date):
         return obj.isoformat()
     if isinstance(obj, Enum):
         return jsonable(obj.value)
@@ -445,9 +475,122 @@ def fmt_money(value: float | str | None, signed: bool = False) -> str:
     return text
 
 
-def fmt_time(t: datetime | date | None) -> str:
+# --- times: one convention -----------------------------------------------------------------------
+#
+# Human output shows times in the display zone (this computer's, or --tz / IBWIRE_TZ) with the
+# zone's abbreviation; JSON carries the same instant in the same zone as ISO 8601 with its offset,
+# so a fill shows the same date in both. Bars are the exception: they are in the exchange's zone,
+# labelled as such (``ibwire bars``).
+
+_display_zone: tzinfo | None = None  # None: this computer's zone
+
+
+def set_display_zone(name: str | None) -> None:
+    """Show times in zone ``name`` (an IANA name or UTC); None: this computer's zone."""
+    global _display_zone
+    if name is None or not name.strip():
+        _display_zone = None
+        return
+    try:
+        _display_zone = ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}: give an IANA name such as "
+                         "Europe/Berlin, America/New_York or UTC") from None
+
+
+def in_display_zone(t: datetime) -> datetime:
+    """``t`` (aware; naive is taken as UTC) in the display zone."""
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=ZoneInfo("UTC"))
+    return t.astimezone(_display_zone)
+
+
+def fmt_time(t: datetime | date | None, short: bool = False) -> str:
+    """``2026-11-20 10:00:05 EST`` (``short``: ``10:00:05 EST``) in the display zone."""
     if t is None:
         return "-"
     if isinstance(t, datetime):
-        return t.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        local = in_display_zone(t)
+        return local.strftime("%H:%M:%S %Z" if short else "%Y-%m-%d %H:%M:%S %Z").strip()
     return t.isoformat()
+
+
+# --- tables that fit the terminal --------------------------------------------------------------------
+
+Justify = Literal["left", "center", "right"]
+
+
+@dataclass(frozen=True, slots=True)
+class Col:
+    """A column of a :class:`FitTable`. ``drop`` 0: always shown and never shortened (symbols,
+    quantities, prices); otherwise the column goes when the table does not fit, highest first."""
+
+    name: str
+    justify: Justify = "left"
+    drop: int = 0
+
+
+class FitTable:
+    """A table that fits the width it is given: whole columns are left out, least important first,
+    until the rest fits; the columns that stay are never cut short (no ``230…``). A wide terminal
+    shows every column. Rendered with rich (``console.print(fit_table)``), also inside grids."""
+
+    def __init__(self, title: str | None, columns: Sequence[Col], *, style: str = "",
+                 show_header: bool = True) -> None:
+        self.title = title
+        self.columns = list(columns)
+        self.style = style
+        self.show_header = show_header
+        self.rows: list[tuple[str, ...]] = []
+
+    def add_row(self, *cells: str) -> None:
+        if len(cells) != len(self.columns):
+            raise ValueError(f"{len(cells)} cells for {len(self.columns)} columns")
+        self.rows.append(cells)
+
+    def _widths(self) -> list[int]:
+        widths = []
+        for i, col in enumerate(self.columns):
+            w = Text(col.name).cell_len if self.show_header else 0
+            for row in self.rows:
+                for line in Text.from_markup(row[i]).plain.split("\n"):
+                    w = max(w, Text(line).cell_len)
+            widths.append(w)
+        return widths
+
+    @staticmethod
+    def _total(widths: Sequence[int]) -> int:
+        return sum(widths) + 3 * len(widths) + 1  # one space each side of a cell, the rules
+
+    def kept(self, max_width: int) -> list[int]:
+        """The indices of the columns shown at ``max_width`` cells."""
+        widths = self._widths()
+        keep = list(range(len(self.columns)))
+        order = sorted((i for i, c in enumerate(self.columns) if c.drop > 0),
+                       key=lambda i: (-self.columns[i].drop, -i))
+        for i in order:
+            if self._total([widths[k] for k in keep]) <= max_width:
+                break
+            keep.remove(i)
+        return keep
+
+    def table(self, max_width: int) -> Table:
+        """The rich Table for ``max_width`` cells."""
+        keep = self.kept(max_width)
+        table = Table(title=self.title, title_justify="left", style=self.style,
+                      show_header=self.show_header)
+        for i in keep:
+            col = self.columns[i]
+            table.add_column(col.name, justify=col.justify, no_wrap=col.drop > 0,
+                             overflow="fold" if col.drop == 0 else "ellipsis")
+        for row in self.rows:
+            table.add_row(*(row[i] for i in keep))
+        return table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.table(options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widths = self._widths()
+        least = self._total([w for w, c in zip(widths, self.columns) if c.drop == 0])
+        return Measurement(min(least, options.max_width), min(self._total(widths), options.max_width))

@@ -15,6 +15,11 @@ def gateway(
     state: str | None = typer.Option(None, help="SQLite file that keeps accounts, orders and fills."),
     seed: int = typer.Option(0, help="Seed of the deterministic market."),
     mode: str = typer.Option("tws", help="tws (farm notices at connect) or gateway."),
+    log_level: str = typer.Option("WARNING", "--log-level", metavar="LEVEL",
+                                  help="What to log: DEBUG, INFO (every connection), WARNING or "
+                                       "ERROR."),
+    log_file: str | None = typer.Option(None, "--log-file", metavar="FILE",
+                                        help="Append the log to FILE instead of stderr."),
     market_time: str | None = typer.Option(
         None, "--market-time", help="Start the market clock here, e.g. "
         "\"2026-03-09 09:25 America/New_York\" (default: the last full NYSE session's close)."),
@@ -23,7 +28,11 @@ def gateway(
         "open", help="open: the clock skips closed hours, so the market trades at any hour; "
         "strict: real sessions (no trades while closed, DAY orders expire at the close)."),
 ) -> None:
-    """Serve a TWS-compatible paper gateway until Ctrl-C; any TWS API client can trade against it."""
+    """Serve a TWS-compatible paper gateway until Ctrl-C; any TWS API client can trade against it.
+
+    It logs to stderr, warnings only by default (--log-level INFO shows every connection), so
+    `ibwire gateway &` does not write into other commands' output; --log-file FILE to keep a log.
+    """
     if mode not in ("tws", "gateway"):
         raise typer.BadParameter("mode is tws or gateway", param_hint="--mode")
     accts = tuple(a.strip() for a in accounts.split(",") if a.strip())
@@ -34,7 +43,12 @@ def gateway(
     if not speed > 0:
         raise typer.BadParameter("speed must be positive", param_hint="--speed")
     from ..gateway.clock import parse_market_time
-    from .gateway_cmd import run_gateway
+    level = log_level.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise typer.BadParameter("DEBUG, INFO, WARNING or ERROR", param_hint="--log-level")
+    from .gateway_cmd import log_to, run_gateway
+
+    log_to(level, log_file)
 
     start = None
     if market_time is not None:

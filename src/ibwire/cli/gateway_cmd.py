@@ -11,7 +11,22 @@ from datetime import datetime
 from types import FrameType
 from zoneinfo import ZoneInfo
 
-__all__ = ["run_gateway"]
+__all__ = ["run_gateway", "log_to"]
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_to(level: str = "WARNING", path: str | None = None) -> None:
+    """Log records of ``level`` and above to stderr (or append them to ``path``), unless the
+    program that runs the gateway configured logging itself."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler: logging.Handler = (logging.FileHandler(path, encoding="utf-8") if path
+                                else logging.StreamHandler(sys.stderr))
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None, seed: int,
@@ -20,9 +35,7 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
     """Serve until SIGINT / SIGTERM; print ``listening on HOST:PORT`` first; save state; return 0."""
     from ..gateway import PaperGateway
 
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_to()  # (the command configured it already; here for programs that call this directly)
     done = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
@@ -36,18 +36,22 @@ from .app import app
 from .common import (
     DEFAULT_HOST,
     DEFAULT_PORT,
+    Col,
     Conn,
     ExitCode,
+    FitTable,
     HostOpt,
     JsonOpt,
     Output,
     PortOpt,
     TimeoutOpt,
+    TzOpt,
     contract_json,
     describe,
     fmt_money,
     fmt_price,
     fmt_qty,
+    fmt_time,
     guard,
     jsonable,
     sigterm_as_interrupt,
@@ -78,6 +82,9 @@ class MonitorState:
     updated: datetime | None = None
     problem: str | None = None
     retry_at: datetime | None = None
+    attempts: int = 0  # reconnect attempts since the connection dropped
+    attempt_at: datetime | None = None
+    attempt_error: str = ""  # why the last attempt failed (the reason above stays the drop's)
 
 
 class Monitor:
@@ -101,12 +108,17 @@ class Monitor:
         s = self.state
         with self.lock:
             if isinstance(ev, StateChanged):
+                if ev.new is ConnectionState.OFFLINE and ev.old is ConnectionState.CONNECTING:
+                    return  # a connection attempt failed: connect() says so
+                if ev.new is ConnectionState.CONNECTING and s.state == ConnectionState.OFFLINE.value:
+                    return  # an attempt while offline: the reason the connection dropped stays
                 s.state = ev.new.value
                 s.reason = ev.reason + (f" (error {ev.code})" if ev.code and str(ev.code) not in ev.reason
                                         else "")
                 s.since = self.clock()
                 if ev.new is ConnectionState.OFFLINE:
-                    s.retry_at = None
+                    s.retry_at = None  # the connection dropped: the next step reconnects at once
+                    s.attempts, s.attempt_at, s.attempt_error = 0, None, ""
             elif isinstance(ev, Notice):
                 s.notices.append(ev)
             elif isinstance(ev, FillEvent):
@@ -122,15 +134,24 @@ class Monitor:
     # --- talking to TWS ------------------------------------------------------------------------------
 
     def connect(self) -> bool:
-        """(Re)connect; on failure the state says OFFLINE and why."""
+        """(Re)connect; on failure the state says OFFLINE and why. After a drop, the reason stays
+        the drop's, and the attempts are counted beside it."""
         s = self.state
+        with self.lock:
+            retry = s.state == ConnectionState.OFFLINE.value and bool(s.reason)
         try:
             self.broker.open()
         except IbwireError as exc:
             with self.lock:
-                s.state = ConnectionState.OFFLINE.value
-                s.reason = describe(exc, self.conn).headline
-                s.since = s.since or self.clock()
+                headline = describe(exc, self.conn).headline
+                if retry:
+                    s.attempts += 1
+                    s.attempt_at = self.clock()
+                    s.attempt_error = headline
+                else:
+                    s.state = ConnectionState.OFFLINE.value
+                    s.reason = headline
+                    s.since = s.since or self.clock()
             self.changed.set()
             return False
         with self.lock:
@@ -139,6 +160,7 @@ class Monitor:
             s.state = self.broker.state.value
             s.reason = "session ready"
             s.problem = None
+            s.attempts, s.attempt_at, s.attempt_error = 0, None, ""
         self.refresh()
         return True
 
@@ -207,9 +229,10 @@ class Monitor:
         self.broker.remove_listener(self._on_event)
         self.broker.disconnect()
 
-    def snapshot(self) -> RenderableType:
+    def snapshot(self, live: bool = True) -> RenderableType:
+        """One frame; ``live``: the footer says how to quit."""
         with self.lock:
-            return render(self.state, self.clock())
+            return render(self.state, self.clock(), live)
 
 
 # --- rendering ---------------------------------------------------------------------------------------
@@ -221,11 +244,30 @@ _STATE_STYLE = {"CONNECTED": "bold green", "DEGRADED": "bold yellow", "CONNECTIN
 def _ago(t: datetime | None, now: datetime) -> str:
     if t is None:
         return "never"
-    return f"{t:%H:%M:%S}"
+    return fmt_time(t, short=True)
 
 
-def render(s: MonitorState, now: datetime | None = None) -> RenderableType:
-    """One frame of the monitor."""
+class _Beside:
+    """Two renderables side by side when there is room for both, else one above the other."""
+
+    def __init__(self, left: RenderableType, right: RenderableType, gap: int = 3) -> None:
+        self.left, self.right, self.gap = left, right, gap
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.measure import Measurement
+        lw = Measurement.get(console, options, self.left).maximum
+        rw = Measurement.get(console, options, self.right).maximum
+        if lw + self.gap + rw <= options.max_width:
+            grid = Table.grid(padding=(0, self.gap))
+            grid.add_row(self.left, self.right)
+            yield grid
+        else:
+            yield self.left
+            yield self.right
+
+
+def render(s: MonitorState, now: datetime | None = None, live: bool = True) -> RenderableType:
+    """One frame of the monitor; ``live``: it says how to quit (a one-shot frame does not)."""
     now = now or datetime.now().astimezone()
     offline = s.state == "OFFLINE"
     head = Text()
@@ -236,14 +278,20 @@ def render(s: MonitorState, now: datetime | None = None) -> RenderableType:
         head.append(f"  server v{s.server_version}")
     if s.accounts:
         head.append(f"  accounts {', '.join(s.accounts)}")
-    head.append(f"  {now:%H:%M:%S}", style="dim")
+    head.append(f"  {fmt_time(now, short=True)}", style="dim")
     lines: list[RenderableType] = [head]
     if offline:
-        why = Text(f"OFFLINE since {_ago(s.since, now)}: {s.reason or 'not connected'}", style="red")
-        if s.retry_at is not None:
+        lines.append(Text(f"OFFLINE since {_ago(s.since, now)}: {s.reason or 'not connected'}",
+                          style="red"))
+        attempt = Text()
+        if s.attempts:
+            attempt.append(f"reconnect attempt {s.attempts} at {_ago(s.attempt_at, now)} failed: "
+                           f"{s.attempt_error}", style="yellow")
+        if s.retry_at is not None and live:
             wait = max(0, int((s.retry_at - now).total_seconds() + 0.999))
-            why.append(f"  (reconnecting in {wait} s)", style="dim")
-        lines.append(why)
+            attempt.append(("  " if s.attempts else "") + f"(reconnecting in {wait} s)", style="dim")
+        if attempt.plain:
+            lines.append(attempt)
         if s.updated is not None:
             lines.append(Text(f"the data below is from {_ago(s.updated, now)} and may be stale",
                               style="yellow"))
@@ -251,37 +299,35 @@ def render(s: MonitorState, now: datetime | None = None) -> RenderableType:
         lines.append(Text(f"TWS lost its connection to IB: {s.reason}", style="yellow"))
     if s.problem:
         lines.append(Text(f"last refresh failed: {s.problem}", style="yellow"))
+    if offline and s.updated is None:
+        # never connected: no data to show, only why
+        if live:
+            lines.append(Text("Ctrl-C to quit", style="dim"))
+        return Group(*lines)
     dim = "dim" if offline else ""
 
-    values = Table(title="account", title_justify="left", style=dim, expand=False)
-    values.add_column("key")
-    for acct in s.values:
-        values.add_column(acct, justify="right")
+    values = FitTable("account", [Col("key"), *(Col(a, "right") for a in s.values)], style=dim)
     for key in MONITOR_VALUES:
         cells = [fmt_money(s.values[a].get(key, ("", ""))[0] or None, key.endswith("PnL"))
                  for a in s.values]
         if any(c != "-" for c in cells):
             values.add_row(key, *cells)
 
-    positions = Table(title="positions", title_justify="left", style=dim)
-    for name, justify in (("account", "left"), ("contract", "left"), ("position", "right"),
-                          ("avg cost", "right"), ("price", "right"), ("value", "right"),
-                          ("unrealized PnL", "right")):
-        positions.add_column(name, justify=justify)  # type: ignore[arg-type]
+    positions = FitTable("positions", [
+        Col("account", drop=5), Col("contract"), Col("position", "right"),
+        Col("avg cost", "right", 3), Col("price", "right"), Col("value", "right", 2),
+        Col("unrealized PnL", "right", 1)], style=dim)
     for r in s.positions:
         positions.add_row(r["account"], str(r["contract"]), fmt_qty(r["position"]),
                           fmt_price(r["avg_cost"], 4), fmt_price(r["market_price"]),
                           fmt_money(r["market_value"]), fmt_money(r["unrealized_pnl"], True))
     if not s.positions:
         positions.add_row("", "no positions", "", "", "", "", "")
-    top = Table.grid(padding=(0, 3))
-    top.add_row(values, positions)
 
-    orders = Table(title="open orders", title_justify="left", style=dim)
-    for name, justify in (("id", "right"), ("client", "right"), ("side", "left"), ("qty", "right"),
-                          ("contract", "left"), ("type", "left"), ("status", "left"),
-                          ("filled", "right"), ("ref", "left")):
-        orders.add_column(name, justify=justify)  # type: ignore[arg-type]
+    orders = FitTable("open orders", [
+        Col("id", "right"), Col("client", "right", 3), Col("side"), Col("qty", "right"),
+        Col("contract"), Col("type"), Col("status"), Col("filled", "right", 2),
+        Col("ref", drop=1)], style=dim)
     for t in s.orders:
         o = t.order
         kind = (o.order_type or "?") + (f" {fmt_price(o.lmt_price)}" if o.lmt_price is not None else "") \
@@ -292,13 +338,12 @@ def render(s: MonitorState, now: datetime | None = None) -> RenderableType:
     if not s.orders:
         orders.add_row("", "", "", "", "no open orders", "", "", "", "")
 
-    fills = Table(title="last fills", title_justify="left", style=dim)
-    for name, justify in (("time", "left"), ("side", "left"), ("shares", "right"), ("contract", "left"),
-                          ("price", "right"), ("commission", "right"), ("order", "right")):
-        fills.add_column(name, justify=justify)  # type: ignore[arg-type]
+    fills = FitTable("last fills", [
+        Col("time", drop=1), Col("side"), Col("shares", "right"), Col("contract"),
+        Col("price", "right"), Col("commission", "right", 2), Col("order", "right", 3)], style=dim)
     for f in list(s.fills)[::-1]:
         ex, cr = f.execution, f.commission_report
-        fills.add_row(f"{ex.time.astimezone():%H:%M:%S}" if ex.time else "-", ex.side or "?",
+        fills.add_row(fmt_time(ex.time, short=True), ex.side or "?",
                       fmt_qty(ex.shares), str(f.contract), fmt_price(ex.price),
                       "-" if cr is None or cr.commission is None else fmt_money(cr.commission),
                       f"{ex.client_id}/{ex.order_id}")
@@ -306,17 +351,16 @@ def render(s: MonitorState, now: datetime | None = None) -> RenderableType:
         fills.add_row("", "", "", "no fills yet", "", "", "")
 
     notices = Table(title="notices", title_justify="left", show_header=False, style=dim)
-    notices.add_column("time")
+    notices.add_column("time", no_wrap=True)
     notices.add_column("code", justify="right")
     notices.add_column("message")
     for n in list(s.notices)[::-1]:
-        notices.add_row(f"{n.time.astimezone():%H:%M:%S}" if n.time else "-", str(n.code), n.message)
+        notices.add_row(fmt_time(n.time, short=True), str(n.code), n.message)
     if not s.notices:
         notices.add_row("", "", "none")
-    bottom = Table.grid(padding=(0, 3))
-    bottom.add_row(fills, notices)
-    footer = Text(f"refreshed {_ago(s.updated, now)}   Ctrl-C to quit", style="dim")
-    return Group(*lines, top, orders, bottom, footer)
+    footer = Text(f"refreshed {_ago(s.updated, now)}" + ("   Ctrl-C to quit" if live else ""),
+                  style="dim")
+    return Group(*lines, _Beside(values, positions), orders, _Beside(fills, notices), footer)
 
 
 def state_json(s: MonitorState) -> dict[str, Any]:
@@ -330,6 +374,8 @@ def state_json(s: MonitorState) -> dict[str, Any]:
         "fills": [fill_json(f) for f in s.fills],
         "notices": [{"code": n.code, "message": n.message, "time": n.time} for n in s.notices],
         "updated": s.updated, "problem": s.problem,
+        "reconnect": {"attempts": s.attempts, "last_at": s.attempt_at,
+                      "last_error": s.attempt_error or None} if s.attempts else None,
     }
 
 
@@ -346,7 +392,7 @@ def monitor(
         "--client-id", envvar="IBWIRE_MONITOR_CLIENT_ID", rich_help_panel="Connection", min=0,
         help="API client id; 0 by default here, which leaves IBWIRE_CLIENT_ID free for the other "
              "commands.")] = 0,
-    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
+    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False, tz: TzOpt = None,
 ) -> None:
     """A full-screen live view: connection, account, positions and PnL, orders, fills, notices.
 
@@ -362,7 +408,7 @@ def monitor(
                 if out.json_mode:
                     out.emit(state_json(mon.state))
                 else:
-                    out.console.print(mon.snapshot())
+                    out.console.print(mon.snapshot(live=False))
                 raise typer.Exit(0 if ok else int(ExitCode.CONNECTION))
             _run(mon, out)
         except KeyboardInterrupt:

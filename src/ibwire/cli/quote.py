@@ -1,7 +1,14 @@
-"""``ibwire quote``: live bid / ask / last / volume lines until Ctrl-C, or one snapshot (--once)."""
+"""``ibwire quote``: live bid / ask / last / volume lines until Ctrl-C, or one snapshot (--once).
+
+Each symbol is first matched to its contract (contract details), so an unknown one is named and
+the others are still quoted. What is shown is redrawn once per batch of ticks read together
+(:class:`~ibwire.client.ticker.TickersUpdated`), never between the bid and the ask tick of one
+quote change, so a state shown is one TWS had.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import sys
 from collections.abc import Iterator, Sequence
@@ -10,11 +17,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.live import Live
-from rich.table import Table
 
 from ..client.broker import Broker
-from ..client.ticker import Ticker
-from ..errors import ConnectionLost
+from ..client.ticker import Ticker, TickersUpdated
+from ..errors import ConnectionLost, ContractError
 from ..models import Contract
 from .app import app
 from .common import (
@@ -22,17 +28,24 @@ from .common import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
+    Col,
     Conn,
     CurrencyOpt,
     ExchangeOpt,
+    ExitCode,
+    FitTable,
     HostOpt,
     JsonOpt,
     Output,
     PortOpt,
+    Problem,
     SecTypeOpt,
     TimeoutOpt,
+    TzOpt,
     connect,
     contract_json,
+    describe,
+    fail,
     fmt_price,
     fmt_qty,
     fmt_time,
@@ -41,7 +54,7 @@ from .common import (
     sigterm_as_interrupt,
 )
 
-__all__ = ["quote_json", "quote_line", "quotes_table", "complete"]
+__all__ = ["quote_json", "quote_line", "quotes_table", "complete", "resolve"]
 
 
 class DataType(StrEnum):
@@ -73,20 +86,21 @@ def quote_line(t: Ticker) -> str:
             f"last {fmt_price(t.last, d):>10}  volume {fmt_qty(t.volume)}")
 
 
-def quotes_table(tickers: Sequence[Ticker]) -> Table:
-    table = Table(title="quotes (Ctrl-C to stop)", title_justify="left")
-    for name, justify in (("contract", "left"), ("bid size", "right"), ("bid", "right"), ("ask", "right"),
-                          ("ask size", "right"), ("last", "right"), ("volume", "right"),
-                          ("high", "right"), ("low", "right"), ("close", "right"),
-                          ("last trade", "left"), ("", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+def quotes_table(tickers: Sequence[Ticker], live: bool = False) -> FitTable:
+    """Contract, bid, ask and last always; the sizes, volume, high / low / close and the last trade's
+    time as the width allows. ``live``: the title says how to stop."""
+    table = FitTable("quotes (Ctrl-C to stop)" if live else "quotes", [
+        Col("contract"), Col("bid size", "right", 3), Col("bid", "right"), Col("ask", "right"),
+        Col("ask size", "right", 3), Col("last", "right"), Col("volume", "right", 2),
+        Col("high", "right", 7), Col("low", "right", 6), Col("close", "right", 5),
+        Col("last trade", drop=8), Col("", drop=1)])
     for t in tickers:
         d = _digits(t)
         status = f"[red]{t.error}[/]" if t.error else _TYPE_NAME.get(t.market_data_type or 0, "")
         table.add_row(str(t.contract), fmt_qty(t.bid_size), f"[bold]{fmt_price(t.bid, d)}[/]",
                       f"[bold]{fmt_price(t.ask, d)}[/]", fmt_qty(t.ask_size), fmt_price(t.last, d),
                       fmt_qty(t.volume), fmt_price(t.high, d), fmt_price(t.low, d),
-                      fmt_price(t.close, d), fmt_time(t.time), status)
+                      fmt_price(t.close, d), fmt_time(t.time, short=True), status)
     return table
 
 
@@ -95,11 +109,41 @@ def complete(t: Ticker) -> bool:
     return t.error is not None or (t.bid is not None and t.ask is not None and t.last is not None)
 
 
+def resolve(broker: Broker, specs: Sequence[str], contracts: Sequence[Contract],
+            timeout: float) -> tuple[list[Contract], list[tuple[str, ContractError]]]:
+    """Match each contract (contract details): the known ones with their con id, and the
+    unknown ones with TWS's error (200), named by what the user typed."""
+    good: list[Contract] = []
+    bad: list[tuple[str, ContractError]] = []
+    for spec, c in zip(specs, contracts):
+        try:
+            found = broker.qualify(c, timeout=timeout)
+        except ContractError as exc:
+            bad.append((spec, exc))
+            continue
+        good.append(dataclasses.replace(c, con_id=found.con_id) if found.con_id else c)
+    return good, bad
+
+
+def _unknown(bad: Sequence[tuple[str, ContractError]], quoted: bool) -> Problem:
+    names = ", ".join(spec for spec, _ in bad)
+    exc = bad[0][1]
+    detail = exc.message if len(bad) == 1 else "no security definition found"
+    hints = ["the other symbols were quoted"] if quoted else []
+    hints.append("check the symbol; futures are SYMBOL:YYYYMM with --exchange (e.g. ES:202612 "
+                 "--exchange CME), forex is EUR.USD; use --sec-type / --exchange / --currency "
+                 "for the rest")
+    word = "contract" if len(bad) == 1 else "contracts"
+    return Problem(ExitCode.FAILED, f"unknown {word} {names} (error {exc.code}): {detail}", hints,
+                   exc.code, "contract")
+
+
 def _subscribe(broker: Broker, contracts: Sequence[Contract], timeout: float) -> list[Ticker]:
     return [broker.market_data(c, timeout=timeout) for c in contracts]
 
 
-def _once(broker: Broker, contracts: Sequence[Contract], timeout: float, out: Output) -> None:
+def _once(broker: Broker, contracts: Sequence[Contract], bad: Sequence[tuple[str, ContractError]],
+          timeout: float, out: Output) -> None:
     tickers = _subscribe(broker, contracts, timeout)
     try:
         broker.wait_until(lambda: all(complete(t) for t in tickers), timeout)
@@ -109,17 +153,29 @@ def _once(broker: Broker, contracts: Sequence[Contract], timeout: float, out: Ou
     finally:
         for t in tickers:
             broker.cancel_market_data(t)
-    errors = [t.error for t in tickers if t.error is not None]
-    out.emit([quote_json(t) for t in tickers])
-    if not out.json_mode:
-        out.print(quotes_table(tickers) if out.console.is_terminal else
-                  "\n".join(quote_line(t) for t in tickers))
-    if errors:
-        raise errors[0]
+    docs: list[dict[str, Any]] = [quote_json(t) for t in tickers]
+    docs += [{"contract": {"symbol": spec}, "error": {"code": exc.code, "message": exc.message}}
+             for spec, exc in bad]
+    out.emit(docs)
+    if not out.json_mode and tickers:
+        if out.console.is_terminal:
+            out.print(quotes_table(tickers))
+        else:
+            for t in tickers:
+                out.console.print(quote_line(t), soft_wrap=True)
+    if bad:
+        fail(out, _unknown(bad, bool(tickers)), emit=False)
+    failed = next((t for t in tickers if t.error is not None), None)
+    if failed is not None and failed.error is not None:
+        p = describe(failed.error)
+        p.headline = f"{failed.contract}: {p.headline}"
+        fail(out, p, emit=False)
 
 
-def _changes(changed: queue.SimpleQueue[Ticker], broker: Broker) -> Iterator[Ticker]:
-    """Tickers as they change, until the connection ends (the 1 s wake-up keeps Ctrl-C quick)."""
+def _changes(changed: queue.SimpleQueue[tuple[Ticker, ...]],
+             broker: Broker) -> Iterator[tuple[Ticker, ...]]:
+    """Batches of tickers changed together, until the connection ends (the 1 s wake-up keeps
+    Ctrl-C quick)."""
     while True:
         try:
             yield changed.get(timeout=1.0)
@@ -130,12 +186,12 @@ def _changes(changed: queue.SimpleQueue[Ticker], broker: Broker) -> Iterator[Tic
 
 def _stream(broker: Broker, contracts: Sequence[Contract], timeout: float, count: int | None,
             out: Output) -> None:
-    changed: queue.SimpleQueue[Ticker] = queue.SimpleQueue()
+    changed: queue.SimpleQueue[tuple[Ticker, ...]] = queue.SimpleQueue()
     tickers: list[Ticker] = []
 
     def on_event(ev: object) -> None:
-        if isinstance(ev, Ticker):
-            changed.put(ev)
+        if isinstance(ev, TickersUpdated):
+            changed.put(ev.tickers)
 
     broker.add_listener(on_event)
     tickers = _subscribe(broker, contracts, timeout)
@@ -143,37 +199,37 @@ def _stream(broker: Broker, contracts: Sequence[Contract], timeout: float, count
     live_view = out.console.is_terminal and not out.json_mode
     try:
         if live_view:
-            with Live(quotes_table(tickers), console=out.console, refresh_per_second=8,
+            with Live(quotes_table(tickers, live=True), console=out.console, refresh_per_second=8,
                       transient=False) as live:
-                for t in _changes(changed, broker):
-                    live.update(quotes_table(tickers))
+                for batch in _changes(changed, broker):
+                    live.update(quotes_table(tickers, live=True))
                     printed += 1
-                    if t.error is not None and all(x.error is not None for x in tickers):
-                        raise t.error
+                    if any(t.error is not None for t in batch) and \
+                            all(x.error is not None for x in tickers):
+                        raise next(t.error for t in batch if t.error is not None)
                     if count is not None and printed >= count:
                         break
             return
         last: dict[int, str] = {}
-        for t in tickers:  # what came with the subscription
-            if complete(t):
-                changed.put(t)
-        for t in _changes(changed, broker):
-            if t.error is not None and all(x.error is not None for x in tickers):
-                raise t.error
-            if not complete(t):
-                continue
-            line = quote_line(t)
-            if last.get(t.req_id) == line:
-                continue  # a tick that changed nothing shown
-            last[t.req_id] = line
-            if out.json_mode:
-                out.emit({**quote_json(t), "seq": printed + 1})
-            else:
-                out.console.print(line)
-                sys.stdout.flush()
-            printed += 1
-            if count is not None and printed >= count:
-                break
+        changed.put(tuple(t for t in tickers if complete(t)))  # what came with the subscription
+        for batch in _changes(changed, broker):
+            for t in batch:
+                if t.error is not None and all(x.error is not None for x in tickers):
+                    raise t.error
+                if not complete(t):
+                    continue
+                line = quote_line(t)
+                if last.get(t.req_id) == line:
+                    continue  # a tick that changed nothing shown
+                last[t.req_id] = line
+                if out.json_mode:
+                    out.emit({**quote_json(t), "seq": printed + 1})
+                else:
+                    out.console.print(line, soft_wrap=True)
+                    sys.stdout.flush()
+                printed += 1
+                if count is not None and printed >= count:
+                    return
     finally:
         broker.remove_listener(on_event)
         for t in tickers:
@@ -193,29 +249,37 @@ def quote(
                                                      "subscription).")] = DataType.live,
     sec_type: SecTypeOpt = None, exchange: ExchangeOpt = None, currency: CurrencyOpt = "USD",
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
-    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
+    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False, tz: TzOpt = None,
 ) -> None:
     """Live quotes until Ctrl-C (a table on a terminal, one line per change otherwise).
 
+    An unknown symbol is named on stderr, the others are quoted, and the exit code is 1.
     Examples: ibwire quote AAPL MSFT; ibwire quote EUR.USD --once --json
     """
     contracts = [make_contract(s, sec_type, exchange, currency) for s in symbols]
     conn, out = Conn(host, port, client_id, timeout), Output(json_)
     with guard(out, conn), connect(conn) as broker:
+        good, bad = resolve(broker, symbols, contracts, timeout)
         if data_type is not DataType.live:
             broker.set_market_data_type(_DATA_TYPE[data_type])
         if once:
-            _once(broker, contracts, timeout, out)
+            _once(broker, good, bad, timeout, out)
             return
+        if not good:
+            fail(out, _unknown(bad, False))
+        if bad:
+            out.problem(_unknown(bad, True), emit=False)
         try:
             with sigterm_as_interrupt():
-                _stream(broker, contracts, timeout, count, out)
+                _stream(broker, good, timeout, count, out)
         except KeyboardInterrupt:
-            return
-        if not broker.is_connected():
-            raise _lost(conn)
+            pass
+        else:
+            if not broker.is_connected():
+                raise _lost(conn)
+    if bad:
+        raise typer.Exit(int(ExitCode.FAILED))
 
 
 def _lost(conn: Conn) -> Exception:
     return ConnectionLost(f"TWS at {conn.address} closed the connection")
-

@@ -7,16 +7,18 @@ to finish and prints its fills.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
+import typer.core
 
 from ..client.broker import Broker
 from ..client.tickets import OrderTicket
-from ..errors import RequestTimeout
+from ..errors import IbwireError, OrderRejected, RequestTimeout
 from ..models import Contract, LimitOrder, MarketOrder, Order, StopLimitOrder, StopOrder
 from .account import all_open_orders, fills_table, orders_table, ticket_json
 from .app import app
@@ -38,6 +40,7 @@ from .common import (
     TimeoutOpt,
     connect,
     contract_json,
+    describe,
     fail,
     fmt_money,
     fmt_price,
@@ -47,7 +50,7 @@ from .common import (
     make_contract,
 )
 
-__all__ = ["build_order", "place"]
+__all__ = ["build_order", "place", "nearest_ticks", "tick_advice"]
 
 
 class Tif(StrEnum):
@@ -62,7 +65,8 @@ def _quantity(text: str) -> Decimal:
     except InvalidOperation:
         raise typer.BadParameter(f"{text!r} is not a number", param_hint="QTY") from None
     if not q.is_finite() or q <= 0:
-        raise typer.BadParameter("the quantity must be a positive number", param_hint="QTY")
+        raise typer.BadParameter("quantities are positive; the command gives the side (BUY or "
+                                 "SELL)", param_hint="QTY")
     return q
 
 
@@ -160,8 +164,70 @@ def _trade(action: str, symbol: str, quantity: str, limit: float | None, stop: f
                                  param_hint="--journal")
     with guard(out, conn), connect(conn, journal) as broker:
         confirm_live(broker, describe_order(contract, order), yes, out)
-        code = place(broker, contract, order, ref, wait, wait_timeout, out, conn.timeout)
+        try:
+            code = place(broker, contract, order, ref, wait, wait_timeout, out, conn.timeout)
+        except OrderRejected as exc:
+            if exc.code != 110:
+                raise
+            p = describe(exc, conn)
+            advice = tick_advice(broker, contract, order, conn.timeout)
+            if advice:
+                p.headline += " " + advice
+            fail(out, p)
     raise typer.Exit(code)
+
+
+def nearest_ticks(price: float, tick: float) -> tuple[Decimal, Decimal] | None:
+    """The valid prices on each side of ``price`` for tick size ``tick``; None when it is one."""
+    p, t = Decimal(str(price)), Decimal(str(tick))
+    if t <= 0:
+        return None
+    below = (p / t).to_integral_value(ROUND_FLOOR) * t
+    if below == p:
+        return None
+    places = max(0, -t.normalize().as_tuple().exponent)  # type: ignore[operator]
+    q = Decimal(1).scaleb(-places)
+    return below.quantize(q), (below + t).quantize(q)
+
+
+def tick_advice(broker: Broker, contract: Contract, order: Order, timeout: float) -> str:
+    """For error 110: ``--limit 230.123 is not a multiple of the tick size 0.01: the nearest valid
+    prices are 230.12 and 230.13`` (the tick size from the contract details); empty if unknown."""
+    try:
+        details = broker.contract_details(contract, timeout=timeout)
+    except IbwireError:
+        return ""
+    tick = details[0].min_tick if details else None
+    if not tick:
+        return ""
+    parts = []
+    for name, price in (("--limit", order.lmt_price), ("--stop", order.aux_price)):
+        if price is None:
+            continue
+        near = nearest_ticks(price, tick)
+        if near is not None:
+            parts.append(f"{name} {price:g} is not a multiple of the tick size {tick:g}: the "
+                         f"nearest valid prices are {near[0]} and {near[1]}")
+    return "; ".join(parts) + "." if parts else f"The tick size is {tick:g}."
+
+
+_NEGATIVE = re.compile(r"-\d+(\.\d*)?|-\.\d+")
+
+
+class _TradeCommand(typer.core.TyperCommand):
+    """``ibwire buy AAPL -5`` is not "No such option: -5": quantities are positive and the command
+    gives the side."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: typer's click Context
+        for arg in args:
+            if arg == "--":
+                break
+            if _NEGATIVE.fullmatch(arg):
+                side = "sell" if self.name == "buy" else "buy"
+                raise typer.BadParameter(
+                    f"{arg}: quantities are positive; the command gives the side (BUY or SELL): "
+                    f"`ibwire {side} SYMBOL {arg[1:]}` to {side}", ctx, param_hint="QTY")
+        return super().parse_args(ctx, args)
 
 
 LimitOpt = Annotated[float | None, typer.Option("--limit", help="Limit price (a LMT order; with "
@@ -188,7 +254,7 @@ QtyArg = Annotated[str, typer.Argument(metavar="QTY", help="Quantity (shares, co
                                        show_default=False)]
 
 
-@app.command("buy")
+@app.command("buy", cls=_TradeCommand)
 def buy(
     symbol: SymbolArg, quantity: QtyArg,
     limit: LimitOpt = None, stop: StopOpt = None, tif: TifOpt = Tif.DAY, ref: RefOpt = None,
@@ -206,7 +272,7 @@ def buy(
            sec_type, exchange, currency, Conn(host, port, client_id, timeout), json_, journal)
 
 
-@app.command("sell")
+@app.command("sell", cls=_TradeCommand)
 def sell(
     symbol: SymbolArg, quantity: QtyArg,
     limit: LimitOpt = None, stop: StopOpt = None, tif: TifOpt = Tif.DAY, ref: RefOpt = None,
