@@ -257,7 +257,7 @@ def _calendar(name: str) -> Calendar:
 
 class OpenBand:
     """The times at which every given class is inside its trading session (the default market
-    clock stands only there: on a normal weekday 04:00-17:00 New York time)."""
+    clock stands only there: on a normal weekday 04:00-17:00 and 18:00-20:00 New York time)."""
 
     def __init__(self, names: Iterable[str]) -> None:
         self.calendars = [Calendar.of(n) for n in sorted(set(names))] or [Calendar.of("stock")]

@@ -5,7 +5,7 @@ Two models, chosen with ``calendar=``:
 ``"open"`` (the default)
     Market time runs at ``speed`` times wall time but only through the stretches where every
     instrument class of the gateway is inside its trading session (on a normal weekday 04:00-17:00
-    New York time); closed stretches (nights, weekends, holidays) are skipped. So the gateway is
+    and 18:00-20:00 New York time); closed stretches (nights, weekends, holidays) are skipped. So the gateway is
     usable at any hour -- quotes move and orders fill on a Sunday night -- and nothing it shows
     contradicts its calendar: every time it reports lies in a session, and the live price continues
     from the last historical bar.
