@@ -48,7 +48,13 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
     gw = PaperGateway(host=host, port=port, accounts=tuple(accounts), state_path=state, seed=seed,
                       mode=mode, market_start=market_start, calendar=calendar, speed=speed)
     try:
-        gw.start()
+        try:
+            gw.start()
+        except OSError as exc:
+            print(f"ibwire gateway: cannot listen on {host}:{port}: {exc.strerror or exc} (another "
+                  "gateway, TWS or IB Gateway may be using that port; pick another with --port, or "
+                  "--port 0 for a free one)", file=sys.stderr, flush=True)
+            return 3
         print(f"listening on {host}:{gw.port}", flush=True)
         shown = gw.market_time().astimezone(ZoneInfo("America/New_York"))
         print(f"market time {shown:%a %Y-%m-%d %H:%M:%S %Z} (calendar {calendar}"
