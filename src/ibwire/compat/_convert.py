@@ -45,6 +45,7 @@ PAIRS: dict[str, str] = {
     "ibwire.compat.contract:ContractDetails": "ibwire.models.market:ContractDetails",
     "ibwire.compat.order:Order": "ibwire.models.order:Order",
     "ibwire.compat.order_state:OrderState": "ibwire.models.order:OrderState",
+    "ibwire.compat.order_state:OrderAllocation": "ibwire.models.order:OrderAllocation",
     "ibwire.compat.softdollartier:SoftDollarTier": "ibwire.models.order:SoftDollarTier",
     "ibwire.compat.execution:Execution": "ibwire.models.execution:Execution",
     "ibwire.compat.execution:ExecutionFilter": "ibwire.models.execution:ExecutionFilter",

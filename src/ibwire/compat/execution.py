@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ._base import Object
-from .common import UNSET_DECIMAL
+from .common import UNSET_DECIMAL, UNSET_INTEGER
 
 __all__ = ["Execution", "ExecutionFilter"]
 
@@ -34,6 +34,7 @@ class Execution(Object):
     modelCode: str = ""
     lastLiquidity: int = 0
     pendingPriceRevision: bool = False
+    submitter: str = ""
 
 
 @dataclass
@@ -47,3 +48,5 @@ class ExecutionFilter(Object):
     secType: str = ""
     exchange: str = ""
     side: str = ""
+    lastNDays: int = UNSET_INTEGER
+    specificDates: list[int] = field(default_factory=list)

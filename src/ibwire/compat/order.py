@@ -184,3 +184,9 @@ class Order(Object):
     competeAgainstBestOffset: float = UNSET_DOUBLE
     midOffsetAtWhole: float = UNSET_DOUBLE
     midOffsetAtHalf: float = UNSET_DOUBLE
+    customerAccount: str = ""
+    professionalCustomer: bool = False
+    bondAccruedInterest: str = ""
+    includeOvernight: bool = False
+    manualOrderIndicator: int = UNSET_INTEGER
+    submitter: str = ""

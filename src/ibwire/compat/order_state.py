@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from ._base import Object
-from .common import UNSET_DOUBLE
+from .common import UNSET_DECIMAL, UNSET_DOUBLE
 
-__all__ = ["OrderState"]
+__all__ = ["OrderState", "OrderAllocation"]
+
+
+@dataclass
+class OrderAllocation(Object):
+    account: str = ""
+    position: Decimal = UNSET_DECIMAL
+    positionDesired: Decimal = UNSET_DECIMAL
+    positionAfter: Decimal = UNSET_DECIMAL
+    desiredAllocQty: Decimal = UNSET_DECIMAL
+    allowedAllocQty: Decimal = UNSET_DECIMAL
+    isMonetary: bool = False
 
 
 @dataclass
@@ -29,3 +41,16 @@ class OrderState(Object):
     warningText: str = ""
     completedTime: str = ""
     completedStatus: str = ""
+    marginCurrency: str = ""
+    initMarginBeforeOutsideRTH: float = UNSET_DOUBLE
+    maintMarginBeforeOutsideRTH: float = UNSET_DOUBLE
+    equityWithLoanBeforeOutsideRTH: float = UNSET_DOUBLE
+    initMarginChangeOutsideRTH: float = UNSET_DOUBLE
+    maintMarginChangeOutsideRTH: float = UNSET_DOUBLE
+    equityWithLoanChangeOutsideRTH: float = UNSET_DOUBLE
+    initMarginAfterOutsideRTH: float = UNSET_DOUBLE
+    maintMarginAfterOutsideRTH: float = UNSET_DOUBLE
+    equityWithLoanAfterOutsideRTH: float = UNSET_DOUBLE
+    suggestedSize: Decimal = UNSET_DECIMAL
+    rejectReason: str = ""
+    orderAllocations: list[OrderAllocation] = field(default_factory=list)

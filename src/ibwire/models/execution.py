@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -30,6 +30,7 @@ class Execution:
     model_code: str | None = None
     last_liquidity: int | None = 0
     pending_price_revision: bool | None = False
+    submitter: str | None = None  # server version >= 198
 
 
 @dataclass(slots=True)
@@ -53,3 +54,5 @@ class ExecutionFilter:
     sec_type: str | None = None
     exchange: str | None = None
     side: str | None = None  # BUY / SELL
+    last_n_days: int | None = None  # server version >= 200
+    specific_dates: list[int] = field(default_factory=list)  # yyyyMMdd, server version >= 200

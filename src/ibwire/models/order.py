@@ -17,6 +17,7 @@ from .tag_value import TagValue
 __all__ = [
     "Order",
     "OrderState",
+    "OrderAllocation",
     "OrderComboLeg",
     "SoftDollarTier",
     "OrderCondition",
@@ -307,6 +308,27 @@ class Order:
     mid_offset_at_whole: float | None = None
     mid_offset_at_half: float | None = None
 
+    # server version >= 183 .. 198
+    customer_account: str | None = None
+    professional_customer: bool | None = False
+    bond_accrued_interest: str | None = None  # OPEN_ORDER only
+    include_overnight: bool | None = False
+    manual_order_indicator: int | None = None
+    submitter: str | None = None  # OPEN_ORDER / COMPLETED_ORDER only
+
+
+@dataclass(slots=True)
+class OrderAllocation:
+    """One account's share of an order (OPEN_ORDER from server version 195, what-if previews)."""
+
+    account: str | None = None
+    position: Decimal | None = None
+    position_desired: Decimal | None = None
+    position_after: Decimal | None = None
+    desired_alloc_qty: Decimal | None = None
+    allowed_alloc_qty: Decimal | None = None
+    is_monetary: bool | None = False
+
 
 @dataclass(slots=True)
 class OrderState:
@@ -329,6 +351,20 @@ class OrderState:
     warning_text: str | None = None
     completed_time: str | None = None  # COMPLETED_ORDER only, TWS's text
     completed_status: str | None = None  # COMPLETED_ORDER only
+    # OPEN_ORDER from server version 195 (what-if previews)
+    margin_currency: str | None = None
+    init_margin_before_outside_rth: float | None = None
+    maint_margin_before_outside_rth: float | None = None
+    equity_with_loan_before_outside_rth: float | None = None
+    init_margin_change_outside_rth: float | None = None
+    maint_margin_change_outside_rth: float | None = None
+    equity_with_loan_change_outside_rth: float | None = None
+    init_margin_after_outside_rth: float | None = None
+    maint_margin_after_outside_rth: float | None = None
+    equity_with_loan_after_outside_rth: float | None = None
+    suggested_size: Decimal | None = None
+    reject_reason: str | None = None
+    order_allocations: list[OrderAllocation] = field(default_factory=list)
 
 
 def _qty(quantity: Decimal | int | float | str) -> Decimal:

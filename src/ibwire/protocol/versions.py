@@ -10,6 +10,11 @@ from __future__ import annotations
 from enum import IntEnum
 
 __all__ = [
+    "ORACLE_VERSIONS",
+    "MIN_VERSION",
+    "MAX_VERSION",
+    "IB_ASYNC_VERSION",
+    "IBAPI_981_VERSION",
     "MIN_CLIENT_VERSION",
     "MAX_CLIENT_VERSION",
     "Feature",
@@ -19,21 +24,44 @@ __all__ = [
 
 
 class Feature(IntEnum):
-    """Server versions at which the wire layout changed (names follow the official constants)."""
+    """Server versions at which the wire layout changed (names follow the official constants).
 
-    OPTIONAL_CAPABILITIES = 72  # START_API carries optionalCapabilities
+    Listed here: every gate from 100 up that changes a message ibwire declares (the official
+    client's ``MIN_SERVER_VER_*`` constants; PROTOCOL.md, PROTOCOL-V2.md section 2).
+    """
+
     LINKING = 70  # pre-v100 handshake history
+    OPTIONAL_CAPABILITIES = 72  # START_API carries optionalCapabilities
     PRIMARY_EXCHANGE_IN_CONTRACT_DATA_REQ = 75
+    FRACTIONAL_POSITIONS = 101  # PLACE_ORDER totalQuantity as a decimal (an integer before)
+    PEGGED_TO_BENCHMARK = 102  # PLACE_ORDER / OPEN_ORDER: PEG BENCH, conditions, adjusted order
+    MODELS_SUPPORT = 103  # modelCode in PLACE_ORDER / OPEN_ORDER / EXECUTION_DATA
+    EXT_OPERATOR = 105  # PLACE_ORDER extOperator
+    SOFT_DOLLAR_TIER = 106  # PLACE_ORDER / OPEN_ORDER softDollarTier
+    PAST_LIMIT = 109  # TICK_PRICE attribute mask bits (canAutoExecute only, as 1, below)
     MD_SIZE_MULTIPLIER = 110  # CONTRACT_DATA mdSizeMultiplier (removed at SIZE_RULES)
+    CASH_QTY = 111  # PLACE_ORDER / OPEN_ORDER cashQty
+    REQ_SMART_COMPONENTS = 114  # REQ_MKT_DATA regulatorySnapshot
+    AGG_GROUP = 121  # CONTRACT_DATA aggGroup
+    UNDERLYING_INFO = 122  # CONTRACT_DATA underSymbol, underSecType
     SYNT_REALTIME_BARS = 124  # HISTORICAL_DATA / REQ_HISTORICAL_DATA lose their version field
+    MARKET_RULES = 126  # CONTRACT_DATA marketRuleIds
     MARKET_CAP_PRICE = 131  # ORDER_STATUS mktCapPrice, no version field
+    PRE_OPEN_BID_ASK = 132  # TICK_PRICE attribute preOpen (bit 4)
+    REAL_EXPIRATION_DATE = 134  # CONTRACT_DATA realExpirationDate
     LAST_LIQUIDITY = 136  # EXECUTION_DATA lastLiquidity, no version field
-    ORDER_CONTAINER = 145  # PLACE_ORDER / OPEN_ORDER lose their version field
+    DECISION_MAKER = 138  # PLACE_ORDER mifid2DecisionMaker / mifid2DecisionAlgo
+    MIFID_EXECUTION = 139  # PLACE_ORDER mifid2ExecutionTrader / mifid2ExecutionAlgo
+    AUTO_PRICE_FOR_HEDGE = 141  # PLACE_ORDER / OPEN_ORDER dontUseAutoPriceForHedge
+    WHAT_IF_EXT_FIELDS = 142  # OPEN_ORDER: the six before/change margin values
+    ORDER_CONTAINER = 145  # PLACE_ORDER / OPEN_ORDER lose their version field; isOmsContainer
+    D_PEG_ORDERS = 148  # PLACE_ORDER / OPEN_ORDER discretionaryUpToLimitPrice
     COMPLETED_ORDERS = 150
-    MARKET_DATA_IN_SHARES = 159
-    PRICE_MGMT_ALGO = 151
+    PRICE_MGMT_ALGO = 151  # PLACE_ORDER / OPEN_ORDER usePriceMgmtAlgo
+    STOCK_TYPE = 152  # CONTRACT_DATA stockType
     ENCODE_MSG_ASCII7 = 153
     DURATION = 158
+    MARKET_DATA_IN_SHARES = 159
     POST_TO_ATS = 160
     WSHE_CALENDAR = 161
     AUTO_CANCEL_PARENT = 162
@@ -53,6 +81,29 @@ class Feature(IntEnum):
     BOND_ISSUERID = 176  # REQ_CONTRACT_DATA issuerId
     FA_PROFILE_DESUPPORT = 177  # faProfile removed from PLACE_ORDER / OPEN_ORDER / COMPLETED_ORDER
     PENDING_PRICE_REVISION = 178  # EXECUTION_DATA pendingPriceRevision
+    FUND_DATA_FIELDS = 179  # CONTRACT_DATA: 17 fund fields when secType is FUND
+    MANUAL_ORDER_TIME_EXERCISE_OPTIONS = 180
+    OPEN_ORDER_AD_STRATEGY = 181  # no wire change seen
+    LAST_TRADE_DATE = 182  # CONTRACT_DATA lastTradeDate after lastTradeDateOrContractMonth
+    CUSTOMER_ACCOUNT = 183  # PLACE_ORDER / OPEN_ORDER / COMPLETED_ORDER customerAccount
+    PROFESSIONAL_CUSTOMER = 184  # ... professionalCustomer
+    BOND_ACCRUED_INTEREST = 185  # OPEN_ORDER bondAccruedInterest
+    INELIGIBILITY_REASONS = 186  # CONTRACT_DATA ineligibility reason list
+    RFQ_FIELDS = 187  # PLACE_ORDER / CANCEL_ORDER placeholders, 187..189 only
+    BOND_TRADING_HOURS = 188
+    INCLUDE_OVERNIGHT = 189  # PLACE_ORDER / OPEN_ORDER includeOvernight
+    UNDO_RFQ_FIELDS = 190  # the RFQ placeholders go again
+    PERM_ID_AS_LONG = 191  # no field change
+    CME_TAGGING_FIELDS = 192  # CANCEL_ORDER / REQ_GLOBAL_CANCEL: no version, + extOperator,
+    #                           manualOrderIndicator; PLACE_ORDER + manualOrderIndicator
+    CME_TAGGING_FIELDS_IN_OPEN_ORDER = 193  # OPEN_ORDER extOperator, manualOrderIndicator
+    ERROR_TIME = 194  # ERR_MSG: no version field, + errorTime (epoch ms)
+    FULL_ORDER_PREVIEW_FIELDS = 195  # OPEN_ORDER order-state block (margins outside RTH, ...)
+    HISTORICAL_DATA_END = 196  # HISTORICAL_DATA loses start/end; HISTORICAL_DATA_END (108)
+    CURRENT_TIME_IN_MILLIS = 197  # REQ_CURRENT_TIME_IN_MILLIS (105) / CURRENT_TIME_IN_MILLIS (109)
+    SUBMITTER = 198  # EXECUTION_DATA / OPEN_ORDER / COMPLETED_ORDER submitter
+    IMBALANCE_ONLY = 199  # PLACE_ORDER / OPEN_ORDER imbalanceOnly
+    PARAMETRIZED_DAYS_OF_EXECUTIONS = 200  # REQ_EXECUTIONS lastNDays, specificDates
     # From 201 frames carry a 4-byte binary message id, and a message family travels as protobuf
     # from its gate on (PROTOCOL-V2.md sections 1.2, 3.1, 3.2).
     PROTOBUF = 201  # binary ids; REQ_EXECUTIONS, EXECUTION_DATA(_END), ERR_MSG as protobuf
@@ -69,14 +120,31 @@ class Feature(IntEnum):
     PROTOBUF_REST_MESSAGES_3 = 213  # every message that has a protobuf type (START_API, REQ_IDS ..)
 
 
+MIN_VERSION = 100
+"""Lowest server version ibwire speaks (the v100 handshake's floor)."""
+
+MAX_VERSION = int(Feature.PARAMETRIZED_DAYS_OF_EXECUTIONS)
+"""Highest server version whose every message ibwire implements: what the client offers by
+default and the gateway answers at most. (201 starts the binary message ids and protobuf.)"""
+
 MIN_CLIENT_VERSION = 157
-"""Lowest server version ibwire speaks (the official ibapi 9.81's maximum)."""
+"""The floor ibwire negotiated before it spoke 100..156 (kept while the front ends move to
+:data:`MIN_VERSION`)."""
 
 MAX_CLIENT_VERSION = 178
-"""Highest server version ibwire speaks (what ib_async 2.1.0 negotiates)."""
+"""The ceiling ibwire negotiated before it spoke 179..200 (kept while the front ends move to
+:data:`MAX_VERSION`)."""
+
+IB_ASYNC_VERSION = int(Feature.PENDING_PRICE_REVISION)
+"""What ib_async 2.1 offers at most (``v157..178``)."""
+
+IBAPI_981_VERSION = 157
+"""What the official ibapi 9.81 offers at most (``v100..157``)."""
+
+ORACLE_VERSIONS = (100, 151, 157, 163, 170, 176, 178, 183, 187, 190, 194, 195, 199, 200)
+"""Versions checked against the official client 10.51 byte for byte."""
 
 TESTED_VERSIONS = (157, 163, 170, 178)
-"""Versions every schema is round-tripped at in the test suite."""
 
 
 def supports(server_version: int, feature: Feature) -> bool:

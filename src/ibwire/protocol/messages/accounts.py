@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Never
 
+from ...errors import LocalProtocolError
 from ...models.contract import Contract
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind
 from ..elements import P, Proto
-from ..schema import Element, F, Message, Version, to_client, to_server
+from ..schema import Custom, Element, F, Message, Version, to_client, to_server
 from ..versions import Feature
 from .blocks import CONTRACT
 
@@ -149,8 +151,22 @@ class CancelAccountSummary(Message):
     req_id: int | None = None
 
 
-@to_server(76, Version(1), F("req_id", INT), F("account", STR), F("model_code", STR),
-           F("ledger_and_nlv", BOOL),
+def _not_before(feature: Feature, name: str) -> Custom:
+    """A message that does not exist below ``feature``: neither side encodes or decodes it there
+    (the official client refuses to send it with error 503)."""
+
+    def refuse(*_: object) -> Never:
+        raise LocalProtocolError(f"{name} needs server version {int(feature)} or later")
+
+    return Custom("req_id", refuse, refuse, until=feature)
+
+
+_MODELS = Feature.MODELS_SUPPORT
+
+
+@to_server(76, _not_before(_MODELS, "REQ_ACCOUNT_UPDATES_MULTI"), Version(1, since=_MODELS),
+           F("req_id", INT, since=_MODELS), F("account", STR, since=_MODELS),
+           F("model_code", STR, since=_MODELS), F("ledger_and_nlv", BOOL, since=_MODELS),
            Proto("AccountUpdatesMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            P(1, "req_id"), P(2, "account"), P(3, "model_code"), P(4, "ledger_and_nlv"))
 @dataclass(slots=True)
@@ -166,7 +182,8 @@ class ReqAccountUpdatesMulti(Message):
     ledger_and_nlv: bool | None = False
 
 
-@to_server(77, Version(1), F("req_id", INT),
+@to_server(77, _not_before(_MODELS, "CANCEL_ACCOUNT_UPDATES_MULTI"), Version(1, since=_MODELS),
+           F("req_id", INT, since=_MODELS),
            Proto("CancelAccountUpdatesMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelAccountUpdatesMulti(Message):
@@ -175,7 +192,9 @@ class CancelAccountUpdatesMulti(Message):
     req_id: int | None = None
 
 
-@to_server(74, Version(1), F("req_id", INT), F("account", STR), F("model_code", STR),
+@to_server(74, _not_before(_MODELS, "REQ_POSITIONS_MULTI"), Version(1, since=_MODELS),
+           F("req_id", INT, since=_MODELS), F("account", STR, since=_MODELS),
+           F("model_code", STR, since=_MODELS),
            Proto("PositionsMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"))
 @dataclass(slots=True)
 class ReqPositionsMulti(Message):
@@ -186,7 +205,8 @@ class ReqPositionsMulti(Message):
     model_code: str | None = None
 
 
-@to_server(75, Version(1), F("req_id", INT),
+@to_server(75, _not_before(_MODELS, "CANCEL_POSITIONS_MULTI"), Version(1, since=_MODELS),
+           F("req_id", INT, since=_MODELS),
            Proto("CancelPositionsMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelPositionsMulti(Message):

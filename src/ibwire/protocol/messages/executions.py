@@ -48,6 +48,20 @@ def _encode_time(value: object, append: Callable[[str], None]) -> None:
     append(enc_datetime(value))
 
 
+def _decode_dates(fields: list[str], i: int) -> tuple[list[int], int]:
+    n = int(fields[i]) if fields[i] else 0
+    if not 0 <= n <= 10000:
+        raise ValueError(f"implausible count of dates {n}")
+    return [int(d) for d in fields[i + 1:i + 1 + n]], i + 1 + n
+
+
+def _encode_dates(value: object, append: Callable[[str], None]) -> None:
+    dates = list(value or [])  # type: ignore[call-overload]
+    append(str(len(dates)))
+    for d in dates:
+        append(str(int(d)))
+
+
 # --- client -> TWS -----------------------------------------------------------------------------
 
 @to_server(7, Version(3), F("req_id", INT),
@@ -59,6 +73,10 @@ def _encode_time(value: object, append: Callable[[str], None]) -> None:
            F("filter.sec_type", STR),
            F("filter.exchange", STR),
            F("filter.side", STR),
+           F("filter.last_n_days", INT, unset=_INT_UNSET,
+             since=Feature.PARAMETRIZED_DAYS_OF_EXECUTIONS),
+           Custom("filter.specific_dates", _decode_dates, _encode_dates,
+                  since=Feature.PARAMETRIZED_DAYS_OF_EXECUTIONS),
            Proto("ExecutionRequest", Feature.PROTOBUF), P(1, "req_id"),
            P(2, "filter", sub=EXECUTION_FILTER))
 @dataclass(slots=True)
@@ -75,6 +93,7 @@ class ReqExecutions(Message):
 # --- TWS -> client -----------------------------------------------------------------------------
 
 @to_client(11,
+           Version(10, until=Feature.LAST_LIQUIDITY),
            F("req_id", INT, unset=_INT_UNSET),  # ib_async parses it with a bare int()
            F("execution.order_id", INT),
            *contract_fields(),
@@ -93,9 +112,10 @@ class ReqExecutions(Message):
            F("execution.order_ref", STR),
            F("execution.ev_rule", STR),
            F("execution.ev_multiplier", FLOAT),
-           F("execution.model_code", STR),
-           F("execution.last_liquidity", INT),
+           F("execution.model_code", STR, since=Feature.MODELS_SUPPORT),
+           F("execution.last_liquidity", INT, since=Feature.LAST_LIQUIDITY),
            F("execution.pending_price_revision", BOOL, since=Feature.PENDING_PRICE_REVISION),
+           F("execution.submitter", STR, since=Feature.SUBMITTER),
            Proto("ExecutionDetails", Feature.PROTOBUF), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
            P(3, "execution", sub=EXECUTION))
 @dataclass(slots=True)

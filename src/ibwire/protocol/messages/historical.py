@@ -44,7 +44,7 @@ _QTY_UNSET = "9223372036854775807"
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(20, F("req_id", INT),
+@to_server(20, Version(6, until=Feature.SYNT_REALTIME_BARS), F("req_id", INT),
            *request_contract_fields(),
            F("contract.include_expired", BOOL, unset="0"),
            F("end_date_time", STR),
@@ -54,7 +54,7 @@ _QTY_UNSET = "9223372036854775807"
            F("what_to_show", STR),
            F("format_date", INT, unset="1"),
            combo_legs_if_bag(),
-           F("keep_up_to_date", BOOL, unset="0"),
+           F("keep_up_to_date", BOOL, unset="0", since=Feature.SYNT_REALTIME_BARS),
            F("chart_options", TAGS),
            Proto("HistoricalDataRequest", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
            P(3, "end_date_time"), P(4, "bar_size_setting"), P(5, "duration_str"),

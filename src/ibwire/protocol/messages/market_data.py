@@ -101,7 +101,7 @@ def combo_legs_if_bag(prefix: str = "contract.") -> Cond:
                F("con_id", INT), F("delta", FLOAT), F("price", FLOAT))),
            F("generic_tick_list", STR),
            F("snapshot", BOOL, unset="0"),
-           F("regulatory_snapshot", BOOL, unset="0"),
+           F("regulatory_snapshot", BOOL, unset="0", since=Feature.REQ_SMART_COMPONENTS),
            F("mkt_data_options", TAGS),
            Proto("MarketDataRequest", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
            P(3, "generic_tick_list"), P(4, "snapshot"), P(5, "regulatory_snapshot"),

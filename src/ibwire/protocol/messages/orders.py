@@ -121,6 +121,15 @@ def _enc_amount(v: object, a: Callable[[str], None]) -> None:
     a(s)
 
 
+def _dec_whole_qty(f: list[str], i: int) -> tuple[Decimal | None, int]:
+    return (Decimal(f[i]) if f[i] else None), i + 1
+
+
+def _enc_whole_qty(v: object, a: Callable[[str], None]) -> None:
+    """Below FRACTIONAL_POSITIONS quantities are whole numbers (the official client: ``int()``)."""
+    a("" if v is None else str(int(v)))  # type: ignore[call-overload]
+
+
 def _int0(s: str) -> int:
     if not s:
         return 0
@@ -217,6 +226,11 @@ def _compact(path: str, since: Feature | None = None) -> Custom:
 
 _DISCRETIONARY_AMT = _compact("order.discretionary_amt")
 
+
+def _since(el: Custom, feature: Feature) -> Custom:
+    """``el`` present only from ``feature`` on."""
+    return Custom(el.path, el.decode, el.encode, since=feature, until=el.until)
+
 # --- shared blocks ---------------------------------------------------------------------------------
 
 _TAG_VALUE: tuple[Element, ...] = (F("tag", STR), F("value", STR))
@@ -289,6 +303,7 @@ _ORDER_CANCEL = (lambda oc: oc.manual_order_cancel_time, lambda t: OrderCancel(t
 
 @to_server(
     3,
+    Version(45, until=Feature.ORDER_CONTAINER),
     F("order_id", INT),
     F("contract.con_id", INT, unset="0"), F("contract.symbol", STR), F("contract.sec_type", STR),
     F("contract.last_trade_date_or_contract_month", STR), F("contract.strike", FLOAT),
@@ -296,7 +311,11 @@ _ORDER_CANCEL = (lambda oc: oc.manual_order_cancel_time, lambda t: OrderCancel(t
     F("contract.primary_exchange", STR), F("contract.currency", STR),
     F("contract.local_symbol", STR), F("contract.trading_class", STR),
     F("contract.sec_id_type", STR), F("contract.sec_id", STR),
-    F("order.action", STR), F("order.total_quantity", DEC), F("order.order_type", STR),
+    F("order.action", STR),
+    Custom("order.total_quantity", _dec_whole_qty, _enc_whole_qty,
+           until=Feature.FRACTIONAL_POSITIONS),
+    F("order.total_quantity", DEC, since=Feature.FRACTIONAL_POSITIONS),
+    F("order.order_type", STR),
     F("order.lmt_price", FLOAT), F("order.aux_price", FLOAT),
     F("order.tif", STR), F("order.oca_group", STR), F("order.account", STR),
     F("order.open_close", STR), F("order.origin", INT), F("order.order_ref", STR),
@@ -312,7 +331,7 @@ _ORDER_CANCEL = (lambda oc: oc.manual_order_cancel_time, lambda t: OrderCancel(t
     _DISCRETIONARY_AMT, F("order.good_after_time", STR), F("order.good_till_date", STR),
     F("order.fa_group", STR), F("order.fa_method", STR), F("order.fa_percentage", STR),
     F("order.fa_profile", STR, until=Feature.FA_PROFILE_DESUPPORT),
-    F("order.model_code", STR), F("order.short_sale_slot", INT),
+    F("order.model_code", STR, since=Feature.MODELS_SUPPORT), F("order.short_sale_slot", INT),
     F("order.designated_location", STR), F("order.exempt_code", INT, unset="-1"),
     F("order.oca_type", INT), F("order.rule80_a", STR), F("order.settling_firm", STR),
     F("order.all_or_none", BOOL), F("order.min_qty", INT), F("order.percent_offset", FLOAT),
@@ -343,22 +362,30 @@ _ORDER_CANCEL = (lambda oc: oc.manual_order_cancel_time, lambda t: OrderCancel(t
     *_ALGO,
     F("order.algo_id", STR), F("order.what_if", BOOL), F("order.order_misc_options", TAGS),
     F("order.solicited", BOOL), F("order.randomize_size", BOOL), F("order.randomize_price", BOOL),
-    Cond("order.order_type", _is_peg_bench, _PEG_BENCH),
-    _CONDITIONS,
-    F("order.adjusted_order_type", STR),
-    F("order.trigger_price", FLOAT, unset=PY_UNSET_DOUBLE),
-    F("order.lmt_price_offset", FLOAT, unset=PY_UNSET_DOUBLE),
-    F("order.adjusted_stop_price", FLOAT, unset=PY_UNSET_DOUBLE),
-    F("order.adjusted_stop_limit_price", FLOAT, unset=PY_UNSET_DOUBLE),
-    F("order.adjusted_trailing_amount", FLOAT, unset=PY_UNSET_DOUBLE),
-    F("order.adjustable_trailing_unit", INT),
-    F("order.ext_operator", STR),
-    F("order.soft_dollar_tier.name", STR), F("order.soft_dollar_tier.value", STR),
-    F("order.cash_qty", FLOAT, unset=PY_UNSET_DOUBLE),
-    F("order.mifid2_decision_maker", STR), F("order.mifid2_decision_algo", STR),
-    F("order.mifid2_execution_trader", STR), F("order.mifid2_execution_algo", STR),
-    F("order.dont_use_auto_price_for_hedge", BOOL), F("order.is_oms_container", BOOL),
-    F("order.discretionary_up_to_limit_price", BOOL), F("order.use_price_mgmt_algo", BOOL),
+    Cond("order.order_type", _is_peg_bench, _PEG_BENCH, since=Feature.PEGGED_TO_BENCHMARK),
+    _since(_CONDITIONS, Feature.PEGGED_TO_BENCHMARK),
+    F("order.adjusted_order_type", STR, since=Feature.PEGGED_TO_BENCHMARK),
+    F("order.trigger_price", FLOAT, unset=PY_UNSET_DOUBLE, since=Feature.PEGGED_TO_BENCHMARK),
+    F("order.lmt_price_offset", FLOAT, unset=PY_UNSET_DOUBLE, since=Feature.PEGGED_TO_BENCHMARK),
+    F("order.adjusted_stop_price", FLOAT, unset=PY_UNSET_DOUBLE,
+      since=Feature.PEGGED_TO_BENCHMARK),
+    F("order.adjusted_stop_limit_price", FLOAT, unset=PY_UNSET_DOUBLE,
+      since=Feature.PEGGED_TO_BENCHMARK),
+    F("order.adjusted_trailing_amount", FLOAT, unset=PY_UNSET_DOUBLE,
+      since=Feature.PEGGED_TO_BENCHMARK),
+    F("order.adjustable_trailing_unit", INT, since=Feature.PEGGED_TO_BENCHMARK),
+    F("order.ext_operator", STR, since=Feature.EXT_OPERATOR),
+    F("order.soft_dollar_tier.name", STR, since=Feature.SOFT_DOLLAR_TIER),
+    F("order.soft_dollar_tier.value", STR, since=Feature.SOFT_DOLLAR_TIER),
+    F("order.cash_qty", FLOAT, unset=PY_UNSET_DOUBLE, since=Feature.CASH_QTY),
+    F("order.mifid2_decision_maker", STR, since=Feature.DECISION_MAKER),
+    F("order.mifid2_decision_algo", STR, since=Feature.DECISION_MAKER),
+    F("order.mifid2_execution_trader", STR, since=Feature.MIFID_EXECUTION),
+    F("order.mifid2_execution_algo", STR, since=Feature.MIFID_EXECUTION),
+    F("order.dont_use_auto_price_for_hedge", BOOL, since=Feature.AUTO_PRICE_FOR_HEDGE),
+    F("order.is_oms_container", BOOL, since=Feature.ORDER_CONTAINER),
+    F("order.discretionary_up_to_limit_price", BOOL, since=Feature.D_PEG_ORDERS),
+    F("order.use_price_mgmt_algo", BOOL, since=Feature.PRICE_MGMT_ALGO),
     F("order.duration", INT, unset=U_INT, since=Feature.DURATION),
     F("order.post_to_ats", INT, unset=U_INT, since=Feature.POST_TO_ATS),
     F("order.auto_cancel_parent", BOOL, since=Feature.AUTO_CANCEL_PARENT),
@@ -371,9 +398,15 @@ _ORDER_CANCEL = (lambda oc: oc.manual_order_cancel_time, lambda t: OrderCancel(t
         Cond("order.compete_against_best_offset", _is_up_to_mid, _MID_OFFSETS),
     ), since=Feature.PEGBEST_PEGMID_OFFSETS),
     Cond("order.order_type", _is_peg_mid, _MID_OFFSETS, since=Feature.PEGBEST_PEGMID_OFFSETS),
+    F("order.customer_account", STR, since=Feature.CUSTOMER_ACCOUNT),
+    F("order.professional_customer", BOOL, since=Feature.PROFESSIONAL_CUSTOMER),
+    Skip("", since=Feature.RFQ_FIELDS, until=Feature.UNDO_RFQ_FIELDS),  # RFQ placeholders
+    Skip(U_INT, since=Feature.RFQ_FIELDS, until=Feature.UNDO_RFQ_FIELDS),
+    F("order.include_overnight", BOOL, since=Feature.INCLUDE_OVERNIGHT),
+    F("order.manual_order_indicator", INT, unset=U_INT, since=Feature.CME_TAGGING_FIELDS),
+    F("order.imbalance_only", BOOL, since=Feature.IMBALANCE_ONLY),
     Proto("PlaceOrderRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "contract", sub=CONTRACT),
-    P(3, "order", sub=ORDER),
-)
+    P(3, "order", sub=ORDER))
 @dataclass(slots=True)
 class PlaceOrder(Message):
     """PLACE_ORDER (3; no version field since 145): place or modify an order.
@@ -389,17 +422,26 @@ class PlaceOrder(Message):
     order: Order = field(default_factory=Order)
 
 
-@to_server(4, Version(1), F("order_id", INT),
+@to_server(4, Version(1, until=Feature.CME_TAGGING_FIELDS), F("order_id", INT),
            F("manual_order_cancel_time", STR, since=Feature.MANUAL_ORDER_TIME),
+           Skip("", since=Feature.RFQ_FIELDS, until=Feature.UNDO_RFQ_FIELDS),  # RFQ placeholders
+           Skip("", since=Feature.RFQ_FIELDS, until=Feature.UNDO_RFQ_FIELDS),
+           Skip(U_INT, since=Feature.RFQ_FIELDS, until=Feature.UNDO_RFQ_FIELDS),
+           F("ext_operator", STR, since=Feature.CME_TAGGING_FIELDS),
+           F("manual_order_indicator", INT, unset=U_INT, none=(U_INT,),
+             since=Feature.CME_TAGGING_FIELDS),
            Proto("CancelOrderRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"),
            P(2, "manual_order_cancel_time", sub=ORDER_CANCEL, always=True,
              convert=_ORDER_CANCEL))
 @dataclass(slots=True)
 class CancelOrder(Message):
-    """CANCEL_ORDER (4, v1): manualOrderCancelTime from 169 (``""`` normally)."""
+    """CANCEL_ORDER (4; v1 below 192): manualOrderCancelTime from 169 (``""`` normally), the
+    official OrderCancel's extOperator and manualOrderIndicator from 192 (no version field)."""
 
     order_id: int | None = None
     manual_order_cancel_time: str | None = None
+    ext_operator: str | None = None
+    manual_order_indicator: int | None = None
 
 
 @to_server(5, Version(1),
@@ -425,11 +467,18 @@ class ReqAutoOpenOrders(Message):
     auto_bind: bool | None = True
 
 
-@to_server(58, Version(1),
+@to_server(58, Version(1, until=Feature.CME_TAGGING_FIELDS),
+           F("ext_operator", STR, since=Feature.CME_TAGGING_FIELDS),
+           F("manual_order_indicator", INT, unset=U_INT, none=(U_INT,),
+             since=Feature.CME_TAGGING_FIELDS),
            Proto("GlobalCancelRequest", Feature.PROTOBUF_PLACE_ORDER))
 @dataclass(slots=True)
 class ReqGlobalCancel(Message):
-    """REQ_GLOBAL_CANCEL (58, v1): cancel every open order."""
+    """REQ_GLOBAL_CANCEL (58; v1 below 192, then the OrderCancel fields): cancel every open
+    order."""
+
+    ext_operator: str | None = None
+    manual_order_indicator: int | None = None
 
 
 @to_server(99, F("api_only", BOOL),
@@ -514,8 +563,7 @@ class ReqCompletedOrders(Message):
     F("order.auto_cancel_parent", BOOL, since=Feature.AUTO_CANCEL_PARENT),
     *_PEG_BEST_MID_TO_CLIENT,
     Proto("OpenOrder", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "contract", sub=CONTRACT),
-    P(3, "order", sub=ORDER), P(4, "order_state", sub=ORDER_STATE),
-)
+    P(3, "order", sub=ORDER), P(4, "order_state", sub=ORDER_STATE))
 @dataclass(slots=True)
 class OpenOrder(Message):
     """OPEN_ORDER (5; no version field since 145): an order and its state.
@@ -615,8 +663,7 @@ class OrderStatus(Message):
     F("order_state.completed_time", STR), F("order_state.completed_status", STR),
     *_PEG_BEST_MID_TO_CLIENT,
     Proto("CompletedOrder", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "contract", sub=CONTRACT), P(2, "order", sub=ORDER),
-    P(3, "order_state", sub=ORDER_STATE),
-)
+    P(3, "order_state", sub=ORDER_STATE))
 @dataclass(slots=True)
 class CompletedOrder(Message):
     """COMPLETED_ORDER (101; no version field): a filled or cancelled order (no order id).

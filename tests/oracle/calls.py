@@ -1,0 +1,125 @@
+"""ibwire messages <-> the official client's calls and callbacks, as the driver's JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+from ibwire.compat._convert import to_compat
+from ibwire.protocol.messages import accounts, contracts, executions, historical, market_data, orders, system
+from ibwire.protocol.schema import Message
+from ibwire.protocol.versions import Feature
+
+ORACLE_CLASSES = {"Contract", "ComboLeg", "DeltaNeutralContract", "Order", "OrderComboLeg",
+                  "SoftDollarTier", "TagValue", "ExecutionFilter", "OrderCancel"}
+
+
+def to_json(v: Any) -> Any:
+    """A value (ibwire model or compat object) as the driver's JSON."""
+    if isinstance(v, Decimal):
+        return {"$dec": str(v)}
+    if isinstance(v, (list, tuple)):
+        return [to_json(x) for x in v]
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if dataclasses.is_dataclass(v) and type(v).__module__.startswith("ibwire.models") \
+            or type(v).__module__ == "ibwire.protocol.codec":
+        v = to_compat(v)
+    name = type(v).__name__
+    if name not in ORACLE_CLASSES:
+        raise TypeError(f"no oracle class for {name}")
+    fresh = type(v)()
+    attrs = {k: to_json(x) for k, x in vars(v).items()
+             if not k.startswith("_") and (x != getattr(fresh, k, object()) or k in ("val",))}
+    return {"$": name, "a": attrs}
+
+
+def _s(v: str | None) -> str:
+    return "" if v is None else v
+
+
+def _cancel(m: Any) -> dict[str, Any]:
+    a: dict[str, Any] = {"manualOrderCancelTime": _s(getattr(m, "manual_order_cancel_time", None)),
+                         "extOperator": _s(getattr(m, "ext_operator", None))}
+    ind = getattr(m, "manual_order_indicator", None)
+    if ind is not None:
+        a["manualOrderIndicator"] = ind
+    return {"$": "OrderCancel", "a": a}
+
+
+def oracle_call(m: Message, version: int) -> tuple[str, list[Any]]:
+    """The official EClient call that should write the same frame as ``m``."""
+    t = type(m)
+    if t is market_data.ReqMktData:
+        return "reqMktData", [m.req_id, to_json(m.contract), _s(m.generic_tick_list),
+                              bool(m.snapshot), bool(m.regulatory_snapshot),
+                              to_json(m.mkt_data_options)]
+    if t is market_data.CancelMktData:
+        return "cancelMktData", [m.req_id]
+    if t is market_data.ReqMarketDataType:
+        return "reqMarketDataType", [m.market_data_type]
+    if t is orders.PlaceOrder:
+        order = to_json(m.order)
+        if version < Feature.CASH_QTY and m.order.cash_qty is None:
+            # 10.51 refuses every order below 111 unless cashQty is falsy (its default is
+            # UNSET_DOUBLE); the field is not on the wire there, so 0 changes nothing else.
+            order["a"]["cashQty"] = 0.0
+        return "placeOrder", [m.order_id, to_json(m.contract), order]
+    if t is orders.CancelOrder:
+        return "cancelOrder", [m.order_id, _cancel(m)]
+    if t is orders.ReqGlobalCancel:
+        return "reqGlobalCancel", [_cancel(m)]
+    if t is orders.ReqAutoOpenOrders:
+        return "reqAutoOpenOrders", [bool(m.auto_bind)]
+    if t is orders.ReqCompletedOrders:
+        return "reqCompletedOrders", [bool(m.api_only)]
+    if t is accounts.ReqAcctData:
+        return "reqAccountUpdates", [bool(m.subscribe), _s(m.acct_code)]
+    if t is accounts.ReqAccountSummary:
+        return "reqAccountSummary", [m.req_id, _s(m.group_name), _s(m.tags)]
+    if t is accounts.ReqPositionsMulti:
+        return "reqPositionsMulti", [m.req_id, _s(m.account), _s(m.model_code)]
+    if t is accounts.ReqAccountUpdatesMulti:
+        return "reqAccountUpdatesMulti", [m.req_id, _s(m.account), _s(m.model_code),
+                                          bool(m.ledger_and_nlv)]
+    if t is executions.ReqExecutions:
+        return "reqExecutions", [m.req_id, to_json(m.filter)]
+    if t is system.ReqIds:
+        return "reqIds", [m.num_ids]
+    if t is contracts.ReqContractData:
+        return "reqContractDetails", [m.req_id, to_json(m.contract)]
+    if t is historical.ReqHistoricalData:
+        return "reqHistoricalData", [m.req_id, to_json(m.contract), _s(m.end_date_time),
+                                     _s(m.duration_str), _s(m.bar_size_setting),
+                                     _s(m.what_to_show), int(bool(m.use_rth)), m.format_date,
+                                     bool(m.keep_up_to_date), to_json(m.chart_options)]
+    if t is system.StartApi:
+        return "startApi", []
+    simple = {
+        orders.ReqOpenOrders: "reqOpenOrders", orders.ReqAllOpenOrders: "reqAllOpenOrders",
+        system.ReqManagedAccts: "reqManagedAccts", system.ReqCurrentTime: "reqCurrentTime",
+        accounts.ReqPositions: "reqPositions", accounts.CancelPositions: "cancelPositions",
+    }
+    if t in simple:
+        return simple[t], []
+    by_req_id = {
+        historical.CancelHistoricalData: "cancelHistoricalData",
+        accounts.CancelAccountSummary: "cancelAccountSummary",
+        accounts.CancelPositionsMulti: "cancelPositionsMulti",
+        accounts.CancelAccountUpdatesMulti: "cancelAccountUpdatesMulti",
+    }
+    if t in by_req_id:
+        return by_req_id[t], [m.req_id]
+    millis = getattr(system, "ReqCurrentTimeInMillis", None)
+    if millis is not None and t is millis:
+        return "reqCurrentTimeInMillis", []
+    raise KeyError(f"no oracle call for {t.__name__}")
+
+
+def encode_cmd(m: Message, version: int) -> dict[str, Any]:
+    cmd: dict[str, Any] = {"op": "encode", "v": version, "call": list(oracle_call(m, version))}
+    if isinstance(m, system.StartApi):
+        cmd["client_id"] = m.client_id
+        cmd["opt_capab"] = m.optional_capabilities
+    return cmd

@@ -1,0 +1,175 @@
+"""Drive the official TWS API client (``ibapi-latest``, test-only oracle) from a subprocess.
+
+Run with a Python whose ``ibapi`` is the oracle (``PYTHONPATH=<oracle dir>``). It reads one JSON
+list of commands on stdin and writes one JSON list of results on stdout, so a test can batch
+hundreds of cases into one process start. Nothing of the official client is copied here: this
+script only imports it and calls its public classes.
+
+Commands:
+
+* ``{"op": "encode", "v": V, "client_id": N, "call": [method, [args...]]}`` -- call
+  ``EClient.<method>(*args)`` on a client "connected" at server version ``V`` whose socket is a
+  recorder; result ``{"frames": [hex...], "errors": [[code, text]...]}`` (each frame is what the
+  client hands its socket: length prefix included).
+* ``{"op": "decode", "v": V, "frame": hex}`` -- feed one frame (length prefix included) to the
+  official decoder at ``V`` as its message loop would; result ``{"calls": [[callback, [args...]]],
+  "exception": text | null}``.
+* ``{"op": "info"}`` -- ``{"version": ibapi version, "max_client_version": N}``.
+
+Values: objects travel as ``{"$": class name, "a": {attribute: value}}``, ``Decimal`` as
+``{"$dec": text}``; floats use JSON's ``Infinity`` / ``NaN`` extension.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+import traceback
+from decimal import Decimal
+from typing import Any
+
+import ibapi
+from ibapi import comm
+from ibapi.client import EClient
+from ibapi.contract import ComboLeg, Contract, DeltaNeutralContract
+from ibapi.decoder import Decoder
+from ibapi.execution import ExecutionFilter
+from ibapi.order import Order, OrderComboLeg
+from ibapi.order_cancel import OrderCancel
+from ibapi.server_versions import MAX_CLIENT_VER, MIN_SERVER_VER_PROTOBUF
+from ibapi.softdollartier import SoftDollarTier
+from ibapi.tag_value import TagValue
+from ibapi.wrapper import EWrapper
+
+CLASSES: dict[str, Any] = {
+    "Contract": Contract, "ComboLeg": ComboLeg, "DeltaNeutralContract": DeltaNeutralContract,
+    "Order": Order, "OrderComboLeg": OrderComboLeg, "OrderCancel": OrderCancel,
+    "SoftDollarTier": SoftDollarTier, "TagValue": TagValue, "ExecutionFilter": ExecutionFilter,
+}
+
+
+def build(v: Any) -> Any:
+    if isinstance(v, list):
+        return [build(x) for x in v]
+    if isinstance(v, dict):
+        if "$dec" in v:
+            return Decimal(v["$dec"])
+        cls = CLASSES[v["$"]]
+        obj = cls()
+        for name, value in v["a"].items():
+            if not hasattr(obj, name):
+                raise AttributeError(f"{v['$']} has no attribute {name!r}")
+            setattr(obj, name, build(value))
+        return obj
+    return v
+
+
+def dump(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return {"$dec": str(v)}
+    if isinstance(v, (list, tuple)):
+        return [dump(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): dump(x) for k, x in v.items()}
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, bytes):
+        return v.decode("latin-1")
+    attrs = getattr(v, "__dict__", None)
+    if attrs is None:
+        return repr(v)
+    return {"$": type(v).__name__, "a": {k: dump(x) for k, x in attrs.items()}}
+
+
+class _Conn:
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def isConnected(self) -> bool:  # noqa: N802 - the official name
+        return True
+
+    def sendMsg(self, msg: bytes) -> None:  # noqa: N802
+        self.sent.append(msg)
+
+
+class Recorder(EWrapper):
+    """Records every callback (name, args) instead of acting on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[list[Any]] = []
+
+
+def _recording(name: str) -> Any:
+    def method(self: Recorder, *args: Any) -> None:
+        self.calls.append([name, list(args)])
+    return method
+
+
+for _name, _fn in inspect.getmembers(EWrapper, inspect.isfunction):
+    if not _name.startswith("_") and _name not in ("logAnswer",):
+        setattr(Recorder, _name, _recording(_name))
+
+
+def encode(cmd: dict[str, Any]) -> dict[str, Any]:
+    wrapper = Recorder()
+    client = EClient(wrapper)
+    conn = _Conn()
+    client.conn = conn
+    client.serverVersion_ = cmd["v"]
+    client.clientId = cmd.get("client_id", 0)
+    client.optCapab = cmd.get("opt_capab")
+    client.connState = EClient.CONNECTED
+    method, args = cmd["call"]
+    getattr(client, method)(*build(args))
+    errors = [c[1] for c in wrapper.calls if c[0] == "error"]
+    return {"frames": [f.hex() for f in conn.sent], "errors": dump(errors)}
+
+
+def decode(cmd: dict[str, Any]) -> dict[str, Any]:
+    v = cmd["v"]
+    wrapper = Recorder()
+    decoder = Decoder(wrapper, v)
+    raw = bytes.fromhex(cmd["frame"])
+    size, text, rest = comm.read_msg(raw)
+    if rest or size != len(text):
+        return {"calls": [], "exception": f"bad framing: size {size}, rest {rest!r}"}
+    exc = None
+    try:
+        if v >= MIN_SERVER_VER_PROTOBUF:
+            msg_id = int.from_bytes(text[:4], "big")
+            text = text[4:]
+        else:
+            msg_id = int(text[:text.index(b"\0")])
+            text = text[text.index(b"\0") + 1:]
+        if msg_id > 200:
+            decoder.processProtoBuf(text, msg_id - 200)
+        else:
+            decoder.interpret(comm.read_fields(text), msg_id)
+    except Exception:  # noqa: BLE001 - reported to the test
+        exc = traceback.format_exc(limit=3)
+    return {"calls": dump(wrapper.calls), "exception": exc}
+
+
+def main() -> None:
+    cmds = json.load(sys.stdin)
+    out = []
+    for cmd in cmds:
+        try:
+            if cmd["op"] == "encode":
+                out.append(encode(cmd))
+            elif cmd["op"] == "decode":
+                out.append(decode(cmd))
+            elif cmd["op"] == "info":
+                out.append({"version": getattr(ibapi, "__version__", None) or ibapi.get_version_string(),
+                            "max_client_version": MAX_CLIENT_VER})
+            else:
+                out.append({"failure": f"unknown op {cmd['op']!r}"})
+        except Exception:  # noqa: BLE001
+            out.append({"failure": traceback.format_exc(limit=4)})
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
