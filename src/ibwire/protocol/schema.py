@@ -244,12 +244,12 @@ def _pb_fields(els: Sequence[Element], text: dict[str, F]) -> list[P]:
     out: list[P] = []
     for el in els:
         if isinstance(el, P):
-            if el.kind is None and el.sub is None and el.pt is None:
+            if el.kind is None and el.sub is None:
                 f = text.get(el.path)
                 if f is None:
                     raise TypeError(f"protobuf field {el.number} ({el.path}) needs a kind: no text "
                                     "field declares that path")
-                el = replace(el, kind=f.kind, pt=f.pbt)  # the text field's kind, declared once
+                el = replace(el, kind=f.kind, pt=el.pt or f.pbt)  # the text field's kind, once
             out.append(el)
         elif isinstance(el, F) and el.pb is not None:
             out.append(P(el.pb, el.path, el.kind, pt=el.pbt, name=el.path))
