@@ -3,7 +3,11 @@
 A range longer than TWS serves in one request for the bar size (the documented duration / bar size
 table: 1800 S of 1-second bars, 1 D of 1-minute bars, 1 W of 5-minute bars, 1 M of 30-minute bars,
 1 Y of daily bars ...) is split into consecutive windows, fetched newest first and joined. The
-requests are paced by TWS's historical rules (:class:`HistoricalPacer`).
+requests are paced by TWS's historical rules (:class:`HistoricalPacer`). Each window after the
+first ends where the bars already fetched begin, so the windows join without gaps whether TWS
+counts a ``D`` as a calendar day or as a trading session. Ctrl-C writes what was fetched.
+
+Bar times are shown in the exchange's time zone (from the contract details), labelled as such.
 """
 
 from __future__ import annotations
@@ -14,16 +18,16 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import IO, Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from ..client.broker import Broker
-from ..errors import HistoricalDataError
+from ..errors import HistoricalDataError, IbwireError
 from ..models import Contract
 from ..models.bar import Bar
 from .app import app
@@ -32,10 +36,12 @@ from .common import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
+    Col,
     Conn,
     CurrencyOpt,
     ExchangeOpt,
     ExitCode,
+    FitTable,
     HostOpt,
     JsonOpt,
     Output,
@@ -53,7 +59,7 @@ from .common import (
 )
 
 __all__ = ["BAR_SECONDS", "Window", "plan_windows", "max_span", "HistoricalPacer", "fetch_bars",
-           "write_csv", "bar_json"]
+           "Fetched", "write_csv", "bar_json", "bars_table"]
 
 BAR_SECONDS: dict[str, int] = {
     "1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30 secs": 30, "1 min": 60, "2 mins": 120,
@@ -232,14 +238,39 @@ def _bar_key(b: Bar) -> float:
     return datetime(t.year, t.month, t.day, tzinfo=UTC).timestamp()
 
 
+@dataclass(slots=True)
+class Fetched:
+    """What :func:`fetch_bars` got so far (kept when it is interrupted): bars by time, requests."""
+
+    by_time: dict[float, Bar]
+    requests: int = 0
+    total: int = 0
+
+    def bars(self, start: datetime | None = None) -> list[Bar]:
+        """The bars, oldest first (from ``start`` on)."""
+        first = start.timestamp() if start is not None else float("-inf")
+        return [self.by_time[k] for k in sorted(self.by_time) if k >= first]
+
+
 def fetch_bars(broker: Broker, contract: Contract, windows: Sequence[Window], bar_size: str,
                what: str, use_rth: bool, timeout: float, pacer: HistoricalPacer,
-               progress: Callable[[int, int, str], None] | None = None) -> list[Bar]:
-    """Fetch every window (newest first), paced; join, de-duplicate and sort the bars."""
-    by_time: dict[float, Bar] = {}
+               progress: Callable[[int, int, str], None] | None = None, *, chain: bool = False,
+               fetched: Fetched | None = None) -> list[Bar]:
+    """Fetch every window (newest first), paced; join, de-duplicate and sort the bars.
+
+    ``chain``: a window after the first ends where the bars fetched so far begin (not at its
+    planned end), so consecutive windows join without gaps when TWS counts durations in trading
+    sessions. ``fetched`` collects the bars as they arrive (what is left after Ctrl-C)."""
+    got = fetched if fetched is not None else Fetched({})
+    got.total = len(windows)
+    by_time = got.by_time
     empty: HistoricalDataError | None = None
     contract_key = f"{contract}|{contract.exchange}|{what}"
-    for i, w in enumerate(windows):
+    cursor: datetime | None = None  # where the next chained window ends
+    for i, planned in enumerate(windows):
+        w = planned
+        if chain and cursor is not None and planned.duration.endswith(("D", "W")):
+            w = Window(cursor, planned.duration)  # ("S" windows are exact: they keep their end)
         if progress is not None:
             progress(i, len(windows), f"{w.duration} to {w.end:%Y-%m-%d %H:%M}" if w.end
                      else f"{w.duration} to now")
@@ -270,20 +301,56 @@ def fetch_bars(broker: Broker, contract: Contract, windows: Sequence[Window], ba
                 raise
         for b in bars:
             by_time[_bar_key(b)] = b
+        first = min(bars, key=_bar_key) if bars else None
+        cursor = first.time.astimezone(UTC) if first is not None and \
+            isinstance(first.time, datetime) else None
+        got.requests = i + 1
     if progress is not None:
         progress(len(windows), len(windows), "done")
     if not by_time and empty is not None:
         raise empty
-    return [by_time[k] for k in sorted(by_time)]
+    return got.bars()
+
+
+def exchange_zone(broker: Broker, contract: Contract, timeout: float) -> tuple[tzinfo | None, str]:
+    """The exchange's time zone from the contract details: (zone, its name); (None, "") unknown."""
+    try:
+        details = broker.contract_details(contract, timeout=timeout)
+    except IbwireError:
+        return None, ""
+    name = (details[0].time_zone_id or "") if details else ""
+    if not name:
+        return None, ""
+    try:
+        return ZoneInfo(name), name
+    except (ZoneInfoNotFoundError, ValueError):
+        return None, ""
+
+
+def in_zone(bars: Sequence[Bar], zone: tzinfo | None) -> list[Bar]:
+    """The bars with their times in ``zone`` (daily bars keep their dates)."""
+    if zone is None:
+        return list(bars)
+    return [Bar(b.time.astimezone(zone) if isinstance(b.time, datetime) else b.time, b.open, b.high,
+                b.low, b.close, b.volume, b.wap, b.bar_count) for b in bars]
 
 
 def bar_json(b: Bar) -> dict[str, Any]:
-    return {"time": jsonable(b.time), "open": b.open, "high": b.high, "low": b.low, "close": b.close,
+    # the bar's own zone (the exchange's), with its offset
+    t = b.time.isoformat() if isinstance(b.time, (datetime, date)) else b.time
+    return {"time": t, "open": b.open, "high": b.high, "low": b.low, "close": b.close,
             "volume": jsonable(b.volume), "wap": jsonable(b.wap), "bar_count": b.bar_count}
 
 
 def _time_text(t: datetime | date) -> str:
     return t.isoformat() if not isinstance(t, datetime) else t.isoformat(sep=" ")
+
+
+def _shown_time(t: datetime | date) -> str:
+    """``2026-11-20 09:30:00 EST`` (the bar's zone, abbreviated); dates as they are."""
+    if not isinstance(t, datetime):
+        return t.isoformat()
+    return t.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
 
 
 def write_csv(bars: Sequence[Bar], stream: IO[str]) -> None:
@@ -363,8 +430,24 @@ def bars_cmd(
                 None, "usage"))
     contract = make_contract(symbol, sec_type, exchange, currency)
     conn = Conn(host, port, client_id, timeout)
+    fetched = Fetched({})
+    interrupted = False
+    start: datetime | None = None
+    zone: tzinfo | None = None
+    zone_name = ""
     with guard(out, conn), connect(conn) as broker:
-        windows = plan_windows(end_at, duration, size, now=broker.current_time)
+        zone, zone_name = exchange_zone(broker, contract, timeout)
+        seen_now: list[datetime] = []
+
+        def tws_now() -> datetime:
+            seen_now.append(broker.current_time())
+            return seen_now[-1]
+
+        windows = plan_windows(end_at, duration, size, now=tws_now)
+        n, unit = parse_duration(duration)
+        anchor = end_at or (seen_now[0] if seen_now else None)
+        if len(windows) > 1 and unit in ("S", "M", "Y") and anchor is not None:
+            start = span_start(anchor, n, unit)  # windows may reach further back: cut there
         show_progress = len(windows) > 1 and out.err.is_terminal
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                       "{task.total} requests"), TimeRemainingColumn(), console=out.err,
@@ -376,39 +459,53 @@ def bars_cmd(
 
             if len(windows) > 1 and not show_progress:
                 out.info(f"{len(windows)} requests for {duration} of {size} bars (paced)")
-            bars = fetch_bars(broker, contract, windows, size, what_u, not all_hours, timeout,
-                              HistoricalPacer(), progress)
+            try:
+                fetch_bars(broker, contract, windows, size, what_u, not all_hours, timeout,
+                           HistoricalPacer(), progress, chain=True, fetched=fetched)
+            except KeyboardInterrupt:
+                interrupted = True
+    bars = in_zone(fetched.bars(start), zone)
+    if interrupted:
+        out.info(f"interrupted after {fetched.requests} of {fetched.total} requests: "
+                 + (f"the {len(bars)} bars fetched so far follow (partial)" if bars
+                    else "no bars fetched yet"))
+        if not bars:
+            raise typer.Exit(130)
+    title = f"{contract} {size} {what_u}" + (f", times {zone_name} (the exchange's zone)"
+                                             if zone_name else "")
     if csv_file is not None:
         if csv_file == "-":
             write_csv(bars, sys.stdout)
         else:
             with open(csv_file, "w", newline="", encoding="utf-8") as fh:
                 write_csv(bars, fh)
-            out.info(f"wrote {len(bars)} bars to {csv_file}")
+            out.info(f"wrote {len(bars)} bars to {csv_file}" + (" (partial)" if interrupted else ""))
     if plot is not None:
         from .plot import plot_bars
         with guard(out):
-            plot_bars(bars, Path(plot), f"{contract} {size} {what_u}")
+            plot_bars(bars, Path(plot), title)
         out.info(f"drew {len(bars)} bars to {plot}")
     if out.json_mode:
         out.emit([bar_json(b) for b in bars])
-        return
-    if csv_file == "-":
-        return
-    if csv_file is None and plot is None:
-        out.print(bars_table(bars, f"{contract} {size} {what_u}"))
-    first, last = (bars[0].time, bars[-1].time) if bars else (None, None)
-    out.print(f"{len(bars)} bars" + (f" from {_time_text(first)} to {_time_text(last)}"
-                                     if first is not None and last is not None else ""))
+    elif csv_file != "-":
+        if csv_file is None and plot is None:
+            out.print(bars_table(bars, title))
+        first, last = (bars[0].time, bars[-1].time) if bars else (None, None)
+        out.print(f"{len(bars)} bars" + (f" from {_shown_time(first)} to {_shown_time(last)}"
+                                         if first is not None and last is not None else "")
+                  + (f" ({zone_name}, the exchange's time)" if zone_name and bars else ""))
+    if interrupted:
+        raise typer.Exit(130)
 
 
-def bars_table(bars: Sequence[Bar], title: str) -> Table:
+def bars_table(bars: Sequence[Bar], title: str) -> FitTable:
+    """Time and the four prices always; volume, WAP and the trade count as the width allows."""
     digits = 5 if bars and bars[0].close < 10 else 2
-    table = Table(title=title, title_justify="left")
-    for name in ("time", "open", "high", "low", "close", "volume", "wap", "count"):
-        table.add_column(name, justify="left" if name == "time" else "right")
+    table = FitTable(title, [Col("time"), Col("open", "right"), Col("high", "right"),
+                             Col("low", "right"), Col("close", "right"), Col("volume", "right", 1),
+                             Col("wap", "right", 3), Col("count", "right", 2)])
     for b in bars:
-        table.add_row(_time_text(b.time), fmt_price(b.open, digits), fmt_price(b.high, digits),
+        table.add_row(_shown_time(b.time), fmt_price(b.open, digits), fmt_price(b.high, digits),
                       fmt_price(b.low, digits), fmt_price(b.close, digits), fmt_qty(b.volume),
                       "-" if b.wap is None else fmt_price(float(b.wap), digits),
                       "-" if b.bar_count is None else str(b.bar_count))
