@@ -445,8 +445,27 @@ class Transport:
                     self._wake.notify_all()  # the writer thread drains while this waits
                     due = pacer.next_due(time.monotonic())
                     self._wake.wait(min(left, max(due or 0.0, 0.005)))
-            self._shutdown()
+            reader, sock = self._reader, self._sock
+            graceful = (sock is not None and not self.closed.is_set() and reader is not None
+                        and reader.is_alive() and reader is not threading.current_thread())
+            if graceful:
+                # a graceful close: send our FIN and let the reader see the peer's, so once this
+                # returns TWS has released the client id (an immediate reconnect with the same id
+                # is not refused with 326, and TWS's list of clients no longer shows this one)
+                self.closed.set()
+                try:
+                    sock.shutdown(socket.SHUT_WR)  # type: ignore[union-attr]
+                except OSError:
+                    graceful = False
+                    self._shutdown()
+            else:
+                self._shutdown()
             self._wake.notify_all()
+        if graceful and reader is not None:
+            reader.join(timeout=min(self.timeout, 1.0))
+            with self._lock:
+                self._shutdown()
+                self._wake.notify_all()
         self.events.close()  # a reader waiting for room in the queue lets go
         for thread in (self._reader, self._writer):
             if thread is not None and thread is not threading.current_thread():
