@@ -104,7 +104,7 @@ def load_captured(names: set[str]) -> list[dict[str, Any]]:
     """Captured frames of these message names at a server version ibwire speaks (or unknown)."""
     path = VECTORS / "captured.json"
     if not path.exists():
-        pytest.skip("shared vectors not available")
+        pytest.skip("golden vectors not found: they are in the project's shared/ folder beside this repository (../shared/vectors/), which CI has; see README, Tests")
     out = []
     for entry in json.loads(path.read_text()):
         sv = entry["server_version"]
@@ -123,7 +123,7 @@ def captured(name: str, needle: str) -> dict[str, Any]:
 def sample(name: str) -> list[str]:
     path = VECTORS / "sv178_incoming_samples.json"
     if not path.exists():
-        pytest.skip("shared vectors not available")
+        pytest.skip("golden vectors not found: they are in the project's shared/ folder beside this repository (../shared/vectors/), which CI has; see README, Tests")
     fields: list[str] = json.loads(path.read_text())[name]
     return fields
 
@@ -477,7 +477,7 @@ def test_sample_positions_and_summary() -> None:
 def _v200_capture(name: str, needle: str) -> dict[str, Any]:
     path = VECTORS / "captured.json"
     if not path.exists():
-        pytest.skip("shared vectors not available")
+        pytest.skip("golden vectors not found: they are in the project's shared/ folder beside this repository (../shared/vectors/), which CI has; see README, Tests")
     hits = [e for e in json.loads(path.read_text())
             if e["name"] == name and e["server_version"] == 200 and needle in e["meaning"]]
     assert len(hits) == 1
@@ -509,7 +509,7 @@ def test_sv206_position_multi_body_has_the_178_layout() -> None:
     """The sv-206 POSITION_MULTI capture (binary msg id) carries the classic text body."""
     path = VECTORS / "captured.json"
     if not path.exists():
-        pytest.skip("shared vectors not available")
+        pytest.skip("golden vectors not found: they are in the project's shared/ folder beside this repository (../shared/vectors/), which CI has; see README, Tests")
     hits = [x for x in json.loads(path.read_text()) if x["name"] == "POSITION_MULTI"]
     assert len(hits) == 1
     msg = decode_fields(["71", *hits[0]["fields"]], MAX_CLIENT_VERSION, Role.CLIENT)

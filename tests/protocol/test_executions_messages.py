@@ -248,7 +248,7 @@ def test_live_sv200_commission_with_realized_pnl() -> None:
 
     path = VECTORS / "captured.json"
     if not path.exists():
-        pytest.skip("shared vectors not available")
+        pytest.skip("golden vectors not found: they are in the project's shared/ folder beside this repository (../shared/vectors/), which CI has; see README, Tests")
     (entry,) = [e for e in json.loads(path.read_text())
                 if e["name"] == "COMMISSION_REPORT" and e["server_version"] == 200]
     msg = decode_fields(entry["fields"], MAX_CLIENT_VERSION, Role.CLIENT)

@@ -348,7 +348,7 @@ def test_tick_type_numbers_match_the_official_names() -> None:
 def _load(name: str) -> Any:
     path = VECTORS / name
     if not path.exists():
-        pytest.skip(f"{path} not present")
+        pytest.skip(f"{path.name}: golden vectors not found: they are in the project's shared/ folder beside this repository (../shared/vectors/), which CI has; see README, Tests")
     return json.loads(path.read_text())
 
 

@@ -356,7 +356,7 @@ def test_conditions_of_unknown_type_are_refused() -> None:
 def _load(name: str) -> Any:
     path = VECTORS / name
     if not path.exists():
-        pytest.skip(f"{path} is absent")
+        pytest.skip(f"{path.name}: golden vectors not found: they are in the project's shared/ folder beside this repository (../shared/vectors/), which CI has; see README, Tests")
     return json.loads(path.read_text())
 
 
