@@ -42,7 +42,7 @@ from ibwire.protocol.messages.accounts import PositionMulti
 from ibwire.protocol.messages.blocks import ORDER_CONDITION
 from ibwire.protocol.messages.executions import ExecutionData, ReqExecutions
 from ibwire.protocol.messages.market_data import TickPrice, TickSize
-from ibwire.protocol.messages.orders import CancelOrder, OpenOrder, PlaceOrder
+from ibwire.protocol.messages.orders import CancelOrder, OpenOrder, PlaceOrder, ReqGlobalCancel
 from ibwire.protocol.messages.system import (
     ErrMsg,
     ManagedAccts,
@@ -85,6 +85,15 @@ _conditions: st.SearchStrategy[OrderCondition] = st.one_of(
 
 
 def _scalar(f: P) -> st.SearchStrategy[Any]:
+    if f.repeated:
+        return st.lists(_scalar(P(f.number, f.path, f.kind, pt=f.pt)).filter(lambda x: x is not None),
+                        max_size=3)
+    if f.unset is not None:  # written for None, read back as None
+        return _scalar_of(f).filter(lambda x: x != f.unset)
+    return _scalar_of(f)
+
+
+def _scalar_of(f: P) -> st.SearchStrategy[Any]:
     kind, pt = f.kind, f.type
     if kind is Kind.INT:
         if pt is PT.BOOL:
@@ -127,6 +136,13 @@ def _model(draw: st.DrawFn, t: PbType, cls: type | None = None) -> Any:
     nested: list[tuple[str, Any]] = []
     for f in t.fields:
         value: Any
+        if not f.path:  # a flat sub-message: its fields are this object's own attributes
+            assert f.sub is not None
+            own = set(typing.get_type_hints(cls))
+            for g in f.sub.fields:
+                if g.path in own:
+                    top[g.path] = draw(_scalar(g))
+            continue
         if f.sub is not None and f.convert is not None:
             if f.sub is ORDER_CONDITION:
                 value = draw(st.lists(_conditions, max_size=3))
@@ -235,6 +251,8 @@ def test_err_msg_from_the_sheet_decodes() -> None:
     (ReqCurrentTime(), 200, "00000005 | 34 39 00 31 00"),
     (StartApi(5), 201, "00000009 | 00000047 | 32 00 35 00 00"),
     (CancelOrder(7), 203, "00000008 | 000000cc | 08 07 12 00"),
+    (ReqGlobalCancel(), 203, "00000006 | 00000102 | 0a 00"),
+    (ReqExecutions(4), 201, "0000000a | 000000cf | 08 04 12 02 08 00"),  # clientId 0 = "any"
 ])
 def test_frames_from_the_sheet_are_written_exactly(msg: Message, version: int, wire: str) -> None:
     assert encode_message(msg, version) == frame(wire)

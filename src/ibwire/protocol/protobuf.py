@@ -314,8 +314,13 @@ class P:
     """One protobuf field: ``number``, model attribute ``path`` (dotted for nested model objects),
     the model's value ``kind``, the protobuf type ``pt`` (default: the kind's usual type),
     ``sub`` for a nested message type, ``repeated``, ``always`` (write ``False`` / ``""`` too),
-    ``convert`` = (decode, encode) hooks applied to a sub-message's model value, and IB's
-    field ``name`` for documentation and error messages."""
+    ``convert`` = (decode, encode) hooks applied to a sub-message's model value, ``unset``: the
+    value written for ``None`` and read back as ``None`` (the official client writes conId 0 for
+    "no conId"), and IB's field ``name`` for documentation and error messages.
+
+    A sub-message with ``path=""`` is *flat*: its fields are attributes of the object that holds
+    it (CANCEL_ORDER's OrderCancel block is the message's own manualOrderCancelTime, extOperator
+    and manualOrderIndicator); it is always written, empty when the holder has none of them."""
 
     number: int
     path: str
@@ -325,6 +330,7 @@ class P:
     repeated: bool = False
     always: bool = False
     convert: tuple[Callable[[Any], Any], Callable[[Any], Any]] | None = None
+    unset: int | float | str | None = None
     name: str = ""
 
     @property
@@ -378,6 +384,11 @@ class PbType:
         if self._enc is None:
             self._enc = _compile_encoder(self)
         return self._enc
+
+    def without(self, *numbers: int, name: str | None = None) -> PbType:
+        """The same type without some fields (what one direction never writes: the official client
+        leaves Order.orderId out of PlaceOrderRequest, which carries it in its own field 1)."""
+        return PbType(name or self.name, self.cls, [f for f in self.fields if f.number not in numbers])
 
     def fields_at(self, prefix: str) -> tuple[P, ...]:
         """This type's fields with their paths under ``prefix`` (a message whose protobuf fields
@@ -497,8 +508,14 @@ def _compile_decoder(t: PbType) -> Callable[[bytes, int, int], Any]:
     for f in t.fields:
         local = f"v{f.number}"
         locals_.append(local)
-        owner = next((q for q in paths if f.path.startswith(q + ".")), None)
-        if owner is None:
+        owner = next((q for q in paths if q and f.path.startswith(q + ".")), None)
+        if not f.path:  # a flat sub-message: its fields are the holder's own attributes
+            assert f.sub is not None, f"{t.name}: field {f.number} has no path"
+            own = {fld.name for fld in dataclasses.fields(t.cls)}
+            for g in f.sub.fields:
+                if g.path in own:
+                    scope.assigned[g.path] = f"({local}.{g.path} if {local} is not None else None)"
+        elif owner is None:
             scope.assigned[f.path] = local
         else:  # a field of a sub-message decoded on its own (ContractData's details.contract)
             fixups.append((paths[owner], f.path[len(owner) + 1:], local))
@@ -552,7 +569,15 @@ def _emit_read(emit: Callable[..., None], ns: dict[str, Any], f: P, local: str, 
     ind = 3
     repeated = f.repeated or f.type is PT.MAP
 
+    un = None
+    if f.unset is not None and not repeated:
+        un = name + "_un"
+        ns[un] = f.unset
+
     def store(expr: str) -> None:
+        if un is not None:  # the unset value reads back as None
+            emit(ind, f"y = {expr}", n)
+            expr = f"None if y == {un} else y"
         if repeated:
             emit(ind, f"{local}.append({expr})", n)
         else:
@@ -647,7 +672,17 @@ def _compile_encoder(t: PbType) -> Callable[[Any], bytes]:
         tname = f"_t{f.number}"
         ns[tname] = tag
         x = f"x{f.number}"
-        emit(1, f"{x} = m.{f.path}")
+        if not f.path:  # flat: build the sub-message from the holder's attributes
+            flat = f"_flat{f.number}"
+            ns[flat] = _flattener(f.sub)
+            emit(1, f"{x} = {flat}(m)")
+        elif f.unset is not None:
+            un = f"_un{f.number}"
+            ns[un] = f.unset
+            emit(1, f"{x} = m.{f.path}")
+            emit(1, f"if {x} is None: {x} = {un}")
+        else:
+            emit(1, f"{x} = m.{f.path}")
         if f.sub is not None:
             sub = f"_s{f.number}"
             ns[sub] = f.sub
@@ -740,6 +775,17 @@ def _scalar_encoder(f: P, ns: dict[str, Any], name: str) -> str:
     if pt in (PT.SINT32, PT.SINT64):
         return f"_ev(_zz({check}))"
     return f"_ev({check})"
+
+
+def _flattener(sub: PbType | None) -> Callable[[Any], Any]:
+    assert sub is not None
+    cls = sub.cls
+    names = [g.path for g in sub.fields]
+
+    def flat(holder: Any) -> Any:
+        return cls(**{a: getattr(holder, a, None) for a in names})
+
+    return flat
 
 
 def _check_range(v: int, lo: int, hi: int) -> int:

@@ -26,6 +26,7 @@ __all__ = [
     "COMBO_LEG", "DELTA_NEUTRAL_CONTRACT", "CONTRACT", "SOFT_DOLLAR_TIER", "ORDER_CONDITION",
     "ORDER", "ORDER_STATE", "CONTRACT_DETAILS", "EXECUTION", "EXECUTION_FILTER",
     "COMMISSION_AND_FEES_REPORT", "HISTORICAL_DATA_BAR", "ORDER_CANCEL", "OrderCancel",
+    "ORDER_REQUEST", "ATTACHED_ORDERS", "AttachedOrders",
 ]
 
 INT, FLOAT, DEC, BOOL, STR, TAGS, TIME = (Kind.INT, Kind.FLOAT, Kind.DECIMAL, Kind.BOOL, Kind.STR,
@@ -47,7 +48,7 @@ DELTA_NEUTRAL_CONTRACT = PbType("DeltaNeutralContract", DeltaNeutralContract, (
 
 # not modelled: 21 lastTradeDate
 CONTRACT = PbType("Contract", Contract, (
-    P(1, "con_id", INT, name="conId"), P(2, "symbol", STR, name="symbol"),
+    P(1, "con_id", INT, unset=0, name="conId"), P(2, "symbol", STR, name="symbol"),
     P(3, "sec_type", STR, name="secType"),
     P(4, "last_trade_date_or_contract_month", STR, name="lastTradeDateOrContractMonth"),
     P(5, "strike", FLOAT, name="strike"), P(6, "right", STR, name="right"),
@@ -126,9 +127,8 @@ ORDER_CONDITION = PbType("OrderCondition", _Condition, (
     P(12, "time", STR, name="time"), P(13, "volume", INT, name="volume"),
 ))
 
-# not modelled: 132 .. 145 (customerAccount, professionalCustomer, bondAccruedInterest,
-#   includeOvernight, manualOrderIndicator, submitter, deactivate, postOnly, allowPreOpen,
-#   ignoreOpenAuction, seekPriceImprovement, whatIfType, hedgeMaxSize, conditionsIncludeOvernight)
+# not modelled: 138 .. 145 (deactivate, postOnly, allowPreOpen, ignoreOpenAuction,
+#   seekPriceImprovement, whatIfType, hedgeMaxSize, conditionsIncludeOvernight: protobuf only)
 ORDER = PbType("Order", Order, (
     P(1, "client_id", INT, name="clientId"), P(2, "order_id", INT, name="orderId"),
     P(3, "perm_id", INT, pt=PT.INT64, name="permId"), P(4, "parent_id", INT, name="parentId"),
@@ -234,7 +234,7 @@ ORDER = PbType("Order", Order, (
     P(126, "manual_order_time", STR, name="manualOrderTime"),
     P(127, "min_trade_qty", INT, name="minTradeQty"),
     P(128, "min_compete_size", INT, name="minCompeteSize"),
-    P(129, "compete_against_best_offset", FLOAT, name="competeAgainstBestOffset"),
+    P(129, "compete_against_best_offset", Kind.FLOAT_INF, name="competeAgainstBestOffset"),
     P(130, "mid_offset_at_whole", FLOAT, name="midOffsetAtWhole"),
     P(131, "mid_offset_at_half", FLOAT, name="midOffsetAtHalf"),
     P(132, "customer_account", STR, name="customerAccount"),
@@ -247,6 +247,11 @@ ORDER = PbType("Order", Order, (
       convert=(_condition_from_pb, _condition_to_pb), name="conditions"),
     P(105, "soft_dollar_tier", sub=SOFT_DOLLAR_TIER, name="softDollarTier"),
 ))
+
+ORDER_REQUEST = ORDER.without(2, 114, 115, 116, 118, 121)
+"""The order as PLACE_ORDER carries it: the official client leaves orderId (2) out (the request's
+own field 1 holds it) and never writes the fields only TWS reports (autoCancelDate,
+filledQuantity, refFuturesConId, shareholder, parentPermId)."""
 
 # not modelled: 27 orderAllocations OrderAllocation (type)
 ORDER_STATE = PbType("OrderState", OrderState, (
@@ -316,7 +321,7 @@ CONTRACT_DETAILS = PbType("ContractDetails", ContractDetails, (
     P(26, "suggested_size_increment", DEC, name="suggestedSizeIncrement"),
 ))
 
-# not modelled: 20 submitter string; 21 optExerciseOrLapseType int32
+# not modelled: 21 optExerciseOrLapseType int32
 EXECUTION = PbType("Execution", Execution, (
     P(1, "order_id", INT, name="orderId"), P(2, "exec_id", STR, name="execId"),
     P(3, "time", TIME, name="time"), P(4, "acct_number", STR, name="acctNumber"),
@@ -329,14 +334,16 @@ EXECUTION = PbType("Execution", Execution, (
     P(16, "ev_multiplier", FLOAT, name="evMultiplier"), P(17, "model_code", STR, name="modelCode"),
     P(18, "last_liquidity", INT, name="lastLiquidity"),
     P(19, "pending_price_revision", BOOL, name="isPriceRevisionPending"),
+    P(20, "submitter", STR, name="submitter"),
 ))
 
-# not modelled: 8 lastNDays int32; 9 specificDates int32
+# clientId 0 is "any client" (the filter's None), as the official client sends it
 EXECUTION_FILTER = PbType("ExecutionFilter", ExecutionFilter, (
-    P(1, "client_id", INT, name="clientId"), P(2, "acct_code", STR, name="acctCode"),
+    P(1, "client_id", INT, unset=0, name="clientId"), P(2, "acct_code", STR, name="acctCode"),
     P(3, "time", STR, name="time"), P(4, "symbol", STR, name="symbol"),
     P(5, "sec_type", STR, name="secType"), P(6, "exchange", STR, name="exchange"),
-    P(7, "side", STR, name="side"),
+    P(7, "side", STR, name="side"), P(8, "last_n_days", INT, name="lastNDays"),
+    P(9, "specific_dates", INT, repeated=True, name="specificDates"),
 ))
 
 COMMISSION_AND_FEES_REPORT = PbType("CommissionAndFeesReport", CommissionReport, (
@@ -363,8 +370,26 @@ class OrderCancel:
     manual_order_indicator: int | None = None
 
 
+# (flat: declared with path "" by the messages that hold these fields themselves)
 ORDER_CANCEL = PbType("OrderCancel", OrderCancel, (
     P(1, "manual_order_cancel_time", STR, name="manualOrderCancelTime"),
     P(2, "ext_operator", STR, name="extOperator"),
     P(3, "manual_order_indicator", INT, name="manualOrderIndicator"),
+))
+
+
+@dataclass(slots=True)
+class AttachedOrders:
+    """PLACE_ORDER's attached stop-loss / profit-taker orders (protobuf only)."""
+
+    sl_order_id: int | None = None
+    sl_order_type: str | None = None
+    pt_order_id: int | None = None
+    pt_order_type: str | None = None
+
+
+# (flat: the official client always attaches it, empty unless the order has these fields)
+ATTACHED_ORDERS = PbType("AttachedOrders", AttachedOrders, (
+    P(1, "sl_order_id", INT, name="slOrderId"), P(2, "sl_order_type", STR, name="slOrderType"),
+    P(3, "pt_order_id", INT, name="ptOrderId"), P(4, "pt_order_type", STR, name="ptOrderType"),
 ))

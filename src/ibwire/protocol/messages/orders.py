@@ -41,7 +41,7 @@ from ..codec import UNSET_DOUBLE, UNSET_DOUBLE_STR, Kind, TagValue, dec_bool, de
 from ..elements import PT, P, Proto
 from ..schema import Cond, Custom, Element, F, Message, Opt, Repeat, Skip, Version, to_client, to_server
 from ..versions import Feature
-from .blocks import CONTRACT, ORDER, ORDER_CANCEL, ORDER_STATE, OrderCancel
+from .blocks import ATTACHED_ORDERS, CONTRACT, ORDER, ORDER_CANCEL, ORDER_REQUEST, ORDER_STATE
 
 __all__ = [
     "PlaceOrder",
@@ -295,10 +295,6 @@ _PEG_BEST_MID_TO_CLIENT: tuple[Element, ...] = (
 )
 
 
-# CANCEL_ORDER's protobuf OrderCancel block holds its manualOrderCancelTime (always sent, even empty).
-_ORDER_CANCEL = (lambda oc: oc.manual_order_cancel_time, lambda t: OrderCancel(t))
-
-
 # --- client -> TWS ---------------------------------------------------------------------------------
 
 @to_server(
@@ -406,7 +402,7 @@ _ORDER_CANCEL = (lambda oc: oc.manual_order_cancel_time, lambda t: OrderCancel(t
     F("order.manual_order_indicator", INT, unset=U_INT, since=Feature.CME_TAGGING_FIELDS),
     F("order.imbalance_only", BOOL, since=Feature.IMBALANCE_ONLY),
     Proto("PlaceOrderRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "contract", sub=CONTRACT),
-    P(3, "order", sub=ORDER))
+    P(3, "order", sub=ORDER_REQUEST), P(4, "", sub=ATTACHED_ORDERS))
 @dataclass(slots=True)
 class PlaceOrder(Message):
     """PLACE_ORDER (3; no version field since 145): place or modify an order.
@@ -430,9 +426,7 @@ class PlaceOrder(Message):
            F("ext_operator", STR, since=Feature.CME_TAGGING_FIELDS),
            F("manual_order_indicator", INT, unset=U_INT, none=(U_INT,),
              since=Feature.CME_TAGGING_FIELDS),
-           Proto("CancelOrderRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"),
-           P(2, "manual_order_cancel_time", sub=ORDER_CANCEL, always=True,
-             convert=_ORDER_CANCEL))
+           Proto("CancelOrderRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "", sub=ORDER_CANCEL))
 @dataclass(slots=True)
 class CancelOrder(Message):
     """CANCEL_ORDER (4; v1 below 192): manualOrderCancelTime from 169 (``""`` normally), the
@@ -471,7 +465,7 @@ class ReqAutoOpenOrders(Message):
            F("ext_operator", STR, since=Feature.CME_TAGGING_FIELDS),
            F("manual_order_indicator", INT, unset=U_INT, none=(U_INT,),
              since=Feature.CME_TAGGING_FIELDS),
-           Proto("GlobalCancelRequest", Feature.PROTOBUF_PLACE_ORDER))
+           Proto("GlobalCancelRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "", sub=ORDER_CANCEL))
 @dataclass(slots=True)
 class ReqGlobalCancel(Message):
     """REQ_GLOBAL_CANCEL (58; v1 below 192, then the OrderCancel fields): cancel every open
