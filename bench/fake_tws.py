@@ -13,7 +13,10 @@ It speaks just enough of the TWS API for a client to connect, subscribe and be f
 * the requests ib_async's ``IB.connect`` sends get their end markers, so it connects without timeouts.
 
 Send modes: ``chunked`` writes the burst 256 KiB at a time (a steady stream); ``one-send`` writes
-it with a single ``sendall`` (the "one big read" case, as far as the client's reads allow).
+it with a single ``sendall`` (the "one big read" case, as far as the client's reads allow);
+``single-send`` writes the last subscription's TICK_REQ_PARAMS, the whole burst and the sentinel in
+one ``sendall`` (TWS answers every subscription with TICK_REQ_PARAMS first; the burst follows in the
+same write).
 The burst is encoded before the subscription completes whenever the request ids are predictable
 (the ids this client id used last time, else 1001..1004), so the server is never the bottleneck.
 
@@ -38,7 +41,7 @@ CHUNK = 256 * 1024
 @dataclass
 class BurstConfig:
     n: int = 100_000
-    mode: str = "chunked"  # or "one-send"
+    mode: str = "chunked"  # or "one-send", "single-send"
 
 
 class _Cache:
@@ -47,7 +50,7 @@ class _Cache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._cycles: dict[tuple[int, ...], bytes] = {}
-        self._whole: dict[tuple[tuple[int, ...], int], bytes] = {}
+        self._whole: dict[tuple[tuple[int, ...], int, str], bytes] = {}
         self.last_ids: dict[int, tuple[int, ...]] = {}
 
     def plan(self, ids: tuple[int, ...], cfg: BurstConfig) -> list[bytes]:
@@ -56,13 +59,15 @@ class _Cache:
             cyc = self._cycles.get(ids)
             if cyc is None:
                 cyc = self._cycles[ids] = burst.cycle_bytes(ids)
-            if cfg.mode == "one-send":
-                key = (ids, cfg.n)
+            if cfg.mode in ("one-send", "single-send"):
+                key = (ids, cfg.n, cfg.mode)
                 whole = self._whole.get(key)
                 if whole is None:
                     if len(self._whole) > 4:
                         self._whole.clear()
-                    whole = self._whole[key] = burst.burst_bytes(cfg.n, ids) + burst.sentinel_frame()
+                    head = _params(str(ids[-1])) if cfg.mode == "single-send" else b""
+                    whole = self._whole[key] = (head + burst.burst_bytes(cfg.n, ids)
+                                                + burst.sentinel_frame())
                 return [whole]
         reps_per_chunk = max(1, CHUNK // len(cyc))
         chunk = cyc * reps_per_chunk
@@ -202,7 +207,8 @@ class _Session:
             req_id = int(f[2])
             if req_id not in self.subscribed:
                 self.subscribed.append(req_id)
-            send(burst.frame("81", f[2], "0.01", "9c0001", "3"))  # TWS's first answer
+            if len(self.subscribed) < 4 or self.cfg.mode != "single-send":
+                send(_params(f[2]))  # TWS's first answer (single-send: in the burst's write)
             if len(self.subscribed) == 4:
                 ids = tuple(self.subscribed)
                 self.cache.last_ids[self.client_id] = ids
@@ -244,11 +250,16 @@ class _Session:
 _PONG = burst.pong_frame()
 
 
+def _params(req_id: str) -> bytes:
+    """TICK_REQ_PARAMS, TWS's first answer to a subscription."""
+    return burst.frame("81", req_id, "0.01", "9c0001", "3")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, default=7497)
     p.add_argument("--n", type=int, default=100_000)
-    p.add_argument("--mode", choices=("chunked", "one-send"), default="chunked")
+    p.add_argument("--mode", choices=("chunked", "one-send", "single-send"), default="chunked")
     a = p.parse_args()
     with FakeTws(port=a.port, config=BurstConfig(a.n, a.mode)) as tws:
         print(f"fake TWS listening on {tws.host}:{tws.port} (burst {a.n}, {a.mode})", flush=True)

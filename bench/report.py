@@ -162,14 +162,17 @@ def rtt_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         c = cells.get(("rtt", None, None, key))
         if c is None:
             continue
+        label = labels.get(key, key)
+        if c.get("settings") not in (None, "defaults"):
+            label += f" [{c['settings']}, not the default]"
         if c["status"] != "ok":
-            rows.append([labels.get(key, key), c["status"], "", "", "", "", ""])
+            rows.append([label, c["status"], "", "", "", "", ""])
             continue
         d50 = d99 = "-"
         if floor and floor["status"] == "ok":
             d50 = f"{c['p50_us_min'] - floor['p50_us_min']:+.1f}"
             d99 = f"{c['p99_us_min'] - floor['p99_us_min']:+.1f}"
-        rows.append([labels.get(key, key), f"{c['p50_us_min']:.1f}", f"{c['p99_us_min']:.1f}",
+        rows.append([label, f"{c['p50_us_min']:.1f}", f"{c['p99_us_min']:.1f}",
                      f"{c['p50_us']:.1f}", f"{c['p99_us']:.1f}", d50, d99])
     return head, rows
 

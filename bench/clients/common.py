@@ -6,7 +6,13 @@ and prints exactly one JSON object on its last stdout line. Fields:
 * burst / feed: ``n``, ``wall_s``, ``cpu_s`` (time.process_time over the same window, all threads),
   ``msgs_per_s``, ``cpu_us_per_msg``, ``peak_rss_mb`` (VmHWM of the process), ``counts``
   ({"1": TICK_PRICE handled, "2": TICK_SIZE handled}), ``final_bid`` (per subscription, in order);
-* rtt: ``count``, ``p50_us``, ``p99_us``, ``mean_us``, ``peak_rss_mb``.
+* rtt: ``count``, ``p50_us``, ``p99_us``, ``mean_us``, ``peak_rss_mb``;
+* row ("N requests in a row", default settings): ``--rounds`` rounds of ``--per-round``
+  REQ_CURRENT_TIME calls back to back, a quiet 1.2 s before each round; the rtt fields over all
+  calls;
+* slow (a slow consumer, ``--listener-us`` of busy work per callback or per ticker notification):
+  the burst fields plus ``idle_rss_mb`` (VmRSS just before subscribing) and ``rss_growth_mb``
+  (peak minus idle).
 
 The window opens just before the first subscription is sent and closes when the sentinel
 CURRENT_TIME has been handled, so it covers the whole burst and nothing else.
@@ -29,10 +35,41 @@ def parse_args(name: str) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7497)
     p.add_argument("--client-id", type=int, default=1)
-    p.add_argument("--mode", choices=("burst", "rtt", "feed"), default="burst")
-    p.add_argument("--n", type=int, default=100_000, help="burst size (burst / feed)")
+    p.add_argument("--mode", choices=("burst", "rtt", "feed", "row", "slow"), default="burst")
+    p.add_argument("--n", type=int, default=100_000, help="burst size (burst / feed / slow)")
     p.add_argument("--count", type=int, default=10_000, help="round trips (rtt)")
+    p.add_argument("--rounds", type=int, default=5, help="rounds of calls in a row (row)")
+    p.add_argument("--per-round", type=int, default=40, help="calls in a row per round (row)")
+    p.add_argument("--listener-us", type=float, default=20.0,
+                   help="busy work per callback / ticker notification (slow; 0: none)")
+    p.add_argument("--unpaced", action="store_true",
+                   help="switch the client's request pacing off (labelled in the results)")
     return p.parse_args()
+
+
+QUIET_S = 1.2
+"""A pause longer than a pacing window (1 s + ibwire's 0.1 s margin): the next round starts quiet."""
+
+
+def busy(us: float) -> None:
+    """Hold the CPU (and the GIL) for ``us`` microseconds: a consumer doing real Python work."""
+    if us <= 0:
+        return
+    end = time.perf_counter() + us / 1e6
+    while time.perf_counter() < end:
+        pass
+
+
+def rss_now_mb() -> float:
+    """Resident set now (VmRSS), in MiB."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
 
 
 def peak_rss_mb() -> float:

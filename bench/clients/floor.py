@@ -10,7 +10,7 @@ import struct
 import time
 
 from bench import burst
-from bench.clients.common import WARMUP_PINGS, Meter, emit, parse_args, rtt_report
+from bench.clients.common import QUIET_S, WARMUP_PINGS, Meter, emit, parse_args, rtt_report
 
 _unpack = struct.Struct(">I").unpack_from
 RECV = 1 << 18
@@ -133,9 +133,29 @@ def run_rtt(a: object) -> None:
     sock.close()
 
 
+def run_row(a: object) -> None:
+    """Rounds of ``--per-round`` pings back to back (the floor of the "in a row" figure)."""
+    sock, p = connect(a.host, a.port, a.client_id)  # type: ignore[attr-defined]
+    req = burst.frame("49", "1")
+    samples: list[int] = []
+    clock = time.perf_counter_ns
+    p.keep = True
+    for _ in range(a.rounds):  # type: ignore[attr-defined]
+        time.sleep(QUIET_S)
+        for _ in range(a.per_round):  # type: ignore[attr-defined]
+            t0 = clock()
+            sock.sendall(req)
+            while not p.frames:
+                p.feed(sock.recv(RECV))
+            samples.append(clock() - t0)
+            p.frames.clear()
+    emit(rtt_report(samples, client="floor", mode="row", settings="defaults"))
+    sock.close()
+
+
 def main() -> None:
     a = parse_args("floor")
-    {"burst": run_burst, "feed": run_feed, "rtt": run_rtt}[a.mode](a)
+    {"burst": run_burst, "feed": run_feed, "rtt": run_rtt, "row": run_row}[a.mode](a)
 
 
 if __name__ == "__main__":

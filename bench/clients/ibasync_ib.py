@@ -11,16 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from ib_async import IB, Stock
 
 from bench import burst
-from bench.clients.common import WARMUP_PINGS, Meter, emit, parse_args, rtt_report
+from bench.clients.common import QUIET_S, WARMUP_PINGS, Meter, emit, parse_args, rtt_report
 
 
 async def run_burst(a: object) -> None:
     ib = IB()
-    ib.client.MaxRequests = 0
     await ib.connectAsync(a.host, a.port, clientId=a.client_id, timeout=10)  # type: ignore[attr-defined]
     w = ib.wrapper
     counts = {"1": 0, "2": 0}
@@ -52,7 +52,7 @@ async def run_burst(a: object) -> None:
 
 async def run_rtt(a: object) -> None:
     ib = IB()
-    ib.client.MaxRequests = 0
+    ib.client.MaxRequests = 0  # pacing off for 10,000 pings: the row says so
     await ib.connectAsync(a.host, a.port, clientId=a.client_id, timeout=10)  # type: ignore[attr-defined]
     samples: list[int] = []
     clock = time.perf_counter_ns
@@ -62,7 +62,24 @@ async def run_rtt(a: object) -> None:
         t1 = clock()
         if i >= WARMUP_PINGS:
             samples.append(t1 - t0)
-    emit(rtt_report(samples, client="ib_async IB", mode="rtt"))
+    emit(rtt_report(samples, client="ib_async IB", mode="rtt", settings="MaxRequests=0 (pacing off)"))
+    ib.disconnect()
+
+
+def run_row(a: Any) -> None:
+    """Rounds of ``--per-round`` calls of the blocking ``IB.reqCurrentTime()``, ib_async's
+    defaults (its own pacing on)."""
+    ib = IB()
+    ib.connect(a.host, a.port, clientId=a.client_id, timeout=10)
+    samples: list[int] = []
+    clock = time.perf_counter_ns
+    for _ in range(a.rounds):
+        ib.sleep(QUIET_S)
+        for _ in range(a.per_round):
+            t0 = clock()
+            ib.reqCurrentTime()
+            samples.append(clock() - t0)
+    emit(rtt_report(samples, client="ib_async IB", mode="row", settings="defaults"))
     ib.disconnect()
 
 
@@ -71,6 +88,9 @@ def main() -> None:
     a = parse_args("ibasync_ib")
     if a.mode == "feed":
         raise SystemExit("feed mode is not offered for ib_async IB")
+    if a.mode == "row":
+        run_row(a)
+        return
     asyncio.run(run_burst(a) if a.mode == "burst" else run_rtt(a))
 
 

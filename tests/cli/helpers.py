@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.console import Console
 from typer.testing import Result
 
 
@@ -16,3 +17,11 @@ def as_json(result: Result) -> Any:
 
 def json_lines(result: Result) -> list[Any]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def render(renderable: object, width: int) -> str:
+    """What a terminal of ``width`` columns shows for a rich renderable (plain text)."""
+    with open("/dev/null", "w") as sink:
+        console = Console(width=width, record=True, file=sink)
+        console.print(renderable)
+        return console.export_text()

@@ -202,20 +202,20 @@ def test_bars_table(cli: Cli) -> None:
 
 
 def test_bars_json_and_csv_agree(cli: Cli, tmp_path: Path) -> None:
-    bars = as_json(cli("bars", "AAPL", "--duration", "1 D", "--bar-size", "30 mins", "--json"))
+    bars = as_json(cli("bars", "AAPL", "--duration", "1 W", "--bar-size", "30 mins", "--json"))
     assert len(bars) > 1
     assert all(b["low"] <= min(b["open"], b["close"]) <= max(b["open"], b["close"]) <= b["high"]
                for b in bars)
     out = tmp_path / "aapl.csv"
-    # (TWS refuses an identical request within 15 s: each call below asks something else)
-    r = cli("bars", "AAPL", "--duration", "86400 S", "--bar-size", "30 mins", "--csv", str(out))
+    # (TWS refuses an identical request within 15 s: "5 D" is the same five sessions as "1 W")
+    r = cli("bars", "AAPL", "--duration", "5 D", "--bar-size", "30 mins", "--csv", str(out))
     assert r.exit_code == 0, r.stderr
     assert f"wrote {len(bars)} bars to {out}" in r.stderr
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == len(bars)
     assert [float(row["close"]) for row in rows] == [b["close"] for b in bars]
     assert list(rows[0]) == ["time", "open", "high", "low", "close", "volume", "wap", "bar_count"]
-    stdout = cli("bars", "AAPL", "--duration", "1 D", "--bar-size", "30 mins", "--csv", "-",
+    stdout = cli("bars", "AAPL", "--duration", "1 W", "--bar-size", "30 mins", "--csv", "-",
                  "--all-hours")
     assert stdout.exit_code == 0, stdout.stderr
     all_hours = list(csv.DictReader(io.StringIO(stdout.stdout)))

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -46,3 +47,53 @@ def test_gateway_command_serves_until_interrupted() -> None:
 def test_gateway_command_rejects_a_bad_mode() -> None:
     r = CliRunner().invoke(app, ["gateway", "--mode", "live"])
     assert r.exit_code == 2
+
+
+def _start_gateway(*extra: str) -> tuple[subprocess.Popen[str], int]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "ibwire.cli", "gateway", "--port", "0", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.startswith("listening on 127.0.0.1:"), line
+    return proc, int(line.strip().rsplit(":", 1)[1])
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    return err
+
+
+def test_gateway_logs_only_warnings_and_a_client_going_away_is_not_one() -> None:
+    proc, port = _start_gateway()
+    try:
+        # a client that dies while quotes stream to it (its socket reset, unread data pending)
+        code = ("import os; from ibwire import Broker, Stock; "
+                f"b = Broker.connect('127.0.0.1', {port}, client_id=5, timeout=5); "
+                "t = b.market_data(Stock('AAPL')); t.wait_update(5); t.wait_update(5); os._exit(0)")
+        subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+        for _ in range(3):  # the gateway goes on serving; by now it has seen the client go
+            with Broker.connect("127.0.0.1", port, client_id=5, timeout=5) as b:
+                b.current_time()
+    finally:
+        err = _stop(proc) if proc.poll() is None else ""
+        proc.kill()
+    assert "socket.send() raised exception" not in err
+    assert " WARNING " not in err and " INFO " not in err, err
+
+
+def test_gateway_log_level_and_log_file(tmp_path: Path) -> None:
+    log = tmp_path / "gw.log"
+    proc, port = _start_gateway("--log-level", "info", "--log-file", str(log))
+    try:
+        with Broker.connect("127.0.0.1", port, client_id=3, timeout=5) as b:
+            assert b.accounts
+    finally:
+        err = _stop(proc) if proc.poll() is None else ""
+        proc.kill()
+    assert " INFO " not in err
+    text = log.read_text()
+    assert "INFO ibwire.gateway: client 3 connected from 127.0.0.1" in text
+    assert CliRunner().invoke(app, ["gateway", "--log-level", "LOUD"]).exit_code == 2

@@ -523,7 +523,8 @@ Justify = Literal["left", "center", "right"]
 @dataclass(frozen=True, slots=True)
 class Col:
     """A column of a :class:`FitTable`. ``drop`` 0: always shown and never shortened (symbols,
-    quantities, prices); otherwise the column goes when the table does not fit, highest first."""
+    quantities, prices); otherwise the column goes when the table does not fit, highest first
+    (columns of the same level go together, such as bid size and ask size)."""
 
     name: str
     justify: Justify = "left"
@@ -566,12 +567,10 @@ class FitTable:
         """The indices of the columns shown at ``max_width`` cells."""
         widths = self._widths()
         keep = list(range(len(self.columns)))
-        order = sorted((i for i, c in enumerate(self.columns) if c.drop > 0),
-                       key=lambda i: (-self.columns[i].drop, -i))
-        for i in order:
+        for level in sorted({c.drop for c in self.columns if c.drop > 0}, reverse=True):
             if self._total([widths[k] for k in keep]) <= max_width:
                 break
-            keep.remove(i)
+            keep = [k for k in keep if self.columns[k].drop != level]  # a level goes together
         return keep
 
     def table(self, max_width: int) -> Table:

@@ -106,8 +106,9 @@ class Patience:
 
     def __init__(self, core: BrokerCore) -> None:
         self.core = core
-        self.mark = core.pacer.mark()
-        self.queued = not core.pacer.written_through(self.mark)
+        pacer = core.pacer
+        self.mark = pacer.mark()
+        self.queued = pacer.queue_depth > 0 and not pacer.written_through(self.mark)
 
     def again(self) -> bool:
         if self.core._keep_waiting(self.mark):

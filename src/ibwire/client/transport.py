@@ -301,24 +301,26 @@ class Transport:
         Waits while ``max_held`` requests are held before readiness, or while the pacer's queue is
         full (never on the reader or writer thread, which are what make room)."""
         with self._lock:
-            me = threading.current_thread()
-            may_wait = me is not self._reader and me is not self._writer
             while True:
                 if self.closed.is_set() or self._sock is None:
                     raise ConnectionLost(
                         f"not connected (error 504): cannot send {type(msg).__name__}")
                 if not self.ready.is_set() and not isinstance(msg, StartApi):
-                    if may_wait and len(self._held) >= self.max_held:
+                    if len(self._held) >= self.max_held and self._may_wait():
                         self._wake.wait(1.0)
                         continue
                     self._held.append(msg)
                     return
                 pacer = self.pacer
-                if may_wait and pacer is not None and pacer.full:
+                if pacer is not None and pacer.full and self._may_wait():
                     self._wake.wait(1.0)  # the writer thread drains and notifies
                     continue
                 self._submit(msg)
                 return
+
+    def _may_wait(self) -> bool:
+        me = threading.current_thread()
+        return me is not self._reader and me is not self._writer
 
     def _submit(self, msg: Message) -> None:
         """Write ``msg`` now, or queue it in the pacer (the lock is held)."""
