@@ -64,6 +64,8 @@ def test_error_110_gives_the_tick_size_and_the_nearest_prices(cli: Cli) -> None:
     assert "error 110" in text
     assert "--limit 230.123 is not a multiple of the tick size 0.01" in text
     assert "the nearest valid prices are 230.12 and 230.13" in text
+    completed = " ".join(cli("orders", "--completed").stdout.split())
+    assert "LMT 230.123" in completed  # the price as given, not rounded to 230.12
     r = cli("sell", "ES:202612", "1", "--exchange", "CME", "--limit", "6000.1")
     assert "tick size 0.25" in " ".join(r.stderr.split()) and "6000.00 and 6000.25" in r.stderr
 

@@ -38,7 +38,8 @@ from .common import (
     guard,
 )
 
-__all__ = ["KEY_VALUES", "all_open_orders", "ticket_json", "fill_json", "orders_table", "fills_table",
+__all__ = ["KEY_VALUES", "order_kind", "all_open_orders", "ticket_json", "fill_json", "orders_table",
+           "fills_table",
            "positions_rows", "positions_table", "completed_table", "fills_total"]
 
 KEY_VALUES = ("NetLiquidation", "TotalCashValue", "SettledCash", "BuyingPower", "AvailableFunds",
@@ -190,18 +191,18 @@ def ticket_json(t: OrderTicket) -> dict[str, Any]:
     }
 
 
-def _kind(order_type: str | None, lmt_price: float | None, aux_price: float | None) -> str:
+def order_kind(order_type: str | None, lmt_price: float | None, aux_price: float | None) -> str:
     """``LMT 230.50``, ``STP stop 220.00``, ``STP LMT 219.50 stop 220.00``, ``MKT``."""
     text = order_type or "?"
     if lmt_price is not None and order_type in ("LMT", "STP LMT"):
-        text += f" {fmt_price(lmt_price)}"
+        text += f" {fmt_price(lmt_price, exact=True)}"
     if aux_price is not None and order_type in ("STP", "STP LMT"):
-        text += f" stop {fmt_price(aux_price)}"
+        text += f" stop {fmt_price(aux_price, exact=True)}"
     return text
 
 
 def _order_kind(t: OrderTicket) -> str:
-    return _kind(t.order.order_type, t.order.lmt_price, t.order.aux_price)
+    return order_kind(t.order.order_type, t.order.lmt_price, t.order.aux_price)
 
 
 def orders_table(tickets: Sequence[OrderTicket], title: str = "open orders") -> FitTable:
@@ -274,8 +275,8 @@ def completed_table(done: Sequence[CompletedOrderInfo], ids: CompletedIds,
         side = o.action or "?"
         table.add_row(str(o.perm_id or "-"), "-" if client_id is None else str(client_id),
                       f"[green]{side}[/]" if side == "BUY" else f"[red]{side}[/]",
-                      fmt_qty(o.total_quantity), str(c.contract), _kind(o.order_type, o.lmt_price,
-                                                                         o.aux_price),
+                      fmt_qty(o.total_quantity), str(c.contract),
+                      order_kind(o.order_type, o.lmt_price, o.aux_price),
                       c.order_state.status or "?", fmt_qty(o.filled_quantity),
                       fmt_time(completed_time(c)) if completed_time(c) else
                       (c.order_state.completed_time or "-"), o.order_ref or "")

@@ -448,12 +448,16 @@ def fmt_qty(q: Decimal | int | float | None) -> str:
     return f"{q:,}"
 
 
-def fmt_price(p: float | None, digits: int = 2) -> str:
+def fmt_price(p: float | None, digits: int = 2, exact: bool = False) -> str:
+    """``230.07``; forex and sub-cent prices keep their digits; ``exact``: every digit the price
+    has (an order's limit or stop price, as the user typed it: ``230.123`` is not ``230.12``)."""
     if p is None or not math.isfinite(p):
         return "-"
     text = f"{p:,.{digits}f}"
     if digits == 2 and abs(p) < 10 and round(p, 2) != round(p, 5):
         text = f"{p:,.5f}".rstrip("0")  # forex and sub-cent prices keep their digits
+    if exact and round(p, digits) != round(p, 10):
+        text = f"{p:,.10f}".rstrip("0")
     return text
 
 

@@ -31,7 +31,7 @@ from ..client.broker import Broker
 from ..client.state import ConnectionState, FillEvent, Notice, OrderEvent, StateChanged
 from ..client.tickets import Fill, OrderTicket
 from ..errors import IbwireError
-from .account import all_open_orders, fill_json, ticket_json
+from .account import all_open_orders, fill_json, order_kind, ticket_json
 from .app import app
 from .common import (
     DEFAULT_HOST,
@@ -120,7 +120,8 @@ class Monitor:
                     s.retry_at = None  # the connection dropped: the next step reconnects at once
                     s.attempts, s.attempt_at, s.attempt_error = 0, None, ""
             elif isinstance(ev, Notice):
-                s.notices.append(ev)
+                if ev not in s.notices:  # (connect() may have taken it from the Broker first)
+                    s.notices.append(ev)
             elif isinstance(ev, FillEvent):
                 if all(f.exec_id != ev.fill.exec_id for f in s.fills):
                     s.fills.append(ev.fill)
@@ -161,6 +162,11 @@ class Monitor:
             s.reason = "session ready"
             s.problem = None
             s.attempts, s.attempt_at, s.attempt_error = 0, None, ""
+            # the session's notices so far (listeners hear of them a moment later, on another
+            # thread: a one-shot frame must not miss them)
+            for n in list(self.broker.notices)[-(s.notices.maxlen or 8):]:
+                if n not in s.notices:
+                    s.notices.append(n)
         self.refresh()
         return True
 
@@ -330,9 +336,7 @@ def render(s: MonitorState, now: datetime | None = None, live: bool = True) -> R
         Col("ref", drop=1)], style=dim)
     for t in s.orders:
         o = t.order
-        kind = (o.order_type or "?") + (f" {fmt_price(o.lmt_price)}" if o.lmt_price is not None else "") \
-            + (f" stop {fmt_price(o.aux_price)}" if o.aux_price is not None and o.order_type in
-               ("STP", "STP LMT") else "")
+        kind = order_kind(o.order_type, o.lmt_price, o.aux_price)
         orders.add_row(str(t.order_id), str(o.client_id), o.action or "?", fmt_qty(o.total_quantity),
                        str(t.contract), kind, t.status, fmt_qty(t.filled), t.client_order_id or "")
     if not s.orders:

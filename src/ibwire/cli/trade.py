@@ -20,7 +20,7 @@ from ..client.broker import Broker
 from ..client.tickets import OrderTicket
 from ..errors import IbwireError, OrderRejected, RequestTimeout
 from ..models import Contract, LimitOrder, MarketOrder, Order, StopLimitOrder, StopOrder
-from .account import all_open_orders, fills_table, orders_table, ticket_json
+from .account import all_open_orders, fills_table, order_kind, orders_table, ticket_json
 from .app import app
 from .common import (
     DEFAULT_CLIENT_ID,
@@ -38,6 +38,7 @@ from .common import (
     Problem,
     SecTypeOpt,
     TimeoutOpt,
+    TzOpt,
     connect,
     contract_json,
     describe,
@@ -93,11 +94,7 @@ def build_order(action: str, quantity: Decimal, limit: float | None, stop: float
 
 
 def describe_order(contract: Contract, order: Order) -> str:
-    kind = order.order_type or "?"
-    if order.order_type in ("LMT", "STP LMT") and order.lmt_price is not None:
-        kind += f" {fmt_price(order.lmt_price)}"
-    if order.order_type in ("STP", "STP LMT") and order.aux_price is not None:
-        kind += f" stop {fmt_price(order.aux_price)}"
+    kind = order_kind(order.order_type, order.lmt_price, order.aux_price)
     return f"{order.action} {fmt_qty(order.total_quantity)} {contract} {kind} {order.tif or 'DAY'}"
 
 
@@ -262,7 +259,7 @@ def buy(
     yes: YesOpt = False, journal: JournalOpt = None,
     sec_type: SecTypeOpt = None, exchange: ExchangeOpt = None, currency: CurrencyOpt = "USD",
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
-    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
+    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False, tz: TzOpt = None,
 ) -> None:
     """Buy: a market order, or a limit / stop with --limit / --stop.
 
@@ -280,7 +277,7 @@ def sell(
     yes: YesOpt = False, journal: JournalOpt = None,
     sec_type: SecTypeOpt = None, exchange: ExchangeOpt = None, currency: CurrencyOpt = "USD",
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
-    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False,
+    timeout: TimeoutOpt = 10.0, json_: JsonOpt = False, tz: TzOpt = None,
 ) -> None:
     """Sell: a market order, or a limit / stop with --limit / --stop.
 
