@@ -23,6 +23,7 @@ names the state. A frame that cannot be decoded does not end the connection: it 
 from __future__ import annotations
 
 import gc
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,6 +72,9 @@ __all__ = [
     "Encoding",
 ]
 
+
+_RAW_ID = struct.Struct(">I").unpack_from
+"""The 4-byte binary message id at the start of a payload (server version 201 and later)."""
 
 _GC_PAUSE_FRAMES = 20_000
 """Reads with more frames than this decode with the cyclic garbage collector paused."""
@@ -198,7 +202,7 @@ class Connection:
         self._registry = TO_CLIENT if role is Role.CLIENT else TO_SERVER
         self._decoders: dict[str, Any] = {}
         self._binary = False  # frames carry a 4-byte binary id (server version >= 201)
-        self._bin_decoders: dict[bytes, Any] = {}  # 4 id bytes -> (payload) -> message
+        self._bin_decoders: dict[int, Any] = {}  # raw id -> (payload, 4, end) -> message
         self._got_prefix = False
         self._pending: list[bytes] = []  # server: frames that arrived before accept()
         self._sends = Direction.TO_SERVER if role is Role.CLIENT else Direction.TO_CLIENT
@@ -334,32 +338,33 @@ class Connection:
             return
         decoders = self._bin_decoders
         append = events.append
+        raw_id = _RAW_ID
         pause_gc = len(payloads) > _GC_PAUSE_FRAMES and gc.isenabled()
         if pause_gc:
             gc.disable()
         try:
             for payload in payloads:
                 try:
-                    append(decoders[payload[:4]](payload))
+                    append(decoders[raw_id(payload)[0]](payload, 4, len(payload)))
                 except Exception:
                     self._decode_one(payload, events)
         finally:
             if pause_gc:
                 gc.enable()
 
-    def _fast_decoder(self, key: bytes, cls: type[Message], encoding: Encoding) -> None:
+    def _fast_decoder(self, payload: bytes, cls: type[Message], encoding: Encoding) -> None:
         """Remember the unguarded decoder of a binary id for the hot path."""
         version = self.server_version
         assert version is not None
+        key = _RAW_ID(payload)[0]
         if encoding is Encoding.PROTOBUF:
-            raw = cls.SCHEMA.pb_decoder().raw  # type: ignore[attr-defined]
-            self._bin_decoders[key] = lambda p, _r=raw: _r(p, 4, len(p))
+            self._bin_decoders[key] = cls.SCHEMA.pb_decoder().raw  # type: ignore[attr-defined]
         else:
             text = cls.SCHEMA.decoder(version).raw  # type: ignore[attr-defined]
             head = str(cls.MSG_ID)
 
-            def dec(p: bytes, _t: Any = text, _h: str = head) -> Any:
-                fields = p[4:].decode("ascii").split("\0")
+            def dec(p: bytes, start: int, end: int, _t: Any = text, _h: str = head) -> Any:
+                fields = p[start:end].decode("ascii").split("\0")
                 if fields[-1]:
                     raise ValueError("text body without its final NUL")
                 fields[-1] = _h  # reuse the slot: the id goes first
@@ -387,7 +392,7 @@ class Connection:
                 except RemoteProtocolError as exc:
                     events.append(BadMessage(exc, [str(msg_id)]))
                     return
-                self._fast_decoder(payload[:4], cls, encoding)
+                self._fast_decoder(payload, cls, encoding)
         else:
             try:
                 fields = [str(msg_id), *split_fields(body)]
@@ -406,7 +411,7 @@ class Connection:
                 except RemoteProtocolError as exc:
                     events.append(BadMessage(exc, fields))
                     return
-                self._fast_decoder(payload[:4], cls, encoding)
+                self._fast_decoder(payload, cls, encoding)
         if self.state is not State.READY:
             self._track_readiness(msg, events)
         else:

@@ -42,7 +42,7 @@ from typing import Any
 
 from ..errors import LocalProtocolError, RemoteProtocolError
 from ..models.tag_value import TagValue
-from .codec import DECIMAL_CACHE, DECODERS, ENCODERS, UNSET_DOUBLE, Kind
+from .codec import DECODERS, ENCODERS, UNSET_DOUBLE, Kind, dec_decimal
 
 __all__ = [
     "PT",
@@ -268,6 +268,17 @@ def _enc_str_double(v: object) -> float:
     return float(v)
 
 
+_DECIMAL_BYTES: dict[bytes, Decimal] = {}
+"""Decoded quantities by their protobuf bytes (they repeat, as in the text codec), bounded."""
+
+
+def _dec_decimal_bytes(raw: bytes) -> Decimal | None:
+    d = dec_decimal(str(raw, "utf-8"))  # sentinels ("2147483647" ...) -> None
+    if d is not None and len(_DECIMAL_BYTES) < 20_000:
+        _DECIMAL_BYTES[raw] = d
+    return d
+
+
 def _dec_double_int(v: float) -> int | None:
     return int(v) if v == v and abs(v) < UNSET_DOUBLE else None
 
@@ -451,8 +462,8 @@ def _value_decoder(f: P, ns: dict[str, Any], name: str) -> tuple[str, str | None
         if kind is None or kind is Kind.STR:
             return "str", None
         if kind is Kind.DECIMAL:
-            ns["_DC"] = DECIMAL_CACHE
-            ns["_dd"] = DECODERS[Kind.DECIMAL]
+            ns["_DCB"] = _DECIMAL_BYTES
+            ns["_ddb"] = _dec_decimal_bytes
             return "decimal", None
         ns[name] = DECODERS[kind]
         return "str", f"{name}({{}})"
@@ -463,8 +474,9 @@ def _value_decoder(f: P, ns: dict[str, Any], name: str) -> tuple[str, str | None
             ns[name] = _dec_double_int
         elif kind is Kind.FLOAT_INF:
             ns[name] = _dec_float_inf
-        else:
-            ns[name] = _dec_float
+        else:  # inline: unset (Double.MAX_VALUE, infinities) and NaN become None
+            ns["_MAXF"] = UNSET_DOUBLE
+            return ("double" if pt is PT.DOUBLE else "float"), "({0} if -_MAXF < {0} < _MAXF else None)"
         conv = f"{name}({{}})"
         return ("double" if pt is PT.DOUBLE else "float"), conv
     if pt is PT.BOOL:
@@ -522,6 +534,24 @@ def _compile_decoder(t: PbType) -> Callable[[bytes, int, int], Any]:
         branches.append((f.number, f, local))
     for f, local in zip(t.fields, locals_):
         emit(1, f"{local} = []" if f.repeated or f.type is PT.MAP else f"{local} = None")
+    # Fast path: a body written in field order (as every encoder does) is read straight through,
+    # one test per declared field; whatever is left (other orders, unknown or packed fields) goes
+    # through the loop below, which alone is complete.
+    for number, f, local in branches:
+        pt = f.type
+        if f.repeated and pt in _SCALAR_NUMERIC:
+            continue
+        tb = encode_tag(number, _WIRE_OF[pt])
+        if len(tb) == 1:
+            test = f"p < end and b[p] == {tb[0]}"
+        elif len(tb) == 2:
+            test = f"p + 1 < end and b[p] == {tb[0]} and b[p + 1] == {tb[1]}"
+        else:
+            continue
+        many = f.repeated or pt is PT.MAP
+        emit(1, f"{'while' if many else 'if'} {test}:", number)
+        emit(2, f"p += {len(tb)}", number)
+        _emit_read(emit, ns, f, local, tb[0] & 7, counter, ind=2, track=False)
     emit(1, "while p < end:")
     emit(2, "t = b[p]")
     emit(2, "p += 1")
@@ -563,10 +593,11 @@ def _compile_decoder(t: PbType) -> Callable[[bytes, int, int], Any]:
 
 
 def _emit_read(emit: Callable[..., None], ns: dict[str, Any], f: P, local: str, wire: int,
-               counter: Any) -> None:
+               counter: Any, ind: int = 3, track: bool = True) -> None:
+    """Read one value of ``f`` at ``p`` (its tag already read) into ``local``; ``track`` keeps
+    the value's start in ``s`` for error messages (the loop; the fast path reports ``p``)."""
     n = f.number
     name = f"_c{n}_{next(counter)}"
-    ind = 3
     repeated = f.repeated or f.type is PT.MAP
 
     un = None
@@ -584,7 +615,8 @@ def _emit_read(emit: Callable[..., None], ns: dict[str, Any], f: P, local: str, 
             emit(ind, f"{local} = {expr}", n)
 
     def length() -> None:
-        emit(ind, "s = p", n)
+        if track:
+            emit(ind, "s = p", n)
         emit(ind, "q = b[p]", n)
         emit(ind, "p += 1", n)
         emit(ind, "if q >= 0x80: q, p = _vr(b, p, q)", n)
@@ -613,7 +645,7 @@ def _emit_read(emit: Callable[..., None], ns: dict[str, Any], f: P, local: str, 
         length()
         emit(ind, "while p < q:", n)
         ind += 1
-        _emit_scalar(emit, ind, reader, conv, n, store)
+        _emit_scalar(emit, ind, reader, conv, n, store, track)
         ind -= 1
         emit(ind, "if p != q: raise ValueError('packed values run past their length')", n)
         return
@@ -622,8 +654,8 @@ def _emit_read(emit: Callable[..., None], ns: dict[str, Any], f: P, local: str, 
         if reader == "bytes":
             store("bytes(b[p:q])")
         elif reader == "decimal":
-            emit(ind, "x = str(b[p:q], 'utf-8')", n)
-            store("_DC.get(x) or _dd(x)")
+            emit(ind, "x = b[p:q]", n)
+            store("_DCB.get(x) or _ddb(x)")
         else:
             emit(ind, "x = str(b[p:q], 'utf-8') or None", n)
             if conv is not None:
@@ -632,21 +664,20 @@ def _emit_read(emit: Callable[..., None], ns: dict[str, Any], f: P, local: str, 
                 store("x")
         emit(ind, "p = q", n)
         return
-    _emit_scalar(emit, ind, reader, conv, n, store)
+    _emit_scalar(emit, ind, reader, conv, n, store, track)
 
 
 def _emit_scalar(emit: Callable[..., None], ind: int, reader: str, conv: str | None, n: int,
-                 store: Callable[[str], None]) -> None:
-    if reader == "double":
+                 store: Callable[[str], None], track: bool = True) -> None:
+    if track:
         emit(ind, "s = p", n)
+    if reader == "double":
         emit(ind, "x = _ud(b, p)[0]", n)
         emit(ind, "p += 8", n)
     elif reader == "float":
-        emit(ind, "s = p", n)
         emit(ind, "x = _uf(b, p)[0]", n)
         emit(ind, "p += 4", n)
     else:
-        emit(ind, "s = p", n)
         emit(ind, "x = b[p]", n)
         emit(ind, "p += 1", n)
         fn = "_svr" if reader == "svarint" else "_vr"
