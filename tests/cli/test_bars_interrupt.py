@@ -110,3 +110,14 @@ def test_bars_without_volume_get_no_volume_panel(cli: Cli) -> None:
     trades = [Bar(END, 230.0, 231.0, 229.0, 230.5, volume=Decimal(1200))]
     assert not has_volume_panel(midpoint)
     assert has_volume_panel(trades)
+
+
+def test_chained_windows_stop_once_they_reach_the_start() -> None:
+    clock = Clock()
+    tws = Sessions()
+    windows = [Window(END - timedelta(days=i), "1 D") for i in range(7)]  # "1 W" in calendar days
+    start = END - timedelta(days=7)
+    bars = fetch_bars(tws, Stock("AAPL"), windows, "1 hour", "TRADES", True, 5.0,  # type: ignore[arg-type]
+                      HistoricalPacer(clock=clock, sleep=clock.sleep), chain=True, start=start)
+    assert len(tws.ends) == 6  # five weekday sessions reach back past the start; not seven
+    assert min(b.time for b in bars if isinstance(b.time, datetime)) <= start

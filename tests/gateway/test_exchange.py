@@ -84,7 +84,7 @@ def summary(ex: PaperExchange, tag: str, account: str = ACCT) -> float:
 def test_market_buy_fills_at_the_ask(ex: PaperExchange) -> None:
     bid, ask, _ = ex.market.touch(AAPL)
     events = ex.place_order(1, 1, Stock("AAPL"), MarketOrder("BUY", 100, order_ref="ref-1"))
-    assert kinds(events) == ["Submitted", "fill", "Filled", "account"]
+    assert kinds(events) == ["PreSubmitted", "Submitted", "fill", "Filled", "account"]
     fill = fills(events)[0]
     e, c = fill.execution, fill.commission
     assert EXEC_ID.match(e.exec_id or "")
@@ -143,7 +143,7 @@ def test_limit_rests_then_fills_when_crossed(ex: PaperExchange) -> None:
     limit = min(a for _, a, _ in ahead)
     assert limit < ask_now
     events = ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 100, limit))
-    assert kinds(events) == ["Submitted"]
+    assert kinds(events) == ["PreSubmitted", "Submitted"]
     assert [r.order_id for r in ex.open_orders(1)] == [1]
     hit = next(k for k, (_, a, _) in enumerate(ahead) if a <= limit)
     assert ex.step(hit) == []  # not crossed yet
@@ -157,7 +157,7 @@ def test_limit_rests_then_fills_when_crossed(ex: PaperExchange) -> None:
 def test_marketable_limit_fills_at_once_at_the_touch(ex: PaperExchange) -> None:
     bid, ask, _ = ex.market.touch(AAPL)
     events = ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 10, round(ask + 1, 2)))
-    assert kinds(events) == ["Submitted", "fill", "Filled", "account"]
+    assert kinds(events) == ["PreSubmitted", "Submitted", "fill", "Filled", "account"]
     assert fills(events)[0].execution.price == ask  # better than the limit
     events = ex.place_order(1, 2, Stock("AAPL"), LimitOrder("SELL", 10, round(bid - 1, 2)))
     assert fills(events)[0].execution.price == bid
@@ -203,10 +203,10 @@ def test_ioc(ex: PaperExchange) -> None:
     bid, ask, _ = ex.market.touch(AAPL)
     events = ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 10, round(bid - 1, 2),
                                                             tif="IOC"))
-    assert kinds(events) == ["Submitted", "Cancelled"]
+    assert kinds(events) == ["PreSubmitted", "Submitted", "Cancelled"]
     assert ex.open_orders() == []
     events = ex.place_order(1, 2, Stock("AAPL"), LimitOrder("BUY", 10, ask, tif="IOC"))
-    assert kinds(events) == ["Submitted", "fill", "Filled", "account"]
+    assert kinds(events) == ["PreSubmitted", "Submitted", "fill", "Filled", "account"]
 
 
 def test_day_orders_expire_at_the_session_close_gtc_orders_stay() -> None:
@@ -343,7 +343,7 @@ def test_unknown_and_ambiguous_contracts(ex: PaperExchange) -> None:
 def test_buying_power_is_four_times_equity(ex: PaperExchange) -> None:
     _, ask, _ = ex.market.touch(AAPL)
     max_shares = int(4 * 1_000_000 / ask)
-    assert kinds(ex.place_order(1, 1, Stock("AAPL"), MarketOrder("BUY", max_shares - 10)))[1] \
+    assert kinds(ex.place_order(1, 1, Stock("AAPL"), MarketOrder("BUY", max_shares - 10)))[2] \
         == "fill"
     assert errors(ex.place_order(1, 2, Stock("AAPL"), MarketOrder("BUY", 100)))[0].code == 201
     assert fills(ex.place_order(1, 3, Stock("AAPL"), MarketOrder("SELL", 100)))  # reduces: ok
@@ -498,14 +498,16 @@ def test_events_carry_snapshots(ex: PaperExchange) -> None:
     bid, ask, _ = ex.market.touch(AAPL)
     placed = ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 10, round(bid - 3, 2)))
     ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 10, round(ask + 1, 2)))
-    first = placed[0].record
-    assert first.status == "Submitted" and first.order.lmt_price == round(bid - 3, 2)
+    first, working = placed[0].record, placed[1].record
+    assert first.status == "PreSubmitted" and working.status == "Submitted"
+    assert first.order.lmt_price == round(bid - 3, 2)
     assert ex.order(1, 1).status == "Filled"  # type: ignore[union-attr]
 
 
 def test_details_and_bars_through_the_exchange(ex: PaperExchange) -> None:
-    assert [d.contract.con_id for d in ex.contract_details(Future("ES"))] == [649180695,
-                                                                              672387468]
+    es = ex.contract_details(Future("ES"))  # the quarterly cycle: five months
+    assert [d.contract.con_id for d in es][:2] == [649180695, 672387468]
+    assert [d.contract.local_symbol for d in es] == ["ESZ6", "ESH7", "ESM7", "ESU7", "ESZ7"]
     assert ex.contract_details(Stock("NOPE")) == []
     assert ex.contract_details(Stock("AAPL"))[0].contract.exchange == "SMART"
     bars = ex.bars(AAPL, None, "600 S", "1 min", "MIDPOINT")

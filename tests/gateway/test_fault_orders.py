@@ -193,7 +193,7 @@ def test_drop_mid_order_and_fill_while_away(gateway: PaperGateway, tmp_path: Pat
         events = Events(broker)
         order = resting_buy(gateway)
         t = broker.submit_order(Stock("AAPL"), order, client_order_id="away-1")
-        assert t.status == "Submitted"
+        assert t.wait_for(lambda t: t.status == "Submitted", WAIT)
         gateway.drop_client(22)
         assert broker.wait_until(lambda: broker.state is ConnectionState.OFFLINE, WAIT)
         blocker = wire(22)  # hold client id 22 so the Broker's reconnects meet 326 ...

@@ -8,14 +8,22 @@ from datetime import date
 import pytest
 
 from ibwire.gateway.instruments import (
-    DEFAULT_TABLE,
-    INSTRUMENTS,
-    resolve,
+    Instrument,
     session_hours,
     to_contract,
     to_details,
+    universe,
 )
 from ibwire.models import Contract, Forex, Future, Stock
+
+# the universe of the suite's pinned market date (the futures months listed depend on it)
+TABLE = universe(date(2026, 11, 20))
+DEFAULT_TABLE = TABLE
+INSTRUMENTS = TABLE.all
+
+
+def resolve(contract: Contract) -> list[Instrument]:
+    return TABLE.resolve(contract)
 
 _HOURS = re.compile(r"^(\d{8}:(\d{4}-\d{8}:\d{4}|CLOSED))(;\d{8}:(\d{4}-\d{8}:\d{4}|CLOSED))*$")
 
@@ -30,7 +38,7 @@ def test_table_has_stocks_futures_and_pairs() -> None:
     assert len(INSTRUMENTS) >= 20
     assert len({i.con_id for i in INSTRUMENTS}) == len(INSTRUMENTS)
     kinds = {i.sec_type for i in INSTRUMENTS}
-    assert kinds == {"STK", "FUT", "CASH"}
+    assert kinds == {"STK", "FUT", "CASH", "IND"}
     aapl = DEFAULT_TABLE[265598]
     assert (aapl.symbol, aapl.exchange, aapl.min_tick) == ("AAPL", "NASDAQ", 0.01)
     assert DEFAULT_TABLE[272093].symbol == "MSFT"
@@ -67,7 +75,8 @@ def test_resolve_stocks() -> None:
 
 def test_resolve_futures_and_ambiguity() -> None:
     es = resolve(Future("ES"))
-    assert [i.local_symbol for i in es] == ["ESZ6", "ESH7"]  # ambiguous: two months
+    # ambiguous: the quarterly cycle, five months
+    assert [i.local_symbol for i in es] == ["ESZ6", "ESH7", "ESM7", "ESU7", "ESZ7"]
     assert _one(Future("ES", "202612", "CME")) == 649180695
     assert _one(Future("ES", "20270319")) == 672387468
     assert _one(Future("ES", "202612", "GLOBEX")) == 649180695
@@ -75,8 +84,9 @@ def test_resolve_futures_and_ambiguity() -> None:
     assert _one(Future("NQ", "202703", multiplier="20")) == 672387412
     assert resolve(Future("NQ", "202703", multiplier="50")) == []
     assert resolve(Future("ES", "202609")) == []
-    assert len(resolve(Future("CL"))) == 2
-    assert resolve(Stock("ES")) == []
+    assert len(resolve(Future("CL"))) == 12  # monthly: CLZ6 (its last day) to CLX7
+    assert resolve(Stock("NQ")) == []  # (ES is also a stock: Eversource Energy)
+    assert resolve(Stock("ES"))[0].long_name == "EVERSOURCE ENERGY"
 
 
 def test_resolve_pairs() -> None:
@@ -85,7 +95,8 @@ def test_resolve_pairs() -> None:
     assert _one(Contract(symbol="USD", sec_type="CASH", currency="JPY", exchange="IDEALPRO")) \
         == 15016059
     assert _one(Contract(local_symbol="EUR.USD", sec_type="CASH")) == 12087792
-    assert resolve(Forex("EURJPY")) == []
+    assert resolve(Forex("JPYEUR")) == []  # the pair is EUR.JPY
+    assert len(resolve(Forex("EURJPY"))) == 1
 
 
 def test_to_contract_is_fully_qualified() -> None:

@@ -9,10 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ibwire.gateway.instruments import INSTRUMENTS
+from ibwire.gateway.instruments import Instrument, universe
 from ibwire.gateway.market import Bar, BarRequestError, Market
 
 START = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday, 10:00 in New York
+ALL = universe(START).all
+# one instrument of each kind (sec type, exchange, session class, tick size): the universe has
+# hundreds of stocks that differ only in their price level
+_kinds: dict[tuple[str, str, str, float], Instrument] = {}
+for _i in ALL:
+    _kinds.setdefault((_i.sec_type, _i.exchange, _i.hours, _i.min_tick), _i)
+INSTRUMENTS = tuple(_kinds.values())
 AAPL, ES, EURUSD = 265598, 649180695, 12087792
 
 

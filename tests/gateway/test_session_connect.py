@@ -182,12 +182,22 @@ def test_malformed_frame_closes_only_that_connection(wire, caplog):
     assert good.expect(CurrentTime)
 
 
-def test_unknown_message_id_is_ignored(wire, caplog):
+def test_an_unknown_message_id_gets_an_error_naming_it(wire):
     c = wire(1)
     c.send_raw(encode_fields(["999", "1", "whatever"]))
-    c.sync()
+    errors = [e for e in c.sync() if isinstance(e, ErrMsg)]
     assert not c.closed
-    assert "ignoring message id 999" in caplog.text
+    assert [(e.req_id, e.error_code) for e in errors] == [(-1, 321)]
+    assert "message id 999 is not supported by the paper gateway" in errors[0].error_string
+
+
+def test_an_unserved_request_fails_under_its_own_request_id(wire):
+    c = wire(1)
+    # REQ_PNL (92) at 178: [92, reqId, account, modelCode]
+    c.send_raw(encode_fields(["92", "55", "DU1234567", ""]))
+    errors = [e for e in c.sync() if isinstance(e, ErrMsg)]
+    assert [(e.req_id, e.error_code) for e in errors] == [(55, 321)]
+    assert "REQ_PNL is not supported" in errors[0].error_string
 
 
 def test_message_before_start_api_closes(wire):

@@ -56,7 +56,7 @@ def test_a_day_limit_order_expires_at_the_close(strict) -> None:  # type: ignore
     bid = gw.call(lambda ex: ex.quote(AAPL).bid)
     c.send(PlaceOrder(order_id=1, contract=Stock("AAPL"),
                       order=LimitOrder("BUY", 10, round(bid * 0.9, 2))))
-    assert statuses(c, 1) == ["Submitted"]
+    assert statuses(c, 1) == ["PreSubmitted", "Submitted"]
     gw.step(60)  # 15:59
     assert statuses(c, 1) == []
     gw.step(120)  # 16:01: the session has closed
@@ -83,7 +83,7 @@ def test_outside_rth_orders_trade_in_extended_hours(strict) -> None:  # type: ig
     order = MarketOrder("BUY", 10)
     order.outside_rth = True
     c.send(PlaceOrder(order_id=1, contract=Stock("AAPL"), order=order))
-    assert statuses(c, 1) == ["Submitted", "Filled"]
+    assert statuses(c, 1) == ["PreSubmitted", "Submitted", "Filled"]
 
 
 def test_quotes_freeze_and_nothing_trades_while_the_market_is_closed(strict) -> None:  # type: ignore[no-untyped-def]
@@ -103,7 +103,7 @@ def test_futures_keep_their_near_24h_session(strict) -> None:  # type: ignore[no
     es = Contract(symbol="ES", sec_type="FUT", exchange="CME", currency="USD",
                   last_trade_date_or_contract_month="202612")
     c.send(PlaceOrder(order_id=1, contract=es, order=MarketOrder("BUY", 1)))
-    assert statuses(c, 1) == ["Submitted", "Filled"]
+    assert statuses(c, 1) == ["PreSubmitted", "Submitted", "Filled"]
     first = gw.call(lambda ex: ex.quote(ES))
     gw.step(3 * 3600)
     assert gw.call(lambda ex: ex.market.in_session(ES))
@@ -121,6 +121,6 @@ def test_the_default_calendar_trades_at_any_market_time() -> None:
             c.handshake()
             c.start(1)
             c.send(PlaceOrder(order_id=1, contract=Stock("AAPL"), order=MarketOrder("BUY", 1)))
-            assert statuses(c, 1) == ["Submitted", "Filled"]
+            assert statuses(c, 1) == ["PreSubmitted", "Submitted", "Filled"]
         finally:
             c.close()

@@ -255,12 +255,13 @@ class Fetched:
 def fetch_bars(broker: Broker, contract: Contract, windows: Sequence[Window], bar_size: str,
                what: str, use_rth: bool, timeout: float, pacer: HistoricalPacer,
                progress: Callable[[int, int, str], None] | None = None, *, chain: bool = False,
-               fetched: Fetched | None = None) -> list[Bar]:
+               fetched: Fetched | None = None, start: datetime | None = None) -> list[Bar]:
     """Fetch every window (newest first), paced; join, de-duplicate and sort the bars.
 
     ``chain``: a window after the first ends where the bars fetched so far begin (not at its
     planned end), so consecutive windows join without gaps when TWS counts durations in trading
-    sessions. ``fetched`` collects the bars as they arrive (what is left after Ctrl-C)."""
+    sessions; with ``start`` it stops once the bars reach back to it. ``fetched`` collects the
+    bars as they arrive (what is left after Ctrl-C)."""
     got = fetched if fetched is not None else Fetched({})
     got.total = len(windows)
     by_time = got.by_time
@@ -305,6 +306,8 @@ def fetch_bars(broker: Broker, contract: Contract, windows: Sequence[Window], ba
         cursor = first.time.astimezone(UTC) if first is not None and \
             isinstance(first.time, datetime) else None
         got.requests = i + 1
+        if chain and start is not None and cursor is not None and cursor <= start:
+            break  # (sessions reach further back than calendar days: fewer windows needed)
     if progress is not None:
         progress(len(windows), len(windows), "done")
     if not by_time and empty is not None:
@@ -461,7 +464,7 @@ def bars_cmd(
                 out.info(f"{len(windows)} requests for {duration} of {size} bars (paced)")
             try:
                 fetch_bars(broker, contract, windows, size, what_u, not all_hours, timeout,
-                           HistoricalPacer(), progress, chain=True, fetched=fetched)
+                           HistoricalPacer(), progress, chain=True, fetched=fetched, start=start)
             except KeyboardInterrupt:
                 interrupted = True
     bars = in_zone(fetched.bars(start), zone)

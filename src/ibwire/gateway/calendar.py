@@ -67,6 +67,26 @@ RULES: dict[str, SessionRules] = {
     # FX on IDEALPRO: Sunday 17:15 ET to Friday 17:00 ET with the daily 17:00-17:15 break.
     "fx": SessionRules("fx", "America/New_York", (time(17, 15), time(17), True),
                        (time(17, 15), time(17), True), (time(17), time(17)), ""),
+    # CBOT (treasuries, Dow futures) and COMEX metals: the same Globex hours as CME / NYMEX.
+    "cbot": SessionRules("cbot", "America/Chicago", (time(17), time(16), True),
+                         (time(7, 20), time(14), False), (time(12), time(12)), "CME"),
+    "comex": SessionRules("comex", "America/Chicago", (time(17), time(16), True),
+                          (time(7, 20), time(12, 30), False), (time(12), time(12)), "CME"),
+    # CFE (VIX futures): 17:00 CT the evening before to 16:00 CT, regular 08:30-15:00 CT; Cboe
+    # closes with the NYSE; early closes at 12:15 CT.
+    "cfe": SessionRules("cfe", "America/Chicago", (time(17), time(16), True),
+                        (time(8, 30), time(15), False), (time(12, 15), time(12)), "NYSE"),
+    # Cash indices (SPX, NDX, RUT, VIX, DJX): disseminated 08:30-15:15 CT (09:30-16:15 ET),
+    # regular hours 08:30-15:00 CT; NYSE holidays and 12:00 CT early closes.
+    "index": SessionRules("index", "America/Chicago", (time(8, 30), time(15, 15), False),
+                          (time(8, 30), time(15), False), (time(12, 15), time(12)), "NYSE"),
+    # Toronto (TSE), Xetra (IBIS) and Euronext Amsterdam (AEB) stocks: the continuous session.
+    "tsx": SessionRules("tsx", "America/Toronto", (time(9, 30), time(16), False),
+                        (time(9, 30), time(16), False), (time(13), time(13)), "TSX"),
+    "xetra": SessionRules("xetra", "Europe/Berlin", (time(9), time(17, 30), False),
+                          (time(9), time(17, 30), False), (time(14), time(14)), "XETR"),
+    "euronext": SessionRules("euronext", "Europe/Amsterdam", (time(9), time(17, 30), False),
+                             (time(9), time(17, 30), False), (time(14, 5), time(14, 5)), "XAMS"),
 }
 
 

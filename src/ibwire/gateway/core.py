@@ -35,6 +35,7 @@ from ..models.order import Order
 from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
 from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import Message
+from ..protocol.versions import MAX_VERSION
 from . import accounts_api, market_api, orders_api
 from .calendar import OpenBand, last_full_close, utc
 from .clock import MarketClock
@@ -47,7 +48,7 @@ from .exchange import (
     PaperExchange,
 )
 from .faults import CONNECTIVITY_TEXTS, AckGate
-from .instruments import table_of
+from .instruments import Instrument, clock_classes, universe
 from .orders_api import MANUAL_CLIENT_ID, open_order_messages
 from .pacing import HistoricalPacing
 from .session import Session
@@ -55,6 +56,9 @@ from .session import Session
 __all__ = ["GatewayConfig", "GatewayCore"]
 
 log = logging.getLogger("ibwire.gateway")
+
+REVALUE_S = 180
+"""Market seconds between price-driven account revaluations (TWS: about every three minutes)."""
 
 # the handler modules register themselves with the session dispatcher when imported
 _HANDLER_MODULES = (orders_api, accounts_api, market_api)
@@ -79,6 +83,8 @@ class GatewayConfig:
     market_start: datetime | None = None
     calendar: str = "open"
     speed: float = 1.0
+    instruments: tuple[Instrument, ...] = ()  # added to / replacing the built-in universe
+    max_version: int = MAX_VERSION
 
 
 class GatewayCore:
@@ -100,19 +106,22 @@ class GatewayCore:
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._accounts_dirty = False
+        self._revalued_at = self.exchange.market.step_second
 
     def _open_exchange(self) -> PaperExchange:
         cfg = self.config
         start = cfg.market_start
         if start is None:  # the default: the close of the last full NYSE session (see .clock)
             start = utc(last_full_close(datetime.now(timezone.utc)))
-        classes = {inst.hours for inst in table_of(None)}
+        classes = clock_classes(universe(start, cfg.instruments))
         if cfg.calendar == "open":
             band = OpenBand(classes)
             s = int(start.timestamp())
             if band.interval_at(s) is None:
                 start = utc(band.next_open(s))
-        exchange = PaperExchange(accounts=cfg.accounts, seed=cfg.seed,
+        # the futures months listed are those of the market date
+        table = universe(start, cfg.instruments)
+        exchange = PaperExchange(accounts=cfg.accounts, seed=cfg.seed, instruments=table,
                                  starting_cash=cfg.starting_cash,
                                  state_path=Path(cfg.state_path) if cfg.state_path else None,
                                  market_start=start, calendar=cfg.calendar)
@@ -259,16 +268,23 @@ class GatewayCore:
 
     def deliver(self, events: Iterable[Event]) -> None:
         """Turn exchange events into wire messages for the sessions concerned."""
+        # a fill goes out as TWS sends it: EXECUTION_DATA, then OPEN_ORDER + ORDER_STATUS, then
+        # the COMMISSION_REPORT (see docs/gateway-sequences.md)
+        reports: list[tuple[int, CommissionReportMsg]] = []
         for ev in events:
             if isinstance(ev, OrderUpdate):
                 self._order_stream(ev.record.client_id, open_order_messages(ev.record))
+                for client_id, report in reports:
+                    self._order_stream(client_id, (report,))
+                reports.clear()
             elif isinstance(ev, FillEvent):
                 execution = ev.execution
                 if ev.record.client_id == MANUAL_CLIENT_ID:
                     execution = dataclasses.replace(execution, client_id=0, order_id=0)
                 self._order_stream(ev.record.client_id, (
-                    ExecutionData(req_id=-1, contract=ev.contract, execution=execution),
-                    CommissionReportMsg(commission_report=ev.commission)))
+                    ExecutionData(req_id=-1, contract=ev.contract, execution=execution),))
+                reports.append((ev.record.client_id,
+                                CommissionReportMsg(commission_report=ev.commission)))
             elif isinstance(ev, OrderError):
                 msg = ErrMsg(req_id=ev.order_id, error_code=ev.code, error_string=ev.text,
                              advanced_order_reject_json="")
@@ -279,14 +295,22 @@ class GatewayCore:
                         s.send(msg)
             elif isinstance(ev, AccountUpdate):
                 self._accounts_dirty = True
+        for client_id, report in reports:
+            self._order_stream(client_id, (report,))
         if self._accounts_dirty:
             self._accounts_dirty = False
+            self._revalued_at = self.exchange.market.step_second
             accounts_api.refresh(self)
 
     def market_tick(self) -> None:
-        """After the market moved: stream market data, revalue the account subscriptions."""
+        """After the market moved: stream market data; revalue the account subscriptions every
+        :data:`REVALUE_S` seconds of market time (TWS sends price-driven account values and
+        portfolio rows every few minutes; trades and position changes go out at once)."""
         market_api.refresh(self)
-        accounts_api.refresh(self)
+        now = self.exchange.market.step_second
+        if now - self._revalued_at >= REVALUE_S:
+            self._revalued_at = now
+            accounts_api.refresh(self)
 
     def advance(self, n: int = 1) -> None:
         """Step the market ``n`` seconds and deliver what happened."""

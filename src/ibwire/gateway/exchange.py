@@ -186,7 +186,6 @@ class PaperExchange:
             raise ValueError(f"unknown calendar mode {calendar!r}; use 'open' or 'strict'")
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.strict = calendar == "strict"
-        self.instruments = table_of(instruments)
         self.store = Store(state_path) if state_path is not None else None
         saved = self.store.load() if self.store is not None else None
         meta = saved.meta if saved is not None else {}
@@ -196,6 +195,7 @@ class PaperExchange:
             step = int(meta["market_step"])
         else:
             start, step = market_start or self.clock(), 0
+        self.instruments = table_of(instruments, start)  # futures listed on the market date
         self.market = Market(self.instruments, seed=seed, start=start, step=step,
                              strict=self.strict)
         self.seed = seed
@@ -399,9 +399,14 @@ class PaperExchange:
             return [OrderError(client_id, order_id, *problem), OrderUpdate(rec.snapshot())]
         stop = o.order_type in ("STP", "STP LMT")
         tradable = self._tradable(inst, o)
-        rec.status = "PreSubmitted" if stop or not tradable else "Submitted"
+        # TWS accepts an order first (PreSubmitted), then it works at the exchange (Submitted);
+        # a stop stays PreSubmitted until triggered, an order outside its session until the open
+        rec.status = "PreSubmitted"
         self._open[perm_id] = rec
         events: list[Event] = [OrderUpdate(rec.snapshot())]
+        if not stop and tradable:
+            rec.status = "Submitted"
+            events.append(OrderUpdate(rec.snapshot()))
         if tradable:
             events += self._try_fill(rec, inst, taker=True)
         if rec.is_open and o.tif == "IOC":

@@ -43,10 +43,17 @@ class AckGate:
         from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
 
         q, moved = self.queue, 0
-        for i in range(len(q) - 1):
-            if isinstance(q[i][1], ExecutionData) and isinstance(q[i + 1][1], CommissionReportMsg):
-                q[i], q[i + 1] = q[i + 1], q[i]
-                moved += 1
+        for i in range(len(q)):
+            report = q[i][1]
+            if not isinstance(report, CommissionReportMsg):
+                continue
+            exec_id = report.commission_report.exec_id
+            for j in range(i):
+                ex = q[j][1]
+                if isinstance(ex, ExecutionData) and ex.execution.exec_id == exec_id:
+                    q.insert(j, q.pop(i))
+                    moved += 1
+                    break
         return moved
 
     def release(self) -> list[tuple[int, Message]]:

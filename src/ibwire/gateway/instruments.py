@@ -1,39 +1,68 @@
-"""The paper gateway's instrument table: what it trades, and how a request's contract finds it.
+"""The paper gateway's instrument universe: what it trades, and how a request's contract finds it.
 
-A built-in table (:data:`INSTRUMENTS`) holds US stocks and ETFs, CME / NYMEX futures with two
-contract months each, and IDEALPRO currency pairs, with con ids, exchanges, tick sizes, trading and
-liquid hours in TWS's format, and the other fields a CONTRACT_DATA answer carries.
+The universe lives in data files shipped in the package (``data/``; its README says where each
+column's facts come from): ``stocks.csv`` (the S&P 500 and Nasdaq-100 members, the most traded US
+ETFs and a few listings of the same symbols in Toronto, Frankfurt and Amsterdam), ``indices.csv``,
+``fx.csv`` (every G10 pair on IDEALPRO and common crosses) and ``futures.csv`` (CME, CBOT, NYMEX,
+COMEX and CFE products with their month cycles and last-trade rules, from which the listed months
+of a market date are generated). :func:`universe` builds the table of a market date, optionally
+extended by a user's stocks CSV or instruments.
 
 * :func:`resolve` turns a request's (possibly partial) :class:`~ibwire.models.Contract` into the
   matching instruments: ``[]`` when none match (the session answers 200 "No security definition has
-  been found for the request"), several when the contract is ambiguous (a future without a month).
+  been found for the request"), several when the contract is ambiguous (a future without a month,
+  a stock listed on several exchanges or in several currencies when those are not given). A
+  CONTFUT contract resolves to the front month.
 * :func:`to_contract` gives the fully qualified contract, :func:`to_details` the
   :class:`~ibwire.models.market.ContractDetails`.
 
-Everything here is pure and synchronous; the table is immutable.
+Con ids: those users hard-code (AAPL 265598, SPY 756733, EUR.USD 12087792, ...) are kept in the
+data files; every other instrument gets :func:`stable_con_id`, a hash of what identifies it.
+
+Everything here is pure and synchronous; tables are immutable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import csv
+import dataclasses
+import hashlib
+import math
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Union
 
 from ..models.contract import Contract
 from ..models.market import ContractDetails
 from ..protocol.codec import TagValue
-from .calendar import Calendar
+from .calendar import RULES, Calendar
 
 __all__ = [
     "Instrument",
     "InstrumentTable",
-    "INSTRUMENTS",
-    "DEFAULT_TABLE",
+    "InstrumentFileError",
+    "FutureSpec",
+    "CLOCK_CLASSES",
+    "builtin_table",
+    "clock_classes",
+    "future_specs",
+    "isin_valid",
+    "last_trade_date",
+    "listed_months",
+    "load_stocks",
     "resolve",
+    "stable_con_id",
     "to_contract",
     "to_details",
     "session_hours",
+    "table_of",
+    "universe",
 ]
 
 # Order types advertised in CONTRACT_DATA (IB's tokens). The paper exchange executes MKT, LMT,
@@ -56,7 +85,7 @@ _STK_RULES = ",".join(["26"] * len(_STK_EXCHANGES.split(",")))
 class Instrument:
     """One tradable instrument of the paper gateway.
 
-    ``hours`` names the session rules ("stock", "cme", "nymex" or "fx") of the market calendar
+    ``hours`` names the session rules (e.g. "stock", "cme", "nymex", "fx", "index") of the market calendar
     (:mod:`.calendar`), which :func:`session_hours` expands into TWS's hours strings. ``base_price``,
     ``volatility`` (log standard deviation per half hour), ``block_volume`` (typical volume per half
     hour) and ``lot`` (quote size unit) drive the simulated market.
@@ -64,8 +93,8 @@ class Instrument:
 
     con_id: int
     symbol: str
-    sec_type: str  # STK, FUT, CASH
-    exchange: str  # listing / order exchange (NASDAQ, ARCA, CME, NYMEX, IDEALPRO)
+    sec_type: str  # STK, FUT, CASH, IND
+    exchange: str  # listing / order exchange (NASDAQ, ARCA, TSE, CME, NYMEX, IDEALPRO, CBOE)
     currency: str
     local_symbol: str
     trading_class: str
@@ -123,118 +152,6 @@ class Instrument:
         return abs(ticks - round(ticks)) < 1e-6
 
 
-def _stock(con_id: int, symbol: str, exchange: str, long_name: str, price: float, industry: str,
-           category: str, subcategory: str, *, isin: str, etf: bool = False, vol: float = 0.004,
-           volume: int = 400_000) -> Instrument:
-    return Instrument(
-        con_id=con_id, symbol=symbol, sec_type="STK", exchange=exchange, currency="USD",
-        local_symbol=symbol, trading_class="NMS" if exchange == "NASDAQ" else symbol,
-        long_name=long_name, min_tick=0.01, base_price=price, industry=industry,
-        category=category, subcategory=subcategory, isin=isin, stock_type="ETF" if etf else "COMMON",
-        market_name="NMS" if exchange == "NASDAQ" else symbol, volatility=vol,
-        block_volume=volume,
-    )
-
-
-def _future(con_id: int, symbol: str, exchange: str, month: str, last: str, local: str,
-            long_name: str, multiplier: str, tick: float, price: float, under_con_id: int, *,
-            under_type: str = "IND", tz: str = "US/Central", vol: float = 0.0025,
-            volume: int = 40_000, rule: str = "67") -> Instrument:
-    return Instrument(
-        con_id=con_id, symbol=symbol, sec_type="FUT", exchange=exchange, currency="USD",
-        local_symbol=local, trading_class=symbol, long_name=long_name, min_tick=tick,
-        base_price=price, industry="", category="", subcategory="", multiplier=multiplier,
-        last_trade_date=last, contract_month=month, time_zone_id=tz,
-        hours="cme" if exchange == "CME" else "nymex", valid_exchanges=f"{exchange},QBALGO",
-        order_types=_FUT_ORDER_TYPES, market_rule_ids=f"{rule},{rule}", min_size=Decimal(1),
-        size_increment=Decimal(1), suggested_size_increment=Decimal(1), stock_type=None,
-        under_con_id=under_con_id, under_symbol=symbol, under_sec_type=under_type,
-        market_name=symbol, agg_group=2147483647, volatility=vol, block_volume=volume, lot=1,
-    )
-
-
-def _pair(con_id: int, base: str, quote: str, long_name: str, tick: float, price: float,
-          rule: str = "239") -> Instrument:
-    pair = f"{base}.{quote}"
-    return Instrument(
-        con_id=con_id, symbol=base, sec_type="CASH", exchange="IDEALPRO", currency=quote,
-        local_symbol=pair, trading_class=pair, long_name=long_name, min_tick=tick,
-        base_price=price, industry="", category="", subcategory="", time_zone_id="US/Eastern",
-        hours="fx", valid_exchanges="IDEALPRO", order_types=_FX_ORDER_TYPES,
-        market_rule_ids=rule, min_size=Decimal(1), size_increment=Decimal(1),
-        suggested_size_increment=Decimal(1), stock_type=None, market_name=pair,
-        volatility=0.0012, block_volume=0, lot=1_000_000,
-    )
-
-
-_TECH = ("Technology", "Computers")
-INSTRUMENTS: tuple[Instrument, ...] = (
-    _stock(265598, "AAPL", "NASDAQ", "APPLE INC", 230.0, *_TECH, "Computers",
-           isin="US0378331005", volume=1_500_000),
-    _stock(272093, "MSFT", "NASDAQ", "MICROSOFT CORP", 420.0, "Technology", "Software",
-           "Applications Software", isin="US5949181045", volume=600_000),
-    _stock(756733, "SPY", "ARCA", "SPDR S&P 500 ETF TRUST", 580.0, "Funds", "Equity Fund",
-           "Growth&Income-Large Cap", isin="US78462F1030", etf=True, vol=0.0025,
-           volume=2_000_000),
-    _stock(320227571, "QQQ", "NASDAQ", "INVESCO QQQ TRUST SERIES 1", 500.0, "Funds",
-           "Equity Fund", "Growth-Large Cap", isin="US46090E1038", etf=True, vol=0.003,
-           volume=1_200_000),
-    _stock(9579970, "IWM", "ARCA", "ISHARES RUSSELL 2000 ETF", 220.0, "Funds", "Equity Fund",
-           "Growth-Small Cap", isin="US4642876555", etf=True, vol=0.003, volume=900_000),
-    _stock(76792991, "TSLA", "NASDAQ", "TESLA INC", 250.0, "Consumer, Cyclical",
-           "Auto Manufacturers", "Auto-Cars/Light Trucks", isin="US88160R1014", vol=0.007,
-           volume=2_500_000),
-    _stock(3691937, "AMZN", "NASDAQ", "AMAZON.COM INC", 200.0, "Communications", "Internet",
-           "E-Commerce/Products", isin="US0231351067", volume=1_300_000),
-    _stock(4815747, "NVDA", "NASDAQ", "NVIDIA CORP", 140.0, "Technology", "Semiconductors",
-           "Electronic Compo-Semicon", isin="US67066G1040", vol=0.006, volume=5_000_000),
-    _stock(208813719, "GOOGL", "NASDAQ", "ALPHABET INC-CL A", 170.0, "Communications",
-           "Internet", "Web Portals/ISP", isin="US02079K3059", volume=800_000),
-    _stock(107113386, "META", "NASDAQ", "META PLATFORMS INC-CLASS A", 560.0, "Communications",
-           "Internet", "Internet Content-Entmnt", isin="US30303M1027", volume=500_000),
-    _stock(15124833, "NFLX", "NASDAQ", "NETFLIX INC", 700.0, "Communications", "Internet",
-           "Internet Content-Entmnt", isin="US64110L1061", volume=150_000),
-    _stock(4391, "AMD", "NASDAQ", "ADVANCED MICRO DEVICES", 150.0, "Technology",
-           "Semiconductors", "Electronic Compo-Semicon", isin="US0079031078", vol=0.006,
-           volume=1_800_000),
-    _stock(270639, "INTC", "NASDAQ", "INTEL CORP", 22.0, "Technology", "Semiconductors",
-           "Electronic Compo-Semicon", isin="US4581401001", volume=2_500_000),
-    _stock(1520593, "JPM", "NYSE", "JPMORGAN CHASE & CO", 220.0, "Financial", "Banks",
-           "Money Center Banks", isin="US46625H1005", volume=400_000),
-    _stock(10098, "BAC", "NYSE", "BANK OF AMERICA CORP", 42.0, "Financial", "Banks",
-           "Money Center Banks", isin="US0605051046", volume=1_600_000),
-    _stock(13977, "XOM", "NYSE", "EXXON MOBIL CORP", 118.0, "Energy", "Oil&Gas",
-           "Oil Comp-Integrated", isin="US30231G1022", volume=700_000),
-    _stock(8894, "KO", "NYSE", "COCA-COLA CO/THE", 70.0, "Consumer, Non-cyclical", "Beverages",
-           "Beverages-Non-alcoholic", isin="US1912161007", vol=0.0025, volume=600_000),
-    _stock(13824, "WMT", "NYSE", "WALMART INC", 85.0, "Consumer, Cyclical", "Retail",
-           "Retail-Discount", isin="US9311421039", vol=0.003, volume=800_000),
-    _stock(51529211, "GLD", "ARCA", "SPDR GOLD SHARES", 240.0, "Funds", "Commodity Fund",
-           "Precious Metals", isin="US78463V1070", etf=True, vol=0.002, volume=400_000),
-    _stock(15547841, "TLT", "NASDAQ", "ISHARES 20+ YEAR TREASURY BD", 92.0, "Funds",
-           "Debt Fund", "Government-Long", isin="US4642874329", etf=True, vol=0.002,
-           volume=1_000_000),
-    _future(649180695, "ES", "CME", "202612", "20261218", "ESZ6", "E-mini S&P 500", "50", 0.25,
-            6000.0, 11004968),
-    _future(672387468, "ES", "CME", "202703", "20270319", "ESH7", "E-mini S&P 500", "50", 0.25,
-            6050.0, 11004968),
-    _future(649180678, "NQ", "CME", "202612", "20261218", "NQZ6", "E-mini NASDAQ 100", "20",
-            0.25, 21000.0, 11004958, vol=0.003),
-    _future(672387412, "NQ", "CME", "202703", "20270319", "NQH7", "E-mini NASDAQ 100", "20",
-            0.25, 21200.0, 11004958, vol=0.003),
-    _future(659571534, "CL", "NYMEX", "202701", "20261217", "CLF7", "Light Sweet Crude Oil",
-            "1000", 0.01, 70.0, 17340715, under_type="CMDTY", vol=0.004, volume=30_000,
-            rule="32"),
-    _future(666262351, "CL", "NYMEX", "202703", "20270219", "CLH7", "Light Sweet Crude Oil",
-            "1000", 0.01, 69.5, 17340715, under_type="CMDTY", vol=0.004, volume=20_000,
-            rule="32"),
-    _pair(12087792, "EUR", "USD", "European Monetary Union Euro", 0.00005, 1.08),
-    _pair(12087797, "GBP", "USD", "British pound", 0.00005, 1.27),
-    _pair(15016059, "USD", "JPY", "US dollar", 0.005, 150.0, rule="240"),
-    _pair(14433401, "AUD", "USD", "Australian dollar", 0.00005, 0.66),
-    _pair(15016062, "USD", "CAD", "US dollar", 0.00005, 1.36),
-)
-"""The built-in table: 20 stocks and ETFs, 6 futures (ES, NQ, CL; two months each), 5 pairs."""
 
 
 def _unset(v: object) -> bool:
@@ -245,13 +162,510 @@ def _same(a: str, b: str) -> bool:
     return a.upper() == b.upper()
 
 
-class InstrumentTable:
-    """An immutable collection of instruments with lookups by con id and symbol."""
+# --- the universe: data files in the package --------------------------------------------------
 
-    def __init__(self, instruments: Iterable[Instrument] = INSTRUMENTS) -> None:
+class InstrumentFileError(ValueError):
+    """A bad row in an instrument CSV: the message names the file and the line."""
+
+
+_GLOBEX_ORDER_TYPES = _FUT_ORDER_TYPES
+_IND_ORDER_TYPES = "ALERT"  # an index is quoted, not traded
+
+
+@dataclass(frozen=True, slots=True)
+class _Venue:
+    """What a stock's listing exchange implies: session class, time zone, routing."""
+
+    hours: str
+    time_zone_id: str
+    valid_exchanges: str
+    market_rule: str = "26"
+
+
+_US_VENUE = _Venue("stock", "US/Eastern", _STK_EXCHANGES)
+_VENUES: dict[str, _Venue] = {
+    "NASDAQ": _US_VENUE, "NYSE": _US_VENUE, "ARCA": _US_VENUE, "BATS": _US_VENUE,
+    "AMEX": _US_VENUE, "IEX": _US_VENUE,
+    "TSE": _Venue("tsx", "America/Toronto", "SMART,TSE,ALPHA,CHIXCA,OMEGA,PURE", "1"),
+    "IBIS": _Venue("xetra", "MET", "SMART,IBIS,FWB,SWB,GETTEX,TGATE", "87"),
+    "AEB": _Venue("euronext", "MET", "SMART,AEB,BATEEN,CHIXEN,TRQXEN", "33"),
+}
+_STOCK_TYPES = ("COMMON", "ETF", "ADR", "REIT", "PREFERRED", "ETN", "CLOSED-END FUND", "MLP")
+_STOCK_COLUMNS = ("con_id", "symbol", "exchange", "currency", "long_name", "industry", "category",
+                  "subcategory", "price", "isin", "stock_type", "volatility", "volume")
+_REQUIRED = ("symbol", "exchange", "currency", "price")
+
+# Con ids computed for instruments without a kept one fall in [1e9, 2e9): above every con id the
+# table keeps (all below 1e9, as IB's own are today) and inside the protocol's 32-bit range.
+_HASHED_BASE = 1_000_000_000
+
+
+def stable_con_id(*parts: str) -> int:
+    """A con id that depends only on ``parts`` (e.g. sec type, symbol, exchange, currency and
+    contract month): the same on every machine and run, in [1e9, 2e9)."""
+    digest = hashlib.sha256("|".join(p.upper() for p in parts).encode()).digest()
+    return _HASHED_BASE + int.from_bytes(digest[:8], "big") % _HASHED_BASE
+
+
+def isin_valid(isin: str) -> bool:
+    """Whether ``isin`` is two letters, nine alphanumerics and a correct check digit."""
+    if len(isin) != 12 or not isin[:2].isalpha() or not isin[:11].isalnum() \
+            or not isin[11].isdigit():
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in isin[:11].upper())
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return (10 - total % 10) % 10 == int(isin[11])
+
+
+def _read_csv(text: str, where: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line number, row)`` for each data row (blank lines and ``#`` comments skipped)."""
+    lines = text.splitlines()
+    body = [(n, line) for n, line in enumerate(lines, 1)
+            if line.strip() and not line.lstrip().startswith("#")]
+    if not body:
+        return
+    header_no, header = body[0]
+    reader = csv.reader([line for _, line in body])
+    names = [h.strip().lower() for h in next(reader)]
+    if len(set(names)) != len(names):
+        raise InstrumentFileError(f"{where}:{header_no}: a column name repeats: {header}")
+    for (n, _line), values in zip(body[1:], reader, strict=True):
+        if len(values) > len(names):
+            raise InstrumentFileError(f"{where}:{n}: {len(values)} fields but the header has "
+                                      f"{len(names)} columns")
+        yield n, {k: v.strip() for k, v in zip(names, values, strict=False)}
+
+
+def _num(row: dict[str, str], key: str, where: str, *, integer: bool = False,
+         positive: bool = True) -> float | None:
+    raw = row.get(key, "")
+    if raw == "":
+        return None
+    try:
+        value = float(int(raw)) if integer else float(raw)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise InstrumentFileError(f"{where}: {key} must be {kind}, not {raw!r}") from None
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise InstrumentFileError(f"{where}: {key} must be {'positive' if positive else '>= 0'}"
+                                  f", not {raw!r}")
+    return value
+
+
+def stock_from_row(row: dict[str, str], where: str) -> Instrument:
+    """One row of a stocks CSV (the format of the shipped ``data/stocks.csv``) as an instrument.
+
+    ``symbol``, ``exchange`` (a listing exchange: NASDAQ, NYSE, ARCA, BATS, AMEX, IEX, TSE, IBIS
+    or AEB), ``currency`` and ``price`` are required; ``con_id`` (default: :func:`stable_con_id`),
+    ``long_name``, ``industry``, ``category``, ``subcategory``, ``isin`` (checked),
+    ``stock_type`` (COMMON, ETF, ...), ``volatility`` (log standard deviation per half hour),
+    ``volume`` (typical shares per half hour) and ``min_tick`` (default 0.01) are optional.
+    Raises :class:`InstrumentFileError` naming ``where`` (``file:line``).
+    """
+    for key in _REQUIRED:
+        if not row.get(key):
+            raise InstrumentFileError(f"{where}: the {key} column is empty")
+    symbol = row["symbol"].upper()
+    exchange = _alias(row["exchange"])
+    venue = _VENUES.get(exchange)
+    if venue is None:
+        raise InstrumentFileError(f"{where}: unknown exchange {row['exchange']!r}; known: "
+                                  f"{', '.join(_VENUES)}")
+    currency = row["currency"].upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise InstrumentFileError(f"{where}: currency must be three letters, not "
+                                  f"{row['currency']!r}")
+    price = _num(row, "price", where)
+    assert price is not None
+    con_id = _num(row, "con_id", where, integer=True)
+    if con_id is not None and con_id >= 2**31:
+        raise InstrumentFileError(f"{where}: con_id must be below 2**31, not {row['con_id']}")
+    isin = row.get("isin", "").upper()
+    if isin and not isin_valid(isin):
+        raise InstrumentFileError(f"{where}: {isin!r} is not a valid ISIN (check digit)")
+    stock_type = (row.get("stock_type") or "COMMON").upper()
+    if stock_type not in _STOCK_TYPES:
+        raise InstrumentFileError(f"{where}: unknown stock_type {stock_type!r}; known: "
+                                  f"{', '.join(_STOCK_TYPES)}")
+    vol = _num(row, "volatility", where)
+    volume = _num(row, "volume", where, integer=True, positive=False)
+    tick = _num(row, "min_tick", where)
+    nms = exchange == "NASDAQ"
+    return Instrument(
+        con_id=int(con_id) if con_id is not None
+        else stable_con_id("STK", symbol, exchange, currency),
+        symbol=symbol, sec_type="STK", exchange=exchange, currency=currency,
+        local_symbol=symbol, trading_class="NMS" if nms else symbol,
+        long_name=row.get("long_name") or symbol, min_tick=tick or 0.01, base_price=price,
+        industry=row.get("industry", ""), category=row.get("category", ""),
+        subcategory=row.get("subcategory", ""), time_zone_id=venue.time_zone_id,
+        hours=venue.hours, valid_exchanges=venue.valid_exchanges,
+        market_rule_ids=",".join([venue.market_rule] * len(venue.valid_exchanges.split(","))),
+        stock_type=stock_type, isin=isin or None, market_name="NMS" if nms else symbol,
+        volatility=vol if vol is not None else 0.004,
+        block_volume=int(volume) if volume is not None else 400_000,
+    )
+
+
+def load_stocks(path: str | os.PathLike[str]) -> list[Instrument]:
+    """The instruments of a stocks CSV file (see :func:`stock_from_row`); a bad row raises
+    :class:`InstrumentFileError` naming the file and the line."""
+    name = os.fspath(path)
+    try:
+        text = Path(name).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InstrumentFileError(f"{name}: cannot read the instrument file: "
+                                  f"{exc.strerror or exc}") from None
+    return _stocks(text, name)
+
+
+def _stocks(text: str, name: str) -> list[Instrument]:
+    out: list[Instrument] = []
+    for n, row in _read_csv(text, name):
+        out.append(stock_from_row(row, f"{name}:{n}"))
+    return out
+
+
+def _data(name: str) -> str:
+    return resources.files(__package__ or "ibwire.gateway").joinpath("data", name) \
+        .read_text(encoding="utf-8")
+
+
+def _pair_from_row(row: dict[str, str], where: str) -> Instrument:
+    base, quote = row["symbol"].upper(), row["currency"].upper()
+    pair = f"{base}.{quote}"
+    price = _num(row, "price", where)
+    tick = _num(row, "min_tick", where)
+    assert price is not None and tick is not None
+    con_id = _num(row, "con_id", where, integer=True)
+    return Instrument(
+        con_id=int(con_id) if con_id else stable_con_id("CASH", base, "IDEALPRO", quote),
+        symbol=base, sec_type="CASH", exchange="IDEALPRO", currency=quote,
+        local_symbol=pair, trading_class=pair, long_name=row["long_name"], min_tick=tick,
+        base_price=price, time_zone_id="US/Eastern", hours="fx", valid_exchanges="IDEALPRO",
+        order_types=_FX_ORDER_TYPES, market_rule_ids="240" if tick >= 0.001 else "239",
+        min_size=Decimal(1), size_increment=Decimal(1), suggested_size_increment=Decimal(1),
+        stock_type=None, market_name=pair, volatility=0.0012, block_volume=0, lot=1_000_000,
+    )
+
+
+def _index_from_row(row: dict[str, str], where: str) -> Instrument:
+    symbol, exchange, currency = row["symbol"].upper(), row["exchange"].upper(), \
+        row["currency"].upper()
+    price = _num(row, "price", where)
+    tick = _num(row, "min_tick", where)
+    vol = _num(row, "volatility", where)
+    assert price is not None and tick is not None and vol is not None
+    con_id = _num(row, "con_id", where, integer=True)
+    return Instrument(
+        con_id=int(con_id) if con_id else stable_con_id("IND", symbol, exchange, currency),
+        symbol=symbol, sec_type="IND", exchange=exchange, currency=currency,
+        local_symbol=symbol, trading_class=symbol, long_name=row["long_name"], min_tick=tick,
+        base_price=price, time_zone_id=row["time_zone_id"], hours="index",
+        valid_exchanges=exchange, order_types=_IND_ORDER_TYPES, market_rule_ids="109",
+        min_size=Decimal(0), size_increment=Decimal(0), suggested_size_increment=Decimal(0),
+        stock_type=None, market_name=symbol, volatility=vol, block_volume=0, lot=1,
+    )
+
+
+# --- futures: listed months from rules --------------------------------------------------------
+
+_MONTH_CODES = "FGHJKMNQUVXZ"
+_MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+@dataclass(frozen=True, slots=True)
+class FutureSpec:
+    """One futures product of ``data/futures.csv``: how its months are listed and priced."""
+
+    symbol: str
+    exchange: str
+    currency: str
+    long_name: str
+    multiplier: str
+    min_tick: float
+    trading_class: str
+    local_style: str  # "compact" (ESZ6) or "padded" (ZN   DEC 26)
+    cycle: str  # month codes listed (HMUZ)
+    serial: int  # nearest calendar months always listed as well
+    listed: int  # how many cycle months are listed
+    last_trade_rule: str
+    hours: str
+    time_zone_id: str
+    under_sec_type: str
+    under_con_id: int
+    market_rule: str
+    anchor_month: int  # YYYYMM where the price is anchor_price
+    anchor_price: float
+    step_per_month: float
+    volatility: float
+    volume: int
+    volume_decay: float
+    con_ids: tuple[tuple[str, int], ...]  # kept con ids by contract month
+
+
+def _business(spec_hours: str) -> Callable[[date], bool]:
+    return Calendar.of(spec_hours).is_trading_date
+
+
+def _last_day(y: int, m: int) -> date:
+    return (date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1))
+
+
+def _back(d: date, n: int, ok: Callable[[date], bool]) -> date:
+    """The ``n``-th business day before ``d`` (``n`` = 0: ``d`` itself if a business day, else
+    the business day before)."""
+    if n == 0:
+        while not ok(d):
+            d -= timedelta(days=1)
+        return d
+    while n:
+        d -= timedelta(days=1)
+        if ok(d):
+            n -= 1
+    return d
+
+
+def _nth_weekday(y: int, m: int, weekday: int, n: int) -> date:
+    first = date(y, m, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _prev_month(y: int, m: int) -> tuple[int, int]:
+    return (y, m - 1) if m > 1 else (y - 1, 12)
+
+
+def _next_month(y: int, m: int) -> tuple[int, int]:
+    return (y, m + 1) if m < 12 else (y + 1, 1)
+
+
+def last_trade_date(rule: str, y: int, m: int, hours: str) -> date:
+    """The last trade date of the ``y``/``m`` contract under ``rule`` (business days are the
+    trading dates of the session class ``hours``, i.e. its exchange's holiday calendar):
+
+    * ``third_friday``: the third Friday (the business day before if it is a holiday) -- CME / CBOT
+      equity index futures;
+    * ``cme_fx``: the second business day before the third Wednesday -- CME currency futures;
+    * ``treasury_long``: the seventh business day before the month's last business day -- ZN, ZB;
+    * ``last_business``: the month's last business day -- ZF, ZT;
+    * ``cl``: the third business day before the 25th of the previous month; when the 25th is not a
+      business day, the third business day before the last business day preceding the 25th
+      (NYMEX's rule for CL);
+    * ``ng``: the third business day before the first day of the contract month;
+    * ``prior_month_last_business``: the previous month's last business day -- RB, HO;
+    * ``third_last_business``: the month's third-last business day -- COMEX metals;
+    * ``vix``: the Wednesday 30 days before the third Friday of the next month (each the business
+      day before when a holiday) -- CFE VIX futures.
+    """
+    ok = _business(hours)
+    if rule == "third_friday":
+        return _back(_nth_weekday(y, m, 4, 3), 0, ok)
+    if rule == "cme_fx":
+        return _back(_nth_weekday(y, m, 2, 3), 2, ok)
+    if rule == "treasury_long":
+        return _back(_back(_last_day(y, m), 0, ok), 7, ok)
+    if rule == "last_business":
+        return _back(_last_day(y, m), 0, ok)
+    if rule == "cl":
+        py, pm = _prev_month(y, m)
+        d25 = date(py, pm, 25)
+        return _back(d25 if ok(d25) else _back(d25, 1, ok), 3, ok)
+    if rule == "ng":
+        return _back(date(y, m, 1), 3, ok)
+    if rule == "prior_month_last_business":
+        py, pm = _prev_month(y, m)
+        return _back(_last_day(py, pm), 0, ok)
+    if rule == "third_last_business":
+        return _back(_back(_last_day(y, m), 0, ok), 2, ok)
+    if rule == "vix":
+        ny, nm = _next_month(y, m)
+        friday = _back(_nth_weekday(ny, nm, 4, 3), 0, ok)
+        return _back(friday - timedelta(days=30), 0, ok)
+    raise ValueError(f"unknown last trade rule {rule!r}")
+
+
+_RULES = ("third_friday", "cme_fx", "treasury_long", "last_business", "cl", "ng",
+          "prior_month_last_business", "third_last_business", "vix")
+
+
+@cache
+def future_specs() -> tuple[FutureSpec, ...]:
+    """The futures products of the shipped ``data/futures.csv``."""
+    out: list[FutureSpec] = []
+    for n, row in _read_csv(_data("futures.csv"), "futures.csv"):
+        where = f"futures.csv:{n}"
+        if row["last_trade_rule"] not in _RULES or row["hours"] not in RULES:
+            raise InstrumentFileError(f"{where}: unknown rule or hours")
+        kept = tuple((k, int(v)) for k, v in
+                     (item.split("=") for item in row["con_ids"].split()))
+        out.append(FutureSpec(
+            symbol=row["symbol"], exchange=row["exchange"], currency=row["currency"],
+            long_name=row["long_name"], multiplier=row["multiplier"],
+            min_tick=float(row["min_tick"]), trading_class=row["trading_class"],
+            local_style=row["local_style"], cycle=row["cycle"], serial=int(row["serial"]),
+            listed=int(row["listed"]), last_trade_rule=row["last_trade_rule"],
+            hours=row["hours"], time_zone_id=row["time_zone_id"],
+            under_sec_type=row["under_sec_type"],
+            under_con_id=int(row["under_con_id"]) if row["under_con_id"]
+            else stable_con_id(row["under_sec_type"], row["symbol"], row["exchange"]),
+            market_rule=row["market_rule"], anchor_month=int(row["anchor_month"]),
+            anchor_price=float(row["anchor_price"]),
+            step_per_month=float(row["step_per_month"]), volatility=float(row["volatility"]),
+            volume=int(row["volume"]), volume_decay=float(row["volume_decay"]), con_ids=kept,
+        ))
+    return tuple(out)
+
+
+def _months_between(a: int, b: int) -> int:
+    """Months from YYYYMM ``a`` to YYYYMM ``b``."""
+    return (b // 100 - a // 100) * 12 + (b % 100 - a % 100)
+
+
+def future_instrument(spec: FutureSpec, y: int, m: int) -> Instrument:
+    """The ``y``/``m`` contract of ``spec``."""
+    month = y * 100 + m
+    ltd = last_trade_date(spec.last_trade_rule, y, m, spec.hours)
+    if spec.local_style == "padded":
+        local = f"{spec.trading_class:<5}{_MONTH_NAMES[m - 1]} {y % 100:02d}"
+    else:
+        local = f"{spec.trading_class}{_MONTH_CODES[m - 1]}{y % 10}"
+    kept = dict(spec.con_ids)
+    con_id = kept.get(str(month)) or stable_con_id("FUT", spec.symbol, spec.exchange,
+                                                   spec.currency, spec.trading_class, str(month))
+    k = _months_between(spec.anchor_month, month)
+    ticks = round((spec.anchor_price + spec.step_per_month * k) / spec.min_tick)
+    return Instrument(
+        con_id=con_id, symbol=spec.symbol, sec_type="FUT", exchange=spec.exchange,
+        currency=spec.currency, local_symbol=local, trading_class=spec.trading_class,
+        long_name=spec.long_name, min_tick=spec.min_tick,
+        base_price=round(max(1, ticks) * spec.min_tick, 10), multiplier=spec.multiplier,
+        last_trade_date=f"{ltd:%Y%m%d}", contract_month=str(month),
+        time_zone_id=spec.time_zone_id, hours=spec.hours,
+        valid_exchanges=f"{spec.exchange},QBALGO", order_types=_GLOBEX_ORDER_TYPES,
+        market_rule_ids=f"{spec.market_rule},{spec.market_rule}", min_size=Decimal(1),
+        size_increment=Decimal(1), suggested_size_increment=Decimal(1), stock_type=None,
+        under_con_id=spec.under_con_id, under_symbol=spec.symbol,
+        under_sec_type=spec.under_sec_type, market_name=spec.trading_class,
+        agg_group=2147483647, volatility=spec.volatility,
+        block_volume=max(100, int(spec.volume * spec.volume_decay ** max(0, k))), lot=1,
+    )
+
+
+def listed_months(spec: FutureSpec, on: date) -> list[tuple[int, int]]:
+    """The contract months of ``spec`` trading on ``on`` (last trade date not before it): the
+    first ``listed`` months of its cycle plus the ``serial`` nearest calendar months."""
+    y, m = on.year, on.month
+    live: list[tuple[int, int]] = []
+    for _ in range(12 * 12):
+        if last_trade_date(spec.last_trade_rule, y, m, spec.hours) >= on:
+            live.append((y, m))
+        y, m = _next_month(y, m)
+        if sum(1 for (_, mm) in live if _MONTH_CODES[mm - 1] in spec.cycle) >= spec.listed \
+                and len(live) >= spec.serial:
+            break
+    cycle = [ym for ym in live if _MONTH_CODES[ym[1] - 1] in spec.cycle][:spec.listed]
+    return sorted(set(cycle) | set(live[:spec.serial]))
+
+
+def _expired_months(spec: FutureSpec, on: date, months: int = 15) -> list[tuple[int, int]]:
+    """Months of the last ``months`` whose contracts stopped trading before ``on``."""
+    y, m = on.year, on.month
+    out: list[tuple[int, int]] = []
+    for _ in range(months):
+        y, m = _prev_month(y, m)
+    for _ in range(months + 2):
+        if last_trade_date(spec.last_trade_rule, y, m, spec.hours) < on:
+            out.append((y, m))
+        y, m = _next_month(y, m)
+    return out
+
+
+# --- the built-in universe ----------------------------------------------------------------------
+
+@cache
+def _static_instruments() -> tuple[Instrument, ...]:
+    """Stocks and ETFs, indices and currency pairs of the shipped data files."""
+    out = _stocks(_data("stocks.csv"), "stocks.csv")
+    for n, row in _read_csv(_data("indices.csv"), "indices.csv"):
+        out.append(_index_from_row(row, f"indices.csv:{n}"))
+    for n, row in _read_csv(_data("fx.csv"), "fx.csv"):
+        out.append(_pair_from_row(row, f"fx.csv:{n}"))
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def builtin_table(on: date) -> InstrumentTable:
+    """The shipped universe as it trades on market date ``on``: every stock, ETF, index and pair,
+    and the futures months listed that day (contracts that expired in the 15 months before are
+    kept for con id lookups, e.g. positions in a state file, but no longer resolve by symbol)."""
+    futures: list[Instrument] = []
+    expired: list[Instrument] = []
+    for spec in future_specs():
+        futures += [future_instrument(spec, y, m) for y, m in listed_months(spec, on)]
+        expired += [future_instrument(spec, y, m) for y, m in _expired_months(spec, on)]
+    return InstrumentTable(_static_instruments() + tuple(futures), expired=expired)
+
+
+InstrumentSource = Union[str, "os.PathLike[str]", Iterable["Instrument"]]
+
+
+def universe(on: date | datetime | None = None, extra: InstrumentSource | None = None
+             ) -> InstrumentTable:
+    """The instrument table on market date ``on`` (default: today, UTC): the shipped universe,
+    with ``extra`` -- a stocks CSV path (the format of ``data/stocks.csv``) or instruments --
+    added, or replacing the shipped instrument with the same con id, or with the same sec type,
+    symbol, exchange and currency (which then keeps its con id unless the row gives one)."""
+    base = builtin_table(_market_date(on))
+    if extra is None:
+        return base
+    if isinstance(extra, (str, os.PathLike)):
+        return base.extended(load_stocks(extra), os.fspath(extra))
+    return base.extended(list(extra), "instruments")
+
+
+def _market_date(on: date | datetime | None) -> date:
+    if on is None:
+        return datetime.now(UTC).date()
+    if isinstance(on, datetime):
+        return on.astimezone(UTC).date() if on.tzinfo is not None else on.date()
+    return on
+
+
+CLOCK_CLASSES = frozenset({"stock", "cme", "nymex", "fx", "cbot", "comex", "cfe"})
+"""Session classes the default ("open") market clock follows: the US stock day, the Globex
+futures and IDEALPRO. Classes with shorter days (cash indices, Toronto and European stocks) are
+left out, or the open band would shrink to their few common hours."""
+
+
+def clock_classes(instruments: Iterable[Instrument]) -> set[str]:
+    """The session classes of ``instruments`` that the open market clock follows."""
+    return {inst.hours for inst in instruments if inst.hours in CLOCK_CLASSES} or {"stock"}
+
+
+class InstrumentTable:
+    """An immutable collection of instruments with lookups by con id and symbol.
+
+    ``expired`` instruments (futures past their last trade date) answer con id lookups only: they
+    are not iterated and do not resolve by symbol, as TWS answers 200 for them unless asked to
+    include expired contracts.
+    """
+
+    def __init__(self, instruments: Iterable[Instrument] = (),
+                 expired: Iterable[Instrument] = ()) -> None:
         self._all: tuple[Instrument, ...] = tuple(instruments)
+        self._expired: tuple[Instrument, ...] = tuple(expired)
         self._by_con_id: dict[int, Instrument] = {}
+        self._by_symbol: dict[str, list[Instrument]] = {}
         for inst in self._all:
+            if inst.con_id in self._by_con_id:
+                raise ValueError(f"duplicate con id {inst.con_id} ({inst.local_symbol} and "
+                                 f"{self._by_con_id[inst.con_id].local_symbol})")
+            self._by_con_id[inst.con_id] = inst
+            self._by_symbol.setdefault(inst.symbol.upper(), []).append(inst)
+        for inst in self._expired:
             if inst.con_id in self._by_con_id:
                 raise ValueError(f"duplicate con id {inst.con_id}")
             self._by_con_id[inst.con_id] = inst
@@ -281,7 +695,59 @@ class InstrumentTable:
             return [inst] if inst is not None else []
         if not contract.symbol and not contract.local_symbol:
             return []
-        return [inst for inst in self._all if _matches(inst, contract)]
+        if contract.sec_type and contract.sec_type.upper() == "CONTFUT":
+            return self._front_months(contract)
+        pool = self._by_symbol.get(contract.symbol.upper(), []) if contract.symbol else self._all
+        return [inst for inst in pool if _matches(inst, contract)]
+
+    def _front_months(self, contract: Contract) -> list[Instrument]:
+        """CONTFUT: the front month of each futures product the contract names, as TWS answers
+        a continuous future (sec type CONTFUT, the front month's con id and expiry)."""
+        as_future = dataclasses.replace(contract, sec_type="FUT",
+                                        last_trade_date_or_contract_month=None)
+        fronts: dict[tuple[str, str, str, str], Instrument] = {}
+        for inst in self.resolve(as_future):
+            key = (inst.symbol, inst.exchange, inst.currency, inst.trading_class)
+            best = fronts.get(key)
+            if best is None or (inst.last_trade_date or "") < (best.last_trade_date or ""):
+                fronts[key] = inst
+        return [dataclasses.replace(inst, sec_type="CONTFUT") for inst in fronts.values()]
+
+    def extended(self, added: Sequence[Instrument], where: str = "instruments"
+                 ) -> InstrumentTable:
+        """This table with ``added`` instruments: one with the con id of an instrument here
+        replaces it; one with the sec type, symbol, exchange and currency of an instrument here
+        replaces it too (keeping that con id when the new one's is the computed
+        :func:`stable_con_id`); the others are appended. ``where`` names the source in errors."""
+        rows = list(self._all)
+        at = {inst.con_id: i for i, inst in enumerate(rows)}
+        by_key = {_key(inst): i for i, inst in enumerate(rows)}
+        for inst in added:
+            if not isinstance(inst, Instrument):
+                raise TypeError(f"{where}: not an Instrument: {inst!r}")
+            if inst.con_id in at:
+                rows[at[inst.con_id]] = inst
+                continue
+            i = by_key.get(_key(inst))
+            if i is not None:
+                if inst.con_id == stable_con_id(inst.sec_type, inst.symbol, inst.exchange,
+                                                inst.currency):
+                    inst = dataclasses.replace(inst, con_id=rows[i].con_id)
+                del at[rows[i].con_id]
+                rows[i] = inst
+                at[inst.con_id] = i
+                continue
+            at[inst.con_id] = len(rows)
+            by_key[_key(inst)] = len(rows)
+            rows.append(inst)
+        try:
+            return InstrumentTable(rows, self._expired)
+        except ValueError as exc:
+            raise InstrumentFileError(f"{where}: {exc}") from None
+
+
+def _key(inst: Instrument) -> tuple[str, str, str, str]:
+    return (inst.sec_type, inst.symbol.upper(), inst.exchange, inst.currency)
 
 
 _ALIASES = {"GLOBEX": "CME", "ISLAND": "NASDAQ", "NYSEARCA": "ARCA"}
@@ -300,7 +766,8 @@ def _matches(inst: Instrument, c: Contract) -> bool:
         return False
     if c.currency and not _same(c.currency, inst.currency):
         return False
-    if c.local_symbol and not _same(c.local_symbol.replace(" ", ""), inst.local_symbol):
+    if c.local_symbol and not _same(c.local_symbol.replace(" ", ""),
+                                    inst.local_symbol.replace(" ", "")):
         return False
     if c.trading_class and not _same(c.trading_class, inst.trading_class):
         return False
@@ -330,8 +797,6 @@ def _matches(inst: Instrument, c: Contract) -> bool:
     return True
 
 
-DEFAULT_TABLE = InstrumentTable()
-"""The built-in :data:`INSTRUMENTS` as a table."""
 
 
 def resolve(contract: Contract, table: InstrumentTable | None = None) -> list[Instrument]:
@@ -343,7 +808,7 @@ def resolve(contract: Contract, table: InstrumentTable | None = None) -> list[In
     ``YYYYMM`` month or a ``YYYYMMDD`` prefix of the last trade date), local symbol, trading class,
     multiplier. ``[]`` means unknown; more than one means ambiguous (e.g. ``Future("ES")``).
     """
-    return (table or DEFAULT_TABLE).resolve(contract)
+    return (table or universe()).resolve(contract)
 
 
 def to_contract(inst: Instrument, exchange: str | None = None) -> Contract:
@@ -423,10 +888,12 @@ def to_details(inst: Instrument, today: date, exchange: str | None = None) -> Co
     )
 
 
-def table_of(instruments: InstrumentTable | Sequence[Instrument] | None) -> InstrumentTable:
-    """``instruments`` as an :class:`InstrumentTable` (None = the built-in table)."""
+def table_of(instruments: InstrumentTable | Sequence[Instrument] | None,
+             on: date | datetime | None = None) -> InstrumentTable:
+    """``instruments`` as an :class:`InstrumentTable` (None = the built-in universe on market
+    date ``on``, see :func:`universe`)."""
     if instruments is None:
-        return DEFAULT_TABLE
+        return universe(on)
     if isinstance(instruments, InstrumentTable):
         return instruments
     return InstrumentTable(instruments)

@@ -192,10 +192,10 @@ class Market:
     def __init__(self, instruments: InstrumentTable | Sequence[Instrument] | None = None,
                  seed: int = 0, start: datetime | None = None, step: int = 0,
                  strict: bool = False) -> None:
-        self.instruments = table_of(instruments)
         self.strict = strict
         self.seed = seed
         t = start if start is not None else datetime.now(UTC)
+        self.instruments = table_of(instruments, t)
         self._start_s = _epoch(t)
         self.start = datetime.fromtimestamp(self._start_s, tz=UTC)
         self._step = step

@@ -32,6 +32,7 @@ from ..protocol.messages.contracts import ContractData, ContractDataEnd, ReqCont
 from ..protocol.messages.historical import (
     CancelHistoricalData,
     HistoricalData,
+    HistoricalDataEnd,
     HistoricalDataUpdate,
     ReqHistoricalData,
 )
@@ -157,7 +158,8 @@ def _ticks(session: Session, req_id: int, sub: _Sub, q: Quote, sec_type: str) ->
 
     sent = sub.sent
     out: list[Message] = []  # written at once: a read never ends between the bid and the ask
-    for side in ("bid", "ask", "last"):
+    forex = sec_type == "CASH"  # IDEALPRO quotes have no last trade and no volume (as on TWS)
+    for side in ("bid", "ask") if forex else ("bid", "ask", "last"):
         price: float = getattr(q, side)
         sz = size(getattr(q, side + "_size"))
         key = (price, sz) if side != "last" else (price, sz, q.volume)
@@ -180,7 +182,7 @@ def _ticks(session: Session, req_id: int, sub: _Sub, q: Quote, sec_type: str) ->
             out.append(TickPrice(req_id=req_id, tick_type=names[name], price=value,
                                  size=Decimal(0), attr_mask=0))
     volume = size(q.volume)
-    if sent.get("volume") != volume:
+    if not forex and sent.get("volume") != volume:
         sent["volume"] = volume
         out.append(TickSize(req_id=req_id, tick_type=names["volume"], size=volume))
     session.send_all(out)
@@ -295,9 +297,13 @@ def _req_historical_data(session: Session, msg: ReqHistoricalData) -> None:
     fmt = msg.format_date or 1
     now = core.exchange.now()
     stop = min(end, now) if end is not None else now
-    session.send(HistoricalData(req_id=req_id, start_date_str=_hist_time(bars[0].time),
-                                end_date_str=_hist_time(stop),
+    start_text, stop_text = _hist_time(bars[0].time), _hist_time(stop)
+    session.send(HistoricalData(req_id=req_id, start_date_str=start_text, end_date_str=stop_text,
                                 bars=[b.to_bar_data(fmt) for b in bars]))
+    version = session.conn.server_version
+    if version is not None and supports(version, Feature.HISTORICAL_DATA_END):
+        session.send(HistoricalDataEnd(req_id=req_id, start_date_str=start_text,
+                                       end_date_str=stop_text))
     if msg.keep_up_to_date:
         sub = _BarSub(inst.con_id, bar_size, what, use_rth, fmt, last=bars[-1].to_bar_data(fmt))
         _streams(session).bars[req_id] = sub

@@ -140,7 +140,8 @@ def _what_if(session: Session, order_id: int, contract: Contract, order: Order) 
         equity_with_loan_change=f(-commission),
         init_margin_after=f(init0 + delta * init_rate), maint_margin_after=f(maint0 + delta * maint_rate),
         equity_with_loan_after=f(ewl0 - commission),
-        commission=commission, min_commission=commission, max_commission=commission,
+        # TWS leaves min / max commission unset (UNSET_DOUBLE) when it has no range to give
+        commission=commission, min_commission=None, max_commission=None,
         commission_currency="USD", warning_text="")
     shown = dataclasses.replace(order, order_id=order_id, client_id=_cid(session), account=account,
                                 what_if=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import socket
 import time
@@ -49,8 +50,9 @@ from ..protocol.messages.system import (
     StartApi,
 )
 from ..protocol.schema import Message, UnknownMessage
-from ..protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
+from ..protocol.versions import MIN_VERSION, Feature, supports
 from .pacing import Pacer, PaceVerdict
+from .unserved import unserved_error, unserved_message_error
 
 if TYPE_CHECKING:
     from .core import GatewayCore
@@ -72,6 +74,16 @@ FARM_NOTICES = {
 
 _WRITE_BUFFER_LIMIT = 64 * 1024 * 1024
 """A client that lets this much output pile up unread is dropped (it would exhaust memory)."""
+
+
+def _wire_name(class_name: str) -> str:
+    """``ReqMktDepth`` -> ``REQ_MKT_DEPTH`` (the official constant's spelling)."""
+    out = []
+    for i, ch in enumerate(class_name):
+        if ch.isupper() and i and not class_name[i - 1].isupper():
+            out.append("_")
+        out.append(ch.upper())
+    return "".join(out)
 
 
 def handles(*classes: type[Message]) -> Callable[[Handler], Handler]:
@@ -108,8 +120,8 @@ class Session:
         peer = writer.get_extra_info("peername")
         self.peer_host: str = peer[0] if isinstance(peer, tuple) else str(peer)
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        self.conn = Connection(Role.SERVER, min_version=MIN_CLIENT_VERSION,
-                               max_version=MAX_CLIENT_VERSION)
+        self.conn = Connection(Role.SERVER, min_version=MIN_VERSION,
+                               max_version=core.config.max_version)
         cfg = core.config
         self.pacer = Pacer(cfg.max_msg_rate) if cfg.max_msg_rate else None
         self.client_id: int | None = None  # set once START_API is accepted
@@ -153,7 +165,7 @@ class Session:
         chunks = []
         for msg in msgs:
             try:
-                chunks.append(self.conn.send(msg))
+                chunks.append(self.conn.send(self._stamp(msg)))
             except ProtocolError:
                 log.exception("client %s: cannot encode %s; not sent", self.client_id,
                               type(msg).__name__)
@@ -168,6 +180,14 @@ class Session:
         """Send ERR_MSG (``req_id`` -1 for a session-wide notice)."""
         self.send(ErrMsg(req_id=req_id, error_code=code, error_string=text,
                          advanced_order_reject_json=""))
+
+    def _stamp(self, msg: Message) -> Message:
+        """ERR_MSG carries TWS's time of the error from ERROR_TIME (194): the market clock's."""
+        if type(msg) is ErrMsg and msg.error_time is None and self.conn.server_version \
+                and supports(self.conn.server_version, Feature.ERROR_TIME):
+            ms = int(self.core.exchange.now().timestamp() * 1000)
+            return dataclasses.replace(msg, error_time=ms)
+        return msg
 
     def farm_notice(self, farm: str) -> None:
         """Send a farm-OK notice once per session (``market``, ``hmds`` or ``secdef``)."""
@@ -254,8 +274,11 @@ class Session:
                 self._hello(event)
             elif isinstance(event, UnknownMessage):
                 if self._paced(now):
-                    log.warning("client %s: ignoring message id %d (no handler; TWS ignores it too)",
-                             self.client_id, event.msg_id)
+                    # no silent request: answer with an error naming it (see .unserved)
+                    req_id, code, text = unserved_error(event.msg_id, event.fields)
+                    log.info("client %s: message id %d is not served; error %d", self.client_id,
+                             event.msg_id, code)
+                    self.error(req_id, code, text)
             elif isinstance(event, BadMessage):
                 log.warning("client %s (%s): malformed message, closing this connection: %s",
                             self.client_id, self.peer, event.error)
@@ -281,11 +304,12 @@ class Session:
         return False
 
     def _hello(self, hello: ClientHello) -> None:
-        version = negotiate(hello, MIN_CLIENT_VERSION, MAX_CLIENT_VERSION)
+        top = self.core.config.max_version
+        version = negotiate(hello, MIN_VERSION, top)
         if version is None:
             log.warning("refused client %s: its version range v%d..%d does not overlap the "
                         "gateway's v%d..%d", self.peer, hello.min_version, hello.max_version,
-                        MIN_CLIENT_VERSION, MAX_CLIENT_VERSION)
+                        MIN_VERSION, top)
             self.close(f"version range v{hello.min_version}..{hello.max_version} not supported")
             return
         if "+PACEAPI" in hello.options.upper().split():
@@ -318,8 +342,10 @@ class Session:
     def _dispatch(self, msg: Message) -> None:
         handler = _HANDLERS.get(type(msg))
         if handler is None:
-            log.warning("client %s: ignoring %s (not supported by the paper gateway)",
-                     self.client_id, type(msg).__name__)
+            req_id = getattr(msg, "req_id", None)
+            name = _wire_name(type(msg).__name__)
+            log.info("client %s: %s is not served; error 321", self.client_id, name)
+            self.error(*unserved_message_error(name, req_id if isinstance(req_id, int) else None))
             return
         try:
             handler(self, msg)
