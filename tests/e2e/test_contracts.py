@@ -12,6 +12,9 @@ from ibwire.models import Contract
 
 from .conftest import AAPL, ESH7, ESZ6, EURUSD, MSFT, WAIT_S, EApp, run
 
+# ES months listed on the suite's pinned market date (2026-11-20): the quarterly cycle, five deep
+ES_MONTHS = {"ESZ6", "ESH7", "ESM7", "ESU7", "ESZ7"}
+
 # --- Broker -----------------------------------------------------------------------------------------
 
 def test_contract_details_of_a_stock(broker):
@@ -27,8 +30,8 @@ def test_contract_details_of_a_stock(broker):
 
 def test_contract_details_of_a_future_without_a_month_lists_every_month(broker):
     details = broker.contract_details(Future("ES", exchange="CME"))
-    assert sorted(d.contract.con_id for d in details) == sorted([ESZ6, ESH7])
-    assert {d.contract.local_symbol for d in details} == {"ESZ6", "ESH7"}
+    assert {ESZ6, ESH7} <= {d.contract.con_id for d in details}
+    assert {d.contract.local_symbol for d in details} == ES_MONTHS  # the quarterly cycle
     assert {d.contract.multiplier for d in details} == {"50"}
     assert all(d.min_tick == 0.25 and d.contract_month for d in details)
 
@@ -93,8 +96,9 @@ def test_async_broker_contract_details_and_qualify(gateway):
 def test_eclient_contract_details(eapp: EApp):
     eapp.reqContractDetails(11, Future("ES", exchange="CME"))
     eapp.wait(lambda: bool(eapp.of("contractDetailsEnd", 11)), "contractDetailsEnd")
-    assert sorted(a[1].contract.con_id for a in eapp.of("contractDetails", 11)) == sorted(
-        [ESZ6, ESH7])
+    rows = eapp.of("contractDetails", 11)
+    assert {ESZ6, ESH7} <= {a[1].contract.con_id for a in rows}
+    assert {a[1].contract.local_symbol for a in rows} == ES_MONTHS
     eapp.reqContractDetails(12, Stock("NOPE"))
     eapp.wait(lambda: bool(eapp.errors(12)), "error 200")
     assert eapp.errors(12)[0][1] == 200 and not eapp.of("contractDetailsEnd", 12)
@@ -122,7 +126,8 @@ def test_ib_async_contract_details(gateway, ib_async_tools):
             ib.disconnect()
 
     out = ib_async_tools.run(scenario)
-    assert out["es"] == sorted([(ESZ6, "ESZ6"), (ESH7, "ESH7")])
+    assert {(ESZ6, "ESZ6"), (ESH7, "ESH7")} <= set(out["es"])
+    assert {local for _, local in out["es"]} == ES_MONTHS
     assert out["msft"] == [(MSFT, "MICROSOFT CORP", 0.01, "US/Eastern")]
     assert out["unknown"] == []
     assert out["nq"] == (649180678, "NQZ6", "20")
@@ -140,7 +145,8 @@ def test_ibapi_contract_details(ibapi_app):
     ibapi_app.reqContractDetails(51, es)
     ibapi_app.wait(lambda: 51 in ibapi_app.details_end, "contractDetailsEnd")
     rows = [d for r, d in ibapi_app.details if r == 51]
-    assert sorted(d.contract.conId for d in rows) == sorted([ESZ6, ESH7])
+    assert {ESZ6, ESH7} <= {d.contract.conId for d in rows}
+    assert {d.contract.localSymbol for d in rows} == ES_MONTHS
     assert {d.contract.multiplier for d in rows} == {"50"} and all(d.minTick == 0.25 for d in rows)
     nope = IbContract()
     nope.symbol, nope.secType, nope.exchange, nope.currency = "NOPE", "STK", "SMART", "USD"

@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import datetime
+from os import PathLike
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, TypeVar
@@ -32,6 +33,7 @@ from ..models.order import Order
 from .clock import CALENDAR_MODES
 from .core import GatewayConfig, GatewayCore
 from .exchange import PaperExchange
+from .instruments import Instrument, load_stocks, universe
 
 __all__ = ["PaperGateway"]
 
@@ -66,6 +68,13 @@ class PaperGateway:
     outside regular hours without outsideRth wait as PreSubmitted for the open). With
     ``tick_interval=None`` and no ``market_start``, :attr:`default_market_start` is used when set
     (test suites pin it so that stepping the market never depends on when the tests run).
+
+    ``instruments`` extends the built-in universe (see :mod:`ibwire.gateway.instruments`): a path
+    to a stocks CSV in the format of the shipped ``data/stocks.csv``, or
+    :class:`~ibwire.gateway.instruments.Instrument` objects; each adds an instrument or replaces
+    the built-in one with the same con id, or the same sec type, symbol, exchange and currency.
+    A bad CSV row raises :class:`~ibwire.gateway.instruments.InstrumentFileError` naming the file
+    and the line.
     """
 
     default_market_start: ClassVar[datetime | None] = None
@@ -76,7 +85,8 @@ class PaperGateway:
                  *, tick_interval: float | None = 0.25, max_clients: int = 32,
                  max_msg_rate: int | None = 50, starting_cash: float = 1_000_000.0,
                  handshake_timeout: float = 10.0, market_start: datetime | None = None,
-                 calendar: str = "open", speed: float = 1.0) -> None:
+                 calendar: str = "open", speed: float = 1.0,
+                 instruments: str | PathLike[str] | Iterable[Instrument] | None = None) -> None:
         if mode not in ("tws", "gateway"):
             raise ValueError(f"mode must be 'tws' or 'gateway', not {mode!r}")
         accts = tuple(accounts)
@@ -89,6 +99,12 @@ class PaperGateway:
         if market_start is not None and market_start.tzinfo is None:
             raise ValueError(f"market_start {market_start!r} has no time zone; give an aware "
                              "datetime")
+        extra: tuple[Instrument, ...] = ()
+        if isinstance(instruments, (str, PathLike)):
+            extra = tuple(load_stocks(instruments))
+        elif instruments is not None:
+            extra = tuple(instruments)
+        universe(market_start, extra)  # a clash (duplicate con id) is an error here, not later
         self.config = GatewayConfig(
             host=host, port=port, accounts=accts,
             state_path=str(state_path) if state_path is not None else None, seed=seed, mode=mode,
@@ -96,7 +112,8 @@ class PaperGateway:
             max_msg_rate=max_msg_rate, starting_cash=starting_cash,
             handshake_timeout=handshake_timeout,
             market_start=market_start if market_start is not None or tick_interval is not None
-            else PaperGateway.default_market_start, calendar=calendar, speed=speed)
+            else PaperGateway.default_market_start, calendar=calendar, speed=speed,
+            instruments=extra)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._core: GatewayCore | None = None
