@@ -186,6 +186,8 @@ def paper_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         c = cells.get(("order-rtt", None, None, key))
         if c is None:
             continue
+        if c.get("settings") not in (None, "defaults"):
+            label += f" [{c['settings']}, not the default]"
         if c["status"] != "ok":
             rows.append([label, "order round trip", c["status"], "; ".join(c["problems"])[:80]])
         else:
