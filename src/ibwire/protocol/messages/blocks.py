@@ -18,7 +18,14 @@ from ...errors import LocalProtocolError, RemoteProtocolError
 from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
 from ...models.execution import CommissionReport, Execution, ExecutionFilter
 from ...models.market import BarData, ContractDetails
-from ...models.order import CONDITION_TYPES, Order, OrderCondition, OrderState, SoftDollarTier
+from ...models.order import (
+    CONDITION_TYPES,
+    Order,
+    OrderAllocation,
+    OrderCondition,
+    OrderState,
+    SoftDollarTier,
+)
 from ..codec import Kind
 from ..protobuf import PT, P, PbType
 
@@ -253,7 +260,15 @@ ORDER_REQUEST = ORDER.without(2, 114, 115, 116, 118, 121)
 own field 1 holds it) and never writes the fields only TWS reports (autoCancelDate,
 filledQuantity, refFuturesConId, shareholder, parentPermId)."""
 
-# not modelled: 27 orderAllocations OrderAllocation (type)
+ORDER_ALLOCATION = PbType("OrderAllocation", OrderAllocation, (
+    P(1, "account", STR, name="account"), P(2, "position", DEC, name="position"),
+    P(3, "position_desired", DEC, name="positionDesired"),
+    P(4, "position_after", DEC, name="positionAfter"),
+    P(5, "desired_alloc_qty", DEC, name="desiredAllocQty"),
+    P(6, "allowed_alloc_qty", DEC, name="allowedAllocQty"),
+    P(7, "is_monetary", BOOL, name="isMonetary"),
+))
+
 ORDER_STATE = PbType("OrderState", OrderState, (
     P(1, "status", STR, name="status"),
     P(2, "init_margin_before", STR, pt=PT.DOUBLE, name="initMarginBefore"),
@@ -281,6 +296,7 @@ ORDER_STATE = PbType("OrderState", OrderState, (
     P(24, "equity_with_loan_after_outside_rth", FLOAT, name="equityWithLoanAfterOutsideRTH"),
     P(25, "suggested_size", DEC, name="suggestedSize"),
     P(26, "reject_reason", STR, name="rejectReason"),
+    P(27, "order_allocations", sub=ORDER_ALLOCATION, repeated=True, name="orderAllocations"),
     P(28, "warning_text", STR, name="warningText"),
     P(29, "completed_time", STR, name="completedTime"),
     P(30, "completed_status", STR, name="completedStatus"),
