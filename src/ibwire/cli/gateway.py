@@ -27,6 +27,10 @@ def gateway(
     calendar: str = typer.Option(
         "open", help="open: the clock skips closed hours, so the market trades at any hour; "
         "strict: real sessions (no trades while closed, DAY orders expire at the close)."),
+    instruments: str | None = typer.Option(
+        None, "--instruments", metavar="CSV",
+        help="Add instruments to (or replace them in) the built-in universe: a CSV in the format "
+             "of the shipped stocks.csv (symbol, exchange, currency, price, ...)."),
 ) -> None:
     """Serve a TWS-compatible paper gateway until Ctrl-C; any TWS API client can trade against it.
 
@@ -57,4 +61,4 @@ def gateway(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--market-time") from None
     raise typer.Exit(run_gateway(host, port, accts, state, seed, mode, market_start=start,
-                                 calendar=calendar, speed=speed))
+                                 instruments=instruments, calendar=calendar, speed=speed))

@@ -31,11 +31,21 @@ def log_to(level: str = "WARNING", path: str | None = None) -> None:
 
 def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None, seed: int,
                 mode: str, *, market_start: datetime | None = None, calendar: str = "open",
-                speed: float = 1.0) -> int:
-    """Serve until SIGINT / SIGTERM; print ``listening on HOST:PORT`` first; save state; return 0."""
+                instruments: str | None = None, speed: float = 1.0) -> int:
+    """Serve until SIGINT / SIGTERM; print ``listening on HOST:PORT`` first; save state; return 0
+    (2 when the ``instruments`` CSV has a bad row: the message names the file and the line)."""
     from ..gateway import PaperGateway
 
     log_to()  # (the command configured it already; here for programs that call this directly)
+    extra = None
+    if instruments is not None:
+        from ..gateway.instruments import InstrumentFileError, load_stocks
+
+        try:
+            extra = load_stocks(instruments)
+        except InstrumentFileError as exc:
+            print(f"ibwire gateway: {exc}", file=sys.stderr, flush=True)
+            return 2
     done = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -46,6 +56,7 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, _stop)
     gw = PaperGateway(host=host, port=port, accounts=tuple(accounts), state_path=state, seed=seed,
+                      instruments=extra,
                       mode=mode, market_start=market_start, calendar=calendar, speed=speed)
     try:
         try:
