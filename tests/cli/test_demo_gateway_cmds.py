@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from ibwire import Broker
 from ibwire.cli import app
+from ibwire.protocol.versions import MAX_CLIENT_VERSION
 
 
 def test_demo_buys_fills_and_cancels() -> None:
@@ -19,7 +20,7 @@ def test_demo_buys_fills_and_cancels() -> None:
     assert r.exit_code == 0, r.stderr
     out = r.stdout
     assert "paper gateway listening on 127.0.0.1:" in out
-    assert "connected: server version 178, accounts DU1234567" in out
+    assert f"connected: server version {MAX_CLIENT_VERSION}, accounts DU1234567" in out
     assert "buy 100 AAPL at market" in out and "Filled: 100 at" in out
     assert "BOT" in out and "USD" in out  # the fill with its commission
     assert "cancelled: order" in out and "Cancelled" in out

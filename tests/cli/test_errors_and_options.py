@@ -23,6 +23,7 @@ from ibwire import (
 )
 from ibwire.cli.common import Conn, ExitCode, describe, is_paper, make_contract
 from ibwire.gateway import PaperGateway
+from ibwire.protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
 
 from .conftest import Cli, make_cli
 from .helpers import as_json
@@ -46,7 +47,7 @@ CONN = Conn("10.0.0.5", 4002, 7, 3.0)
                            "4001", "Trusted IPs", "Read-Only API"]),
     (ConnectError("client id in use", code=326), ExitCode.CONNECTION,
      ["326", "client id 7 is already in use", "--client-id", "32"]),
-    (ConnectError("server version 150", code=503), ExitCode.CONNECTION, ["503", "157..178"]),
+    (ConnectError("server version 150", code=503), ExitCode.CONNECTION, ["503", f"{MIN_CLIENT_VERSION}..{MAX_CLIENT_VERSION}"]),
     (ConnectionLost("connection closed"), ExitCode.CONNECTION, ["lost", "restart"]),
     (RequestTimeout("positions", 3.0), ExitCode.FAILED, ["positions", "--timeout"]),
     (OrderRejected(201, "Order rejected - reason:The API interface is currently in Read-Only mode.", 3),

@@ -13,6 +13,7 @@ from ibwire import Broker, LimitOrder, MarketOrder, Stock
 from ibwire.cli.common import Conn
 from ibwire.cli.monitor import Monitor, MonitorState, render
 from ibwire.gateway import PaperGateway
+from ibwire.protocol.versions import MAX_CLIENT_VERSION
 
 from .conftest import Cli, make_cli
 from .helpers import as_json
@@ -57,7 +58,7 @@ def test_once_shows_connection_account_positions_orders_fills_notices(cli: Cli, 
     r = cli("monitor", "--once")
     assert r.exit_code == 0, r.stderr
     out = r.stdout
-    assert "CONNECTED" in out and "server v178" in out and "accounts DU1234567" in out
+    assert "CONNECTED" in out and f"server v{MAX_CLIENT_VERSION}" in out and "accounts DU1234567" in out
     assert "client 0" in out
     assert "NetLiquidation" in out and "UnrealizedPnL" in out
     positions = next(line for line in out.splitlines() if "AAPL" in line and "DU1234567" in line)
@@ -69,7 +70,7 @@ def test_once_shows_connection_account_positions_orders_fills_notices(cli: Cli, 
 
 def test_once_json(cli: Cli, trades: None) -> None:
     state = as_json(cli("monitor", "--once", "--json"))
-    assert state["state"] == "CONNECTED" and state["server_version"] == 178
+    assert state["state"] == "CONNECTED" and state["server_version"] == MAX_CLIENT_VERSION
     assert state["accounts"] == ["DU1234567"]
     assert float(state["values"]["DU1234567"]["NetLiquidation"]["value"]) > 0
     assert [p["contract"]["symbol"] for p in state["positions"]] == ["AAPL"]

@@ -23,6 +23,7 @@ from ibwire.cli.transcript import (
 )
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.framing import encode_fields
+from ibwire.protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
 
 
 def session(port: int, client_id: int = 5) -> None:
@@ -87,8 +88,8 @@ def test_record_writes_every_frame_with_time_and_direction(gw: PaperGateway, tmp
     assert recs[0]["event"] == "open" and recs[-1] == {**recs[-1], "event": "close", "by": "client"}
     data = [r for r in recs if "from" in r]
     assert data[0] == {**data[0], "from": "client", "raw": "API\0"}
-    assert data[1]["payload"] == "v157..178"
-    assert data[2]["from"] == "tws" and data[2]["fields"][0] == "178"  # the server version
+    assert data[1]["payload"] == f"v{MIN_CLIENT_VERSION}..{MAX_CLIENT_VERSION}"
+    assert data[2]["from"] == "tws" and data[2]["fields"][0] == str(MAX_CLIENT_VERSION)  # the server version
     start_api = next(r for r in data if r.get("fields", [""])[0] == "71")
     assert start_api["from"] == "client" and start_api["fields"] == ["71", "2", "5", ""]
     place = next(r for r in data if r["from"] == "client" and r.get("fields", [""])[0] == "3")

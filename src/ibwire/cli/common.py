@@ -44,6 +44,7 @@ from ..errors import (
     RequestTimeout,
 )
 from ..models import Contract, Forex, Future, Stock
+from ..protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
 
 __all__ = [
     "ExitCode", "Conn", "Output", "Problem", "describe", "guard", "connect", "fail", "sigterm_as_interrupt",
@@ -210,8 +211,9 @@ def describe(exc: BaseException, conn: Conn | None = None) -> Problem:
                            ], 326, "connect")
         if exc.code == 503:
             return Problem(ExitCode.CONNECTION, f"cannot talk to TWS at {host}:{port} (error 503): {text}",
-                           ["ibwire speaks server versions 157..178 (TWS / IB Gateway 9.81 or later); "
-                            "update TWS or IB Gateway"], 503, "connect")
+                           [f"ibwire speaks server versions {MIN_CLIENT_VERSION}..{MAX_CLIENT_VERSION} "
+                            "(TWS / IB Gateway 9.81 or later); update TWS or IB Gateway"], 503,
+                           "connect")
         headline = text if f"{host}:{port}" in text else f"cannot connect to TWS at {host}:{port}: {text}"
         if "does not speak the TWS API" in text:
             return Problem(ExitCode.CONNECTION, headline, [
