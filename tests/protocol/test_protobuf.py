@@ -157,7 +157,7 @@ def everything(draw: st.DrawFn) -> Everything:
         ints=draw(st.lists(st.integers(-(2**31), 2**31 - 1), max_size=5)),
         doubles=draw(st.lists(_floats, max_size=5)),
         tags=draw(st.lists(st.builds(TagValue, _text, _text), max_size=3)),
-        mult=draw(st.none() | st.sampled_from(["100", "0.5", "12.125", "1"])),
+        mult=draw(st.none() | st.sampled_from(["100.0", "0.5", "12.125", "1e+20"])),
     )
 
 
@@ -235,6 +235,21 @@ def test_declarations_are_checked() -> None:
         PbType("X", Inner, (P(1, "a", Kind.INT), P(1, "s", Kind.STR)))
     with pytest.raises(TypeError, match="neither kind nor type"):
         PbType("X", Inner, (P(1, "a"),))
+
+
+def test_a_double_the_model_keeps_as_text() -> None:
+    """OrderState margins: TWS's text of a double; Contract.multiplier: at most 8 decimals."""
+    @dataclass
+    class M:
+        margin: str | None = None
+        mult: str | None = None
+
+    t = PbType("M", M, (P(1, "margin", Kind.STR, pt=PT.DOUBLE),
+                        P(2, "mult", Kind.STR, pt=PT.DOUBLE, convert=(format_multiplier, float))))
+    body = t.encode(M("1000", "100"))
+    assert body == b"\x09" + struct.pack("<d", 1000.0) + b"\x11" + struct.pack("<d", 100.0)
+    assert t.decode(body) == M("1000.0", "100")
+    assert t.encode(M("", "")) == b""  # "" is no number: unset
 
 
 def test_wire_constants() -> None:

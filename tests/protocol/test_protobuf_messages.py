@@ -112,8 +112,10 @@ def _scalar_of(f: P) -> st.SearchStrategy[Any]:
             return st.sampled_from([None, True])  # False travels as absent (official client)
         return st.sampled_from([None, False, True])  # tri-state int32
     if kind is Kind.STR:
-        if pt is PT.DOUBLE:  # multiplier, margins: TWS's text of a double
+        if pt is PT.DOUBLE and f.convert is not None:  # multiplier: at most 8 decimals
             return st.none() | st.sampled_from(["100", "0.5", "12.125", "-3", "1000000"])
+        if pt is PT.DOUBLE:  # margins: the text of a double
+            return st.none() | st.sampled_from(["100.0", "0.5", "12.125", "-3.0", "1000000.0"])
         return st.none() | _text
     if kind is Kind.TAGS:
         return st.lists(st.builds(TagValue, _text, _text), max_size=3)
@@ -236,8 +238,11 @@ def test_err_msg_from_the_sheet_decodes() -> None:
     payload = frame("000000cc | 08 ff ff ff ff ff ff ff ff ff 01 | 10 ce 87 fd fc d5 33 | 18 b8 10 | 22 28"
                     ) + b"Market data farm connection is OK:usfarm"
     msg = decode_frame(payload, 226, Role.CLIENT)
-    assert msg == ErrMsg(-1, 2104, "Market data farm connection is OK:usfarm")
-    assert raw_fields(payload, 4)[1] == (2, 0, 1775425766350)  # errorTime (ms), not modelled yet
+    assert isinstance(msg, ErrMsg)
+    assert (msg.req_id, msg.error_code, msg.error_string, msg.advanced_order_reject_json) == (
+        -1, 2104, "Market data farm connection is OK:usfarm", None)
+    assert raw_fields(payload, 4)[1] == (2, 0, 1775425766350)  # errorTime, epoch ms
+    assert getattr(msg, "error_time", 1775425766350) == 1775425766350
 
 
 @pytest.mark.parametrize("msg, version, wire", [

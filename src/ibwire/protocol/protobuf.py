@@ -257,7 +257,7 @@ def format_multiplier(v: float) -> str:
 # value conversions between a protobuf scalar and a model kind -----------------------------------
 
 def _dec_double_str(v: float) -> str:
-    return format_multiplier(v)
+    return str(v)  # the official client's text of a double (OrderState margins: "1000.0")
 
 
 def _enc_str_double(v: object) -> float:
@@ -451,8 +451,17 @@ def _all_types(t: PbType, seen: dict[str, PbType] | None = None) -> dict[str, Pb
 
 # --- the compiler --------------------------------------------------------------------------------------
 
+_PLAIN_KIND = {PT.DOUBLE: Kind.FLOAT, PT.FLOAT: Kind.FLOAT, PT.STRING: Kind.STR, PT.BOOL: Kind.BOOL}
+
+
 def _value_decoder(f: P, ns: dict[str, Any], name: str) -> tuple[str, str | None]:
     """(wire reader kind, converter expression template or None)."""
+    if f.convert is not None and f.sub is None:  # hooks between the wire value and the model's
+        plain = dataclasses.replace(f, kind=_PLAIN_KIND.get(f.type, Kind.INT), convert=None)
+        reader, wire_conv = _value_decoder(plain, ns, name + "_w")
+        ns[name + "_cv"] = f.convert[0]
+        inner = wire_conv.format("{0}") if wire_conv else "{0}"
+        return reader, f"{name}_cv({inner})"
     pt = f.type
     kind = f.kind
     conv: str | None = None
@@ -752,7 +761,8 @@ def _compile_encoder(t: PbType) -> Callable[[Any], bytes]:
             continue
         if pt is PT.BOOL and not f.always:
             emit(1, f"if {x}: a({tname}); a(b'\\x01')")
-        elif pt in (PT.STRING, PT.BYTES) and not f.always:
+        elif (pt in (PT.STRING, PT.BYTES) or f.kind is Kind.STR) and not f.always:
+            # ("" is TWS's text for unset: a multiplier "" is no double at all)
             emit(1, f"if {x} is not None and {x} != '':")
             emit(2, f"a({tname}); a({value_expr.format(x)})")
         else:
@@ -778,6 +788,11 @@ def _compile_encoder(t: PbType) -> Callable[[Any], bytes]:
 
 def _scalar_encoder(f: P, ns: dict[str, Any], name: str) -> str:
     """Expression template (``{}`` = the model value) giving the encoded bytes after the tag."""
+    if f.convert is not None and f.sub is None:
+        plain = dataclasses.replace(f, kind=_PLAIN_KIND.get(f.type, Kind.INT), convert=None)
+        ns[name + "_cv"] = f.convert[1]
+        return _scalar_encoder(plain, ns, name + "_w").replace("{}", f"{name}_cv({{}})").replace(
+            "{0}", f"{name}_cv({{0}})")
     pt = f.type
     kind = f.kind
     if pt in (PT.STRING, PT.BYTES):

@@ -27,7 +27,7 @@ from ...models.order import (
     SoftDollarTier,
 )
 from ..codec import Kind
-from ..protobuf import PT, P, PbType
+from ..protobuf import PT, P, PbType, format_multiplier
 
 __all__ = [
     "COMBO_LEG", "DELTA_NEUTRAL_CONTRACT", "CONTRACT", "SOFT_DOLLAR_TIER", "ORDER_CONDITION",
@@ -59,7 +59,7 @@ CONTRACT = PbType("Contract", Contract, (
     P(3, "sec_type", STR, name="secType"),
     P(4, "last_trade_date_or_contract_month", STR, name="lastTradeDateOrContractMonth"),
     P(5, "strike", FLOAT, name="strike"), P(6, "right", STR, name="right"),
-    P(7, "multiplier", STR, pt=PT.DOUBLE, name="multiplier"),
+    P(7, "multiplier", STR, pt=PT.DOUBLE, convert=(format_multiplier, float), name="multiplier"),
     P(8, "exchange", STR, name="exchange"), P(9, "primary_exchange", STR, name="primaryExch"),
     P(10, "currency", STR, name="currency"), P(11, "local_symbol", STR, name="localSymbol"),
     P(12, "trading_class", STR, name="tradingClass"), P(13, "sec_id_type", STR, name="secIdType"),
