@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
-from ibwire import Broker
+from ibwire import Broker, Stock
 from ibwire.cli import app
+from ibwire.gateway import PaperGateway
+from ibwire.gateway.core import GatewayCore
 from ibwire.protocol.versions import MAX_CLIENT_VERSION
 
 
@@ -98,3 +102,25 @@ def test_gateway_log_level_and_log_file(tmp_path: Path) -> None:
     text = log.read_text()
     assert "INFO ibwire.gateway: client 3 connected from 127.0.0.1" in text
     assert CliRunner().invoke(app, ["gateway", "--log-level", "LOUD"]).exit_code == 2
+
+
+def test_writes_after_the_peer_went_away_are_not_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    """asyncio warns "socket.send() raised exception" when a transport whose connection was lost
+    is written to five times or more; the gateway stops writing to it instead."""
+    with PaperGateway(port=0, tick_interval=None) as gw:
+        with Broker.connect("127.0.0.1", gw.port, client_id=4, timeout=5) as b:
+            for symbol in ("AAPL", "MSFT", "SPY", "QQQ"):
+                b.market_data(Stock(symbol))
+
+            def peer_gone_then_market_moves(core: GatewayCore) -> int:
+                session = next(s for s in core.sessions.values() if s.client_id == 4)
+                session.writer.transport.abort()  # as after a reset: the connection is lost
+                for _ in range(20):  # ... and the market moves before the reader notices
+                    core.advance(1)
+                return 0
+
+            with caplog.at_level(logging.DEBUG):
+                gw._on_core(peer_gone_then_market_moves)
+                gw.step(1)  # (the loop has gone round: any warning is logged by now)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [], [r.getMessage() for r in warnings]
