@@ -128,14 +128,20 @@ def resolve(broker: Broker, specs: Sequence[str], contracts: Sequence[Contract],
 def _unknown(bad: Sequence[tuple[str, ContractError]], quoted: bool) -> Problem:
     names = ", ".join(spec for spec, _ in bad)
     exc = bad[0][1]
-    detail = exc.message if len(bad) == 1 else "no security definition found"
+    detail = exc.message if len(bad) == 1 else "; ".join(f"{spec}: {e.message}" for spec, e in bad)
     hints = ["the other symbols were quoted"] if quoted else []
     hints.append("check the symbol; futures are SYMBOL:YYYYMM with --exchange (e.g. ES:202612 "
                  "--exchange CME), forex is EUR.USD; use --sec-type / --exchange / --currency "
                  "for the rest")
     word = "contract" if len(bad) == 1 else "contracts"
-    return Problem(ExitCode.FAILED, f"unknown {word} {names} (error {exc.code}): {detail}", hints,
-                   exc.code, "contract")
+    if all("ambiguous" in e.message for _, e in bad):
+        word = "ambiguous " + word
+        hints[-1] = ("name one contract: a future's month (ES:202612), or --exchange / --currency / "
+                     "--sec-type")
+    else:
+        word = "unknown " + word
+    return Problem(ExitCode.FAILED, f"{word} {names} (error {exc.code}): {detail}", hints, exc.code,
+                   "contract")
 
 
 def _subscribe(broker: Broker, contracts: Sequence[Contract], timeout: float) -> list[Ticker]:
