@@ -104,7 +104,6 @@ class PaperGateway:
             extra = tuple(load_stocks(instruments))
         elif instruments is not None:
             extra = tuple(instruments)
-        universe(market_start, extra)  # a clash (duplicate con id) is an error here, not later
         self.config = GatewayConfig(
             host=host, port=port, accounts=accts,
             state_path=str(state_path) if state_path is not None else None, seed=seed, mode=mode,
@@ -114,6 +113,8 @@ class PaperGateway:
             market_start=market_start if market_start is not None or tick_interval is not None
             else PaperGateway.default_market_start, calendar=calendar, speed=speed,
             instruments=extra)
+        if extra:  # a clash (a duplicate con id) is an error here, not when the gateway starts
+            universe(self.config.market_start, extra)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._core: GatewayCore | None = None
