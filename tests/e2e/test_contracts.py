@@ -153,3 +153,27 @@ def test_ibapi_contract_details(ibapi_app):
     ibapi_app.reqContractDetails(52, nope)
     ibapi_app.wait(lambda: any(e[0] == 52 for e in ibapi_app.errors), "error 200")
     assert [e[1] for e in ibapi_app.errors if e[0] == 52] == [200]
+
+
+def test_ibapi_universe_lookups(ibapi_app):
+    from ibapi.contract import Contract as IbContract
+
+    def ask(req_id: int, **fields: str) -> list[Any]:
+        c = IbContract()
+        for k, v in fields.items():
+            setattr(c, k, v)
+        ibapi_app.reqContractDetails(req_id, c)
+        ibapi_app.wait(lambda: req_id in ibapi_app.details_end, "contractDetailsEnd")
+        return [d for r, d in ibapi_app.details if r == req_id]
+
+    [ibm] = ask(61, symbol="IBM", secType="STK", exchange="SMART", currency="USD")
+    assert (ibm.contract.primaryExchange, ibm.longName) == ("NYSE", "INTL BUSINESS MACHINES CORP")
+    [spx] = ask(62, symbol="SPX", secType="IND", exchange="CBOE", currency="USD")
+    assert (spx.contract.conId, spx.contract.secType) == (416904, "IND")
+    [chf] = ask(63, symbol="USD", secType="CASH", exchange="IDEALPRO", currency="CHF")
+    assert chf.contract.localSymbol == "USD.CHF"
+    amd = ask(64, symbol="AMD", secType="STK")  # no exchange, no currency: every listing
+    assert {(d.contract.primaryExchange, d.contract.currency) for d in amd} == {
+        ("NASDAQ", "USD"), ("IBIS", "EUR")}
+    [one] = ask(65, symbol="AMD", secType="STK", exchange="SMART", currency="USD")
+    assert one.contract.conId == 4391
