@@ -2,7 +2,7 @@
 
 * Requests: every fixed request of test_requests.py, at versions where its family travels as
   protobuf (and, below its gate, as text with a binary id), equals the official client's frame
-  byte for byte.
+  byte for byte (combo leg prices included).
 * Incoming: every fixed message of test_incoming.py, written by ibwire's gateway role in the
   form the version uses, fed to the official decoder, gives the same callbacks as ibwire's
   client decodes from the same frame.
@@ -18,7 +18,6 @@ import pytest
 
 from ibwire.compat.client import EClient as CompatEClient
 from ibwire.protocol.connection import Role, decode_frame, encode_message
-from ibwire.protocol.messages import orders
 from ibwire.protocol.schema import Message
 
 from .harness import Oracle
@@ -28,14 +27,8 @@ from .test_requests import _compare
 PROTOBUF_VERSIONS = (201, 203, 204, 205, 206, 207, 208, 212, 213, 219, 222, 226)
 
 
-def _leg_prices(m: Message) -> bool:
-    """PLACE_ORDER of a combo with per-leg prices: 10.51 moves each OrderComboLeg price into its
-    protobuf ComboLeg.perLegPrice; ibwire does not write that field yet."""
-    return isinstance(m, orders.PlaceOrder) and bool(m.order.order_combo_legs)
-
-
 def test_fixed_requests_byte_for_byte_from_201(oracle: Oracle) -> None:
-    cases = [(m, v) for v in PROTOBUF_VERSIONS for m in REQUESTS if not _leg_prices(m)]
+    cases = [(m, v) for v in PROTOBUF_VERSIONS for m in REQUESTS]
     assert _compare(oracle, cases) == len(cases)
 
 

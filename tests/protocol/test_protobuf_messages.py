@@ -39,7 +39,7 @@ from ibwire.protocol.connection import (
 )
 from ibwire.protocol.framing import FrameBuffer, split_frame
 from ibwire.protocol.messages.accounts import PositionMulti
-from ibwire.protocol.messages.blocks import ORDER_CONDITION
+from ibwire.protocol.messages.blocks import COMBO_LEG, ORDER_CONDITION, PricedComboLeg
 from ibwire.protocol.messages.executions import ExecutionData, ReqExecutions
 from ibwire.protocol.messages.market_data import TickPrice, TickSize
 from ibwire.protocol.messages.orders import CancelOrder, OpenOrder, PlaceOrder, ReqGlobalCancel
@@ -133,6 +133,8 @@ def _optional(cls: type, name: str) -> bool:
 
 
 def _model(draw: st.DrawFn, t: PbType, cls: type | None = None) -> Any:
+    if t.cls is PricedComboLeg:  # PLACE_ORDER's legs: plain legs, the prices are the order's
+        t = COMBO_LEG
     cls = cls or t.cls
     top: dict[str, Any] = {}
     nested: list[tuple[str, Any]] = []
@@ -288,6 +290,27 @@ def test_place_order_at_203_has_the_sheets_shape() -> None:
     assert (got.order_id, got.contract.symbol, got.order.total_quantity, got.order.lmt_price,
             got.order.transmit, got.order.exempt_code) == (11, "AAPL", Decimal(10), 150.0, True, -1)
     assert got.order.outside_rth is None  # False travels as "absent", as the official client sends it
+
+
+def test_place_order_carries_combo_leg_prices_inside_the_legs() -> None:
+    from ibwire.models.contract import ComboLeg, Contract
+    from ibwire.models.order import LimitOrder, OrderComboLeg
+
+    bag = Contract(symbol="SPY", sec_type="BAG", exchange="SMART", currency="USD",
+                   combo_legs=[ComboLeg(con_id=1, ratio=1, action="BUY", exchange="SMART"),
+                               ComboLeg(con_id=2, ratio=1, action="SELL", exchange="SMART")])
+    order = LimitOrder("BUY", 1, 1.5, order_combo_legs=[OrderComboLeg(1.0), OrderComboLeg(0.5)])
+    msg = PlaceOrder(16, bag, order)
+    payload = encode_message(msg, 226)[4:]
+    contract = dict(((n, i), v) for i, (n, _, v) in enumerate(raw_fields(raw_fields(payload, 4)[1][2])))
+    legs = [v for (n, _), v in contract.items() if n == 20]
+    assert [dict((n, v) for n, _, v in raw_fields(leg))[9] for leg in legs] == [
+        frame("00 00 00 00 00 00 f0 3f"), frame("00 00 00 00 00 00 e0 3f")]  # 1.0, 0.5
+    got = decode_frame(payload, 226, Role.SERVER)
+    assert got.contract.combo_legs == bag.combo_legs
+    assert all(type(leg) is ComboLeg for leg in got.contract.combo_legs)
+    assert got.order.order_combo_legs == order.order_combo_legs
+    assert msg.contract.combo_legs == bag.combo_legs  # the message sent is unchanged
 
 
 def _captured() -> list[dict[str, Any]]:

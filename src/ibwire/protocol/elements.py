@@ -94,10 +94,15 @@ class Proto:
     Its fields are the :class:`F` elements that carry ``pb=`` (one declaration for both codecs)
     and the protobuf-only :class:`P` elements (nested types such as the contract, fields the text
     layout does not have). Text codecs ignore both ``Proto`` and ``P``.
+
+    ``prepare`` / ``finish`` reshape a message whose protobuf form nests what its model keeps
+    elsewhere (PLACE_ORDER's per-leg prices travel inside the contract's combo legs).
     """
 
     name: str
     since: Feature
+    prepare: Callable[[Any], Any] | None = None  # message -> the object the protobuf type encodes
+    finish: Callable[[Any], Any] | None = None  # what the protobuf type decoded -> the message
 
 
 Element = Union[F, Skip, Version, Cond, Repeat, Opt, Custom, Proto, P]

@@ -186,6 +186,11 @@ class Schema:
                 raise LocalProtocolError(f"{self.cls.__name__} has no protobuf type")
             pb = self.pb
             raw = pb.decode_at
+            finish = self.proto.finish if self.proto is not None else None
+            if finish is not None:
+                def raw(b: bytes, start: int, end: int, _d: Any = pb.decode_at,
+                        _f: Callable[[Any], Any] = finish) -> Any:
+                    return _f(_d(b, start, end))
             schema = self
 
             def decode(payload: bytes, start: int = 0) -> Any:
@@ -203,6 +208,8 @@ class Schema:
         """The protobuf body of ``msg``."""
         if self.pb is None:
             raise LocalProtocolError(f"{self.cls.__name__} has no protobuf type")
+        if self.proto is not None and self.proto.prepare is not None:
+            msg = self.proto.prepare(msg)
         return self.pb.encode(msg)
 
     # encoding

@@ -22,6 +22,7 @@ from ...models.order import (
     CONDITION_TYPES,
     Order,
     OrderAllocation,
+    OrderComboLeg,
     OrderCondition,
     OrderState,
     SoftDollarTier,
@@ -33,13 +34,14 @@ __all__ = [
     "COMBO_LEG", "DELTA_NEUTRAL_CONTRACT", "CONTRACT", "SOFT_DOLLAR_TIER", "ORDER_CONDITION",
     "ORDER", "ORDER_STATE", "CONTRACT_DETAILS", "EXECUTION", "EXECUTION_FILTER",
     "COMMISSION_AND_FEES_REPORT", "HISTORICAL_DATA_BAR", "ORDER_CANCEL", "OrderCancel",
-    "ORDER_REQUEST", "ATTACHED_ORDERS", "AttachedOrders",
+    "ORDER_REQUEST", "ATTACHED_ORDERS", "AttachedOrders", "PRICED_CONTRACT", "PricedComboLeg",
+    "price_legs", "unprice_legs",
 ]
 
 INT, FLOAT, DEC, BOOL, STR, TAGS, TIME = (Kind.INT, Kind.FLOAT, Kind.DECIMAL, Kind.BOOL, Kind.STR,
                                           Kind.TAGS, Kind.DATETIME)
 
-# not modelled: 9 perLegPrice (ibwire keeps leg prices in Order.order_combo_legs)
+# 9 perLegPrice: PLACE_ORDER only, see PRICED_CONTRACT (ibwire keeps the prices in the order)
 COMBO_LEG = PbType("ComboLeg", ComboLeg, (
     P(1, "con_id", INT, name="conId"), P(2, "ratio", INT, name="ratio"),
     P(3, "action", STR, name="action"), P(4, "exchange", STR, name="exchange"),
@@ -70,6 +72,47 @@ CONTRACT = PbType("Contract", Contract, (
     P(17, "delta_neutral_contract", sub=DELTA_NEUTRAL_CONTRACT, name="deltaNeutralContract"),
     P(20, "combo_legs", sub=COMBO_LEG, repeated=True, name="comboLegs"),
 ))
+
+@dataclass(slots=True)
+class PricedComboLeg(ComboLeg):
+    """A combo leg as PLACE_ORDER's protobuf carries it: with its order's price for the leg."""
+
+    per_leg_price: float | None = None
+
+
+PRICED_COMBO_LEG = PbType("ComboLeg", PricedComboLeg, (
+    *COMBO_LEG.fields, P(9, "per_leg_price", FLOAT, name="perLegPrice")))
+PRICED_CONTRACT = PbType("Contract", Contract, tuple(
+    dataclasses.replace(f, sub=PRICED_COMBO_LEG) if f.number == 20 else f for f in CONTRACT.fields))
+"""The contract of PLACE_ORDER: its legs carry the order's per-leg prices (ComboLeg 9)."""
+
+
+def _leg_fields(leg: ComboLeg) -> dict[str, Any]:
+    return {f.name: getattr(leg, f.name) for f in dataclasses.fields(ComboLeg)}
+
+
+def price_legs(msg: Any) -> Any:
+    """PLACE_ORDER before protobuf: each OrderComboLeg price goes into its contract leg, as the
+    official client sends it (the text layout lists the prices after the legs instead)."""
+    if not msg.contract.combo_legs:
+        return msg
+    prices = [leg.price for leg in msg.order.order_combo_legs]
+    legs = [PricedComboLeg(**_leg_fields(leg), per_leg_price=prices[i] if i < len(prices) else None)
+            for i, leg in enumerate(msg.contract.combo_legs)]
+    return dataclasses.replace(msg, contract=dataclasses.replace(msg.contract, combo_legs=legs))
+
+
+def unprice_legs(msg: Any) -> Any:
+    """PLACE_ORDER after protobuf: the per-leg prices back into the order's OrderComboLegs."""
+    legs = msg.contract.combo_legs if msg.contract is not None else []
+    if not any(isinstance(leg, PricedComboLeg) for leg in legs):
+        return msg
+    prices = [leg.per_leg_price for leg in legs]
+    msg.contract.combo_legs = [ComboLeg(**_leg_fields(leg)) for leg in legs]
+    if msg.order is not None and any(p is not None for p in prices):
+        msg.order.order_combo_legs = [OrderComboLeg(p) for p in prices]
+    return msg
+
 
 SOFT_DOLLAR_TIER = PbType("SoftDollarTier", SoftDollarTier, (
     P(1, "name", STR, name="name"), P(2, "value", STR, name="value"),
