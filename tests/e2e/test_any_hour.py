@@ -10,9 +10,7 @@ a month of daily bars, and a last bar that closes at the live price.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -93,32 +91,20 @@ def test_historical_bars_through_the_broker(gw_at: PaperGateway) -> None:
 
 def test_historical_bars_through_ib_async(gw_at: PaperGateway) -> None:
     ib_async = pytest.importorskip("ib_async")
-    box: dict[str, Any] = {}
+    from ..interop.test_interop_ib_async import run_in_thread
 
-    async def scenario() -> None:
+    async def scenario() -> dict[str, Any]:
         ib = ib_async.IB()
         await ib.connectAsync("127.0.0.1", gw_at.port, clientId=4, timeout=10)
         try:
             aapl = ib_async.Stock("AAPL", "SMART", "USD")
-            box["1D"] = await ib.reqHistoricalDataAsync(aapl, "", "1 D", "5 mins", "TRADES", True)
-            box["2D"] = await ib.reqHistoricalDataAsync(aapl, "", "2 D", "1 hour", "TRADES", True)
-            box["1M"] = await ib.reqHistoricalDataAsync(aapl, "", "1 M", "1 day", "TRADES", True)
+            return {d: await ib.reqHistoricalDataAsync(aapl, "", d, size, "TRADES", True)
+                    for d, size in (("1 D", "5 mins"), ("2 D", "1 hour"), ("1 M", "1 day"))}
         finally:
             ib.disconnect()
 
-    def target() -> None:
-        try:
-            asyncio.run(scenario())
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
-            box["error"] = exc
-
-    t = threading.Thread(target=target, daemon=True)
-    t.start()
-    t.join(60)
-    assert not t.is_alive(), "the ib_async scenario did not finish"
-    if "error" in box:
-        raise box["error"]
-    assert len(box["1D"]) == 78
-    assert len(box["2D"]) == 14
-    assert 19 <= len(box["1M"]) <= 23
-    assert all(type(bar.date) is date for bar in box["1M"])
+    got = run_in_thread(scenario)
+    assert len(got["1 D"]) == 78
+    assert len(got["2 D"]) == 14
+    assert 19 <= len(got["1 M"]) <= 23
+    assert all(type(bar.date) is date for bar in got["1 M"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from typing import Any
 
 import pytest
@@ -14,7 +12,7 @@ from ibwire.protocol.messages.accounts import AcctDownloadEnd, AcctValue, Portfo
 from ibwire.protocol.messages.market_data import ReqMktData, TickPrice, TickSize
 from ibwire.protocol.messages.orders import OrderStatus, PlaceOrder
 
-from ..interop.test_interop_ib_async import until
+from ..interop.test_interop_ib_async import run_in_thread, until
 
 ACCOUNT_STREAM = (AcctValue, PortfolioValue)
 
@@ -60,30 +58,18 @@ def test_forex_quotes_have_no_last_and_no_volume(gateway, wire) -> None:  # type
 
 def test_ib_async_sees_presubmitted_before_submitted(gateway) -> None:  # type: ignore[no-untyped-def]
     ib_async = pytest.importorskip("ib_async")
-    box: dict[str, Any] = {}
 
-    async def scenario() -> None:
+    async def scenario() -> list[str]:
         ib = ib_async.IB()
         await ib.connectAsync("127.0.0.1", gateway.port, clientId=7, timeout=10)
         try:
             trade = ib.placeOrder(ib_async.Stock("AAPL", "SMART", "USD"),
                                   ib_async.MarketOrder("BUY", 10))
             await until(ib, lambda: trade.isDone() and bool(trade.fills), "the fill")
-            box["log"] = [entry.status for entry in trade.log]
+            return [entry.status for entry in trade.log]
         finally:
             ib.disconnect()
 
-    def target() -> None:
-        try:
-            asyncio.run(scenario())
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
-            box["error"] = exc
-
-    t = threading.Thread(target=target, daemon=True)
-    t.start()
-    t.join(60)
-    assert not t.is_alive()
-    if "error" in box:
-        raise box["error"]
-    statuses = [s for i, s in enumerate(box["log"]) if i == 0 or box["log"][i - 1] != s]
-    assert statuses[-3:] == ["PreSubmitted", "Submitted", "Filled"], box["log"]
+    log = run_in_thread(scenario)
+    statuses = [s for i, s in enumerate(log) if i == 0 or log[i - 1] != s]
+    assert statuses[-3:] == ["PreSubmitted", "Submitted", "Filled"], log

@@ -179,6 +179,7 @@ def test_first_contracts_of_a_tutorial_on_the_wire(gateway: PaperGateway,
     assert (vx.contract.local_symbol, vx.contract.last_trade_date_or_contract_month,
             vx.contract.multiplier, vx.min_tick) == ("VXZ6", "20261216", "1000", 0.05)
     assert vx.trading_hours.startswith("20261119:1700-20261120:1600")
+    assert (vx.last_trade_time, vx.real_expiration_date) == ("08:00", "20261216")
     es = details(c, Future("ES", exchange="CME"))
     assert [d.contract.local_symbol for d in es] == ES_MONTHS
     assert [d.contract.con_id for d in es][:2] == [ESZ6, ESH7]

@@ -125,6 +125,7 @@ class Instrument:
     volatility: float = 0.004
     block_volume: int = 500_000
     lot: int = 100
+    last_trade_time: str | None = None  # HH:MM in the exchange's zone on the last trade date
 
     @property
     def primary_exchange(self) -> str:
@@ -393,6 +394,7 @@ class FutureSpec:
     serial: int  # nearest calendar months always listed as well
     listed: int  # how many cycle months are listed
     last_trade_rule: str
+    last_trade_time: str
     hours: str
     time_zone_id: str
     under_sec_type: str
@@ -507,6 +509,7 @@ def future_specs() -> tuple[FutureSpec, ...]:
             min_tick=float(row["min_tick"]), trading_class=row["trading_class"],
             local_style=row["local_style"], cycle=row["cycle"], serial=int(row["serial"]),
             listed=int(row["listed"]), last_trade_rule=row["last_trade_rule"],
+            last_trade_time=row["last_trade_time"],
             hours=row["hours"], time_zone_id=row["time_zone_id"],
             under_sec_type=row["under_sec_type"],
             under_con_id=int(row["under_con_id"]) if row["under_con_id"]
@@ -551,6 +554,7 @@ def future_instrument(spec: FutureSpec, y: int, m: int) -> Instrument:
         under_sec_type=spec.under_sec_type, market_name=spec.trading_class,
         agg_group=2147483647, volatility=spec.volatility,
         block_volume=max(100, int(spec.volume * spec.volume_decay ** max(0, k))), lot=1,
+        last_trade_time=spec.last_trade_time,
     )
 
 
@@ -850,6 +854,12 @@ def session_hours(inst: Instrument, start: date, days: int = 7) -> tuple[str, st
     return cal.hours(start, days), cal.hours(start, days, liquid=True)
 
 
+def _default_last_trade_time(inst: Instrument) -> str | None:
+    if inst.sec_type not in ("FUT", "CONTFUT"):
+        return None
+    return "13:30" if inst.exchange == "NYMEX" else "08:30"
+
+
 def to_details(inst: Instrument, today: date, exchange: str | None = None) -> ContractDetails:
     """The CONTRACT_DATA content for ``inst`` (contract qualified as :func:`to_contract` does);
     its hours are those of the 7 dates from ``today`` (market time)."""
@@ -879,8 +889,7 @@ def to_details(inst: Instrument, today: date, exchange: str | None = None) -> Co
         under_sec_type=inst.under_sec_type,
         market_rule_ids=inst.market_rule_ids,
         real_expiration_date=inst.last_trade_date,
-        last_trade_time="13:30" if inst.sec_type == "FUT" and inst.exchange == "NYMEX"
-        else ("08:30" if inst.sec_type == "FUT" else None),
+        last_trade_time=inst.last_trade_time or _default_last_trade_time(inst),
         stock_type=inst.stock_type,
         min_size=inst.min_size,
         size_increment=inst.size_increment,
