@@ -293,7 +293,7 @@ def test_cli_gateway_refuses_a_bad_instruments_file(tmp_path: Path) -> None:
 def test_the_open_clock_ignores_short_day_classes() -> None:
     classes = {i.hours for i in universe(ON)}
     assert {"index", "tsx", "xetra"} <= classes
-    assert not {"index", "tsx", "xetra", "euronext"} & CLOCK_CLASSES
+    assert not {"index", "tsx", "xetra", "euronext", "cfe"} & CLOCK_CLASSES
 
 
 # --- ib_async 2.1 -----------------------------------------------------------------------------

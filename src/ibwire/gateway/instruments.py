@@ -638,10 +638,12 @@ def _market_date(on: date | datetime | None) -> date:
     return on
 
 
-CLOCK_CLASSES = frozenset({"stock", "cme", "nymex", "fx", "cbot", "comex", "cfe"})
+CLOCK_CLASSES = frozenset({"stock", "cme", "nymex", "fx", "cbot", "comex"})
 """Session classes the default ("open") market clock follows: the US stock day, the Globex
-futures and IDEALPRO. Classes with shorter days (cash indices, Toronto and European stocks) are
-left out, or the open band would shrink to their few common hours."""
+futures (CBOT and COMEX trade CME's hours) and IDEALPRO -- the band is what it was before the
+universe grew. Classes with shorter days (cash indices, Toronto and European stocks) and CFE (on
+NYSE's holiday calendar, with its own early closes) are left out, or the open band would shrink to
+their common hours."""
 
 
 def clock_classes(instruments: Iterable[Instrument]) -> set[str]:
