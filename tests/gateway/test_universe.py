@@ -366,3 +366,19 @@ def test_ib_async_universe(gateway: PaperGateway, quiet_ib_async: None) -> None:
     assert {(r[2], r[3]) for r in out["amd"]} == {("SMART", "USD"), ("SMART", "EUR")}
     assert out["amd_qualified"] == (4391, "NASDAQ")
     assert out["contfut"] == (ESZ6, "CONTFUT", "ESZ6")
+
+
+def test_second_listings_trade_in_their_currency() -> None:
+    from ibwire.gateway.exchange import FillEvent, PaperExchange
+    from ibwire.models import MarketOrder
+
+    ex = PaperExchange(market_start=MARKET_START)
+    for n, contract in enumerate((Stock("RY", "SMART", "CAD"), Stock("AMD", "IBIS", "EUR")), 1):
+        [fill] = [e for e in ex.place_order(1, n, contract, MarketOrder("BUY", 10))
+                  if isinstance(e, FillEvent)]
+        assert fill.contract.currency == contract.currency
+        assert fill.contract.primary_exchange in ("TSE", "IBIS")
+    positions = {(p.contract.symbol, p.contract.currency): p.position for p in ex.positions()}
+    assert positions == {("RY", "CAD"): 10, ("AMD", "EUR"): 10}
+    [net] = [v for v in ex.account_values("DU1234567") if v.key == "NetLiquidation"]
+    assert 990_000 < float(net.value) < 1_000_000  # valued in USD: commissions and spread only

@@ -367,7 +367,7 @@ def _index_from_row(row: dict[str, str], where: str) -> Instrument:
         local_symbol=symbol, trading_class=symbol, long_name=row["long_name"], min_tick=tick,
         base_price=price, time_zone_id=row["time_zone_id"], hours="index",
         valid_exchanges=exchange, order_types=_IND_ORDER_TYPES, market_rule_ids="109",
-        min_size=Decimal(0), size_increment=Decimal(0), suggested_size_increment=Decimal(0),
+        min_size=Decimal(1), size_increment=Decimal(1), suggested_size_increment=Decimal(1),
         stock_type=None, market_name=symbol, volatility=vol, block_volume=0, lot=1,
     )
 
