@@ -1,7 +1,8 @@
 """A burst of 1,000 requests against the paper gateway, which enforces TWS's 50 messages per
 second: every request is answered and the gateway never sends error 100.
 
-At the default 45 messages per second this takes about 22 seconds: the pace is the point.
+At the default pacing (45 in any second, each slot held 1.1 s) this takes about 24 seconds: the pace
+is the point.
 """
 
 from __future__ import annotations

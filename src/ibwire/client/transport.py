@@ -31,7 +31,6 @@ never holds the write lock while it reads.
 
 from __future__ import annotations
 
-import collections
 import logging
 import queue
 import socket
@@ -51,7 +50,7 @@ from ..protocol.connection import (
 )
 from ..protocol.messages.system import StartApi
 from ..protocol.schema import Message
-from ..protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
+from ..protocol.versions import MAX_VERSION, MIN_VERSION
 from .pacing import Pacer
 
 __all__ = ["Transport", "EventQueue", "wire_log", "DEFAULT_MAX_EVENTS", "DEFAULT_MAX_HELD"]
@@ -74,15 +73,20 @@ class EventQueue:
     :meth:`put` waits while the queue is full (a batch goes in when it fits, or alone into an
     empty queue); :meth:`get` is the consumer's side, like :class:`queue.Queue`'s. After
     :meth:`close` (the program disconnected) a waiting :meth:`put` returns at once.
+
+    The batches travel through a :class:`queue.SimpleQueue` (the consumer wakes as fast as with an
+    unbounded queue); only the count of queued messages and a full queue's waiting reader use the
+    condition variable.
     """
 
     def __init__(self, max_messages: int = DEFAULT_MAX_EVENTS) -> None:
         if max_messages < 1:
             raise ValueError("the event queue must hold at least one message")
         self.max_messages = max_messages
-        self._batches: collections.deque[list[Any]] = collections.deque()
+        self._batches: queue.SimpleQueue[list[Any]] = queue.SimpleQueue()
         self._depth = 0
         self._cond = threading.Condition(threading.Lock())
+        self._waiting = False
         self._closed = False
         self.max_depth = 0
         """The most messages the queue has held."""
@@ -98,10 +102,10 @@ class EventQueue:
 
     def qsize(self) -> int:
         """Batches waiting (as :meth:`queue.Queue.qsize`)."""
-        return len(self._batches)
+        return self._batches.qsize()
 
     def empty(self) -> bool:
-        return not self._batches
+        return self._batches.empty()
 
     def put(self, batch: list[Any], *, force: bool = False) -> bool:
         """Queue ``batch``, waiting while the queue is full (``force``: never wait). False when the
@@ -110,31 +114,30 @@ class EventQueue:
         with self._cond:
             if not force and self._depth and self._depth + n > self.max_messages:
                 self.waits += 1
+                self._waiting = True
                 self.stalled.set()
                 try:
                     while not self._closed and self._depth and self._depth + n > self.max_messages:
                         self._cond.wait()
                 finally:
+                    self._waiting = False
                     self.stalled.clear()
                 if self._closed:
                     return False
-            self._batches.append(batch)
             self._depth += n
             if self._depth > self.max_depth:
                 self.max_depth = self._depth
-            self._cond.notify_all()
+            self._batches.put(batch)
             return True
 
     def get(self, block: bool = True, timeout: float | None = None) -> list[Any]:
         """The oldest batch; raises :class:`queue.Empty` when none comes within ``timeout``."""
+        batch = self._batches.get(block, timeout)
         with self._cond:
-            if not self._batches:
-                if not block or not self._cond.wait_for(lambda: bool(self._batches), timeout):
-                    raise queue.Empty
-            batch = self._batches.popleft()
             self._depth -= len(batch)
-            self._cond.notify_all()
-            return batch
+            if self._waiting:
+                self._cond.notify_all()
+        return batch
 
     def close(self) -> None:
         """Stop waiting for room: a reader blocked in :meth:`put` returns (the program is leaving)."""
@@ -148,8 +151,8 @@ class Transport:
 
     def __init__(self, host: str, port: int, client_id: int, *, timeout: float = 10.0,
                  start_api: bool = True, options: str = "",
-                 min_version: int = MIN_CLIENT_VERSION,
-                 max_version: int = MAX_CLIENT_VERSION, pacer: Pacer[Any] | None = None,
+                 min_version: int = MIN_VERSION,
+                 max_version: int = MAX_VERSION, pacer: Pacer[Any] | None = None,
                  max_events: int = DEFAULT_MAX_EVENTS, max_held: int = DEFAULT_MAX_HELD,
                  on_events: Callable[[list[Any]], None] | None = None) -> None:
         self.host = host
