@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from ibwire import MarketOrder, Stock
-from ibwire.models.contract import Forex
+from ibwire.models.contract import Contract, Forex
 from ibwire.protocol.messages.accounts import AcctDownloadEnd, AcctValue, PortfolioValue, ReqAcctData
 from ibwire.protocol.messages.market_data import ReqMktData, TickPrice, TickSize
 from ibwire.protocol.messages.orders import OrderStatus, PlaceOrder
+from ibwire.protocol.messages.system import ErrMsg
 
 from ..interop.test_interop_ib_async import run_in_thread, until
 
@@ -73,3 +74,18 @@ def test_ib_async_sees_presubmitted_before_submitted(gateway) -> None:  # type: 
     log = run_in_thread(scenario)
     statuses = [s for i, s in enumerate(log) if i == 0 or log[i - 1] != s]
     assert statuses[-3:] == ["PreSubmitted", "Submitted", "Filled"], log
+
+
+def test_an_index_quotes_a_value_and_cannot_be_traded(gateway, wire) -> None:  # type: ignore[no-untyped-def]
+    spx = Contract(symbol="SPX", sec_type="IND", exchange="CBOE", currency="USD")
+    c = wire(1)
+    c.send(ReqMktData(req_id=6, contract=spx, generic_tick_list="", snapshot=False,
+                      regulatory_snapshot=False))
+    events = c.drain()
+    gateway.step(60)
+    events += c.drain()
+    kinds = {e.tick_type for e in events if isinstance(e, (TickPrice, TickSize)) and e.req_id == 6}
+    assert 4 in kinds and not kinds & {0, 1, 2, 3, 8}  # a last value; no bid, ask or volume
+    c.send(PlaceOrder(order_id=3, contract=spx, order=MarketOrder("BUY", 1)))
+    err = c.expect(ErrMsg, lambda e: e.req_id == 3)
+    assert err.error_code == 201 and "not tradable" in err.error_string

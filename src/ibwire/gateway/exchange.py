@@ -446,6 +446,9 @@ class PaperExchange:
 
     def _validate(self, rec: OrderRecord, inst: Instrument) -> tuple[int, str] | None:
         o = rec.order
+        if inst.sec_type == "IND":
+            return _reject(f"{inst.symbol} is an index (IND): indices are not tradable; trade "
+                           "its futures, options or an ETF that tracks it")
         if not self.accounts.has(rec.account):
             return _reject(f"The account code {rec.account} is not valid")
         if o.action not in ("BUY", "SELL"):

@@ -159,7 +159,9 @@ def _ticks(session: Session, req_id: int, sub: _Sub, q: Quote, sec_type: str) ->
     sent = sub.sent
     out: list[Message] = []  # written at once: a read never ends between the bid and the ask
     forex = sec_type == "CASH"  # IDEALPRO quotes have no last trade and no volume (as on TWS)
-    for side in ("bid", "ask") if forex else ("bid", "ask", "last"):
+    index = sec_type == "IND"  # an index has a value (last), no bid, ask or volume
+    sides = ("bid", "ask") if forex else ("last",) if index else ("bid", "ask", "last")
+    for side in sides:
         price: float = getattr(q, side)
         sz = size(getattr(q, side + "_size"))
         key = (price, sz) if side != "last" else (price, sz, q.volume)
@@ -182,7 +184,7 @@ def _ticks(session: Session, req_id: int, sub: _Sub, q: Quote, sec_type: str) ->
             out.append(TickPrice(req_id=req_id, tick_type=names[name], price=value,
                                  size=Decimal(0), attr_mask=0))
     volume = size(q.volume)
-    if not forex and sent.get("volume") != volume:
+    if not (forex or index) and sent.get("volume") != volume:
         sent["volume"] = volume
         out.append(TickSize(req_id=req_id, tick_type=names["volume"], size=volume))
     session.send_all(out)
