@@ -31,11 +31,15 @@ CALENDAR_MODES = ("open", "strict")
 class MarketClock:
     """Maps wall seconds to market seconds from ``(market_start, wall_start)``."""
 
-    def __init__(self, market_start: int, wall_start: float, speed: float = 1.0,
+    def __init__(self, market_start: int, wall_start: float, speed: float | str = 1.0,
                  mode: str = "open", classes: Iterable[str] = ("stock",)) -> None:
         if mode not in CALENDAR_MODES:
             raise ValueError(f"unknown calendar mode {mode!r}; use one of {', '.join(CALENDAR_MODES)}")
-        if not speed > 0:
+        # speed "max": wall time does not move the clock; the gateway steps it (see .fastclock)
+        self.max = speed == "max"
+        if self.max:
+            speed = 1.0
+        if isinstance(speed, str) or not speed > 0:
             raise ValueError(f"the market clock's speed must be positive, not {speed!r}")
         self.mode = mode
         self.speed = float(speed)
@@ -51,8 +55,19 @@ class MarketClock:
         """Market time (epoch seconds) at the wall time the clock started or was last read."""
         return int(self._market)
 
+    def step(self, seconds: float) -> int:
+        """Move market time on by ``seconds`` (through open stretches only in the open model);
+        return it (used at speed ``"max"``)."""
+        if seconds > 0:
+            self._market = (self._market + seconds if self.mode == "strict"
+                            else self.band.advance(self._market, seconds))
+        return int(self._market)
+
     def market_time(self, wall: float) -> int:
-        """Market time (whole epoch seconds) at wall time ``wall`` (never runs backwards)."""
+        """Market time (whole epoch seconds) at wall time ``wall`` (never runs backwards; at
+        speed ``"max"`` only :meth:`step` moves it)."""
+        if self.max:
+            return int(self._market)
         elapsed = (wall - self._wall) * self.speed
         if elapsed > 0:
             if self.mode == "strict":

@@ -47,10 +47,13 @@ from .exchange import (
     OrderUpdate,
     PaperExchange,
 )
+from .fastclock import run_max
 from .faults import CONNECTIVITY_TEXTS, AckGate
 from .instruments import Instrument, clock_classes, universe
 from .orders_api import MANUAL_CLIENT_ID, open_order_messages
 from .pacing import HistoricalPacing
+from .replay import DATA_ENDED_CODE, DataPath, DataSet, data_paths
+from .report import Recorder
 from .session import Session
 
 __all__ = ["GatewayConfig", "GatewayCore"]
@@ -82,9 +85,11 @@ class GatewayConfig:
     handshake_timeout: float = 10.0
     market_start: datetime | None = None
     calendar: str = "open"
-    speed: float = 1.0
+    speed: float | str = 1.0  # or "max" (see .fastclock)
     instruments: tuple[Instrument, ...] = ()  # added to / replacing the built-in universe
     max_version: int = MAX_VERSION
+    data: tuple[DataSet, ...] = ()  # recorded prices (see .replay)
+    report: str | None = None  # the end-of-run report's CSV (see .report)
 
 
 class GatewayCore:
@@ -96,7 +101,11 @@ class GatewayCore:
         if not config.accounts:
             raise ValueError("give at least one account")
         self.config = config
+        self.replay: dict[int, DataPath] = {}
+        self._data_ended: set[int] = set()
         self.exchange = self._open_exchange()
+        self.recorder = Recorder(config.report, min((p.bar_size for p in self.replay.values()),
+                                                    default=60)) if config.report else None
         self.sessions: dict[int, Session] = {}  # client id -> session (after START_API)
         self.connections: set[Session] = set()  # every open socket
         self.acks = AckGate()
@@ -111,6 +120,8 @@ class GatewayCore:
     def _open_exchange(self) -> PaperExchange:
         cfg = self.config
         start = cfg.market_start
+        if start is None and cfg.data:  # replaying data: from its start
+            start = min(ds.start for ds in cfg.data)
         if start is None:  # the default: the close of the last full NYSE session (see .clock)
             start = utc(last_full_close(datetime.now(timezone.utc)))
         classes = clock_classes(universe(start, cfg.instruments))
@@ -125,6 +136,9 @@ class GatewayCore:
                                  starting_cash=cfg.starting_cash,
                                  state_path=Path(cfg.state_path) if cfg.state_path else None,
                                  market_start=start, calendar=cfg.calendar)
+        self.replay = data_paths(cfg.data, exchange.instruments, cfg.seed)
+        for con_id, path in self.replay.items():
+            exchange.market.use_path(con_id, path)
         self.clock = MarketClock(exchange.market.step_second, time.time(), cfg.speed,
                                  cfg.calendar, classes)
         return exchange
@@ -148,7 +162,8 @@ class GatewayCore:
         log.info("paper gateway listening on %s:%d (mode %s, accounts %s)", self.config.host,
                  self.port, self.config.mode, ",".join(self.accounts))
         if self.config.tick_interval and self._ticker is None:
-            self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
+            self._ticker = asyncio.get_running_loop().create_task(
+                run_max(self) if self.clock.max else self._tick_loop())
         return self.port
 
     async def stop(self) -> None:
@@ -159,6 +174,11 @@ class GatewayCore:
                 await self._ticker
             self._ticker = None
         await self._close_connections()
+        if self.recorder is not None:
+            try:
+                self.recorder.write(self.exchange)
+            except OSError:
+                log.exception("cannot write the report %s", self.config.report)
         self.exchange.close()
 
     async def _close_connections(self) -> None:
@@ -311,6 +331,24 @@ class GatewayCore:
         if now - self._revalued_at >= REVALUE_S:
             self._revalued_at = now
             accounts_api.refresh(self)
+        if self.replay:
+            self._replay_tick(now)
+        if self.recorder is not None:
+            self.recorder.sample(self.exchange)
+
+    def _replay_tick(self, now: int) -> None:
+        """Say so (ERR_MSG -1 to every client, and a log line) when a replayed instrument's data
+        ends; its last price holds from then on."""
+        for con_id, path in self.replay.items():
+            if con_id in self._data_ended or now < path.end_second:
+                continue
+            self._data_ended.add(con_id)
+            when = utc(path.end_second).isoformat()
+            text = (f"Replay data of {path.symbol} (con id {con_id}) ended at {when}: holding "
+                    "its last price")
+            log.warning("%s (%s)", text, path.data.path)
+            for session in list(self.sessions.values()):
+                session.error(-1, DATA_ENDED_CODE, text)
 
     def advance(self, n: int = 1) -> None:
         """Step the market ``n`` seconds and deliver what happened."""

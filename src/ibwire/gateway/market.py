@@ -241,6 +241,10 @@ class Market:
             self._paths[con_id] = path
         return path
 
+    def use_path(self, con_id: int, path: PricePath) -> None:
+        """Serve ``con_id`` from ``path`` instead of the walk (recorded data, see :mod:`.replay`)."""
+        self._paths[con_id] = path
+
     def _px(self, inst: Instrument, ticks: float) -> float:
         return round(ticks * inst.min_tick, inst.price_decimals + 1)
 
@@ -384,6 +388,9 @@ class Market:
         sessions = self._covered(cal, end_s, n, unit, use_rth)
         pieces = [(max(ss.open, lo), min(ss.close, end_s), ss.date) for ss, lo in sessions
                   if max(ss.open, lo) < min(ss.close, end_s)]
+        first = path.first_second  # recorded data: no bars before it
+        if first is not None:
+            pieces = [(max(a, first), b, d) for a, b, d in pieces if b > first]
         if not pieces:
             raise BarRequestError(162, _HMDS + f"HMDS query returned no data: {inst.symbol}@"
                                        f"{inst.exchange} {what.title()}")

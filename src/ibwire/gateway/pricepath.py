@@ -76,6 +76,14 @@ def _split(rng: random.Random, total: int, n: int) -> list[int]:
 class PricePath:
     """The price path of one instrument for one seed, anchored at block ``anchor``."""
 
+    first_second: int | None = None
+    """Where a data-driven path's data begins (no bars before it); None: the walk has no start."""
+
+    def own_aggregate(self, pieces: Sequence[tuple[int, int]], what: str) -> _WhatT | None:
+        """A data-driven path (:class:`~ibwire.gateway.replay.DataPath`) computes its statistics
+        itself; None: :func:`aggregate` does, from :meth:`segments`."""
+        return None
+
     def __init__(self, inst: Instrument, seed: int, anchor: int) -> None:
         self.inst = inst
         self.key = mix(seed, inst.con_id, 0x5EED)
@@ -227,6 +235,9 @@ def aggregate(path: PricePath, pieces: Sequence[tuple[int, int]], what: str) -> 
     The open is the series' value the second before the first piece (bars tile without gaps),
     the close its value at the last second; high / low cover every second and the open.
     """
+    own = path.own_aggregate(pieces, what)
+    if own is not None:
+        return own
     bid_hi = ask_hi = mid_hi = -math.inf
     bid_lo = ask_lo = mid_lo = math.inf
     vol = 0
