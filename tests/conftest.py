@@ -28,7 +28,7 @@ from ibwire.protocol.connection import (
 )
 from ibwire.protocol.messages.system import CurrentTime, ReqCurrentTime
 from ibwire.protocol.schema import Message
-from ibwire.protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
+from ibwire.protocol.versions import IB_ASYNC_VERSION, IBAPI_981_VERSION
 
 WAIT_S = 10.0
 """Upper bound for waiting on an expected message (never reached when things work)."""
@@ -37,8 +37,8 @@ WAIT_S = 10.0
 class WireClient:
     """A bare TWS API client for gateway tests: every event it decodes lands in ``inbox``."""
 
-    def __init__(self, port: int, *, min_version: int = MIN_CLIENT_VERSION,
-                 max_version: int = MAX_CLIENT_VERSION, host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, *, min_version: int = IBAPI_981_VERSION,
+                 max_version: int = IB_ASYNC_VERSION, host: str = "127.0.0.1") -> None:
         self.sock = socket.create_connection((host, port), timeout=WAIT_S)
         self.conn = Connection(Role.CLIENT, min_version=min_version, max_version=max_version)
         self.inbox: list[Any] = []

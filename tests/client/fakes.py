@@ -31,7 +31,7 @@ from ibwire.protocol.framing import encode_fields
 from ibwire.protocol.handshake import negotiate
 from ibwire.protocol.messages.system import ErrMsg, ManagedAccts, NextValidId, StartApi
 from ibwire.protocol.schema import Message
-from ibwire.protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
+from ibwire.protocol.versions import IB_ASYNC_VERSION, IBAPI_981_VERSION
 
 __all__ = ["FakeTws", "FakeSession", "ReplyFn", "FARM_NOTICES", "Recorder", "free_port"]
 
@@ -163,8 +163,8 @@ class FakeSession:
 class FakeTws:
     """A scripted TWS on 127.0.0.1. Use as a context manager (or ``start()`` / ``stop()``)."""
 
-    def __init__(self, script: Mapping[type, ReplyFn] | None = None, *, version: int = MAX_CLIENT_VERSION,
-                 min_version: int = MIN_CLIENT_VERSION, accounts: Iterable[str] = ("DU123456",),
+    def __init__(self, script: Mapping[type, ReplyFn] | None = None, *, version: int = IB_ASYNC_VERSION,
+                 min_version: int = IBAPI_981_VERSION, accounts: Iterable[str] = ("DU123456",),
                  next_valid_id: int = 1, farm_notices: bool = True, answer_handshake: bool = True,
                  ids_before_start_api: bool = False, host: str = "127.0.0.1", port: int = 0) -> None:
         self.script: dict[type, ReplyFn] = dict(script or {})

@@ -48,7 +48,7 @@ def test_silent_peer_is_a_connect_error_not_a_hang() -> None:
 
 
 def test_server_version_out_of_range_is_503() -> None:
-    """A server that answers 150 whatever the client offered: the client refuses it (503)."""
+    """A server that answers 99 whatever the client offered: the client refuses it (503)."""
     from ibwire.protocol.handshake import encode_server_hello
 
     with socket.socket() as listener:
@@ -59,7 +59,7 @@ def test_server_version_out_of_range_is_503() -> None:
             conn, _ = listener.accept()
             with conn:
                 conn.recv(64)
-                conn.sendall(encode_server_hello(150))
+                conn.sendall(encode_server_hello(99))
                 conn.recv(64)  # until the client hangs up
 
         threading.Thread(target=serve, daemon=True).start()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ibwire.gateway import PaperGateway
+from ibwire.protocol.versions import MAX_VERSION
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -42,13 +43,13 @@ def test_there_are_at_least_six_examples() -> None:
 
 def test_positions(gw: PaperGateway) -> None:
     out = run("positions.py", gw).stdout
-    assert "server version 178" in out and "no positions" in out
+    assert f"server version {MAX_VERSION}" in out and "no positions" in out
     assert "DU1234567 net liquidation 1000000.00 USD" in out
 
 
 def test_host_and_port_from_argv(gw: PaperGateway) -> None:
     out = run("positions.py", None, {"IBWIRE_PORT": "1"}, ("127.0.0.1", str(gw.port))).stdout
-    assert "server version 178" in out
+    assert f"server version {MAX_VERSION}" in out
 
 
 def test_buy_and_wait_then_positions(gw: PaperGateway) -> None:
@@ -76,7 +77,7 @@ def test_bars_to_csv(gw: PaperGateway, tmp_path: Path) -> None:
 
 def test_async_account_watcher(gw: PaperGateway) -> None:
     out = run("async_account_watcher.py", gw, {"IBWIRE_WATCH_SECONDS": "1"}).stdout
-    assert "watching DU1234567 (server version 178)" in out
+    assert f"watching DU1234567 (server version {MAX_VERSION})" in out
     assert "DU1234567: net liquidation 1000000.00, cash 1000000.00" in out
     assert out.rstrip().endswith("done")
 

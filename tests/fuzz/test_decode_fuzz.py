@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ibwire.errors import ConnectError, ProtocolError, RemoteProtocolError
+from ibwire.errors import ConnectError, LocalProtocolError, ProtocolError, RemoteProtocolError
 from ibwire.protocol.connection import (
     BadMessage,
     ClientHello,
@@ -71,7 +71,10 @@ ALL = [(cls, v) for cls in [*TO_CLIENT.values(), *TO_SERVER.values()] for v in T
 def test_truncated_and_retyped_fields_decode_or_raise_typed(cls: type[Message], version: int) -> None:
     """Every prefix of an encoded message, and every field replaced by every odd value."""
     decode = cls.SCHEMA.decoder(version)
-    fields = cls.SCHEMA.encoder(version)(cls())
+    try:
+        fields = cls.SCHEMA.encoder(version)(cls())
+    except LocalProtocolError:
+        pytest.skip(f"{cls.__name__} does not exist at server version {version}")
     variants = [fields[:k] for k in range(1, len(fields) + 1)]
     variants += [fields + extra for extra in (["x"], ["", "", ""], ["99999"])]
     rng = random.Random(f"{cls.__name__}{version}")

@@ -20,6 +20,7 @@ from ibwire import (
     Stock,
 )
 from ibwire.gateway import PaperGateway
+from ibwire.protocol.versions import MAX_VERSION
 
 
 def value(values: list, key: str) -> float:  # type: ignore[type-arg]
@@ -32,7 +33,7 @@ def value(values: list, key: str) -> float:  # type: ignore[type-arg]
 def test_broker_trades_and_accounts(gateway: PaperGateway) -> None:
     with Broker.connect("127.0.0.1", gateway.port, client_id=11, timeout=10) as broker:
         assert broker.accounts == ["DU1234567"]
-        assert broker.server_version == 178
+        assert broker.server_version == MAX_VERSION
         before = broker.account_values()
         cash_before = value(before, "TotalCashValue")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.connection import HandshakeComplete, SessionReady
 from ibwire.protocol.framing import encode_fields
@@ -15,6 +17,7 @@ from ibwire.protocol.messages.system import (
     ReqIds,
     ReqManagedAccts,
 )
+from ibwire.protocol.versions import MAX_VERSION
 
 from ..conftest import WireClient
 
@@ -39,23 +42,39 @@ def test_negotiates_157_for_ibapi_981_range(wire):
     assert c.expect(CurrentTime).time > 0
 
 
-def test_answers_min_of_client_max_and_178(wire):
-    assert wire(None, min_version=100, max_version=225).handshake() == 178
+def test_answers_min_of_client_max_and_its_own_max(wire):
+    # the official 10.51 client offers v100..226: it gets the highest version ibwire speaks
+    assert wire(None, min_version=100, max_version=226).handshake() == MAX_VERSION
     assert wire(None, min_version=160, max_version=170).handshake() == 170
     assert wire(None, min_version=178, max_version=178).handshake() == 178
+    assert wire(None, min_version=100, max_version=151).handshake() == 151  # the seed's banner
+    assert wire(None, min_version=100, max_version=100).handshake() == 100
 
 
-def test_refuses_range_below_157_and_closes(wire, caplog):
+def test_max_version_lowers_the_answer() -> None:
+    from tests.conftest import WireClient
+
+    with PaperGateway(port=0, tick_interval=None, max_version=178) as gw:
+        c = WireClient(gw.port, min_version=100, max_version=226)
+        try:
+            assert c.handshake() == 178
+        finally:
+            c.close()
+    with pytest.raises(ValueError, match="max_version"):
+        PaperGateway(port=0, max_version=MAX_VERSION + 1)
+
+
+def test_refuses_range_below_100_and_closes(wire, caplog):
     c = wire(None)
-    c.send_raw(_banner("v100..150"))
+    c.send_raw(_banner("v70..99"))
     assert c.wait_closed()
     assert not any(isinstance(e, HandshakeComplete) for e in c.inbox)
     assert "does not overlap" in caplog.text
 
 
-def test_refuses_range_above_178_and_closes(wire):
+def test_refuses_range_above_its_max_and_closes(wire):
     c = wire(None)
-    c.send_raw(_banner("v180..200"))
+    c.send_raw(_banner(f"v{MAX_VERSION + 1}..{MAX_VERSION + 20}"))
     assert c.wait_closed()
     assert not any(isinstance(e, HandshakeComplete) for e in c.inbox)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -123,3 +124,17 @@ def encode_cmd(m: Message, version: int) -> dict[str, Any]:
         cmd["client_id"] = m.client_id
         cmd["opt_capab"] = m.optional_capabilities
     return cmd
+
+
+def dump_compat(v: Any) -> Any:
+    """A callback argument of ibwire.compat's EClient in the driver's output form."""
+    if isinstance(v, Decimal):
+        return {"$dec": str(v)}
+    if isinstance(v, (list, tuple)):
+        return [dump_compat(x) for x in v]
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return {"$": type(v).__name__, "a": {k: dump_compat(x) for k, x in vars(v).items()
+                                         if not k.startswith("_")}}

@@ -22,6 +22,7 @@ Values: objects travel as ``{"$": class name, "a": {attribute: value}}``, ``Deci
 
 from __future__ import annotations
 
+import enum
 import inspect
 import json
 import sys
@@ -76,6 +77,8 @@ def dump(v: Any) -> Any:
         return v
     if isinstance(v, bytes):
         return v.decode("latin-1")
+    if isinstance(v, enum.Enum):
+        return {"$enum": f"{type(v).__name__}.{v.name}"}
     attrs = getattr(v, "__dict__", None)
     if attrs is None:
         return repr(v)

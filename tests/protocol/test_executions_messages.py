@@ -26,8 +26,8 @@ from ibwire.protocol.messages.executions import (
     ReqExecutions,
 )
 from ibwire.protocol.versions import (
-    MAX_CLIENT_VERSION,
-    MIN_CLIENT_VERSION,
+    IB_ASYNC_VERSION,
+    IBAPI_981_VERSION,
     TESTED_VERSIONS,
     Feature,
     supports,
@@ -113,25 +113,25 @@ def test_round_trip(name: str, sv: int, data: st.DataObject) -> None:
 
 def test_execution_time_is_written_with_its_zone() -> None:
     t = datetime(2023, 11, 15, 9, 20, 44, tzinfo=ZoneInfo("US/Eastern"))
-    fields = wire(ExecutionData(execution=Execution(time=t)), MAX_CLIENT_VERSION)
+    fields = wire(ExecutionData(execution=Execution(time=t)), IB_ASYNC_VERSION)
     assert fields[15] == "20231115 09:20:44 US/Eastern"
     utc = datetime(2023, 11, 15, 14, 20, 44, tzinfo=UTC)
-    fields = wire(ExecutionData(execution=Execution(time=utc)), MAX_CLIENT_VERSION)
+    fields = wire(ExecutionData(execution=Execution(time=utc)), IB_ASYNC_VERSION)
     assert fields[15] == "20231115 14:20:44 UTC"  # a zone, never the zone-less dash form
 
 
 def test_unset_commission_numbers_are_written_like_tws() -> None:
-    fields = wire(CommissionReportMsg(CommissionReport("x", 1.0, "USD")), MAX_CLIENT_VERSION)
+    fields = wire(CommissionReportMsg(CommissionReport("x", 1.0, "USD")), IB_ASYNC_VERSION)
     assert fields == ["59", "1", "x", "1.0", "USD", "1.7976931348623157E308",
                       "1.7976931348623157E308", ""]
 
 
 def test_unsolicited_fill_has_req_id_minus_one() -> None:
-    assert wire(ExecutionData(), MAX_CLIENT_VERSION)[1] == "-1"
+    assert wire(ExecutionData(), IB_ASYNC_VERSION)[1] == "-1"
 
 
 def test_default_filter_is_what_the_official_clients_send() -> None:
-    assert wire(ReqExecutions(4), MAX_CLIENT_VERSION) == ["7", "3", "4", "0", "", "", "", "", "", ""]
+    assert wire(ReqExecutions(4), IB_ASYNC_VERSION) == ["7", "3", "4", "0", "", "", "", "", "", ""]
 
 
 # --- 2. golden frames ----------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def _decode_captured(entry: dict[str, Any]) -> tuple[Any, int]:
     sv = entry["server_version"]
     if sv is None:  # version not recorded: an EXECUTION_DATA without pendingPriceRevision is < 178
         short = entry["name"] == "EXECUTION_DATA" and len(fields) == 31
-        sv = Feature.PENDING_PRICE_REVISION - 1 if short else MAX_CLIENT_VERSION
+        sv = Feature.PENDING_PRICE_REVISION - 1 if short else IB_ASYNC_VERSION
     role = Role.CLIENT if entry["direction"] == "server->client" else Role.SERVER
     return decode_fields(fields, sv, role), sv
 
@@ -207,7 +207,7 @@ def test_captured_tsla_fill_and_commission_sv164() -> None:
 
 def test_captured_eurusd_fill_with_zone_and_order_ref() -> None:
     msg, sv, _ = _one("EXECUTION_DATA", "EUR CASH")
-    assert sv < MAX_CLIENT_VERSION
+    assert sv < IB_ASYNC_VERSION
     c, ex = msg.contract, msg.execution
     assert (c.con_id, c.symbol, c.sec_type, c.exchange, c.currency) == (12087792, "EUR", "CASH", "IDEALPRO", "USD")
     assert (c.local_symbol, c.trading_class) == ("EUR.USD", "EUR.USD")
@@ -224,7 +224,7 @@ def test_captured_eurusd_fill_with_zone_and_order_ref() -> None:
 
 def test_sample_execution_frames_sv178() -> None:
     fields = sample("EXECUTION_DATA")
-    msg = decode_fields(fields, MAX_CLIENT_VERSION, Role.CLIENT)
+    msg = decode_fields(fields, IB_ASYNC_VERSION, Role.CLIENT)
     assert isinstance(msg, ExecutionData)
     ex = msg.execution
     assert msg.req_id == 4 and ex.order_id == 7
@@ -232,12 +232,12 @@ def test_sample_execution_frames_sv178() -> None:
         "0000e0d5.65a1b2c3.01.01", "BOT", Decimal(10), 150.0, "ref1")
     assert ex.time == datetime(2024, 1, 2, 10, 0, tzinfo=ZoneInfo("US/Eastern"))
     assert (ex.perm_id, ex.client_id, ex.last_liquidity, ex.pending_price_revision) == (123456789, 5, 1, False)
-    assert wire(msg, MAX_CLIENT_VERSION) == fields
-    end = decode_fields(sample("EXECUTION_DATA_END"), MAX_CLIENT_VERSION, Role.CLIENT)
+    assert wire(msg, IB_ASYNC_VERSION) == fields
+    end = decode_fields(sample("EXECUTION_DATA_END"), IB_ASYNC_VERSION, Role.CLIENT)
     assert end == ExecutionDataEnd(4)
-    cr = decode_fields(sample("COMMISSION_REPORT"), MAX_CLIENT_VERSION, Role.CLIENT)
+    cr = decode_fields(sample("COMMISSION_REPORT"), IB_ASYNC_VERSION, Role.CLIENT)
     assert cr == CommissionReportMsg(CommissionReport("0000e0d5.65a1b2c3.01.01", 1.0, "USD"))
-    assert wire(cr, MAX_CLIENT_VERSION) == sample("COMMISSION_REPORT")
+    assert wire(cr, IB_ASYNC_VERSION) == sample("COMMISSION_REPORT")
 
 
 def test_live_sv200_commission_with_realized_pnl() -> None:
@@ -251,10 +251,10 @@ def test_live_sv200_commission_with_realized_pnl() -> None:
         pytest.skip("golden vectors not found: they are in the project's shared/ folder beside this repository (../shared/vectors/), which CI has; see README, Tests")
     (entry,) = [e for e in json.loads(path.read_text())
                 if e["name"] == "COMMISSION_REPORT" and e["server_version"] == 200]
-    msg = decode_fields(entry["fields"], MAX_CLIENT_VERSION, Role.CLIENT)
+    msg = decode_fields(entry["fields"], IB_ASYNC_VERSION, Role.CLIENT)
     cr = msg.commission_report
     assert (cr.commission, cr.realized_pnl, cr.yield_) == (1.0003, -68.051912, None)
-    assert wire(msg, MAX_CLIENT_VERSION) == entry["fields"]
+    assert wire(msg, IB_ASYNC_VERSION) == entry["fields"]
 
 
 # --- 3. oracles ----------------------------------------------------------------------------------
@@ -312,8 +312,8 @@ FILLS = [
 
 @pytest.mark.parametrize("msg", FILLS)
 def test_fills_decode_in_ib_async_and_ibapi(msg: ExecutionData) -> None:
-    _check_exec(msg, MAX_CLIENT_VERSION, *ib_async_decode(msg))
-    _check_exec(msg, MIN_CLIENT_VERSION, *ibapi_decode(msg))
+    _check_exec(msg, IB_ASYNC_VERSION, *ib_async_decode(msg))
+    _check_exec(msg, IBAPI_981_VERSION, *ibapi_decode(msg))
 
 
 oracle_fills = st.builds(
@@ -324,8 +324,8 @@ oracle_fills = st.builds(
 @settings(max_examples=30, deadline=None)
 @given(msg=oracle_fills)
 def test_any_fill_decodes_in_ib_async_and_ibapi(msg: ExecutionData) -> None:
-    _check_exec(msg, MAX_CLIENT_VERSION, *ib_async_decode(msg))
-    _check_exec(msg, MIN_CLIENT_VERSION, *ibapi_decode(msg))
+    _check_exec(msg, IB_ASYNC_VERSION, *ib_async_decode(msg))
+    _check_exec(msg, IBAPI_981_VERSION, *ibapi_decode(msg))
 
 
 def _check_commission(msg: CommissionReportMsg, name: str, args: tuple[Any, ...]) -> None:
@@ -378,10 +378,10 @@ FILTERS = [
 def test_req_executions_built_by_ib_async_and_ibapi_decode(client: str, kw: dict[str, Any],
                                                            expected: ExecutionFilter) -> None:
     if client == "ib_async@178":
-        sv = MAX_CLIENT_VERSION
+        sv = IB_ASYNC_VERSION
         frames = ib_async_requests(lambda c: c.reqExecutions(4, _ib_async_filter(**kw)))
     else:
-        sv = MIN_CLIENT_VERSION
+        sv = IBAPI_981_VERSION
         frames = ibapi_requests(lambda c: c.reqExecutions(4, _ibapi_filter(**kw)))
     assert len(frames) == 1
     msg = decode_fields(frames[0], sv, Role.SERVER)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ibwire.errors import LocalProtocolError
 from ibwire.protocol.connection import Role, decode_fields
 from ibwire.protocol.messages.system import (
     CurrentTime,
@@ -64,7 +65,10 @@ def test_err_msg_layout_per_version() -> None:
 @pytest.mark.parametrize("cls", [*TO_CLIENT.values(), *TO_SERVER.values()], ids=lambda c: f"{c.DIRECTION.value}-{c.__name__}")
 def test_every_registered_message_round_trips_its_defaults(cls: type[Message], version: int) -> None:
     msg = cls()
-    fields = cls.SCHEMA.encoder(version)(msg)
+    try:
+        fields = cls.SCHEMA.encoder(version)(msg)
+    except LocalProtocolError:
+        pytest.skip(f"{cls.__name__} does not exist at server version {version}")
     assert fields[0] == str(cls.MSG_ID)
     again = decode_fields(fields, version, role_of(msg))
     assert type(again) is cls

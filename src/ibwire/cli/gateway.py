@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ..protocol.versions import MAX_VERSION, MIN_VERSION
 from .app import app
 
 
@@ -31,6 +32,10 @@ def gateway(
         None, "--instruments", metavar="CSV",
         help="Add instruments to (or replace them in) the built-in universe: a CSV in the format "
              "of the shipped stocks.csv (symbol, exchange, currency, price, ...)."),
+    max_version: int | None = typer.Option(
+        None, "--max-version", metavar="V",
+        help=f"Answer at most server version V ({MIN_VERSION}..{MAX_VERSION}; default "
+             f"{MAX_VERSION}): clients get the highest version both sides speak."),
 ) -> None:
     """Serve a TWS-compatible paper gateway until Ctrl-C; any TWS API client can trade against it.
 
@@ -46,6 +51,9 @@ def gateway(
         raise typer.BadParameter("calendar is open or strict", param_hint="--calendar")
     if not speed > 0:
         raise typer.BadParameter("speed must be positive", param_hint="--speed")
+    if max_version is not None and not MIN_VERSION <= max_version <= MAX_VERSION:
+        raise typer.BadParameter(f"the paper gateway speaks {MIN_VERSION}..{MAX_VERSION}",
+                                 param_hint="--max-version")
     from ..gateway.clock import parse_market_time
     level = log_level.strip().upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -61,4 +69,4 @@ def gateway(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--market-time") from None
     raise typer.Exit(run_gateway(host, port, accts, state, seed, mode, market_start=start,
-                                 instruments=instruments, calendar=calendar, speed=speed))
+                                 instruments=instruments, calendar=calendar, speed=speed, max_version=max_version))

@@ -31,7 +31,7 @@ def log_to(level: str = "WARNING", path: str | None = None) -> None:
 
 def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None, seed: int,
                 mode: str, *, market_start: datetime | None = None, calendar: str = "open",
-                instruments: str | None = None, speed: float = 1.0) -> int:
+                instruments: str | None = None, speed: float = 1.0, max_version: int | None = None) -> int:
     """Serve until SIGINT / SIGTERM; print ``listening on HOST:PORT`` first; save state; return 0
     (2 when the ``instruments`` CSV has a bad row: the message names the file and the line)."""
     from ..gateway import PaperGateway
@@ -57,7 +57,8 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
             previous[sig] = signal.signal(sig, _stop)
     gw = PaperGateway(host=host, port=port, accounts=tuple(accounts), state_path=state, seed=seed,
                       instruments=extra,
-                      mode=mode, market_start=market_start, calendar=calendar, speed=speed)
+                      mode=mode, market_start=market_start, calendar=calendar, speed=speed,
+                      max_version=max_version)
     try:
         try:
             gw.start()

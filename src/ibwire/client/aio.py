@@ -36,6 +36,7 @@ from ..protocol.connection import (
 )
 from ..protocol.messages.system import StartApi
 from ..protocol.schema import Message
+from ..protocol.versions import MAX_VERSION
 from .core import BrokerCore, Flow
 from .journal import Journal
 from .market import MarketMixin
@@ -104,7 +105,7 @@ def awaitable(fn: Callable[Concatenate[Any, P], Flow[T]]
 class _Protocol(asyncio.Protocol):
     def __init__(self, broker: AsyncBroker) -> None:
         self.broker = broker
-        self.conn = Connection(Role.CLIENT)
+        self.conn = Connection(Role.CLIENT, max_version=broker.max_version)
         self.transport: asyncio.Transport | None = None
         loop = asyncio.get_running_loop()
         self.handshake: asyncio.Future[HandshakeComplete] = loop.create_future()
@@ -209,9 +210,10 @@ class AsyncBroker(ReconcileMixin):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
                  timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
-                 reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE) -> None:
+                 reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE,
+                 max_version: int = MAX_VERSION) -> None:
         super().__init__(host, port, client_id, timeout, journal=journal, reconnect=reconnect,
-                         max_rate=max_rate)
+                         max_rate=max_rate, max_version=max_version)
         self._proto: _Protocol | None = None
         self._reconnector: asyncio.Task[None] | None = None
         self._established = False
@@ -219,11 +221,13 @@ class AsyncBroker(ReconcileMixin):
     @classmethod
     async def connect(cls, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
                       timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
-                      reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE) -> AsyncBroker:
+                      reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE,
+                      max_version: int = MAX_VERSION) -> AsyncBroker:
         """Connect and return once the session is ready and the journal reconciled; raises
-        ConnectError like Broker.connect (same ``journal``, ``reconnect`` and ``max_rate``)."""
+        ConnectError like Broker.connect (same ``journal``, ``reconnect``, ``max_rate`` and
+        ``max_version``)."""
         broker = cls(host, port, client_id, timeout, journal=journal, reconnect=reconnect,
-                     max_rate=max_rate)
+                     max_rate=max_rate, max_version=max_version)
         try:
             await broker.open()
         except BaseException:

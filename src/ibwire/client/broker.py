@@ -28,6 +28,7 @@ from ..errors import ConnectError, ConnectionLost, IbwireError
 from ..models import Contract, Order
 from ..protocol.connection import ConnectionClosed
 from ..protocol.schema import Message
+from ..protocol.versions import MAX_VERSION
 from .core import BrokerCore, Flow
 from .journal import Journal
 from .market import MarketMixin
@@ -184,10 +185,11 @@ class Broker(ReconcileMixin):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
                  timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
-                 reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE) -> None:
+                 reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE,
+                 max_version: int = MAX_VERSION) -> None:
         self._outbox = _Outbox(self.max_listener_backlog)
         super().__init__(host, port, client_id, timeout, journal=journal, reconnect=reconnect,
-                         max_rate=max_rate)
+                         max_rate=max_rate, max_version=max_version)
         self._transport: Transport | None = None
         self._dispatcher: threading.Thread | None = None
         self._reconnector: threading.Thread | None = None
@@ -201,7 +203,8 @@ class Broker(ReconcileMixin):
     @classmethod
     def connect(cls, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
                 timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
-                reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE) -> Broker:
+                reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE,
+                max_version: int = MAX_VERSION) -> Broker:
         """Connect and block until the session is ready (NEXT_VALID_ID and MANAGED_ACCTS seen) and
         the order journal is reconciled with TWS.
 
@@ -212,12 +215,14 @@ class Broker(ReconcileMixin):
         ``reconnect``: re-establish a dropped connection automatically (capped exponential backoff,
         326 waited out with the same client id), then reconcile and resubscribe. Default off.
         ``max_rate``: outgoing messages per second (TWS allows 50; ``broker.pacer`` shows the queue).
+        ``max_version``: offer server versions up to this one only (default
+        :data:`~ibwire.protocol.versions.MAX_VERSION`), e.g. 178 to talk as ib_async does.
 
         Raises :class:`~ibwire.ConnectError` (code 502 when TWS cannot be reached, 503 when its
         version is out of range, 326 when the client id is in use) -- never hangs past ``timeout``.
         """
         broker = cls(host, port, client_id, timeout, journal=journal, reconnect=reconnect,
-                     max_rate=max_rate)
+                     max_rate=max_rate, max_version=max_version)
         try:
             broker.open()
         except BaseException:
@@ -267,6 +272,7 @@ class Broker(ReconcileMixin):
                 self._dispatcher.start()
             session = self._begin_session()
             transport = Transport(self.host, self.port, self.client_id, timeout=self.timeout,
+                                  max_version=self.max_version,
                                   pacer=self.pacer, max_held=self.max_held,
                                   on_events=functools.partial(self._on_read, outbox))
             try:

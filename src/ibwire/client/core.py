@@ -68,6 +68,7 @@ from ..protocol.messages.system import (
     ReqIds,
 )
 from ..protocol.schema import Message, UnknownMessage
+from ..protocol.versions import MAX_VERSION, MIN_VERSION
 from .journal import Journal, SqliteJournal, open_journal
 from .pacing import DEFAULT_MAX_RATE, Pacer
 from .requests import Pending, Registry
@@ -166,13 +167,19 @@ class BrokerCore:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
                  timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
-                 reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE) -> None:
+                 reconnect: bool = False, max_rate: float = DEFAULT_MAX_RATE,
+                 max_version: int = MAX_VERSION) -> None:
         self.host = host
         self.port = port
         self.client_id = client_id
         self.timeout = timeout
         self.reconnect = reconnect
         """Reconnect with capped exponential backoff when the connection drops (default off)."""
+        if not MIN_VERSION <= max_version <= MAX_VERSION:
+            raise ValueError(f"max_version must be in {MIN_VERSION}..{MAX_VERSION}, not "
+                             f"{max_version!r}")
+        self.max_version = max_version
+        """The highest server version offered (``v100..max_version``); TWS answers at most it."""
         self.reconnect_initial_delay = 0.25
         self.reconnect_max_delay = 30.0
         self._core_lock = threading.RLock()

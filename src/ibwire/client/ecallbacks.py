@@ -18,6 +18,7 @@ from ..models import Contract, ExecutionFilter, Order, TagValue
 from ..models.market import TickType
 from ..protocol.connection import BadMessage
 from ..protocol.schema import UnknownMessage
+from ..protocol.versions import Feature, supports
 from .ewrapper import TickAttrib
 
 if TYPE_CHECKING:
@@ -99,6 +100,9 @@ CALLBACKS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "ContractData": ("contractDetails", (("req_id", INT), ("details", OBJ))),
     "ContractDataEnd": ("contractDetailsEnd", (("req_id", INT),)),
     "HistoricalDataUpdate": ("historicalDataUpdate", (("req_id", INT), ("bar", OBJ))),
+    "HistoricalDataEnd": ("historicalDataEnd", (("req_id", INT), ("start_date_str", STR),
+                                                ("end_date_str", STR))),
+    "CurrentTimeInMillis": ("currentTimeInMillis", (("time_ms", INT),)),
 }
 """Message class name -> (EWrapper callback, (message attribute, value kind) in argument order).
 TICK_PRICE, HISTORICAL_DATA and ERR_MSG have hand-written handlers."""
@@ -143,6 +147,23 @@ def on_unhandled(self: EClient, ev: Any) -> None:
 SPECIAL = {"TickPrice": "_on_tick_price", "HistoricalData": "_on_historical_data",
            "ErrMsg": "_on_err_msg"}
 """Message class name -> the EClient method that handles it by hand."""
+
+
+def tick_attr_mask(mask: int | None, server_version: int | None) -> int:
+    """TICK_PRICE's attribute bits as the official client reads them at ``server_version``:
+    only ``canAutoExecute`` (mask == 1) below PAST_LIMIT, no ``preOpen`` below PRE_OPEN_BID_ASK."""
+    if not mask:
+        return 0
+    if server_version is not None and not supports(server_version, Feature.PAST_LIMIT):
+        return 1 if mask == 1 else 0
+    if server_version is not None and not supports(server_version, Feature.PRE_OPEN_BID_ASK):
+        return mask & 3
+    return mask & 7
+
+
+def historical_data_ends(server_version: int | None) -> bool:
+    """HISTORICAL_DATA ends the request itself (below 196; later HISTORICAL_DATA_END does)."""
+    return server_version is None or not supports(server_version, Feature.HISTORICAL_DATA_END)
 
 
 def error_arity(fn: Callable[..., Any]) -> int:

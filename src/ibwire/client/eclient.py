@@ -90,8 +90,14 @@ from ..protocol.messages.orders import (
     ReqGlobalCancel,
     ReqOpenOrders,
 )
-from ..protocol.messages.system import ReqCurrentTime, ReqIds, ReqManagedAccts
+from ..protocol.messages.system import (
+    ReqCurrentTime,
+    ReqCurrentTimeInMillis,
+    ReqIds,
+    ReqManagedAccts,
+)
 from ..protocol.schema import TO_CLIENT, Message, UnknownMessage
+from ..protocol.versions import MAX_VERSION, MIN_VERSION
 from .ecallbacks import (
     ALREADY_CONNECTED,
     ATTRIBS,
@@ -109,11 +115,13 @@ from .ecallbacks import (
     as_order,
     as_tags,
     error_arity,
+    historical_data_ends,
     ignore,
     on_bad,
     on_closed,
     on_unhandled,
     on_unknown,
+    tick_attr_mask,
 )
 from .ewrapper import EWrapper
 from .transport import DEFAULT_MAX_EVENTS, Transport
@@ -136,6 +144,9 @@ class EClient:
         self.connectionOptions = ""
         self.connect_timeout = 10.0
         """Seconds ``connect()`` waits for the socket and the handshake before reporting 502."""
+        self.max_version = MAX_VERSION
+        """The highest server version ``connect()`` offers (``v100..max_version``); set it lower,
+        e.g. 178, before connecting to pin what TWS may answer."""
         self.raise_callback_errors = False
         """Re-raise an exception from a callback out of ``run()`` (after disconnecting)."""
         self.max_queue_messages = DEFAULT_MAX_EVENTS
@@ -160,8 +171,10 @@ class EClient:
         """Connect options sent with the version range, e.g. ``"+PACEAPI"``."""
         self.connectionOptions = opts
 
-    def connect(self, host: str, port: int, clientId: int) -> None:
+    def connect(self, host: str, port: int, clientId: int, max_version: int | None = None) -> None:
         """Connect and (unless :attr:`asynchronous`) start the API session.
+
+        ``max_version`` (default :attr:`max_version`) caps the server versions offered.
 
         Returns once the server answered the version handshake, then calls ``connectAck()``;
         ``nextValidId`` / ``managedAccounts`` follow through the dispatcher. On failure
@@ -171,9 +184,14 @@ class EClient:
             self._client_error(NO_VALID_ID, ALREADY_CONNECTED, "Already connected.")
             return
         self.host, self.port, self.clientId = host, port, clientId
+        top = self.max_version if max_version is None else max_version
+        if not MIN_VERSION <= top <= MAX_VERSION:
+            self._client_error(NO_VALID_ID, CONNECT_FAIL, f"max_version must be in "
+                               f"{MIN_VERSION}..{MAX_VERSION}, not {top!r}")
+            return
         self.connState = EClient.CONNECTING
         transport = Transport(host or "127.0.0.1", port, clientId, timeout=self.connect_timeout,
-                              start_api=not self.asynchronous,
+                              max_version=top, start_api=not self.asynchronous,
                               options=self.connectionOptions or "",
                               max_events=self.max_queue_messages)
         try:
@@ -361,7 +379,9 @@ class EClient:
     def _on_tick_price(self, m: Any) -> None:
         w = self.wrapper
         mask = m.attr_mask
-        w.tickPrice(m.req_id, m.tick_type, m.price, ATTRIBS[mask & 7] if mask else ATTRIBS[0])
+        if mask:
+            mask = tick_attr_mask(mask, self._server_version_or_none())
+        w.tickPrice(m.req_id, m.tick_type, m.price, ATTRIBS[mask])
         size_tick = IMPLIED_SIZE_TICK.get(m.tick_type)
         if size_tick is not None:
             w.tickSize(m.req_id, size_tick, m.size)
@@ -370,21 +390,28 @@ class EClient:
         w = self.wrapper
         for bar in m.bars:
             w.historicalData(m.req_id, bar)
-        w.historicalDataEnd(m.req_id, m.start_date_str, m.end_date_str)
+        if historical_data_ends(self._server_version_or_none()):
+            w.historicalDataEnd(m.req_id, m.start_date_str, m.end_date_str)
 
     def _on_err_msg(self, m: Any) -> None:
         self._call_error(m.req_id, m.error_code, m.error_string,
-                         m.advanced_order_reject_json or "")
+                         m.advanced_order_reject_json or "", m.error_time)
+
+    def _server_version_or_none(self) -> int | None:
+        """The negotiated version; None (read as the newest layouts) before a connection."""
+        return self.serverVersion()
 
     # --- errors --------------------------------------------------------------------------------
 
     def _client_error(self, req_id: int, code: int, text: str) -> None:
         self._call_error(req_id, code, text, "")
 
-    def _call_error(self, req_id: Any, code: Any, text: Any, advanced: str) -> None:
+    def _call_error(self, req_id: Any, code: Any, text: Any, advanced: str,
+                    error_time: int | None = None) -> None:
         """Call ``wrapper.error`` with the arguments its signature takes: ibapi 9.81 programs
         define ``error(reqId, errorCode, errorString)``, 10.x ones add
-        ``advancedOrderRejectJson``, recent ones put ``errorTime`` (ms) second."""
+        ``advancedOrderRejectJson``, recent ones put ``errorTime`` (ms) second (TWS's own from
+        server version 194, else now)."""
         fn = self.wrapper.error
         key = getattr(fn, "__func__", fn)
         if key is not self._error_fn:
@@ -394,7 +421,8 @@ class EClient:
         if arity == 3:
             fn(req_id, code, text)
         elif arity == 5:
-            fn(req_id, int(time.time() * 1000), code, text, advanced)  # type: ignore[call-arg]
+            when = int(time.time() * 1000) if error_time is None else error_time
+            fn(req_id, when, code, text, advanced)  # type: ignore[call-arg]
         else:
             fn(req_id, code, text, advanced)
 
@@ -443,6 +471,10 @@ class EClient:
     def reqCurrentTime(self) -> None:
         """Ask TWS's clock (answer: ``currentTime``)."""
         self._send(ReqCurrentTime())
+
+    def reqCurrentTimeInMillis(self) -> None:
+        """Ask TWS's clock in milliseconds (answer: ``currentTimeInMillis``; server version 197+)."""
+        self._send(ReqCurrentTimeInMillis())
 
     def reqManagedAccts(self) -> None:
         """Ask the managed accounts (answer: ``managedAccounts``)."""

@@ -86,6 +86,9 @@ class EWrapper:
     def currentTime(self, time: int | None) -> None:
         """TWS's clock, in epoch seconds (answer to ``reqCurrentTime``)."""
 
+    def currentTimeInMillis(self, timeInMillis: int | None) -> None:
+        """TWS's clock, in epoch milliseconds (answer to ``reqCurrentTimeInMillis``, 197+)."""
+
     # --- orders -------------------------------------------------------------------------------
 
     def openOrder(self, orderId: int | None, contract: Contract, order: Order,

@@ -46,6 +46,7 @@ PAIRS: dict[str, str] = {
     "ibwire.compat.order:Order": "ibwire.models.order:Order",
     "ibwire.compat.order_state:OrderState": "ibwire.models.order:OrderState",
     "ibwire.compat.order_state:OrderAllocation": "ibwire.models.order:OrderAllocation",
+    "ibwire.compat.contract:IneligibilityReason": "ibwire.models.market:IneligibilityReason",
     "ibwire.compat.softdollartier:SoftDollarTier": "ibwire.models.order:SoftDollarTier",
     "ibwire.compat.execution:Execution": "ibwire.models.execution:Execution",
     "ibwire.compat.execution:ExecutionFilter": "ibwire.models.execution:ExecutionFilter",
@@ -62,6 +63,7 @@ OPTIONAL_PAIRS: dict[str, str] = {
 
 RENAMES: dict[tuple[str, str], str] = {
     ("SoftDollarTier", "val"): "value",
+    ("IneligibilityReason", "id_"): "id",
 }
 """(compat class name, camelCase field) -> model field, where the name rule does not apply."""
 

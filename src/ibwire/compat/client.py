@@ -13,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..client.ecallbacks import DEC, FLT, IMPLIED_SIZE_TICK, INT, OBJ, STR, Handler
+from ..client.ecallbacks import (
+    DEC,
+    FLT,
+    IMPLIED_SIZE_TICK,
+    INT,
+    OBJ,
+    STR,
+    Handler,
+    historical_data_ends,
+    tick_attr_mask,
+)
 from ..client.eclient import EClient as _TypedEClient
 from ._convert import to_compat
 from .common import (
@@ -77,7 +87,7 @@ class EClient(_TypedEClient):
 
     def _on_tick_price(self, m: Any) -> None:
         w = self.wrapper
-        mask = m.attr_mask or 0
+        mask = tick_attr_mask(m.attr_mask, self._server_version_or_none())
         attrib = TickAttrib(bool(mask & 1), bool(mask & 2), bool(mask & 4))
         req_id = _int(m.req_id)
         w.tickPrice(req_id, _int(m.tick_type), _flt(m.price), attrib)  # type: ignore[arg-type]
@@ -90,8 +100,9 @@ class EClient(_TypedEClient):
         req_id = _int(m.req_id)
         for bar in m.bars:
             w.historicalData(req_id, to_compat(bar))
-        w.historicalDataEnd(req_id, _str(m.start_date_str), _str(m.end_date_str))
+        if historical_data_ends(self._server_version_or_none()):
+            w.historicalDataEnd(req_id, _str(m.start_date_str), _str(m.end_date_str))
 
     def _on_err_msg(self, m: Any) -> None:
         self._call_error(-1 if m.req_id is None else m.req_id, _int(m.error_code),
-                         _str(m.error_string), m.advanced_order_reject_json or "")
+                         _str(m.error_string), m.advanced_order_reject_json or "", m.error_time)

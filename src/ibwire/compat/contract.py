@@ -10,7 +10,7 @@ from ._base import Object
 from .common import UNSET_DECIMAL
 from .tag_value import TagValue
 
-__all__ = ["Contract", "ComboLeg", "DeltaNeutralContract", "ContractDetails",
+__all__ = ["Contract", "ComboLeg", "DeltaNeutralContract", "ContractDetails", "IneligibilityReason",
            "SAME_POS", "OPEN_POS", "CLOSE_POS", "UNKNOWN_POS"]
 
 (SAME_POS, OPEN_POS, CLOSE_POS, UNKNOWN_POS) = range(4)
@@ -36,11 +36,18 @@ class DeltaNeutralContract(Object):
 
 
 @dataclass
+class IneligibilityReason(Object):
+    id_: str = ""
+    description: str = ""
+
+
+@dataclass
 class Contract(Object):
     conId: int = 0
     symbol: str = ""
     secType: str = ""
     lastTradeDateOrContractMonth: str = ""
+    lastTradeDate: str = ""
     strike: float = 0.0
     right: str = ""
     multiplier: str = ""
@@ -91,6 +98,25 @@ class ContractDetails(Object):
     minSize: Decimal = UNSET_DECIMAL
     sizeIncrement: Decimal = UNSET_DECIMAL
     suggestedSizeIncrement: Decimal = UNSET_DECIMAL
+    # server version >= 179 (FUND contracts) and 186
+    fundName: str = ""
+    fundFamily: str = ""
+    fundType: str = ""
+    fundFrontLoad: str = ""
+    fundBackLoad: str = ""
+    fundBackLoadTimeInterval: str = ""
+    fundManagementFee: str = ""
+    fundClosed: bool = False
+    fundClosedForNewInvestors: bool = False
+    fundClosedForNewMoney: bool = False
+    fundNotifyAmount: str = ""
+    fundMinimumInitialPurchase: str = ""
+    fundSubsequentMinimumPurchase: str = ""
+    fundBlueSkyStates: str = ""
+    fundBlueSkyTerritories: str = ""
+    fundDistributionPolicyIndicator: str = ""
+    fundAssetType: str = ""
+    ineligibilityReasonList: list[IneligibilityReason] | None = None
     # bond fields (BOND_CONTRACT_DATA; not decoded by ibwire yet, kept for programs that read them)
     cusip: str = ""
     ratings: str = ""

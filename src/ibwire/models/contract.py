@@ -34,6 +34,7 @@ class Contract:
     symbol: str | None = None
     sec_type: str | None = None  # STK, FUT, CASH, OPT, IND, BAG ...
     last_trade_date_or_contract_month: str | None = None
+    last_trade_date: str | None = None  # CONTRACT_DATA from server version 182
     strike: float | None = None
     right: str | None = None  # C / P; TWS sends "?" or "0" for non-options (decoded to None)
     multiplier: str | None = None

@@ -9,7 +9,15 @@ from enum import IntEnum
 from .contract import Contract
 from .tag_value import TagValue
 
-__all__ = ["ContractDetails", "BarData", "TickType"]
+__all__ = ["ContractDetails", "IneligibilityReason", "BarData", "TickType"]
+
+
+@dataclass(slots=True)
+class IneligibilityReason:
+    """Why an account may not trade a contract (CONTRACT_DATA from server version 186)."""
+
+    id: str | None = None
+    description: str | None = None
 
 
 @dataclass(slots=True)
@@ -50,6 +58,25 @@ class ContractDetails:
     min_size: Decimal | None = None
     size_increment: Decimal | None = None
     suggested_size_increment: Decimal | None = None
+    # FUND contracts, server version >= 179 (the two codes as TWS sends them: N/Y, 000..007)
+    fund_name: str | None = None
+    fund_family: str | None = None
+    fund_type: str | None = None
+    fund_front_load: str | None = None
+    fund_back_load: str | None = None
+    fund_back_load_time_interval: str | None = None
+    fund_management_fee: str | None = None
+    fund_closed: bool | None = False
+    fund_closed_for_new_investors: bool | None = False
+    fund_closed_for_new_money: bool | None = False
+    fund_notify_amount: str | None = None
+    fund_minimum_initial_purchase: str | None = None
+    fund_subsequent_minimum_purchase: str | None = None
+    fund_blue_sky_states: str | None = None
+    fund_blue_sky_territories: str | None = None
+    fund_distribution_policy_indicator: str | None = None
+    fund_asset_type: str | None = None
+    ineligibility_reason_list: list[IneligibilityReason] = field(default_factory=list)  # >= 186
 
 
 @dataclass(slots=True)

@@ -14,11 +14,11 @@ from .connection import (
 )
 from .handshake import ClientHello
 from .schema import TO_CLIENT, TO_SERVER, Direction, Message, UnknownMessage
-from .versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION, Feature, supports
+from .versions import MAX_CLIENT_VERSION, MAX_VERSION, MIN_CLIENT_VERSION, MIN_VERSION, Feature, supports
 
 __all__ = [
     "Kind", "TagValue", "BadMessage", "Connection", "ConnectionClosed", "HandshakeComplete",
     "Role", "SessionReady", "State", "decode_fields", "encode_message", "ClientHello",
     "TO_CLIENT", "TO_SERVER", "Direction", "Message", "UnknownMessage", "MAX_CLIENT_VERSION",
-    "MIN_CLIENT_VERSION", "Feature", "supports",
+    "MIN_CLIENT_VERSION", "MAX_VERSION", "MIN_VERSION", "Feature", "supports",
 ]

@@ -54,7 +54,7 @@ from .handshake import (
 )
 from .messages.system import ManagedAccts, NextValidId, StartApi
 from .schema import TO_CLIENT, TO_SERVER, Direction, Message, UnknownMessage
-from .versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION, Feature
+from .versions import MAX_VERSION, MIN_VERSION, Feature
 
 __all__ = [
     "Role",
@@ -184,8 +184,8 @@ def decode_fields(fields: list[str], version: int, role: Role) -> Any:
 class Connection:
     """One end of a TWS API socket session, without I/O."""
 
-    def __init__(self, role: Role, *, min_version: int = MIN_CLIENT_VERSION,
-                 max_version: int = MAX_CLIENT_VERSION,
+    def __init__(self, role: Role, *, min_version: int = MIN_VERSION,
+                 max_version: int = MAX_VERSION,
                  max_frame_length: int = MAX_FRAME_LENGTH) -> None:
         self.role = role
         self.min_version = min_version

@@ -127,13 +127,11 @@ MAX_VERSION = int(Feature.PARAMETRIZED_DAYS_OF_EXECUTIONS)
 """Highest server version whose every message ibwire implements: what the client offers by
 default and the gateway answers at most. (201 starts the binary message ids and protobuf.)"""
 
-MIN_CLIENT_VERSION = 157
-"""The floor ibwire negotiated before it spoke 100..156 (kept while the front ends move to
-:data:`MIN_VERSION`)."""
+MIN_CLIENT_VERSION = MIN_VERSION
+"""The former name of :data:`MIN_VERSION`."""
 
-MAX_CLIENT_VERSION = 178
-"""The ceiling ibwire negotiated before it spoke 179..200 (kept while the front ends move to
-:data:`MAX_VERSION`)."""
+MAX_CLIENT_VERSION = MAX_VERSION
+"""The former name of :data:`MAX_VERSION`."""
 
 IB_ASYNC_VERSION = int(Feature.PENDING_PRICE_REVISION)
 """What ib_async 2.1 offers at most (``v157..178``)."""
@@ -145,6 +143,9 @@ ORACLE_VERSIONS = (100, 151, 157, 163, 170, 176, 178, 183, 187, 190, 194, 195, 1
 """Versions checked against the official client 10.51 byte for byte."""
 
 TESTED_VERSIONS = (157, 163, 170, 178)
+"""Versions the per-domain round-trip tests use (their hypothesis models follow the 157..178
+layouts); every message is also checked at every one of :data:`ORACLE_VERSIONS` against the
+official client and round-tripped there (tests/oracle)."""
 
 
 def supports(server_version: int, feature: Feature) -> bool:

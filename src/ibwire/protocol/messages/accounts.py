@@ -14,6 +14,7 @@ PORTFOLIO_VALUE. On the way in, a zero strike and a right of ``0`` / ``?`` decod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Never
@@ -152,21 +153,23 @@ class CancelAccountSummary(Message):
 
 
 def _not_before(feature: Feature, name: str) -> Custom:
-    """A message that does not exist below ``feature``: neither side encodes or decodes it there
-    (the official client refuses to send it with error 503)."""
+    """A request the official client refuses to send below ``feature`` (error 503): encoding it
+    for an older server raises; decoding reads nothing (the plain fields that follow do)."""
 
-    def refuse(*_: object) -> Never:
+    def refuse(value: object, append: Callable[[str], None]) -> Never:
         raise LocalProtocolError(f"{name} needs server version {int(feature)} or later")
 
-    return Custom("req_id", refuse, refuse, until=feature)
+    def nothing(fields: list[str], i: int) -> tuple[None, int]:
+        return None, i
+
+    return Custom("req_id", nothing, refuse, until=feature)
 
 
 _MODELS = Feature.MODELS_SUPPORT
 
 
-@to_server(76, _not_before(_MODELS, "REQ_ACCOUNT_UPDATES_MULTI"), Version(1, since=_MODELS),
-           F("req_id", INT, since=_MODELS), F("account", STR, since=_MODELS),
-           F("model_code", STR, since=_MODELS), F("ledger_and_nlv", BOOL, since=_MODELS),
+@to_server(76, _not_before(_MODELS, "REQ_ACCOUNT_UPDATES_MULTI"), Version(1), F("req_id", INT),
+           F("account", STR), F("model_code", STR), F("ledger_and_nlv", BOOL),
            Proto("AccountUpdatesMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            P(1, "req_id"), P(2, "account"), P(3, "model_code"), P(4, "ledger_and_nlv"))
 @dataclass(slots=True)
@@ -182,8 +185,8 @@ class ReqAccountUpdatesMulti(Message):
     ledger_and_nlv: bool | None = False
 
 
-@to_server(77, _not_before(_MODELS, "CANCEL_ACCOUNT_UPDATES_MULTI"), Version(1, since=_MODELS),
-           F("req_id", INT, since=_MODELS),
+@to_server(77, _not_before(_MODELS, "CANCEL_ACCOUNT_UPDATES_MULTI"), Version(1),
+           F("req_id", INT),
            Proto("CancelAccountUpdatesMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelAccountUpdatesMulti(Message):
@@ -192,9 +195,9 @@ class CancelAccountUpdatesMulti(Message):
     req_id: int | None = None
 
 
-@to_server(74, _not_before(_MODELS, "REQ_POSITIONS_MULTI"), Version(1, since=_MODELS),
-           F("req_id", INT, since=_MODELS), F("account", STR, since=_MODELS),
-           F("model_code", STR, since=_MODELS),
+@to_server(74, _not_before(_MODELS, "REQ_POSITIONS_MULTI"), Version(1),
+           F("req_id", INT), F("account", STR),
+           F("model_code", STR),
            Proto("PositionsMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"))
 @dataclass(slots=True)
 class ReqPositionsMulti(Message):
@@ -205,8 +208,8 @@ class ReqPositionsMulti(Message):
     model_code: str | None = None
 
 
-@to_server(75, _not_before(_MODELS, "CANCEL_POSITIONS_MULTI"), Version(1, since=_MODELS),
-           F("req_id", INT, since=_MODELS),
+@to_server(75, _not_before(_MODELS, "CANCEL_POSITIONS_MULTI"), Version(1),
+           F("req_id", INT),
            Proto("CancelPositionsMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelPositionsMulti(Message):

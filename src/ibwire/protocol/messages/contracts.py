@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 
 from ...errors import LocalProtocolError
 from ...models.contract import Contract
-from ...models.market import ContractDetails
+from ...models.market import ContractDetails, IneligibilityReason
 from ..codec import UNSET_INT, Kind, TagValue, enc_str
 from ..elements import P, Proto
-from ..schema import Custom, F, Message, Repeat, Version, to_client, to_server
+from ..schema import Cond, Custom, Element, F, Message, Repeat, Version, to_client, to_server
 from ..versions import Feature
 from .blocks import CONTRACT, CONTRACT_DETAILS
 from .market_data import request_contract_fields
@@ -80,6 +80,22 @@ def _encode_long_name(value: object, append: Callable[[str], None]) -> None:
     append(value.encode("unicode-escape").decode("ascii"))
 
 
+def _is_fund(sec_type: str) -> bool:
+    return sec_type == "FUND"
+
+
+_FUND_BOOLS = ("fund_closed", "fund_closed_for_new_investors", "fund_closed_for_new_money")
+# CONTRACT_DATA's fund block (FUND_DATA_FIELDS, 179): only for secType FUND.
+_FUND_FIELDS: tuple[Element, ...] = tuple(
+    F(_D + name, BOOL if name in _FUND_BOOLS else STR) for name in (
+        "fund_name", "fund_family", "fund_type", "fund_front_load", "fund_back_load",
+        "fund_back_load_time_interval", "fund_management_fee", "fund_closed",
+        "fund_closed_for_new_investors", "fund_closed_for_new_money", "fund_notify_amount",
+        "fund_minimum_initial_purchase", "fund_subsequent_minimum_purchase",
+        "fund_blue_sky_states", "fund_blue_sky_territories", "fund_distribution_policy_indicator",
+        "fund_asset_type"))
+
+
 # --- client -> TWS -----------------------------------------------------------------------------
 
 @to_server(9, Version(8), F("req_id", INT),
@@ -106,6 +122,7 @@ class ReqContractData(Message):
            F(_C + "sec_type", STR),
            Custom((_C + "last_trade_date_or_contract_month", _D + "last_trade_time",
                    _D + "time_zone_id"), _decode_last_trade, _encode_last_trade),
+           F(_C + "last_trade_date", STR, since=Feature.LAST_TRADE_DATE),
            F(_C + "strike", FLOAT, unset="0", none=("0", "0.0")),
            F(_C + "right", STR, none=("?", "0")),
            F(_C + "exchange", STR),
@@ -121,7 +138,9 @@ class ReqContractData(Message):
            F(_D + "valid_exchanges", STR),
            F(_D + "price_magnifier", INT),
            F(_D + "under_con_id", INT),
-           Custom(_D + "long_name", _decode_long_name, _encode_long_name),
+           F(_D + "long_name", STR, until=Feature.ENCODE_MSG_ASCII7),
+           Custom(_D + "long_name", _decode_long_name, _encode_long_name,
+                  since=Feature.ENCODE_MSG_ASCII7),
            F(_C + "primary_exchange", STR),
            F(_D + "contract_month", STR),
            F(_D + "industry", STR),
@@ -133,17 +152,20 @@ class ReqContractData(Message):
            F(_D + "ev_rule", STR),
            F(_D + "ev_multiplier", INT),
            Repeat(_D + "sec_id_list", TagValue, (F("tag", STR), F("value", STR))),
-           F(_D + "agg_group", INT, unset=_INT_UNSET),
-           F(_D + "under_symbol", STR),
-           F(_D + "under_sec_type", STR),
-           F(_D + "market_rule_ids", STR),
-           F(_D + "real_expiration_date", STR),
-           F(_D + "stock_type", STR),
+           F(_D + "agg_group", INT, unset=_INT_UNSET, since=Feature.AGG_GROUP),
+           F(_D + "under_symbol", STR, since=Feature.UNDERLYING_INFO),
+           F(_D + "under_sec_type", STR, since=Feature.UNDERLYING_INFO),
+           F(_D + "market_rule_ids", STR, since=Feature.MARKET_RULES),
+           F(_D + "real_expiration_date", STR, since=Feature.REAL_EXPIRATION_DATE),
+           F(_D + "stock_type", STR, since=Feature.STOCK_TYPE),
            F(_D + "size_min_tick", DECIMAL,
              since=Feature.FRACTIONAL_SIZE_SUPPORT, until=Feature.SIZE_RULES),
            F(_D + "min_size", DECIMAL, since=Feature.SIZE_RULES),
            F(_D + "size_increment", DECIMAL, since=Feature.SIZE_RULES),
            F(_D + "suggested_size_increment", DECIMAL, since=Feature.SIZE_RULES),
+           Cond(_C + "sec_type", _is_fund, _FUND_FIELDS, since=Feature.FUND_DATA_FIELDS),
+           Repeat(_D + "ineligibility_reason_list", IneligibilityReason,
+                  (F("id", STR), F("description", STR)), since=Feature.INELIGIBILITY_REASONS),
            Proto("ContractData", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"),
            P(2, "details.contract", sub=CONTRACT), P(3, "details", sub=CONTRACT_DETAILS))
 @dataclass(slots=True)

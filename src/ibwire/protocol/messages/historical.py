@@ -22,7 +22,7 @@ from ...models.contract import Contract
 from ...models.market import BarData
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
 from ..elements import P, Proto
-from ..schema import F, Message, Repeat, Version, to_client, to_server
+from ..schema import F, Message, Repeat, Skip, Version, to_client, to_server
 from ..versions import Feature
 from .blocks import CONTRACT, HISTORICAL_DATA_BAR
 from .market_data import combo_legs_if_bag, request_contract_fields
@@ -32,6 +32,7 @@ __all__ = [
     "CancelHistoricalData",
     "HistoricalData",
     "HistoricalDataUpdate",
+    "HistoricalDataEnd",
 ]
 
 INT, FLOAT, DECIMAL, BOOL, STR, TAGS = (
@@ -93,9 +94,10 @@ class CancelHistoricalData(Message):
 # --- TWS -> client -----------------------------------------------------------------------------
 
 @to_client(17,
+           Version(3, until=Feature.SYNT_REALTIME_BARS),
            F("req_id", INT, unset=_INT_UNSET),
-           F("start_date_str", STR),
-           F("end_date_str", STR),
+           F("start_date_str", STR, until=Feature.HISTORICAL_DATA_END),
+           F("end_date_str", STR, until=Feature.HISTORICAL_DATA_END),
            Repeat("bars", BarData, (
                F("date", STR),
                F("open", FLOAT, unset=UNSET_DOUBLE_STR),
@@ -104,13 +106,17 @@ class CancelHistoricalData(Message):
                F("close", FLOAT, unset=UNSET_DOUBLE_STR),
                F("volume", DECIMAL, unset=_QTY_UNSET),
                F("wap", DECIMAL, unset=_QTY_UNSET),
+               Skip("false", until=Feature.SYNT_REALTIME_BARS),  # hasGaps
                F("bar_count", INT, unset=_INT_UNSET),
            )),
            Proto("HistoricalData", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
            P(2, "bars", sub=HISTORICAL_DATA_BAR, repeated=True))
 @dataclass(slots=True)
 class HistoricalData(Message):
-    """HISTORICAL_DATA (17, no version field): the bars of one request, in one message."""
+    """HISTORICAL_DATA (17, no version field from 124): the bars of one request, in one message.
+
+    From HISTORICAL_DATA_END (196) the start / end texts travel in :class:`HistoricalDataEnd`.
+    """
 
     req_id: int | None = None
     start_date_str: str | None = None
@@ -137,3 +143,17 @@ class HistoricalDataUpdate(Message):
 
     req_id: int | None = None
     bar: BarData = field(default_factory=BarData)
+
+
+@to_client(108, F("req_id", INT, unset=_INT_UNSET), F("start_date_str", STR),
+           F("end_date_str", STR),
+           Proto("HistoricalDataEnd", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
+           P(2, "start_date_str"), P(3, "end_date_str"))
+@dataclass(slots=True)
+class HistoricalDataEnd(Message):
+    """HISTORICAL_DATA_END (108, no version field; from 196): the range of the HISTORICAL_DATA
+    just sent."""
+
+    req_id: int | None = None
+    start_date_str: str | None = None
+    end_date_str: str | None = None

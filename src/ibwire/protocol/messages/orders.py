@@ -29,6 +29,7 @@ from ...models.order import (
     ExecutionCondition,
     MarginCondition,
     Order,
+    OrderAllocation,
     OrderComboLeg,
     OrderCondition,
     OrderState,
@@ -41,17 +42,7 @@ from ..codec import UNSET_DOUBLE, UNSET_DOUBLE_STR, Kind, TagValue, dec_bool, de
 from ..elements import PT, P, Proto
 from ..schema import Cond, Custom, Element, F, Message, Opt, Repeat, Skip, Version, to_client, to_server
 from ..versions import Feature
-from .blocks import (
-    ATTACHED_ORDERS,
-    CONTRACT,
-    ORDER,
-    ORDER_CANCEL,
-    ORDER_REQUEST,
-    ORDER_STATE,
-    PRICED_CONTRACT,
-    price_legs,
-    unprice_legs,
-)
+from .blocks import ATTACHED_ORDERS, CONTRACT, ORDER, ORDER_CANCEL, ORDER_REQUEST, ORDER_STATE
 
 __all__ = [
     "PlaceOrder",
@@ -241,6 +232,12 @@ def _since(el: Custom, feature: Feature) -> Custom:
     """``el`` present only from ``feature`` on."""
     return Custom(el.path, el.decode, el.encode, since=feature, until=el.until)
 
+
+def _since_all(feature: Feature, fields: tuple[F, ...]) -> tuple[F, ...]:
+    """Plain fields present only from ``feature`` on."""
+    return tuple(F(f.path, f.kind, since=feature, until=f.until, unset=f.unset, none=f.none)
+                 for f in fields)
+
 # --- shared blocks ---------------------------------------------------------------------------------
 
 _TAG_VALUE: tuple[Element, ...] = (F("tag", STR), F("value", STR))
@@ -267,6 +264,20 @@ _PEG_BENCH: tuple[Element, ...] = (
 _MID_OFFSETS: tuple[Element, ...] = (F("order.mid_offset_at_whole", FLOAT),
                                      F("order.mid_offset_at_half", FLOAT))
 _UNSET = "?"  # TWS's right / deltaNeutralOpenClose for "none"
+# OPEN_ORDER's what-if preview block from FULL_ORDER_PREVIEW_FIELDS (195), after commissionCurrency.
+_ORDER_PREVIEW: tuple[Element, ...] = (
+    F("order_state.margin_currency", STR, since=Feature.FULL_ORDER_PREVIEW_FIELDS),
+    *(F(f"order_state.{name}_outside_rth", FLOAT, since=Feature.FULL_ORDER_PREVIEW_FIELDS)
+      for name in ("init_margin_before", "maint_margin_before", "equity_with_loan_before",
+                   "init_margin_change", "maint_margin_change", "equity_with_loan_change",
+                   "init_margin_after", "maint_margin_after", "equity_with_loan_after")),
+    F("order_state.suggested_size", DEC, since=Feature.FULL_ORDER_PREVIEW_FIELDS),
+    F("order_state.reject_reason", STR, since=Feature.FULL_ORDER_PREVIEW_FIELDS),
+    Repeat("order_state.order_allocations", OrderAllocation, (
+        F("account", STR), F("position", DEC), F("position_desired", DEC),
+        F("position_after", DEC), F("desired_alloc_qty", DEC), F("allowed_alloc_qty", DEC),
+        F("is_monetary", BOOL)), since=Feature.FULL_ORDER_PREVIEW_FIELDS),
+)
 _TWS_NONE = ("None",)
 
 # Contract as OPEN_ORDER / COMPLETED_ORDER carry it: 11 fields, no primaryExchange.
@@ -411,9 +422,8 @@ _PEG_BEST_MID_TO_CLIENT: tuple[Element, ...] = (
     F("order.include_overnight", BOOL, since=Feature.INCLUDE_OVERNIGHT),
     F("order.manual_order_indicator", INT, unset=U_INT, since=Feature.CME_TAGGING_FIELDS),
     F("order.imbalance_only", BOOL, since=Feature.IMBALANCE_ONLY),
-    Proto("PlaceOrderRequest", Feature.PROTOBUF_PLACE_ORDER, prepare=price_legs, finish=unprice_legs),
-    P(1, "order_id"), P(2, "contract", sub=PRICED_CONTRACT), P(3, "order", sub=ORDER_REQUEST),
-    P(4, "", sub=ATTACHED_ORDERS))
+    Proto("PlaceOrderRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "contract", sub=CONTRACT),
+    P(3, "order", sub=ORDER_REQUEST), P(4, "", sub=ATTACHED_ORDERS))
 @dataclass(slots=True)
 class PlaceOrder(Message):
     """PLACE_ORDER (3; no version field since 145): place or modify an order.
@@ -499,6 +509,7 @@ class ReqCompletedOrders(Message):
 
 @to_client(
     5,
+    Version(34, until=Feature.ORDER_CONTAINER),  # the highest OPEN_ORDER version parsers know
     F("order_id", INT),
     *_CONTRACT_11,
     F("order.action", STR), F("order.total_quantity", DEC), F("order.order_type", STR),
@@ -510,7 +521,7 @@ class ReqCompletedOrders(Message):
     Skip(""),  # sharesAllocation (TWS fills e.g. "permId.0/ACCOUNT/100"; ignored)
     F("order.fa_group", STR), F("order.fa_method", STR), F("order.fa_percentage", STR),
     F("order.fa_profile", STR, until=Feature.FA_PROFILE_DESUPPORT),
-    F("order.model_code", STR), F("order.good_till_date", STR), F("order.rule80_a", STR),
+    F("order.model_code", STR, since=Feature.MODELS_SUPPORT), F("order.good_till_date", STR), F("order.rule80_a", STR),
     F("order.percent_offset", FLOAT), F("order.settling_firm", STR),
     F("order.short_sale_slot", INT), F("order.designated_location", STR),
     F("order.exempt_code", INT), F("order.auction_strategy", INT),
@@ -540,33 +551,50 @@ class ReqCompletedOrders(Message):
     F("order.clearing_intent", STR), F("order.not_held", BOOL),
     *_ALGO,
     F("order.solicited", BOOL), F("order.what_if", BOOL), F("order_state.status", STR),
-    *(F(f"order_state.{name}", STR, unset=UNSET_DOUBLE_STR, none=(UNSET_DOUBLE_STR,))
+    *(F(f"order_state.{name}", STR, unset=UNSET_DOUBLE_STR, none=(UNSET_DOUBLE_STR,),
+        since=Feature.WHAT_IF_EXT_FIELDS)
       for name in ("init_margin_before", "maint_margin_before", "equity_with_loan_before",
-                   "init_margin_change", "maint_margin_change", "equity_with_loan_change",
-                   "init_margin_after", "maint_margin_after", "equity_with_loan_after")),
+                   "init_margin_change", "maint_margin_change", "equity_with_loan_change")),
+    *(F(f"order_state.{name}", STR, unset=UNSET_DOUBLE_STR, none=(UNSET_DOUBLE_STR,))
+      for name in ("init_margin_after", "maint_margin_after", "equity_with_loan_after")),
     F("order_state.commission", FLOAT), F("order_state.min_commission", FLOAT),
     F("order_state.max_commission", FLOAT), F("order_state.commission_currency", STR),
+    *_ORDER_PREVIEW,
     F("order_state.warning_text", STR),
     F("order.randomize_size", BOOL), F("order.randomize_price", BOOL),
-    Cond("order.order_type", _is_peg_bench, _PEG_BENCH),
-    _CONDITIONS,
-    F("order.adjusted_order_type", STR, unset="None", none=_TWS_NONE),
-    F("order.trigger_price", FLOAT, unset=UNSET_DOUBLE_STR),
-    F("order.trail_stop_price", FLOAT, unset=UNSET_DOUBLE_STR),  # again; this one wins
-    F("order.lmt_price_offset", FLOAT, unset=UNSET_DOUBLE_STR),
-    F("order.adjusted_stop_price", FLOAT, unset=UNSET_DOUBLE_STR),
-    F("order.adjusted_stop_limit_price", FLOAT, unset=UNSET_DOUBLE_STR),
-    F("order.adjusted_trailing_amount", FLOAT, unset=UNSET_DOUBLE_STR),
-    F("order.adjustable_trailing_unit", INT),
-    F("order.soft_dollar_tier.name", STR), F("order.soft_dollar_tier.value", STR),
-    F("order.soft_dollar_tier.display_name", STR),
-    _compact("order.cash_qty"),
-    F("order.dont_use_auto_price_for_hedge", BOOL), F("order.is_oms_container", BOOL),
-    F("order.discretionary_up_to_limit_price", BOOL), F("order.use_price_mgmt_algo", BOOL),
+    Cond("order.order_type", _is_peg_bench, _PEG_BENCH, since=Feature.PEGGED_TO_BENCHMARK),
+    _since(_CONDITIONS, Feature.PEGGED_TO_BENCHMARK),
+    *(_since_all(Feature.PEGGED_TO_BENCHMARK, (
+        F("order.adjusted_order_type", STR, unset="None", none=_TWS_NONE),
+        F("order.trigger_price", FLOAT, unset=UNSET_DOUBLE_STR),
+        F("order.trail_stop_price", FLOAT, unset=UNSET_DOUBLE_STR),  # again; this one wins
+        F("order.lmt_price_offset", FLOAT, unset=UNSET_DOUBLE_STR),
+        F("order.adjusted_stop_price", FLOAT, unset=UNSET_DOUBLE_STR),
+        F("order.adjusted_stop_limit_price", FLOAT, unset=UNSET_DOUBLE_STR),
+        F("order.adjusted_trailing_amount", FLOAT, unset=UNSET_DOUBLE_STR),
+        F("order.adjustable_trailing_unit", INT),
+    ))),
+    *_since_all(Feature.SOFT_DOLLAR_TIER, (
+        F("order.soft_dollar_tier.name", STR), F("order.soft_dollar_tier.value", STR),
+        F("order.soft_dollar_tier.display_name", STR))),
+    _compact("order.cash_qty", since=Feature.CASH_QTY),
+    F("order.dont_use_auto_price_for_hedge", BOOL, since=Feature.AUTO_PRICE_FOR_HEDGE),
+    F("order.is_oms_container", BOOL, since=Feature.ORDER_CONTAINER),
+    F("order.discretionary_up_to_limit_price", BOOL, since=Feature.D_PEG_ORDERS),
+    F("order.use_price_mgmt_algo", BOOL, since=Feature.PRICE_MGMT_ALGO),
     F("order.duration", INT, since=Feature.DURATION),
     F("order.post_to_ats", INT, since=Feature.POST_TO_ATS),
     F("order.auto_cancel_parent", BOOL, since=Feature.AUTO_CANCEL_PARENT),
     *_PEG_BEST_MID_TO_CLIENT,
+    F("order.customer_account", STR, since=Feature.CUSTOMER_ACCOUNT),
+    F("order.professional_customer", BOOL, since=Feature.PROFESSIONAL_CUSTOMER),
+    F("order.bond_accrued_interest", STR, since=Feature.BOND_ACCRUED_INTEREST),
+    F("order.include_overnight", BOOL, since=Feature.INCLUDE_OVERNIGHT),
+    F("order.ext_operator", STR, since=Feature.CME_TAGGING_FIELDS_IN_OPEN_ORDER),
+    F("order.manual_order_indicator", INT, unset=U_INT,
+      since=Feature.CME_TAGGING_FIELDS_IN_OPEN_ORDER),
+    F("order.submitter", STR, since=Feature.SUBMITTER),
+    F("order.imbalance_only", BOOL, since=Feature.IMBALANCE_ONLY),
     Proto("OpenOrder", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "contract", sub=CONTRACT),
     P(3, "order", sub=ORDER), P(4, "order_state", sub=ORDER_STATE))
 @dataclass(slots=True)
@@ -595,7 +623,7 @@ class OpenOrderEnd(Message):
     """OPEN_ORDER_END (53, v1): the open-order snapshot is complete."""
 
 
-@to_client(3, F("order_id", INT), F("status", STR), F("filled", DEC), F("remaining", DEC),
+@to_client(3, Version(6, until=Feature.MARKET_CAP_PRICE), F("order_id", INT), F("status", STR), F("filled", DEC), F("remaining", DEC),
            _compact("avg_fill_price"), F("perm_id", INT), F("parent_id", INT),
            _compact("last_fill_price"), F("client_id", INT), F("why_held", STR),
            _compact("mkt_cap_price", since=Feature.MARKET_CAP_PRICE),
@@ -631,7 +659,8 @@ class OrderStatus(Message):
     _DISCRETIONARY_AMT, F("order.good_after_time", STR),
     F("order.fa_group", STR), F("order.fa_method", STR), F("order.fa_percentage", STR),
     F("order.fa_profile", STR, until=Feature.FA_PROFILE_DESUPPORT),
-    F("order.model_code", STR), F("order.good_till_date", STR), F("order.rule80_a", STR),
+    F("order.model_code", STR, since=Feature.MODELS_SUPPORT), F("order.good_till_date", STR),
+    F("order.rule80_a", STR),
     F("order.percent_offset", FLOAT), F("order.settling_firm", STR),
     F("order.short_sale_slot", INT), F("order.designated_location", STR),
     F("order.exempt_code", INT),
@@ -655,18 +684,22 @@ class OrderStatus(Message):
     *_ALGO,
     F("order.solicited", BOOL), F("order_state.status", STR),
     F("order.randomize_size", BOOL), F("order.randomize_price", BOOL),
-    Cond("order.order_type", _is_peg_bench, _PEG_BENCH),
-    _CONDITIONS,
+    Cond("order.order_type", _is_peg_bench, _PEG_BENCH, since=Feature.PEGGED_TO_BENCHMARK),
+    _since(_CONDITIONS, Feature.PEGGED_TO_BENCHMARK),
     F("order.trail_stop_price", FLOAT, unset=UNSET_DOUBLE_STR),  # again; this one wins
     F("order.lmt_price_offset", FLOAT, unset=UNSET_DOUBLE_STR),
-    _compact("order.cash_qty"),
-    F("order.dont_use_auto_price_for_hedge", BOOL), F("order.is_oms_container", BOOL),
+    _compact("order.cash_qty", since=Feature.CASH_QTY),
+    F("order.dont_use_auto_price_for_hedge", BOOL, since=Feature.AUTO_PRICE_FOR_HEDGE),
+    F("order.is_oms_container", BOOL, since=Feature.ORDER_CONTAINER),
     F("order.auto_cancel_date", STR), F("order.filled_quantity", DEC),
     F("order.ref_futures_con_id", INT, unset=U_INT), F("order.auto_cancel_parent", BOOL),
     F("order.shareholder", STR), F("order.imbalance_only", BOOL),
     F("order.route_marketable_to_bbo", BOOL), F("order.parent_perm_id", INT, unset=U_LONG),
     F("order_state.completed_time", STR), F("order_state.completed_status", STR),
     *_PEG_BEST_MID_TO_CLIENT,
+    F("order.customer_account", STR, since=Feature.CUSTOMER_ACCOUNT),
+    F("order.professional_customer", BOOL, since=Feature.PROFESSIONAL_CUSTOMER),
+    F("order.submitter", STR, since=Feature.SUBMITTER),
     Proto("CompletedOrder", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "contract", sub=CONTRACT), P(2, "order", sub=ORDER),
     P(3, "order_state", sub=ORDER_STATE))
 @dataclass(slots=True)

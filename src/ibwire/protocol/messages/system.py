@@ -18,6 +18,8 @@ __all__ = [
     "ManagedAccts",
     "ErrMsg",
     "CurrentTime",
+    "ReqCurrentTimeInMillis",
+    "CurrentTimeInMillis",
 ]
 
 INT, STR = Kind.INT, Kind.STR
@@ -84,18 +86,38 @@ class ManagedAccts(Message):
         return [a for a in (self.accounts_list or "").split(",") if a]
 
 
-@to_client(4, Version(2), F("req_id", INT), F("error_code", INT), F("error_string", STR),
+@to_client(4, Version(2, until=Feature.ERROR_TIME), F("req_id", INT), F("error_code", INT),
+           F("error_string", STR),
            F("advanced_order_reject_json", STR, since=Feature.ADVANCED_ORDER_REJECT),
-           Proto("ErrorMessage", Feature.PROTOBUF), P(1, "req_id"), P(3, "error_code"), P(4, "error_string"),
-           P(5, "advanced_order_reject_json"))
+           F("error_time", INT, since=Feature.ERROR_TIME),
+           Proto("ErrorMessage", Feature.PROTOBUF), P(1, "req_id"), P(2, "error_time", pt=PT.INT64),
+           P(3, "error_code"), P(4, "error_string"), P(5, "advanced_order_reject_json"))
 @dataclass(slots=True)
 class ErrMsg(Message):
-    """ERR_MSG (4, v2): an error, warning or notice; ``req_id`` -1 for session-wide notices."""
+    """ERR_MSG (4; v2 below 194): an error, warning or notice; ``req_id`` -1 for session-wide
+    notices. ``error_time`` (epoch milliseconds, from 194) is when TWS raised it."""
 
     req_id: int | None = -1
     error_code: int | None = None
     error_string: str | None = None
     advanced_order_reject_json: str | None = None
+    error_time: int | None = None
+
+
+@to_server(105, Proto("CurrentTimeInMillisRequest", Feature.PROTOBUF_REST_MESSAGES_3))
+@dataclass(slots=True)
+class ReqCurrentTimeInMillis(Message):
+    """REQ_CURRENT_TIME_IN_MILLIS (105, no fields at all; from server version 197)."""
+
+
+@to_client(109, F("time_ms", INT),
+           Proto("CurrentTimeInMillis", Feature.PROTOBUF_REST_MESSAGES_3),
+           P(1, "time_ms", pt=PT.INT64))
+@dataclass(slots=True)
+class CurrentTimeInMillis(Message):
+    """CURRENT_TIME_IN_MILLIS (109, no version field; from 197): TWS's clock in epoch ms."""
+
+    time_ms: int | None = None
 
 
 @to_client(49, Version(1), F("time", INT),
