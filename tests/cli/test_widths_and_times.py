@@ -20,7 +20,7 @@ from ibwire.cli.monitor import Monitor
 from ibwire.gateway import PaperGateway
 from ibwire.models import Forex, Future
 
-from .conftest import Cli
+from .conftest import Cli, make_cli
 from .helpers import as_json, render
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -119,6 +119,19 @@ def test_monitor_frame_at_80_and_160_columns(gw: PaperGateway, trades: dict[str,
     # wide: account and positions side by side; narrow: one above the other
     assert any("NetLiquidation" in line and "AAPL" in line for line in wide.splitlines())
     assert not any("NetLiquidation" in line and "AAPL" in line for line in narrow.splitlines())
+
+
+def test_with_several_accounts_the_account_column_stays_at_80_columns() -> None:
+    with PaperGateway(port=0, tick_interval=None, accounts=("DU111", "DU222")) as gw:
+        with Broker.connect("127.0.0.1", gw.port, client_id=1) as b:
+            for account in ("DU111", "DU222"):
+                order = MarketOrder("BUY", 10)
+                order.account = account
+                b.submit_order(Stock("AAPL"), order).wait_done(10)
+        cli = make_cli(gw.port)
+        positions, fills = shown(cli, "positions", width=80), shown(cli, "fills", width=80)
+    for text in (positions, fills):
+        assert "DU111" in text and "DU222" in text and no_ellipsis(text)
 
 
 # --- times --------------------------------------------------------------------------------------------

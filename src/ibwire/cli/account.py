@@ -136,8 +136,10 @@ def positions_rows(broker: Broker, account: str | None = None) -> list[dict[str,
 
 def positions_table(rows: Sequence[dict[str, Any]], title: str = "positions") -> FitTable:
     """Contract, position and price always; unrealized PnL, value, avg cost, realized PnL and the
-    account as the width allows (the account goes first)."""
-    table = FitTable(title, [Col("account", drop=5), Col("contract"), Col("position", "right"),
+    account as the width allows (the account goes first, unless there are several)."""
+    several = len({r["account"] for r in rows}) > 1  # then the account tells the rows apart
+    table = FitTable(title, [Col("account", drop=0 if several else 5), Col("contract"),
+                             Col("position", "right"),
                              Col("avg cost", "right", 3), Col("price", "right"),
                              Col("value", "right", 2), Col("unrealized PnL", "right", 1),
                              Col("realized PnL", "right", 4)])
@@ -332,11 +334,12 @@ def fill_json(f: Fill) -> dict[str, Any]:
 
 def fills_table(fills: Sequence[Fill], title: str = "fills") -> FitTable:
     """Time, side, shares, contract and price always; commission, client/order, realized PnL, the
-    account and the exec id as the width allows."""
+    account (always when there are several) and the exec id as the width allows."""
+    several = len({f.execution.acct_number for f in fills}) > 1
     table = FitTable(title, [Col("time", drop=1), Col("side"), Col("shares", "right"), Col("contract"),
                              Col("price", "right"), Col("commission", "right", 2),
                              Col("realized PnL", "right", 4), Col("order", "right", 3),
-                             Col("account", drop=5), Col("exec id", drop=6)])
+                             Col("account", drop=0 if several else 5), Col("exec id", drop=6)])
     for f in fills:
         ex, cr = f.execution, f.commission_report
         side = ex.side or "?"
