@@ -136,5 +136,13 @@ def dump_compat(v: Any) -> Any:
         return v
     if isinstance(v, datetime):
         return v.isoformat()
+    if dataclasses.is_dataclass(v) and not hasattr(v, "__dict__"):  # an ibwire model (slots)
+        return {"$": type(v).__name__, "a": {_camel(f.name): dump_compat(getattr(v, f.name))
+                                             for f in dataclasses.fields(v)}}
     return {"$": type(v).__name__, "a": {k: dump_compat(x) for k, x in vars(v).items()
                                          if not k.startswith("_")}}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)

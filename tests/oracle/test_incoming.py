@@ -163,6 +163,11 @@ def ours(msg: Message, version: int) -> list[list[Any]]:
     frame = encode_message(msg, version)
     decoded = decode_fields(split_fields(frame[4:]), version, Role.CLIENT)
     assert type(decoded) is type(msg)
+    return callbacks(decoded, version)
+
+
+def callbacks(decoded: Message, version: int) -> list[list[Any]]:
+    """The callbacks ibwire.compat's EClient makes for a decoded message at ``version``."""
     rec = _Recorder()
     client = CompatEClient(rec)
     client._transport = SimpleNamespace(server_version=version)  # type: ignore[assignment]
@@ -223,6 +228,18 @@ def _same(a: Any, b: Any, path: str, out: list[str]) -> None:
         out.append(f"{path}: ours {a!r} oracle {b!r}")
 
 
+def compare_calls(name: str, v: int, mine: list[list[Any]], theirs: list[list[Any]]) -> str | None:
+    """None when ibwire's callbacks equal the official decoder's, else what differs."""
+    if [c[0] for c in mine] != [c[0] for c in theirs]:
+        return f"{name} at {v}: callbacks {[c[0] for c in mine]} vs {[c[0] for c in theirs]}"
+    diffs: list[str] = []
+    for (cb, a), (_, b) in zip(mine, theirs):
+        if cb == "error" and v < Feature.ERROR_TIME:
+            a, b = a[:1] + a[2:], b[:1] + b[2:]  # no errorTime on the wire before 194
+        _same(a, b, cb, diffs)
+    return f"{name} at {v}: " + "; ".join(diffs[:6]) if diffs else None
+
+
 def _check(oracle: Oracle, cases: list[tuple[Message, int]]) -> None:
     results = oracle.run([{"op": "decode", "v": v, "frame": encode_message(m, v).hex()}
                           for m, v in cases])
@@ -232,18 +249,9 @@ def _check(oracle: Oracle, cases: list[tuple[Message, int]]) -> None:
         if res["exception"]:
             failures.append(f"{name} at {v}: the official decoder raised {res['exception']}")
             continue
-        mine, theirs = ours(m, v), res["calls"]
-        if [c[0] for c in mine] != [c[0] for c in theirs]:
-            failures.append(f"{name} at {v}: callbacks {[c[0] for c in mine]} vs "
-                            f"{[c[0] for c in theirs]}")
-            continue
-        diffs: list[str] = []
-        for (cb, a), (_, b) in zip(mine, theirs):
-            if cb == "error" and v < Feature.ERROR_TIME:
-                a, b = a[:1] + a[2:], b[:1] + b[2:]  # no errorTime on the wire before 194
-            _same(a, b, cb, diffs)
-        if diffs:
-            failures.append(f"{name} at {v}: " + "; ".join(diffs[:6]))
+        problem = compare_calls(name, v, ours(m, v), res["calls"])
+        if problem:
+            failures.append(problem)
     assert not failures, f"{len(failures)} of {len(cases)} differ:\n" + "\n".join(failures[:40])
 
 
