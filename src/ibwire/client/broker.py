@@ -410,6 +410,13 @@ class Broker(ReconcileMixin):
         transport = self._transport
         if transport is None:
             raise ConnectionLost(f"not connected to {self.host}:{self.port} (error 504)")
+        if self.pacer.full and transport._may_wait():  # it waits for room: let the reader go on
+            held = self._core_lock.step_out()
+            try:
+                transport.send(msg)
+            finally:
+                self._core_lock.step_in(held)
+            return
         transport.send(msg)
 
     def _transport_connected(self) -> bool:

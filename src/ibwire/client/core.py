@@ -75,7 +75,7 @@ from .requests import Pending, Registry
 from .state import ConnectionState, Notice, StateChanged
 from .ticker import TickersUpdated
 
-__all__ = ["BrokerCore", "Wait", "Flow", "Patience", "request_error"]
+__all__ = ["BrokerCore", "CoreLock", "Wait", "Flow", "Patience", "request_error"]
 
 log = logging.getLogger("ibwire.broker")
 
@@ -93,6 +93,50 @@ class Wait:
 
 
 Flow = Generator[Wait, bool, T]
+
+
+class CoreLock:
+    """A reentrant lock around the session state whose holder can step out while it waits.
+
+    A flow step holds it; when its send has to wait for room (the pacer's queue is full) the
+    thread steps out (:meth:`step_out`) so that the reader can go on handling replies, and steps
+    back in (:meth:`step_in`) before the step continues.
+    """
+
+    __slots__ = ("_lock", "_owner", "_depth")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> CoreLock:
+        me = threading.get_ident()
+        if self._owner == me:
+            self._depth += 1
+        else:
+            self._lock.acquire()
+            self._owner, self._depth = me, 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self._owner = None
+            self._lock.release()
+
+    def step_out(self) -> int:
+        """Release every level this thread holds; returns them for :meth:`step_in` (0: none)."""
+        if self._owner != threading.get_ident():
+            return 0
+        depth, self._depth, self._owner = self._depth, 0, None
+        self._lock.release()
+        return depth
+
+    def step_in(self, depth: int) -> None:
+        if depth:
+            self._lock.acquire()
+            self._owner, self._depth = threading.get_ident(), depth
 
 
 class Patience:
@@ -182,7 +226,7 @@ class BrokerCore:
         """The highest server version offered (``v100..max_version``); TWS answers at most it."""
         self.reconnect_initial_delay = 0.25
         self.reconnect_max_delay = 30.0
-        self._core_lock = threading.RLock()
+        self._core_lock = CoreLock()
         """Held by whoever touches the session state: the reader handling a read, a flow's step."""
         self._changed: dict[int, Any] | None = None  # tickers changed by the current read, by id
         self._journal_spec = journal
