@@ -1,0 +1,67 @@
+"""The official client 10.51 (offers v100..226) against the paper gateway, end to end, at server
+version 200 (text, the last version before the binary message ids): the flow tests/interop walks
+with ibapi 9.81. It runs as a subprocess with the oracle's own ``ibapi`` (e2e_app.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ibwire.gateway import PaperGateway
+from ibwire.protocol.versions import MAX_VERSION
+
+from .harness import Oracle
+
+APP = Path(__file__).with_name("e2e_app.py")
+
+
+def run_app(oracle: Oracle, gateway: PaperGateway, limit: float) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, str(APP), str(gateway.port), str(limit)],
+                          capture_output=True, text=True, env=oracle.python_env(), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    # the official client logs what it cannot decode; there must be none
+    bad = [line for line in proc.stderr.splitlines()
+           if "diff len fields" in line or "BadMessage" in line or "Traceback" in line]
+    assert not bad, bad
+    return report
+
+
+def test_official_1051_trades_against_the_gateway_at_200(oracle: Oracle,
+                                                         gateway: PaperGateway) -> None:
+    q = gateway.call(lambda ex: ex.quote(265598))
+    limit = round(q.bid * 0.9, 2)
+    r = run_app(oracle, gateway, limit)
+    assert r["timeouts"] == []
+    assert r["server_version"] == MAX_VERSION == 200
+    assert r["accounts"] == "DU1234567"
+    notices = [e for e in r["errors"] if e[1] in (2104, 2106, 2158)]
+    assert all(e[0] == -1 and e[3] > 0 for e in notices)  # errorTime travels from 194
+
+    oid = r["oid"]
+    assert [oid, "Filled", 100.0] in r["statuses"]
+    fill = [e for e in r["execs"] if e[0] == -1]
+    assert len(fill) == 1 and fill[0][1:2] == ["AAPL"] and fill[0][3:5] == ["BOT", 100.0]
+    assert r["commissions"][0][0] == fill[0][2] and r["commissions"][0][1] == 1.0
+
+    assert ["DU1234567", "AAPL", 100.0] in r["positions"]
+    assert float(r["values"]["TotalCashValue/USD"]) < 1_000_000.0
+    tags = {row[2] for row in r["summary"] if row[0] == 9}
+    assert tags == {"NetLiquidation", "TotalCashValue"}
+
+    assert [oid + 1, "AAPL", "LMT", 10.0] in [o[:4] for o in r["open_orders"]]
+    assert [oid + 1, "Cancelled", 0.0] in r["statuses"]
+    assert any(e[:2] == [oid + 1, 202] for e in r["errors"])
+
+    assert [e[2] for e in r["execs"] if e[0] == 77] == [fill[0][2]]
+
+    prices = {t: p for rid, t, p in r["ticks"] if rid == 5}
+    assert prices[1] == q.bid and prices[2] == q.ask
+    assert [d[1] for d in r["details"] if d[0] == 6] == [272093]
+    bars = [b for b in r["bars"] if b[0] == 7]
+    assert len(bars) == 16 + 7 and all(b[4] <= b[5] <= b[3] for b in bars)
+    ends = [e for e in r["bars_end"] if e[0] == 7]
+    assert len(ends) == 1 and ends[0][1] and ends[0][2]  # HISTORICAL_DATA_END (108) at 196+
