@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.connection import HandshakeComplete, SessionReady
 from ibwire.protocol.framing import encode_fields
@@ -49,19 +47,6 @@ def test_answers_min_of_client_max_and_its_own_max(wire):
     assert wire(None, min_version=178, max_version=178).handshake() == 178
     assert wire(None, min_version=100, max_version=151).handshake() == 151  # the seed's banner
     assert wire(None, min_version=100, max_version=100).handshake() == 100
-
-
-def test_max_version_lowers_the_answer() -> None:
-    from tests.conftest import WireClient
-
-    with PaperGateway(port=0, tick_interval=None, max_version=178) as gw:
-        c = WireClient(gw.port, min_version=100, max_version=226)
-        try:
-            assert c.handshake() == 178
-        finally:
-            c.close()
-    with pytest.raises(ValueError, match="max_version"):
-        PaperGateway(port=0, max_version=MAX_VERSION + 1)
 
 
 def test_refuses_range_below_100_and_closes(wire, caplog):

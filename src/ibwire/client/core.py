@@ -68,7 +68,7 @@ from ..protocol.messages.system import (
     ReqIds,
 )
 from ..protocol.schema import Message, UnknownMessage
-from ..protocol.versions import MAX_VERSION, MIN_VERSION
+from ..protocol.versions import MAX_VERSION, MIN_VERSION, Feature, supports
 from .journal import Journal, SqliteJournal, open_journal
 from .pacing import DEFAULT_MAX_RATE, Pacer
 from .requests import Pending, Registry
@@ -168,7 +168,20 @@ class Patience:
 # holding its request id. A failure that cannot be attributed fails every pending read request.
 _BAD_SINGLETON = {61: "positions", 62: "positions", 6: "account", 7: "account", 8: "account",
                   54: "account", 49: "current_time", 9: "ids", 5: "open_orders", 53: "open_orders"}
-_BAD_REQ_ID_INDEX = {11: 1, 55: 2, 63: 2, 64: 2, 10: 1, 52: 2, 17: 1, 1: 2, 2: 2, 45: 2, 46: 2}
+_BAD_REQ_ID_INDEX = {11: 1, 55: 2, 63: 2, 64: 2, 10: 1, 52: 2, 17: 1, 1: 2, 2: 2, 45: 2, 46: 2,
+                     108: 1}
+# message id -> the feature that removed a version field in front of the request id
+_BAD_REQ_ID_VERSION_FIELD = {10: Feature.SIZE_RULES, 11: Feature.LAST_LIQUIDITY,
+                             17: Feature.SYNT_REALTIME_BARS}
+
+
+def _bad_req_id_index(msg_id: int, server_version: int | None) -> int:
+    """Where a frame's request id is, so a bad frame fails the request it answers."""
+    idx = _BAD_REQ_ID_INDEX[msg_id]
+    gone = _BAD_REQ_ID_VERSION_FIELD.get(msg_id)
+    if gone is not None and server_version is not None and not supports(server_version, gone):
+        idx += 1
+    return idx
 
 
 def request_error(code: int, text: str, req_id: int, advanced: str | None = None) -> RequestError:
@@ -437,7 +450,7 @@ class BrokerCore:
         if err.msg_id in _BAD_SINGLETON:
             target = self._registry.get(_BAD_SINGLETON[err.msg_id])
         elif err.msg_id in _BAD_REQ_ID_INDEX:
-            idx = _BAD_REQ_ID_INDEX[err.msg_id]
+            idx = _bad_req_id_index(err.msg_id, self.server_version)
             if len(ev.fields) > idx and ev.fields[idx].lstrip("-").isdigit():
                 target = self._registry.get(int(ev.fields[idx]))
         if target is not None:
