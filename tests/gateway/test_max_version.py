@@ -87,3 +87,42 @@ def test_gateway_max_version_flag_lowers_the_answer():
 def test_paper_gateway_refuses_a_max_version_it_does_not_speak():
     with pytest.raises(ValueError, match="max_version"):
         PaperGateway(port=0, max_version=MAX_VERSION + 1)
+
+
+def test_eclient_cancels_with_the_official_order_cancel_object(gateway):
+    """10.51 programs call cancelOrder(orderId, OrderCancel()) and reqGlobalCancel(OrderCancel())."""
+    from ibwire.compat.order_cancel import OrderCancel
+    from ibwire.models.contract import Stock
+    from ibwire.models.order import LimitOrder
+
+    errors: list[tuple[int, int]] = []
+    ready, cancelled = threading.Event(), threading.Event()
+
+    class App(EWrapper, EClient):
+        def __init__(self) -> None:
+            EWrapper.__init__(self)
+            EClient.__init__(self, self)
+            self.next_id = 0
+
+        def nextValidId(self, orderId: int) -> None:  # noqa: N802, N803
+            self.next_id = orderId
+            ready.set()
+
+        def error(self, reqId, errorCode, errorString, advancedOrderRejectJson="") -> None:  # noqa: N802, N803
+            errors.append((reqId, errorCode))
+            if errorCode == 202:
+                cancelled.set()
+
+    app = App()
+    app.connect("127.0.0.1", gateway.port, 55)
+    try:
+        app.start_dispatcher()
+        assert ready.wait(10) and app.serverVersion() == MAX_VERSION
+        bid = gateway.call(lambda ex: ex.quote(265598).bid)
+        app.placeOrder(app.next_id, Stock("AAPL"), LimitOrder("BUY", 1, round(bid * 0.9, 2)))
+        app.cancelOrder(app.next_id, OrderCancel())
+        assert cancelled.wait(10), errors
+        app.reqGlobalCancel(OrderCancel())
+        app.reqCurrentTime()
+    finally:
+        app.disconnect()

@@ -64,7 +64,7 @@ from typing import Any, ClassVar
 
 from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, LocalProtocolError
 from ..protocol import messages as _messages  # noqa: F401 - registers every schema
-from ..protocol.codec import format_tws_time
+from ..protocol.codec import UNSET_INT, format_tws_time
 from ..protocol.connection import BadMessage, ConnectionClosed, HandshakeComplete, SessionReady
 from ..protocol.messages.accounts import (
     CancelAccountSummary,
@@ -129,6 +129,16 @@ from .transport import DEFAULT_MAX_EVENTS, Transport
 __all__ = ["EClient", "NO_VALID_ID", "CALLBACKS", "IMPLIED_SIZE_TICK"]
 
 log = logging.getLogger("ibwire.eclient")
+
+def _order_cancel(value: Any) -> dict[str, Any]:
+    """CANCEL_ORDER's fields from a manual cancel time or an official ``OrderCancel``."""
+    if value is None or isinstance(value, str):
+        return {"manual_order_cancel_time": value or None}
+    indicator = getattr(value, "manualOrderIndicator", None)
+    return {"manual_order_cancel_time": getattr(value, "manualOrderCancelTime", "") or None,
+            "ext_operator": getattr(value, "extOperator", "") or None,
+            "manual_order_indicator": None if indicator in (None, UNSET_INT) else indicator}
+
 
 class EClient:
     """Requests with the official names; answers arrive as :class:`EWrapper` callbacks."""
@@ -485,10 +495,13 @@ class EClient:
         self._send_built(orderId, 512, "Order Sending Error", lambda: PlaceOrder(
             order_id=orderId, contract=as_contract(contract), order=as_order(order)))
 
-    def cancelOrder(self, orderId: int, manualCancelOrderTime: str = "") -> None:
-        """Cancel an order (answers: ``orderStatus`` Cancelled and error 202, or 10147/10148)."""
-        self._send(CancelOrder(order_id=orderId,
-                               manual_order_cancel_time=manualCancelOrderTime or None),
+    def cancelOrder(self, orderId: int, manualCancelOrderTime: Any = "") -> None:
+        """Cancel an order (answers: ``orderStatus`` Cancelled and error 202, or 10147/10148).
+
+        The second argument is the manual cancel time (ibapi 9.81 / 10.x before 10.3x) or an
+        ``OrderCancel`` object (10.51: manualOrderCancelTime, extOperator, manualOrderIndicator,
+        sent from server version 192)."""
+        self._send(CancelOrder(order_id=orderId, **_order_cancel(manualCancelOrderTime)),
                    orderId, 515, "Cancel Order Sending Error")
 
     def reqOpenOrders(self) -> None:
@@ -504,9 +517,11 @@ class EClient:
         self._send(ReqAutoOpenOrders(auto_bind=bool(bAutoBind)), code=516,
                    what="Request Open Order Sending Error")
 
-    def reqGlobalCancel(self) -> None:
-        """Cancel every open order, whoever placed it."""
-        self._send(ReqGlobalCancel())
+    def reqGlobalCancel(self, orderCancel: Any = None) -> None:
+        """Cancel every open order, whoever placed it (10.51 passes an ``OrderCancel``)."""
+        fields = _order_cancel(orderCancel)
+        fields.pop("manual_order_cancel_time", None)
+        self._send(ReqGlobalCancel(**fields))
 
     def reqCompletedOrders(self, apiOnly: bool) -> None:
         """Completed orders (answers: ``completedOrder`` ..., ``completedOrdersEnd``)."""
