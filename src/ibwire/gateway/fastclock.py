@@ -6,7 +6,8 @@ when every connected client has drained what it was sent (its transport's write 
 receives every tick it would have received at speed 1 (every market second's changes).
 
 A step is one market second while some client streams market data (REQ_MKT_DATA), else up to the
-next whole minute (keepUpToDate bars and account updates follow). Orders are matched at every
+last second of the minute and then to the next minute (so keepUpToDate bars are sent complete
+before the next bar begins). Orders are matched at every
 second of a step all the same (see :meth:`~ibwire.gateway.exchange.PaperExchange.step`).
 
 The clock stands still while no client has a streaming subscription (market data or keepUpToDate
@@ -67,7 +68,9 @@ async def run_max(core: GatewayCore) -> None:
             await asyncio.sleep(_IDLE)
             continue
         await _drained(core)
-        seconds = 1 if any(st.ticks for st in streams) else 60 - now % 60
+        # market data: every second; else to the last second of each minute and on to the next
+        # (so a keepUpToDate bar is sent complete before the next one begins)
+        seconds = 1 if any(st.ticks for st in streams) else (59 - now % 60 or 1)
         if end is not None:
             seconds = min(seconds, end - now)
         try:

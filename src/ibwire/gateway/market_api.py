@@ -51,7 +51,7 @@ from ..protocol.messages.market_data import (
 from ..protocol.schema import Message
 from ..protocol.versions import Feature, supports
 from .instruments import Instrument
-from .market import BarRequestError, Quote
+from .market import BAR_SIZES, BarRequestError, Quote
 from .session import Session, handles
 
 if TYPE_CHECKING:
@@ -320,8 +320,13 @@ def _cancel_historical_data(session: Session, msg: CancelHistoricalData) -> None
 
 def _bar_update(session: Session, req_id: int, sub: _BarSub) -> None:
     try:
-        bars = session.core.exchange.bars(sub.con_id, None, "1 S", sub.bar_size, sub.what_to_show,
-                                          sub.use_rth)
+        # the current bar from its start (labelled by it, as TWS does), not its last second;
+        # none outside the session (an "S" window there would start a bar at its own edge)
+        if not session.core.exchange.market.in_session(sub.con_id, liquid=sub.use_rth):
+            return
+        span = min(BAR_SIZES.get(sub.bar_size, 1), 86400)
+        bars = session.core.exchange.bars(sub.con_id, None, f"{span} S", sub.bar_size,
+                                          sub.what_to_show, sub.use_rth)
     except BarRequestError:
         return  # outside the session (use_rth) or no data: nothing to update
     bar = bars[-1].to_bar_data(sub.format_date)

@@ -30,11 +30,11 @@ from typing import Any, ClassVar, TypeVar
 
 from ..models.contract import Contract
 from ..models.order import Order
-from ..protocol.versions import MAX_VERSION, MIN_VERSION
 from .clock import CALENDAR_MODES
 from .core import GatewayConfig, GatewayCore
 from .exchange import PaperExchange
 from .instruments import Instrument, load_stocks, universe
+from .replay import data_paths, load_all
 
 __all__ = ["PaperGateway"]
 
@@ -57,9 +57,7 @@ class PaperGateway:
     through :meth:`step` (what deterministic tests want). ``max_msg_rate`` is the pacing limit
     (messages per second per client; None disables pacing). ``handshake_timeout`` is how long a
     socket may stay connected without completing the handshake and START_API before it is closed
-    as an idle half-open connection. ``max_version`` caps the server version the gateway answers
-    (default :data:`~ibwire.protocol.versions.MAX_VERSION`): a client offering ``v<lo>..<hi>``
-    gets ``min(hi, max_version)`` when that is at least ``lo`` (and at least 100).
+    as an idle half-open connection.
 
     The market clock (see :mod:`ibwire.gateway.clock` and docs/market-clock.md): ``market_start``
     is the market time of a new state (default: the close of the last full NYSE session before
@@ -78,6 +76,16 @@ class PaperGateway:
     the built-in one with the same con id, or the same sec type, symbol, exchange and currency.
     A bad CSV row raises :class:`~ibwire.gateway.instruments.InstrumentFileError` naming the file
     and the line.
+
+    Backtesting (see :mod:`ibwire.gateway.replay` and docs/backtesting.md): ``data`` is a list of
+    files of recorded bars (the CSV ``ibwire bars --csv`` writes) or ticks, ``"SYMBOL=FILE"`` or a
+    file named ``SYMBOL.csv``; those instruments take their prices from the data (the rest keep
+    the walk) and ``market_start`` defaults to the start of the data. A bad row raises
+    :class:`~ibwire.gateway.replay.DataFileError` naming the file and the line. ``speed="max"``
+    runs market time as fast as every connected client drains what it was sent (see
+    :mod:`ibwire.gateway.fastclock`; message pacing is off then). ``report`` is a CSV path: at
+    :meth:`stop` the gateway writes the fills, the PnL per instrument and the equity curve there
+    (see :mod:`ibwire.gateway.report`).
     """
 
     default_market_start: ClassVar[datetime | None] = None
@@ -88,8 +96,10 @@ class PaperGateway:
                  *, tick_interval: float | None = 0.25, max_clients: int = 32,
                  max_msg_rate: int | None = 50, starting_cash: float = 1_000_000.0,
                  handshake_timeout: float = 10.0, market_start: datetime | None = None,
-                 calendar: str = "open", speed: float = 1.0, max_version: int | None = None,
-                 instruments: str | PathLike[str] | Iterable[Instrument] | None = None) -> None:
+                 calendar: str = "open", speed: float | str = 1.0,
+                 instruments: str | PathLike[str] | Iterable[Instrument] | None = None,
+                 data: Iterable[str | PathLike[str]] | None = None,
+                 report: str | PathLike[str] | None = None) -> None:
         if mode not in ("tws", "gateway"):
             raise ValueError(f"mode must be 'tws' or 'gateway', not {mode!r}")
         accts = tuple(accounts)
@@ -97,13 +107,10 @@ class PaperGateway:
             raise ValueError("give at least one account")
         if calendar not in CALENDAR_MODES:
             raise ValueError(f"calendar must be one of {', '.join(CALENDAR_MODES)}, not {calendar!r}")
-        if not speed > 0:
-            raise ValueError(f"speed must be positive, not {speed!r}")
-        if max_version is None:
-            max_version = MAX_VERSION
-        if not MIN_VERSION <= max_version <= MAX_VERSION:
-            raise ValueError(f"max_version must be in {MIN_VERSION}..{MAX_VERSION}, not "
-                             f"{max_version!r}")
+        if speed != "max" and (isinstance(speed, str) or not speed > 0):
+            raise ValueError(f"speed must be positive or 'max', not {speed!r}")
+        if speed == "max":  # pacing counts wall time; a month may pass in seconds here
+            max_msg_rate = None
         if market_start is not None and market_start.tzinfo is None:
             raise ValueError(f"market_start {market_start!r} has no time zone; give an aware "
                              "datetime")
@@ -112,6 +119,7 @@ class PaperGateway:
             extra = tuple(load_stocks(instruments))
         elif instruments is not None:
             extra = tuple(instruments)
+        datasets = tuple(load_all(data)) if data is not None else ()
         self.config = GatewayConfig(
             host=host, port=port, accounts=accts,
             state_path=str(state_path) if state_path is not None else None, seed=seed, mode=mode,
@@ -119,10 +127,13 @@ class PaperGateway:
             max_msg_rate=max_msg_rate, starting_cash=starting_cash,
             handshake_timeout=handshake_timeout,
             market_start=market_start if market_start is not None or tick_interval is not None
-            else PaperGateway.default_market_start, calendar=calendar, speed=speed,
-            max_version=max_version, instruments=extra)
+            or datasets else PaperGateway.default_market_start, calendar=calendar, speed=speed,
+            instruments=extra, data=datasets, report=str(report) if report is not None else None)
         if extra:  # a clash (a duplicate con id) is an error here, not when the gateway starts
             universe(self.config.market_start, extra)
+        if datasets:  # every symbol names one instrument (DataFileError otherwise)
+            data_paths(datasets, universe(self.config.market_start or min(
+                ds.start for ds in datasets), extra), seed)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._core: GatewayCore | None = None
