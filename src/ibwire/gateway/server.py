@@ -30,6 +30,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..models.contract import Contract
 from ..models.order import Order
+from ..protocol.versions import MAX_VERSION, MIN_VERSION
 from .clock import CALENDAR_MODES
 from .core import GatewayConfig, GatewayCore
 from .exchange import PaperExchange
@@ -57,7 +58,9 @@ class PaperGateway:
     through :meth:`step` (what deterministic tests want). ``max_msg_rate`` is the pacing limit
     (messages per second per client; None disables pacing). ``handshake_timeout`` is how long a
     socket may stay connected without completing the handshake and START_API before it is closed
-    as an idle half-open connection.
+    as an idle half-open connection. ``max_version`` caps the server version the gateway answers
+    (default :data:`~ibwire.protocol.versions.MAX_VERSION`): a client offering ``v<lo>..<hi>``
+    gets ``min(hi, max_version)`` when that is at least ``lo`` (and at least 100).
 
     The market clock (see :mod:`ibwire.gateway.clock` and docs/market-clock.md): ``market_start``
     is the market time of a new state (default: the close of the last full NYSE session before
@@ -97,6 +100,7 @@ class PaperGateway:
                  max_msg_rate: int | None = 50, starting_cash: float = 1_000_000.0,
                  handshake_timeout: float = 10.0, market_start: datetime | None = None,
                  calendar: str = "open", speed: float | str = 1.0,
+                 max_version: int | None = None,
                  instruments: str | PathLike[str] | Iterable[Instrument] | None = None,
                  data: Iterable[str | PathLike[str]] | None = None,
                  report: str | PathLike[str] | None = None) -> None:
@@ -111,6 +115,11 @@ class PaperGateway:
             raise ValueError(f"speed must be positive or 'max', not {speed!r}")
         if speed == "max":  # pacing counts wall time; a month may pass in seconds here
             max_msg_rate = None
+        if max_version is None:
+            max_version = MAX_VERSION
+        if not MIN_VERSION <= max_version <= MAX_VERSION:
+            raise ValueError(f"max_version must be in {MIN_VERSION}..{MAX_VERSION}, not "
+                             f"{max_version!r}")
         if market_start is not None and market_start.tzinfo is None:
             raise ValueError(f"market_start {market_start!r} has no time zone; give an aware "
                              "datetime")
@@ -128,7 +137,8 @@ class PaperGateway:
             handshake_timeout=handshake_timeout,
             market_start=market_start if market_start is not None or tick_interval is not None
             or datasets else PaperGateway.default_market_start, calendar=calendar, speed=speed,
-            instruments=extra, data=datasets, report=str(report) if report is not None else None)
+            max_version=max_version, instruments=extra, data=datasets,
+            report=str(report) if report is not None else None)
         if extra:  # a clash (a duplicate con id) is an error here, not when the gateway starts
             universe(self.config.market_start, extra)
         if datasets:  # every symbol names one instrument (DataFileError otherwise)
