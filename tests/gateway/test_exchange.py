@@ -102,14 +102,43 @@ def test_market_buy_fills_at_the_ask(ex: PaperExchange) -> None:
     assert ex.completed_orders()[0].order_state().completed_status == "Filled"
 
 
+def until_done(ex: PaperExchange, events: list, limit: int = 120) -> list:  # type: ignore[type-arg]
+    """``events`` plus what the next seconds bring until no order is open."""
+    for _ in range(limit):
+        if not ex.open_orders():
+            break
+        events = events + ex.step(1)
+    return events
+
+
 def test_market_sell_fills_at_the_bid_and_shorts(ex: PaperExchange) -> None:
     bid, _, _ = ex.market.touch(MSFT)
     events = ex.place_order(1, 1, Stock("MSFT"), MarketOrder("SELL", 1000))
     e = fills(events)[0].execution
     assert (e.side, e.price) == ("SLD", bid)
-    assert fills(events)[0].commission.commission == 5.0  # 0.005 x 1000
+    events = until_done(ex, events)
+    assert sum(f.commission.commission for f in fills(events)) == 5.0  # 0.005 x 1000
+    assert sum(f.execution.shares for f in fills(events)) == 1000
     pos = ex.accounts.position(ACCT, MSFT)
     assert pos is not None and pos.quantity == -1000
+
+
+def test_a_large_order_fills_in_parts_at_the_size_the_touch_shows(ex: PaperExchange) -> None:
+    bid_size, ask_size = ex.market.touch_sizes(AAPL)
+    qty = int(ask_size) + 100
+    events = ex.place_order(1, 1, Stock("AAPL"), MarketOrder("BUY", qty))
+    first = fills(events)
+    assert [f.execution.shares for f in first] == [ask_size]
+    assert kinds(events) == ["PreSubmitted", "Submitted", "fill", "Submitted", "account"]
+    partial = [e.record for e in events if isinstance(e, OrderUpdate)][-1]
+    assert (partial.filled, partial.remaining) == (ask_size, 100)
+    events = until_done(ex, [])
+    assert kinds(events)[-2:] == ["Filled", "account"]
+    done = fills(events)[-1].execution
+    assert done.cum_qty == qty and done.exec_id != first[0].execution.exec_id
+    # one order, one commission schedule: 0.005 x qty in all, not a minimum per fill
+    total = sum(f.commission.commission for f in first + fills(events))
+    assert total == round(max(0.005 * qty, 1.0), 2)
 
 
 def test_commission_schedule(ex: PaperExchange) -> None:
@@ -120,10 +149,10 @@ def test_commission_schedule(ex: PaperExchange) -> None:
     assert fills(events)[0].commission.commission == 4.5
     events = ex.place_order(1, 3, Forex("EURUSD"), MarketOrder("BUY", 20000))
     assert fills(events)[0].commission.commission == 2.0  # minimum
-    events = ex.place_order(1, 4, Forex("EURUSD"), MarketOrder("SELL", 20_000_000))
     fx = ex.market.fx_to_usd("EUR")
-    assert fills(events)[0].commission.commission == pytest.approx(0.00002 * 20_000_000 * fx,
-                                                                    abs=0.01)
+    events = until_done(ex, ex.place_order(1, 4, Forex("EURUSD"), MarketOrder("SELL", 20_000_000)))
+    assert sum(f.commission.commission for f in fills(events)) == pytest.approx(
+        0.00002 * 20_000_000 * fx, abs=0.02)
 
 
 def test_ids_are_unique_and_increasing(ex: PaperExchange) -> None:
@@ -343,8 +372,9 @@ def test_unknown_and_ambiguous_contracts(ex: PaperExchange) -> None:
 def test_buying_power_is_four_times_equity(ex: PaperExchange) -> None:
     _, ask, _ = ex.market.touch(AAPL)
     max_shares = int(4 * 1_000_000 / ask)
-    assert kinds(ex.place_order(1, 1, Stock("AAPL"), MarketOrder("BUY", max_shares - 10)))[2] \
-        == "fill"
+    placed = ex.place_order(1, 1, Stock("AAPL"), MarketOrder("BUY", max_shares - 10))
+    assert kinds(placed)[2] == "fill"
+    assert kinds(until_done(ex, placed))[-2:] == ["Filled", "account"]  # in parts
     assert errors(ex.place_order(1, 2, Stock("AAPL"), MarketOrder("BUY", 100)))[0].code == 201
     assert fills(ex.place_order(1, 3, Stock("AAPL"), MarketOrder("SELL", 100)))  # reduces: ok
 

@@ -603,24 +603,36 @@ class PaperExchange:
             limit = o.lmt_price or 0.0
             if (buy and ask > limit + 1e-9) or (not buy and bid < limit - 1e-9):
                 return events
-        events += self._fill(rec, inst, price, taker)
+        # what the touch shows is what one second can fill: a larger order fills in parts
+        bid_size, ask_size = self.market.touch_sizes(inst.con_id)
+        qty = min(rec.remaining, ask_size if buy else bid_size)
+        events += self._fill(rec, inst, price, taker or o.order_type == "MKT", qty)
         return events
 
-    def _fill(self, rec: OrderRecord, inst: Instrument, price: float, taker: bool) -> list[Event]:
-        qty = rec.remaining
+    def _fill(self, rec: OrderRecord, inst: Instrument, price: float, taker: bool,
+              qty: Decimal) -> list[Event]:
         fx = self.market.fx_to_usd(inst.symbol if inst.sec_type == "CASH" else inst.currency)
-        commission = commission_for(inst, qty, price, fx)
+        # the schedule (and its per-order minimum) applies to the order: a partial fill pays what
+        # the order's cumulative quantity costs less what earlier fills paid
+        cum_price = (float(rec.filled) * rec.avg_fill_price + float(qty) * price) \
+            / float(rec.filled + qty)
+        commission = round(max(0.0, commission_for(inst, rec.filled + qty, cum_price, fx)
+                               - rec.commission), 2)
         side = "BOT" if rec.order.action == "BUY" else "SLD"
         realized = self.accounts.apply_fill(rec.account, inst, side, qty, price, commission)
         before = rec.filled
         rec.filled = before + qty
-        rec.remaining = Decimal(0)
+        rec.remaining -= qty
         rec.avg_fill_price = inst.round_price(
             (float(before) * rec.avg_fill_price + float(qty) * price) / float(rec.filled)) \
             if before else price
         rec.last_fill_price = price
         rec.commission += commission
-        self._finish(rec, "Filled", "Filled")
+        if rec.remaining <= 0:
+            self._finish(rec, "Filled", "Filled")
+        else:  # a partial fill: the rest keeps working
+            rec.status = "Submitted"
+            self._dirty_orders.add(rec.perm_id)
         self._exec_seq += 1
         now = self.market.now()
         execution = Execution(

@@ -271,14 +271,13 @@ class Market:
             day0 = _local_midnight(datetime.fromtimestamp(s, tz).date(), tz)
         o, h, lo, _c, vol = aggregate(path, [(day0, s + 1)], "TRADES")
         prev_close = o  # bars tile: the day opens at the previous day's close
-        hb = mix(path.key, 9, s)
+        bid_size, ask_size = self._sizes(path, s)
         lot = inst.lot
         return Quote(
             con_id=con_id,
             time=datetime.fromtimestamp(s, tz=UTC),
             bid=self._px(inst, bid), ask=self._px(inst, ask), last=self._px(inst, last),
-            bid_size=Decimal(lot * (1 + hb % 20)),
-            ask_size=Decimal(lot * (1 + (hb >> 8) % 20)),
+            bid_size=bid_size, ask_size=ask_size,
             last_size=Decimal(max(1, path.sec_volume(s)) if inst.block_volume else lot),
             volume=Decimal(vol), high=self._px(inst, h), low=self._px(inst, lo),
             open=self._px(inst, o), close=self._px(inst, prev_close), min_tick=inst.min_tick,
@@ -293,6 +292,17 @@ class Market:
         last = ask if path.last_at_ask(s) else bid
         inst = path.inst
         return self._px(inst, bid), self._px(inst, ask), self._px(inst, last)
+
+    @staticmethod
+    def _sizes(path: PricePath, s: int) -> tuple[Decimal, Decimal]:
+        hb = mix(path.key, 9, s)
+        lot = path.inst.lot
+        return Decimal(lot * (1 + hb % 20)), Decimal(lot * (1 + (hb >> 8) % 20))
+
+    def touch_sizes(self, con_id: int) -> tuple[Decimal, Decimal]:
+        """``(bid size, ask size)`` now: what an order can take at the touch in one second."""
+        path = self._path(con_id)
+        return self._sizes(path, self._live(path.inst, self._start_s + self._step))
 
     def mark(self, con_id: int) -> float:
         """The mark price now: the mid of bid and ask."""
