@@ -29,7 +29,7 @@ from ..models import Contract, Order
 from ..protocol.connection import ConnectionClosed
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
-from .core import BrokerCore, Flow
+from .core import BrokerCore, Flow, step_in, step_out
 from .journal import Journal
 from .market import MarketMixin
 from .orders import OrdersMixin
@@ -411,11 +411,11 @@ class Broker(ReconcileMixin):
         if transport is None:
             raise ConnectionLost(f"not connected to {self.host}:{self.port} (error 504)")
         if self.pacer.full and transport._may_wait():  # it waits for room: let the reader go on
-            held = self._core_lock.step_out()
+            held = step_out(self._core_lock)
             try:
                 transport.send(msg)
             finally:
-                self._core_lock.step_in(held)
+                step_in(self._core_lock, held)
             return
         transport.send(msg)
 

@@ -75,7 +75,7 @@ from .requests import Pending, Registry
 from .state import ConnectionState, Notice, StateChanged
 from .ticker import TickersUpdated
 
-__all__ = ["BrokerCore", "CoreLock", "Wait", "Flow", "Patience", "request_error"]
+__all__ = ["BrokerCore", "step_out", "step_in", "Wait", "Flow", "Patience", "request_error"]
 
 log = logging.getLogger("ibwire.broker")
 
@@ -95,48 +95,19 @@ class Wait:
 Flow = Generator[Wait, bool, T]
 
 
-class CoreLock:
-    """A reentrant lock around the session state whose holder can step out while it waits.
+def step_out(lock: Any) -> Any:
+    """Release every level of the reentrant ``lock`` this thread holds (a flow step whose send has
+    to wait for room, so that the reader can go on handling replies); the state for
+    :func:`step_in`, None when this thread does not hold it. (What ``Condition.wait`` does.)"""
+    if not lock._is_owned():
+        return None
+    return lock._release_save()
 
-    A flow step holds it; when its send has to wait for room (the pacer's queue is full) the
-    thread steps out (:meth:`step_out`) so that the reader can go on handling replies, and steps
-    back in (:meth:`step_in`) before the step continues.
-    """
 
-    __slots__ = ("_lock", "_owner", "_depth")
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._owner: int | None = None
-        self._depth = 0
-
-    def __enter__(self) -> CoreLock:
-        me = threading.get_ident()
-        if self._owner == me:
-            self._depth += 1
-        else:
-            self._lock.acquire()
-            self._owner, self._depth = me, 1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._depth -= 1
-        if not self._depth:
-            self._owner = None
-            self._lock.release()
-
-    def step_out(self) -> int:
-        """Release every level this thread holds; returns them for :meth:`step_in` (0: none)."""
-        if self._owner != threading.get_ident():
-            return 0
-        depth, self._depth, self._owner = self._depth, 0, None
-        self._lock.release()
-        return depth
-
-    def step_in(self, depth: int) -> None:
-        if depth:
-            self._lock.acquire()
-            self._owner, self._depth = threading.get_ident(), depth
+def step_in(lock: Any, state: Any) -> None:
+    """Take ``lock`` back as :func:`step_out` left it."""
+    if state is not None:
+        lock._acquire_restore(state)
 
 
 class Patience:
@@ -239,7 +210,7 @@ class BrokerCore:
         """The highest server version offered (``v100..max_version``); TWS answers at most it."""
         self.reconnect_initial_delay = 0.25
         self.reconnect_max_delay = 30.0
-        self._core_lock = CoreLock()
+        self._core_lock = threading.RLock()
         """Held by whoever touches the session state: the reader handling a read, a flow's step."""
         self._changed: dict[int, Any] | None = None  # tickers changed by the current read, by id
         self._journal_spec = journal
