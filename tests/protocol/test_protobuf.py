@@ -28,6 +28,7 @@ from ibwire.protocol.protobuf import (
     raw_fields,
     skip_field,
     to_signed64,
+    varint_field,
     zigzag_decode,
     zigzag_encode,
 )
@@ -86,6 +87,16 @@ def test_skip_field_every_wire_type() -> None:
         skip_field(b"\x00", 0, (7 << 3) | 3, 1)
     with pytest.raises(ValueError, match="past the end"):
         skip_field(b"\x05ab", 0, (3 << 3) | 2, 3)
+
+
+def test_varint_field_finds_a_request_id_in_an_unknown_body() -> None:
+    body = bytes.fromhex("08 4d 12 05") + b"SMART" + bytes.fromhex("18 01")  # reqId 77, ...
+    assert varint_field(body, 1) == 77
+    assert varint_field(body, 3) == 1
+    assert varint_field(body, 2) is None  # a string, not a varint
+    assert varint_field(bytes.fromhex("08 ff ff ff ff ff ff ff ff ff 01"), 1) == -1
+    assert varint_field(b"", 1) is None
+    assert varint_field(b"\x08", 1) is None  # truncated
 
 
 def test_multiplier_text_of_a_double() -> None:

@@ -42,7 +42,17 @@ from ..codec import UNSET_DOUBLE, UNSET_DOUBLE_STR, Kind, TagValue, dec_bool, de
 from ..elements import PT, P, Proto
 from ..schema import Cond, Custom, Element, F, Message, Opt, Repeat, Skip, Version, to_client, to_server
 from ..versions import Feature
-from .blocks import ATTACHED_ORDERS, CONTRACT, ORDER, ORDER_CANCEL, ORDER_REQUEST, ORDER_STATE
+from .blocks import (
+    ATTACHED_ORDERS,
+    CONTRACT,
+    ORDER,
+    ORDER_CANCEL,
+    ORDER_REQUEST,
+    ORDER_STATE,
+    PRICED_CONTRACT,
+    price_legs,
+    unprice_legs,
+)
 
 __all__ = [
     "PlaceOrder",
@@ -422,8 +432,9 @@ _PEG_BEST_MID_TO_CLIENT: tuple[Element, ...] = (
     F("order.include_overnight", BOOL, since=Feature.INCLUDE_OVERNIGHT),
     F("order.manual_order_indicator", INT, unset=U_INT, since=Feature.CME_TAGGING_FIELDS),
     F("order.imbalance_only", BOOL, since=Feature.IMBALANCE_ONLY),
-    Proto("PlaceOrderRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "contract", sub=CONTRACT),
-    P(3, "order", sub=ORDER_REQUEST), P(4, "", sub=ATTACHED_ORDERS))
+    Proto("PlaceOrderRequest", Feature.PROTOBUF_PLACE_ORDER, prepare=price_legs, finish=unprice_legs),
+    P(1, "order_id"), P(2, "contract", sub=PRICED_CONTRACT), P(3, "order", sub=ORDER_REQUEST),
+    P(4, "", sub=ATTACHED_ORDERS))
 @dataclass(slots=True)
 class PlaceOrder(Message):
     """PLACE_ORDER (3; no version field since 145): place or modify an order.
