@@ -494,10 +494,13 @@ class DataPath(PricePath):
         return self._secs_of(i)[2][k]
 
     def sec_volume(self, s: int) -> int:
-        i = self._seg(s)
-        if i < 0 or s >= self.ends[i]:
-            return 0
-        return self._secs_of(i)[3][s - self.starts[i]]
+        """The size of the last trade at or before ``s`` (the quote's last size; quiet seconds
+        and held prices keep it). Volumes themselves come from :meth:`own_aggregate`."""
+        i, k = self._at(s)
+        vols = self._secs_of(i)[3]
+        while k > 0 and vols[k] == 0:
+            k -= 1
+        return vols[k]
 
     def trade(self, s: int) -> float:
         """The last trade at second ``s`` (ticks)."""

@@ -61,7 +61,9 @@ class Recorder:
         if not force and self._next is not None and now < self._next:
             return
         if self.samples and self.samples[-1][0] == now:
-            return
+            if not force:
+                return
+            self.samples = [x for x in self.samples if x[0] != now]  # the final word
         self._next = (now // self.interval + 1) * self.interval
         for code in exchange.managed_accounts:
             self.samples.append((now, code, round(exchange.accounts.net_liquidation(code), 2)))

@@ -1,0 +1,402 @@
+"""Recorded data through the paper gateway (issue 18): bars and ticks replayed through the TWS API.
+
+* bars ``ibwire bars --csv`` writes from one gateway, replayed by a second, come back the same;
+* a limit order between a bar's low and high fills, one outside it does not;
+* at ``speed="max"`` an ib_async 2.1 moving-average bot runs over a month of 5-minute bars (made
+  by a gateway in the test) and its fills, position and PnL match a hand computation from the data;
+* a slow client (sleeping in its tick handler) receives every tick at ``speed="max"``;
+* bad files are refused naming the file and the line; before the data there is none (162), after
+  it the last price holds and the gateway says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from typer.testing import CliRunner
+
+from ibwire import LimitOrder, Stock
+from ibwire.cli import app
+from ibwire.gateway import PaperGateway
+from ibwire.gateway.replay import DATA_ENDED_CODE, DataFileError
+from ibwire.protocol.messages.historical import HistoricalData, ReqHistoricalData
+from ibwire.protocol.messages.orders import OrderStatus, PlaceOrder
+from ibwire.protocol.messages.system import ErrMsg
+
+from ..conftest import WireClient
+
+NY = ZoneInfo("America/New_York")
+FRIDAY_CLOSE = datetime(2026, 11, 20, 16, 0, tzinfo=NY)
+
+
+def _bars_cli(port: int, *args: str) -> str:
+    env = {"IBWIRE_PORT": str(port), "IBWIRE_HOST": "127.0.0.1", "COLUMNS": "200",
+           "IBWIRE_CLIENT_ID": "1", "IBWIRE_TIMEOUT": "10", "IBWIRE_DEBUG": ""}
+    r = CliRunner().invoke(app, ["bars", *args], env=env, catch_exceptions=False)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def _record(tmp_path: Path, duration: str, name: str = "AAPL.csv") -> Path:
+    """Bars of AAPL recorded by ``ibwire bars --csv`` from a (walk) gateway at Friday's close."""
+    out = tmp_path / name
+    with PaperGateway(port=0, tick_interval=None, market_start=FRIDAY_CLOSE) as gw:
+        _bars_cli(gw.port, "AAPL", "--duration", duration, "--bar-size", "5 mins", "--csv",
+                  str(out))
+    return out
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _write(path: Path, header: str, *rows: str) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+# --- round trip -----------------------------------------------------------------------------
+
+def test_bars_recorded_by_ibwire_bars_come_back_the_same(tmp_path: Path) -> None:
+    recorded = _record(tmp_path, "2 D")
+    rows = _rows(recorded)
+    assert len(rows) == 2 * 78
+    with PaperGateway(port=0, tick_interval=None, market_start=FRIDAY_CLOSE,
+                      data=[str(recorded)]) as gw:
+        again = tmp_path / "again.csv"
+        _bars_cli(gw.port, "AAPL", "--duration", "2 D", "--bar-size", "5 mins", "--csv",
+                  str(again))
+        assert again.read_text() == recorded.read_text()
+        # finer bars follow the same path: each 5-minute bar's minutes span its high and low
+        minutes = tmp_path / "minutes.csv"
+        _bars_cli(gw.port, "AAPL", "--duration", "1 D", "--bar-size", "1 min", "--csv",
+                  str(minutes))
+    ones = _rows(minutes)
+    fives = rows[78:]
+    assert len(ones) == 5 * len(fives)
+    for i, five in enumerate(fives):
+        group = ones[5 * i:5 * i + 5]
+        assert group[0]["time"] == five["time"]
+        assert float(group[0]["open"]) == float(five["open"])
+        assert float(group[-1]["close"]) == float(five["close"])
+        assert max(float(r["high"]) for r in group) == float(five["high"])
+        assert min(float(r["low"]) for r in group) == float(five["low"])
+        assert sum(int(r["volume"]) for r in group) == int(five["volume"])
+
+
+def test_the_symbol_comes_from_the_file_name_or_symbol_equals(tmp_path: Path) -> None:
+    recorded = _record(tmp_path, "1 D", name="whatever.csv")
+    with PaperGateway(port=0, tick_interval=None, market_start=FRIDAY_CLOSE,
+                      data=[f"MSFT={recorded}"]) as gw:
+        out = tmp_path / "msft.csv"
+        _bars_cli(gw.port, "MSFT", "--duration", "1 D", "--bar-size", "5 mins", "--csv", str(out))
+    assert [r["close"] for r in _rows(out)] == [r["close"] for r in _rows(recorded)]
+
+
+# --- fills --------------------------------------------------------------------------------------
+
+_BARS = ("time,open,high,low,close,volume",
+         "2026-11-18 09:30:00-05:00,100.00,101.00,99.00,100.50,50000",
+         "2026-11-18 09:35:00-05:00,100.50,100.80,100.20,100.60,40000")
+
+
+@pytest.mark.parametrize(("action", "limit", "fills"), [
+    ("BUY", 99.50, True), ("SELL", 100.90, True),     # inside the first bar's range
+    ("BUY", 98.99, False), ("SELL", 101.01, False),   # outside it
+])
+def test_a_limit_inside_the_bar_fills_one_outside_does_not(tmp_path: Path, action: str,
+                                                           limit: float, fills: bool) -> None:
+    data = _write(tmp_path / "AAPL.csv", *_BARS)
+    with PaperGateway(port=0, tick_interval=None, data=[str(data)]) as gw:
+        assert gw.market_time() == datetime(2026, 11, 18, 14, 30, tzinfo=timezone.utc)
+        c = WireClient(gw.port)
+        try:
+            c.handshake()
+            c.start(1)
+            c.send(PlaceOrder(order_id=1, contract=Stock("AAPL"),
+                              order=LimitOrder(action, 100, limit)))
+            c.expect(OrderStatus, lambda m: m.status == "Submitted")
+            gw.step(299)  # through the first bar, to its last second
+            statuses = [e for e in c.sync() if isinstance(e, OrderStatus)]
+        finally:
+            c.close()
+    filled = [s for s in statuses if s.status == "Filled"]
+    assert bool(filled) == fills
+    if fills:
+        price = filled[0].avg_fill_price
+        assert 99.00 <= price <= 101.00
+        assert price <= limit if action == "BUY" else price >= limit
+
+
+# --- before and after the data ------------------------------------------------------------------
+
+def test_no_bars_before_the_data_and_the_last_price_holds_after_it(tmp_path: Path) -> None:
+    data = _write(tmp_path / "AAPL.csv", *_BARS)
+    with PaperGateway(port=0, tick_interval=None, data=[str(data)]) as gw:
+        c = WireClient(gw.port)
+        try:
+            c.handshake()
+            c.start(1)
+            c.send(ReqHistoricalData(req_id=5, contract=Stock("AAPL"),
+                                     end_date_time="20261117-21:00:00", duration_str="1 D",
+                                     bar_size_setting="5 mins", what_to_show="TRADES", use_rth=True,
+                                     format_date=1, keep_up_to_date=False))
+            err = c.expect(ErrMsg, lambda m: m.req_id == 5)
+            assert err.error_code == 162
+            gw.step(600)  # to the end of the data
+            notice = c.expect(ErrMsg, lambda m: m.req_id == -1 and m.error_code == DATA_ENDED_CODE)
+            assert "AAPL" in notice.error_string
+            gw.step(3600)
+            c.send(ReqHistoricalData(req_id=6, contract=Stock("AAPL"), end_date_time="",
+                                     duration_str="1 D", bar_size_setting="5 mins",
+                                     what_to_show="TRADES", use_rth=True, format_date=1,
+                                     keep_up_to_date=False))
+            bars = c.expect(HistoricalData, lambda m: m.req_id == 6).bars
+            last = gw.call(lambda ex: ex.quote(ex.resolve(Stock("AAPL"))[0].con_id)).last
+        finally:
+            c.close()
+    assert [(b.open, b.high, b.low, b.close) for b in bars[:2]] == [
+        (100.0, 101.0, 99.0, 100.5), (100.5, 100.8, 100.2, 100.6)]
+    assert {b.close for b in bars[2:]} == {100.6}  # held, without volume
+    assert {int(b.volume) for b in bars[2:]} == {0}
+    assert last == 100.6
+
+
+@pytest.mark.parametrize(("row", "why"), [
+    ("2026-11-18 09:40:00-05:00,100.6,100.5,100.7,100.6,10", "below low"),
+    ("2026-11-18 09:40:00,100.6,100.9,100.5,100.7,10", "no zone"),
+    ("2026-11-18 09:40:00-05:00,abc,100.9,100.5,100.7,10", "not a number"),
+    ("2026-11-18 09:35:00-05:00,100.6,100.9,100.5,100.7,10", "not after"),
+    ("2026-11-18 09:40:00-05:00,100.6,100.9,100.5,100.7,-5", "negative"),
+])
+def test_a_bad_row_is_an_error_naming_file_and_line(tmp_path: Path, row: str, why: str) -> None:
+    data = _write(tmp_path / "AAPL.csv", *_BARS, row)
+    with pytest.raises(DataFileError) as info:
+        PaperGateway(port=0, tick_interval=None, data=[str(data)])
+    assert f"{data}, line 4" in str(info.value)
+    assert why in str(info.value)
+
+
+def test_unknown_symbols_and_unreadable_formats_are_refused(tmp_path: Path) -> None:
+    data = _write(tmp_path / "NOSUCHSYM.csv", *_BARS)
+    with pytest.raises(DataFileError, match="NOSUCHSYM is not in the gateway's instruments"):
+        PaperGateway(port=0, tick_interval=None, data=[str(data)])
+    odd = _write(tmp_path / "AAPL.csv", "when,value", "1,2")
+    with pytest.raises(DataFileError, match="line 1"):
+        PaperGateway(port=0, tick_interval=None, data=[str(odd)])
+
+
+def test_parquet_needs_pyarrow(tmp_path: Path) -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        path = tmp_path / "AAPL.parquet"
+        path.write_bytes(b"PAR1")
+        with pytest.raises(DataFileError, match="pip install 'ibwire\\[parquet\\]'"):
+            PaperGateway(port=0, tick_interval=None, data=[str(path)])
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    rows = [r.split(",") for r in _BARS[1:]]
+    table = pa.table({"time": [r[0] for r in rows], "open": [float(r[1]) for r in rows],
+                      "high": [float(r[2]) for r in rows], "low": [float(r[3]) for r in rows],
+                      "close": [float(r[4]) for r in rows], "volume": [int(r[5]) for r in rows]})
+    path = tmp_path / "AAPL.parquet"
+    pq.write_table(table, path)
+    with PaperGateway(port=0, tick_interval=None, data=[str(path)]) as gw:
+        gw.step(600)
+        con_id = gw.call(lambda ex: ex.resolve(Stock("AAPL"))[0].con_id)
+        bars = gw.call(lambda ex: ex.bars(con_id, None, "1 D", "5 mins", "TRADES", True))
+    assert (bars[0].high, bars[0].low) == (101.0, 99.0)
+
+
+# --- ib_async at speed max ----------------------------------------------------------------------
+
+def _run(coro_fn: Callable[[], Coroutine[Any, Any, Any]], timeout: float = 120.0) -> Any:
+    """``coro_fn()`` under asyncio.run in a fresh thread; the timeout only turns a hang into a
+    failure."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(coro_fn())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name="ib_async-replay", daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise AssertionError("the ib_async program did not finish")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+@pytest.fixture
+def quiet_ib_async() -> Iterator[None]:
+    logger = logging.getLogger("ib_async")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
+
+
+FAST, SLOW = 10, 30
+
+
+def _cross(closes: list[float]) -> int:
+    """+1 when the fast average crossed above the slow one at the last close, -1 below, else 0."""
+    if len(closes) < SLOW + 1:
+        return 0
+    f0, s0 = sum(closes[-FAST - 1:-1]) / FAST, sum(closes[-SLOW - 1:-1]) / SLOW
+    f1, s1 = sum(closes[-FAST:]) / FAST, sum(closes[-SLOW:]) / SLOW
+    return 1 if f0 <= s0 and f1 > s1 else -1 if f0 >= s0 and f1 < s1 else 0
+
+
+def test_a_moving_average_bot_backtests_a_month_at_max_speed(tmp_path: Path,
+                                                              quiet_ib_async: None) -> None:
+    ib_async = pytest.importorskip("ib_async")
+    recorded = _record(tmp_path, "1 M")
+    rows = _rows(recorded)
+    assert len(rows) > 20 * 78  # a month of regular sessions
+    report = tmp_path / "run.csv"
+
+    async def bot(port: int) -> dict[str, Any]:
+        ib = ib_async.IB()
+        await ib.connectAsync("127.0.0.1", port, clientId=7, timeout=10)
+        ended = asyncio.Event()
+        ib.errorEvent += lambda req_id, code, text, contract: (
+            ended.set() if code == DATA_ENDED_CODE else None)
+        contract = ib_async.Stock("AAPL", "SMART", "USD")
+        await ib.qualifyContractsAsync(contract)
+        long = False
+        bars = await ib.reqHistoricalDataAsync(contract, "", "1 D", "5 mins", "TRADES",
+                                               useRTH=True, keepUpToDate=True)
+
+        def on_bar(bars: Any, has_new_bar: bool) -> None:
+            nonlocal long
+            if not has_new_bar:
+                return
+            signal = _cross([b.close for b in bars[:-1]])  # the bars that completed
+            if signal > 0 and not long:
+                ib.placeOrder(contract, ib_async.MarketOrder("BUY", 100))
+                long = True
+            elif signal < 0 and long:
+                ib.placeOrder(contract, ib_async.MarketOrder("SELL", 100))
+                long = False
+
+        bars.updateEvent += on_bar
+        await asyncio.wait_for(ended.wait(), 100)
+        if long:  # flat at the end, at the held last price
+            trade = ib.placeOrder(contract, ib_async.MarketOrder("SELL", 100))
+            while not trade.isDone():
+                await trade.statusEvent
+            while not trade.fills or trade.fills[-1].commissionReport.commission == 0:
+                await trade.commissionReportEvent
+        out = {"bars": [(b.date, b.close) for b in bars],
+               "fills": [(f.execution.side, float(f.execution.shares), f.execution.price,
+                          f.execution.time, f.commissionReport.commission) for f in ib.fills()],
+               "values": {(v.tag, v.currency): v.value for v in ib.accountValues()}}
+        ib.disconnect()
+        return out
+
+    with PaperGateway(port=0, speed="max", data=[str(recorded)], report=str(report)) as gw:
+        out = _run(lambda: bot(gw.port))
+        # the gateway settles accounts every few market minutes; make it report now
+        values = gw.call(lambda ex: {v.key: v.value for v in ex.account_values("DU1234567")
+                                     if v.currency in ("USD", "BASE", "")})
+        positions = gw.call(lambda ex: [(p.contract.symbol, float(p.position or 0))
+                                        for p in ex.positions()])
+
+    # the bot saw every bar of the month as recorded
+    assert [round(c, 2) for _d, c in out["bars"]] == [float(r["close"]) for r in rows]
+    # hand computation from the data: the signals, in order
+    closes = [float(r["close"]) for r in rows]
+    expected: list[tuple[str, int]] = []
+    long = False
+    for j in range(1, len(rows)):
+        s = _cross(closes[:j])
+        if s > 0 and not long:
+            expected.append(("BOT", j))
+            long = True
+        elif s < 0 and long:
+            expected.append(("SLD", j))
+            long = False
+    if long:
+        expected.append(("SLD", len(rows)))
+    fills = out["fills"]
+    assert [f[0] for f in fills] == [side for side, _j in expected]
+    assert all(f[1] == 100 for f in fills)
+    starts = [datetime.fromisoformat(r["time"]) for r in rows]
+    for (side, price, when), (_s, j) in zip(((f[0], f[2], f[3]) for f in fills), expected,
+                                            strict=True):
+        # no fill before its signal's bar began; each at the quote of the bar it happened in
+        k = min(j, len(rows) - 1)
+        assert when >= starts[k] or j == len(rows)
+        i = max(i for i, t in enumerate(starts) if t <= when)
+        row = rows[i]
+        assert float(row["low"]) <= price <= float(row["high"]), (side, price, when, row)
+    # PnL by hand: what the sales brought minus what the purchases cost minus $1.00 a fill
+    assert all(f[4] == 1.0 for f in fills)
+    pnl = sum(100 * f[2] * (1 if f[0] == "SLD" else -1) for f in fills) - len(fills)
+    assert positions == [("AAPL", 0.0)]
+    assert float(values["RealizedPnL"]) == pytest.approx(pnl, abs=0.01)
+    assert float(values["NetLiquidation"]) == pytest.approx(1_000_000 + pnl, abs=0.01)
+    # the report says the same
+    pnl_rows = _rows(report)
+    total = next(r for r in pnl_rows if r["symbol"] == "TOTAL")
+    assert float(total["total_pnl"]) == pytest.approx(pnl, abs=0.01)
+    assert len(_rows(tmp_path / "run.fills.csv")) == len(fills)
+    equity = _rows(tmp_path / "run.equity.csv")
+    assert len(equity) > 20 * 78  # a sample per 5 minutes of market time, at least
+    assert float(equity[-1]["equity"]) == pytest.approx(1_000_000 + pnl, abs=0.01)
+
+
+def test_a_slow_client_receives_every_tick_at_max_speed(tmp_path: Path,
+                                                        quiet_ib_async: None) -> None:
+    ib_async = pytest.importorskip("ib_async")
+    t0 = datetime(2026, 11, 18, 10, 0, tzinfo=NY)
+    prices = [round(150 + ((i * 37) % 23 - 11) * 0.01 + i * 0.01, 2) for i in range(240)]
+    for a, b in zip(prices, prices[1:], strict=False):
+        assert a != b
+    lines = [f"{(t0 + timedelta(seconds=2 * i)).isoformat()},{p},{100 + i}"
+             for i, p in enumerate(prices)]
+    data = _write(tmp_path / "MSFT.csv", "time,price,size", *lines)
+
+    async def slow_client(port: int) -> list[float]:
+        ib = ib_async.IB()
+        await ib.connectAsync("127.0.0.1", port, clientId=9, timeout=10)
+        ended = asyncio.Event()
+        ib.errorEvent += lambda req_id, code, text, contract: (
+            ended.set() if code == DATA_ENDED_CODE else None)
+        seen: list[float] = []
+
+        def on_ticks(tickers: Any) -> None:
+            for ticker in tickers:
+                seen.extend(t.price for t in ticker.ticks if t.tickType == 4)
+            time.sleep(0.005)  # a slow strategy: the point of this test
+
+        ib.pendingTickersEvent += on_ticks
+        contract = ib_async.Stock("MSFT", "SMART", "USD")
+        await ib.qualifyContractsAsync(contract)
+        ib.reqMktData(contract)
+        await asyncio.wait_for(ended.wait(), 100)
+        await asyncio.sleep(0)
+        ib.disconnect()
+        return seen
+
+    with PaperGateway(port=0, speed="max", data=[str(data)]) as gw:
+        seen = _run(lambda: slow_client(gw.port))  # (a dropped client would never see the end)
+    assert seen == prices
