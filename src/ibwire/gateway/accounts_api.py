@@ -308,9 +308,17 @@ def _req_account_updates_multi(session: Session, msg: ReqAccountUpdatesMulti) ->
     _multi(session, req_id, sub, _Cache(session.core), True)
 
 
+def _no_such(session: Session, req_id: int, what: str) -> None:
+    """A cancel of nothing is answered (no request is ever silently ignored)."""
+    session.error(req_id, 321, f"Error validating request.-'{what}' : cause - no active {what} "
+                               f"request with id {req_id}")
+
+
 @handles(CancelAccountUpdatesMulti)
 def _cancel_account_updates_multi(session: Session, msg: CancelAccountUpdatesMulti) -> None:
-    _streams(session).multi.pop(msg.req_id if msg.req_id is not None else 0, None)
+    req_id = msg.req_id if msg.req_id is not None else 0
+    if _streams(session).multi.pop(req_id, None) is None:
+        _no_such(session, req_id, "CANCEL_ACCOUNT_UPDATES_MULTI")
 
 
 @handles(ReqPositionsMulti)
@@ -327,7 +335,9 @@ def _req_positions_multi(session: Session, msg: ReqPositionsMulti) -> None:
 
 @handles(CancelPositionsMulti)
 def _cancel_positions_multi(session: Session, msg: CancelPositionsMulti) -> None:
-    _streams(session).positions_multi.pop(msg.req_id if msg.req_id is not None else 0, None)
+    req_id = msg.req_id if msg.req_id is not None else 0
+    if _streams(session).positions_multi.pop(req_id, None) is None:
+        _no_such(session, req_id, "CANCEL_POSITIONS_MULTI")
 
 
 @handles(ReqAccountSummary)
@@ -340,4 +350,6 @@ def _req_account_summary(session: Session, msg: ReqAccountSummary) -> None:
 
 @handles(CancelAccountSummary)
 def _cancel_account_summary(session: Session, msg: CancelAccountSummary) -> None:
-    _streams(session).summaries.pop(msg.req_id if msg.req_id is not None else 0, None)
+    req_id = msg.req_id if msg.req_id is not None else 0
+    if _streams(session).summaries.pop(req_id, None) is None:
+        _no_such(session, req_id, "CANCEL_ACCOUNT_SUMMARY")
