@@ -400,3 +400,13 @@ def test_a_slow_client_receives_every_tick_at_max_speed(tmp_path: Path,
     with PaperGateway(port=0, speed="max", data=[str(data)]) as gw:
         seen = _run(lambda: slow_client(gw.port))  # (a dropped client would never see the end)
     assert seen == prices
+
+
+def test_cli_gateway_refuses_a_bad_data_file_and_a_bad_speed(tmp_path: Path) -> None:
+    data = _write(tmp_path / "AAPL.csv", *_BARS, "2026-11-18 09:40:00-05:00,1,x,1,1,1")
+    r = CliRunner().invoke(app, ["gateway", "--port", "0", "--data", str(data), "--speed", "max"])
+    assert r.exit_code == 2
+    assert f"{data}, line 4: high 'x' is not a number" in r.stderr
+    r = CliRunner().invoke(app, ["gateway", "--port", "0", "--speed", "fast"])
+    assert r.exit_code == 2
+    assert "positive number or max" in r.stderr

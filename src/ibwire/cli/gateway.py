@@ -23,8 +23,11 @@ def gateway(
                                         help="Append the log to FILE instead of stderr."),
     market_time: str | None = typer.Option(
         None, "--market-time", help="Start the market clock here, e.g. "
-        "\"2026-03-09 09:25 America/New_York\" (default: the last full NYSE session's close)."),
-    speed: float = typer.Option(1.0, help="Run market time this many times faster than wall time."),
+        "\"2026-03-09 09:25 America/New_York\" (default: the last full NYSE session's close; "
+        "with --data, the start of the data)."),
+    speed: str = typer.Option(
+        "1", help="Run market time this many times faster than wall time; max: as fast as every "
+        "connected client reads what it is sent (backtests)."),
     calendar: str = typer.Option(
         "open", help="open: the clock skips closed hours, so the market trades at any hour; "
         "strict: real sessions (no trades while closed, DAY orders expire at the close)."),
@@ -36,6 +39,15 @@ def gateway(
         None, "--max-version", metavar="V",
         help=f"Answer at most server version V ({MIN_VERSION}..{MAX_VERSION}; default "
              f"{MAX_VERSION}): clients get the highest version both sides speak."),
+    data: list[str] | None = typer.Option(  # noqa: B008 - typer's repeatable option
+        None, "--data", metavar="FILE",
+        help="Replay recorded prices (repeat for more files): the bars CSV of ibwire bars --csv, "
+             "a ticks CSV (time,price,size[,bid,ask]) or Parquet; SYMBOL=FILE, or a file named "
+             "SYMBOL.csv. See docs/backtesting.md."),
+    report: str | None = typer.Option(
+        None, "--report", metavar="FILE",
+        help="At exit write FILE (PnL per instrument and total), FILE.fills.csv and "
+             "FILE.equity.csv (and a PNG with matplotlib)."),
 ) -> None:
     """Serve a TWS-compatible paper gateway until Ctrl-C; any TWS API client can trade against it.
 
@@ -49,8 +61,15 @@ def gateway(
         raise typer.BadParameter("give at least one account id", param_hint="--accounts")
     if calendar not in ("open", "strict"):
         raise typer.BadParameter("calendar is open or strict", param_hint="--calendar")
-    if not speed > 0:
-        raise typer.BadParameter("speed must be positive", param_hint="--speed")
+    pace: float | str = "max"
+    if speed.strip().lower() != "max":
+        try:
+            pace = float(speed)
+        except ValueError:
+            raise typer.BadParameter("speed is a positive number or max", param_hint="--speed") \
+                from None
+        if not pace > 0:
+            raise typer.BadParameter("speed must be positive", param_hint="--speed")
     if max_version is not None and not MIN_VERSION <= max_version <= MAX_VERSION:
         raise typer.BadParameter(f"the paper gateway speaks {MIN_VERSION}..{MAX_VERSION}",
                                  param_hint="--max-version")
@@ -69,4 +88,5 @@ def gateway(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--market-time") from None
     raise typer.Exit(run_gateway(host, port, accts, state, seed, mode, market_start=start,
-                                 instruments=instruments, calendar=calendar, speed=speed, max_version=max_version))
+                                 instruments=instruments, calendar=calendar, speed=pace,
+                                 max_version=max_version, data=tuple(data or ()), report=report))

@@ -31,9 +31,12 @@ def log_to(level: str = "WARNING", path: str | None = None) -> None:
 
 def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None, seed: int,
                 mode: str, *, market_start: datetime | None = None, calendar: str = "open",
-                instruments: str | None = None, speed: float = 1.0, max_version: int | None = None) -> int:
-    """Serve until SIGINT / SIGTERM; print ``listening on HOST:PORT`` first; save state; return 0
-    (2 when the ``instruments`` CSV has a bad row: the message names the file and the line)."""
+                instruments: str | None = None, speed: float | str = 1.0,
+                max_version: int | None = None, data: Sequence[str] = (),
+                report: str | None = None) -> int:
+    """Serve until SIGINT / SIGTERM; print ``listening on HOST:PORT`` first; save state (and
+    write the ``report``); return 0 (2 when the ``instruments`` CSV or a ``data`` file has a bad
+    row: the message names the file and the line)."""
     from ..gateway import PaperGateway
 
     log_to()  # (the command configured it already; here for programs that call this directly)
@@ -55,10 +58,18 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, _stop)
-    gw = PaperGateway(host=host, port=port, accounts=tuple(accounts), state_path=state, seed=seed,
-                      instruments=extra,
-                      mode=mode, market_start=market_start, calendar=calendar, speed=speed,
-                      max_version=max_version)
+    from ..gateway.replay import DataFileError
+
+    try:
+        gw = PaperGateway(host=host, port=port, accounts=tuple(accounts), state_path=state,
+                          seed=seed, instruments=extra, mode=mode, market_start=market_start,
+                          calendar=calendar, speed=speed, max_version=max_version,
+                          data=data or None, report=report)
+    except DataFileError as exc:
+        print(f"ibwire gateway: {exc}", file=sys.stderr, flush=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        return 2
     try:
         try:
             gw.start()
@@ -70,7 +81,9 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
         print(f"listening on {host}:{gw.port}", flush=True)
         shown = gw.market_time().astimezone(ZoneInfo("America/New_York"))
         print(f"market time {shown:%a %Y-%m-%d %H:%M:%S %Z} (calendar {calendar}"
-              + (f", speed {speed:g}x" if speed != 1 else "") + ")", file=sys.stderr, flush=True)
+              + (", speed max" if speed == "max" else f", speed {speed:g}x" if speed != 1 else "")
+              + (f", replaying {len(data)} file{'s' if len(data) != 1 else ''}" if data else "")
+              + ")", file=sys.stderr, flush=True)
         while not done.wait(0.5):
             pass
     finally:
