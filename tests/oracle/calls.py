@@ -31,8 +31,9 @@ def to_json(v: Any) -> Any:
     if name not in ORACLE_CLASSES:
         raise TypeError(f"no oracle class for {name}")
     fresh = type(v)()
+    full = name not in ("Order", "Contract", "ExecutionFilter")  # small objects: every attribute
     attrs = {k: to_json(x) for k, x in vars(v).items()
-             if not k.startswith("_") and (x != getattr(fresh, k, object()) or k in ("val",))}
+             if not k.startswith("_") and (full or x != getattr(fresh, k, object()))}
     return {"$": name, "a": attrs}
 
 

@@ -154,6 +154,8 @@ def test_fixed_requests_byte_for_byte(oracle: Oracle) -> None:
 _text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=8)
 _opt_text = st.one_of(st.none(), _text)
 _price = st.one_of(st.none(), st.floats(0.01, 1e6, allow_nan=False).map(lambda x: round(x, 4)))
+_opt_bool = st.one_of(st.none(), st.booleans())
+_opt_int = st.one_of(st.none(), st.integers(0, 1000))
 _qty = st.decimals(1, 100000, places=0).map(lambda d: Decimal(int(d)))
 _contracts = st.builds(
     Contract, con_id=st.one_of(st.none(), st.integers(1, 2**31 - 2)),
@@ -168,7 +170,17 @@ _orders = st.builds(
     lmt_price=_price, aux_price=_price, tif=st.sampled_from(["DAY", "GTC", "IOC", None]),
     account=_opt_text, order_ref=_opt_text, outside_rth=st.booleans(), transmit=st.booleans(),
     parent_id=st.integers(0, 1000), oca_group=_opt_text, hidden=st.booleans(),
-    good_after_time=_opt_text, good_till_date=_opt_text)
+    good_after_time=_opt_text, good_till_date=_opt_text, model_code=_opt_text,
+    ext_operator=_opt_text, mifid2_decision_maker=_opt_text, mifid2_execution_algo=_opt_text,
+    dont_use_auto_price_for_hedge=st.booleans(), is_oms_container=st.booleans(),
+    discretionary_up_to_limit_price=st.booleans(), use_price_mgmt_algo=_opt_bool,
+    duration=_opt_int, post_to_ats=_opt_int, auto_cancel_parent=st.booleans(),
+    advanced_error_override=_opt_text, manual_order_time=_opt_text,
+    customer_account=_opt_text, professional_customer=st.booleans(),
+    include_overnight=st.booleans(), manual_order_indicator=_opt_int,
+    imbalance_only=st.booleans(), what_if=st.booleans(), trailing_percent=_price,
+    trail_stop_price=_price, cash_qty=_price, algo_strategy=st.sampled_from([None, "Adaptive"]),
+    algo_params=st.lists(st.builds(TagValue, _text, _text), max_size=2))
 _ids = st.integers(-1, 2**31 - 2)
 _requests = st.one_of(
     st.builds(orders.PlaceOrder, _ids, _contracts, _orders),
@@ -182,7 +194,10 @@ _requests = st.one_of(
     st.builds(executions.ReqExecutions, _ids, st.builds(
         ExecutionFilter, client_id=st.one_of(st.none(), st.integers(1, 100)), acct_code=_opt_text,
         time=_opt_text, symbol=_opt_text, sec_type=_opt_text, exchange=_opt_text,
-        side=_opt_text)),
+        side=_opt_text, last_n_days=_opt_int,
+        specific_dates=st.lists(st.integers(20200101, 20301231), max_size=3))),
+    st.builds(orders.CancelOrder, _ids, _opt_text, _opt_text, _opt_int),
+    st.builds(orders.ReqGlobalCancel, _opt_text, _opt_int),
     st.builds(accounts.ReqAccountSummary, _ids, _text, _text),
     st.builds(accounts.ReqPositionsMulti, _ids, _text, _text),
     st.builds(accounts.ReqAccountUpdatesMulti, _ids, _text, _text, st.booleans()),
@@ -191,7 +206,7 @@ _requests = st.one_of(
 )
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batch=st.lists(_requests, min_size=30, max_size=30))
 def test_generated_requests_byte_for_byte(oracle: Oracle, batch: list[Message]) -> None:
     _compare(oracle, [(m, v) for v in ORACLE_VERSIONS for m in batch], strict=False)
