@@ -17,7 +17,7 @@ from typing import Any
 from ...errors import LocalProtocolError, RemoteProtocolError
 from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
 from ...models.execution import CommissionReport, Execution, ExecutionFilter
-from ...models.market import BarData, ContractDetails
+from ...models.market import BarData, ContractDetails, IneligibilityReason
 from ...models.order import (
     CONDITION_TYPES,
     Order,
@@ -55,7 +55,6 @@ DELTA_NEUTRAL_CONTRACT = PbType("DeltaNeutralContract", DeltaNeutralContract, (
     P(3, "price", FLOAT, name="price"),
 ))
 
-# not modelled: 21 lastTradeDate
 CONTRACT = PbType("Contract", Contract, (
     P(1, "con_id", INT, unset=0, name="conId"), P(2, "symbol", STR, name="symbol"),
     P(3, "sec_type", STR, name="secType"),
@@ -69,6 +68,7 @@ CONTRACT = PbType("Contract", Contract, (
     P(16, "issuer_id", STR, name="issuerId"),
     P(18, "include_expired", BOOL, name="includeExpired"),
     P(19, "combo_legs_descrip", STR, name="comboLegsDescrip"),
+    P(21, "last_trade_date", STR, name="lastTradeDate"),
     P(17, "delta_neutral_contract", sub=DELTA_NEUTRAL_CONTRACT, name="deltaNeutralContract"),
     P(20, "combo_legs", sub=COMBO_LEG, repeated=True, name="comboLegs"),
 ))
@@ -345,18 +345,13 @@ ORDER_STATE = PbType("OrderState", OrderState, (
     P(30, "completed_status", STR, name="completedStatus"),
 ))
 
-# not modelled: 27 fundName string; 28 fundFamily string; 29 fundType string; 30 fundFrontLoad
-#   string; 31 fundBackLoad string; 32 fundBackLoadTimeInterval string; 33 fundManagementFee
-#   string; 34 fundClosed bool; 35 fundClosedForNewInvestors bool; 36 fundClosedForNewMoney bool;
-#   37 fundNotifyAmount string; 38 fundMinimumInitialPurchase string; 39
-#   fundMinimumSubsequentPurchase string; 40 fundBlueSkyStates string; 41 fundBlueSkyTerritories
-#   string; 42 fundDistributionPolicyIndicator string; 43 fundAssetType string; 44 cusip string; 45
-#   issueDate string; 46 ratings string; 47 bondType string; 48 coupon double; 49 couponType
-#   string; 50 convertible bool; 51 callable bool; 52 puttable bool; 53 descAppend string; 54
-#   nextOptionDate string; 55 nextOptionType string; 56 nextOptionPartial bool; 57 bondNotes
-#   string; 58 ineligibilityReasonList IneligibilityReason; 59 eventContract1 string; 60
-#   eventContractDescription1 string; 61 eventContractDescription2 string; 62 minAlgoSize string;
-#   63 lastPricePrecision string; 64 lastSizePrecision string; 65 settlementMethod string
+# not modelled: 44 .. 57 (bond fields: cusip .. bondNotes), 59 .. 65 (eventContract1,
+#   eventContractDescription1/2, minAlgoSize, lastPricePrecision, lastSizePrecision,
+#   settlementMethod: protobuf only)
+INELIGIBILITY_REASON = PbType("IneligibilityReason", IneligibilityReason, (
+    P(1, "id", STR, name="id"), P(2, "description", STR, name="description"),
+))
+
 CONTRACT_DETAILS = PbType("ContractDetails", ContractDetails, (
     P(1, "market_name", STR, name="marketName"),
     P(2, "min_tick", FLOAT, pt=PT.STRING, name="minTick"),
@@ -378,6 +373,25 @@ CONTRACT_DETAILS = PbType("ContractDetails", ContractDetails, (
     P(23, "stock_type", STR, name="stockType"), P(24, "min_size", DEC, name="minSize"),
     P(25, "size_increment", DEC, name="sizeIncrement"),
     P(26, "suggested_size_increment", DEC, name="suggestedSizeIncrement"),
+    P(27, "fund_name", STR, name="fundName"),
+    P(28, "fund_family", STR, name="fundFamily"),
+    P(29, "fund_type", STR, name="fundType"),
+    P(30, "fund_front_load", STR, name="fundFrontLoad"),
+    P(31, "fund_back_load", STR, name="fundBackLoad"),
+    P(32, "fund_back_load_time_interval", STR, name="fundBackLoadTimeInterval"),
+    P(33, "fund_management_fee", STR, name="fundManagementFee"),
+    P(34, "fund_closed", BOOL, name="fundClosed"),
+    P(35, "fund_closed_for_new_investors", BOOL, name="fundClosedForNewInvestors"),
+    P(36, "fund_closed_for_new_money", BOOL, name="fundClosedForNewMoney"),
+    P(37, "fund_notify_amount", STR, name="fundNotifyAmount"),
+    P(38, "fund_minimum_initial_purchase", STR, name="fundMinimumInitialPurchase"),
+    P(39, "fund_subsequent_minimum_purchase", STR, name="fundMinimumSubsequentPurchase"),
+    P(40, "fund_blue_sky_states", STR, name="fundBlueSkyStates"),
+    P(41, "fund_blue_sky_territories", STR, name="fundBlueSkyTerritories"),
+    P(42, "fund_distribution_policy_indicator", STR, name="fundDistributionPolicyIndicator"),
+    P(43, "fund_asset_type", STR, name="fundAssetType"),
+    P(58, "ineligibility_reason_list", sub=INELIGIBILITY_REASON, repeated=True,
+      name="ineligibilityReasonList"),
 ))
 
 # not modelled: 21 optExerciseOrLapseType int32
