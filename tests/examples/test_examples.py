@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -93,3 +94,17 @@ def test_offline_gateway() -> None:
     out = run("offline_gateway.py", None).stdout
     assert "paper gateway on 127.0.0.1:" in out
     assert "bought 50 MSFT at" in out and "Cancelled" in out and "position: 50 MSFT" in out
+
+
+def test_backtest_ma_cross(tmp_path: Path) -> None:
+    report = tmp_path / "run.csv"
+    out = run("backtest_ma_cross.py", None, {"IBWIRE_REPORT": str(report)}).stdout
+    assert "replaying AAPL.csv from" in out and "at max speed" in out
+    seen = re.search(r"(\d+) of (\d+) bars seen", out)
+    assert seen is not None and seen.group(1) == seen.group(2) and int(seen.group(1)) > 200
+    fills = list(csv.DictReader((tmp_path / "run.fills.csv").open()))
+    assert f"{len(fills)} fills" in out
+    total = next(r for r in csv.DictReader(report.open()) if r["symbol"] == "TOTAL")
+    assert float(total["total_pnl"]) == round(
+        sum(float(f["price"]) * float(f["quantity"]) * (1 if f["side"] == "SLD" else -1)
+            for f in fills) - sum(float(f["commission"]) for f in fills), 2)
