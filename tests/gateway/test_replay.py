@@ -410,3 +410,17 @@ def test_cli_gateway_refuses_a_bad_data_file_and_a_bad_speed(tmp_path: Path) -> 
     r = CliRunner().invoke(app, ["gateway", "--port", "0", "--speed", "fast"])
     assert r.exit_code == 2
     assert "positive number or max" in r.stderr
+
+
+def test_daily_bars_come_back_the_same(tmp_path: Path) -> None:
+    recorded = tmp_path / "AAPL.csv"
+    with PaperGateway(port=0, tick_interval=None, market_start=FRIDAY_CLOSE) as gw:
+        _bars_cli(gw.port, "AAPL", "--duration", "1 M", "--bar-size", "1 day", "--csv",
+                  str(recorded))
+    assert _rows(recorded)[0]["time"] == "2026-10-21"  # dated by day: the regular session
+    with PaperGateway(port=0, tick_interval=None, market_start=FRIDAY_CLOSE,
+                      data=[str(recorded)]) as gw:
+        again = tmp_path / "again.csv"
+        _bars_cli(gw.port, "AAPL", "--duration", "1 M", "--bar-size", "1 day", "--csv",
+                  str(again))
+    assert again.read_text() == recorded.read_text()
