@@ -126,3 +126,23 @@ def test_eclient_cancels_with_the_official_order_cancel_object(gateway):
         app.reqCurrentTime()
     finally:
         app.disconnect()
+
+
+def test_current_time_in_millis_from_197(gateway):
+    from ibwire.protocol.messages.system import (
+        CurrentTime,
+        CurrentTimeInMillis,
+        ReqCurrentTime,
+        ReqCurrentTimeInMillis,
+    )
+
+    c = WireClient(gateway.port, min_version=MIN_VERSION, max_version=MAX_VERSION)
+    try:
+        assert c.handshake() == MAX_VERSION
+        c.start(56)
+        c.send(ReqCurrentTimeInMillis(), ReqCurrentTime())
+        ms = c.expect(CurrentTimeInMillis).time_ms
+        s = c.expect(CurrentTime).time
+        assert ms is not None and s is not None and abs(ms // 1000 - s) <= 1
+    finally:
+        c.close()

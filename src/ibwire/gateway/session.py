@@ -41,10 +41,12 @@ from ..protocol.connection import (
 from ..protocol.handshake import negotiate
 from ..protocol.messages.system import (
     CurrentTime,
+    CurrentTimeInMillis,
     ErrMsg,
     ManagedAccts,
     NextValidId,
     ReqCurrentTime,
+    ReqCurrentTimeInMillis,
     ReqIds,
     ReqManagedAccts,
     StartApi,
@@ -185,7 +187,7 @@ class Session:
         """ERR_MSG carries TWS's time of the error from ERROR_TIME (194): the market clock's."""
         if type(msg) is ErrMsg and msg.error_time is None and self.conn.server_version \
                 and supports(self.conn.server_version, Feature.ERROR_TIME):
-            ms = int(self.core.exchange.now().timestamp() * 1000)
+            ms = int(self.core.market_time().timestamp() * 1000)
             return dataclasses.replace(msg, error_time=ms)
         return msg
 
@@ -366,6 +368,11 @@ def _req_ids(session: Session, msg: ReqIds) -> None:
 @handles(ReqCurrentTime)
 def _req_current_time(session: Session, msg: ReqCurrentTime) -> None:
     session.send(CurrentTime(time=int(session.core.market_time().timestamp())))
+
+
+@handles(ReqCurrentTimeInMillis)
+def _req_current_time_in_millis(session: Session, msg: ReqCurrentTimeInMillis) -> None:
+    session.send(CurrentTimeInMillis(time_ms=int(session.core.market_time().timestamp() * 1000)))
 
 
 @handles(ReqManagedAccts)
