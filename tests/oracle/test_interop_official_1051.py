@@ -1,6 +1,7 @@
 """The official client 10.51 (offers v100..226) against the paper gateway, end to end, at server
-version 200 (text, the last version before the binary message ids): the flow tests/interop walks
-with ibapi 9.81. It runs as a subprocess with the oracle's own ``ibapi`` (e2e_app.py)."""
+version 200 (text, the last version before the binary message ids) and pinned lower: the flow
+tests/interop walks with ibapi 9.81. It runs as a subprocess with the oracle's own ``ibapi``
+(e2e_app.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ibwire.gateway import PaperGateway
-from ibwire.protocol.versions import MAX_VERSION
+from ibwire.protocol.versions import MAX_VERSION, Feature
 
 from .harness import Oracle
 
@@ -30,16 +33,25 @@ def run_app(oracle: Oracle, gateway: PaperGateway, limit: float) -> dict[str, An
     return report
 
 
-def test_official_1051_trades_against_the_gateway_at_200(oracle: Oracle,
-                                                         gateway: PaperGateway) -> None:
+@pytest.mark.parametrize("version", [MAX_VERSION, 194, 178, 151])
+def test_official_1051_trades_against_the_gateway(oracle: Oracle, version: int) -> None:
+    """At 200 by default (what the official client gets from ibwire's gateway until protobuf
+    lands), and with the gateway pinned lower (``max_version``) at versions on both sides of the
+    ERR_MSG, OPEN_ORDER and HISTORICAL_DATA gates."""
+    with PaperGateway(port=0, tick_interval=None, max_version=version) as gateway:
+        _trade(oracle, gateway, version)
+
+
+def _trade(oracle: Oracle, gateway: PaperGateway, version: int) -> None:
     q = gateway.call(lambda ex: ex.quote(265598))
     limit = round(q.bid * 0.9, 2)
     r = run_app(oracle, gateway, limit)
     assert r["timeouts"] == []
-    assert r["server_version"] == MAX_VERSION == 200
+    assert r["server_version"] == version
     assert r["accounts"] == "DU1234567"
     notices = [e for e in r["errors"] if e[1] in (2104, 2106, 2158)]
-    assert all(e[0] == -1 and e[3] > 0 for e in notices)  # errorTime travels from 194
+    assert notices and all(e[0] == -1 for e in notices)
+    assert all((e[3] > 0) == (version >= Feature.ERROR_TIME) for e in notices)  # errorTime: 194+
 
     oid = r["oid"]
     assert [oid, "Filled", 100.0] in r["statuses"]
@@ -64,4 +76,4 @@ def test_official_1051_trades_against_the_gateway_at_200(oracle: Oracle,
     bars = [b for b in r["bars"] if b[0] == 7]
     assert len(bars) == 16 + 7 and all(b[4] <= b[5] <= b[3] for b in bars)
     ends = [e for e in r["bars_end"] if e[0] == 7]
-    assert len(ends) == 1 and ends[0][1] and ends[0][2]  # HISTORICAL_DATA_END (108) at 196+
+    assert len(ends) == 1 and ends[0][1] and ends[0][2]  # from HISTORICAL_DATA_END (108) at 196+
