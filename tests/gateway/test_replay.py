@@ -424,3 +424,29 @@ def test_daily_bars_come_back_the_same(tmp_path: Path) -> None:
         _bars_cli(gw.port, "AAPL", "--duration", "1 M", "--bar-size", "1 day", "--csv",
                   str(again))
     assert again.read_text() == recorded.read_text()
+
+
+def test_at_max_speed_the_clock_waits_for_a_subscriber_and_stops_at_the_end(
+        tmp_path: Path) -> None:
+    data = _write(tmp_path / "AAPL.csv", *_BARS)
+    with PaperGateway(port=0, speed="max", data=[str(data)]) as gw:
+        first = WireClient(gw.port)
+        later = WireClient(gw.port)
+        try:
+            first.handshake()
+            first.start(1)
+            first.sync()  # a round trip: no subscription yet, so the market has not moved
+            assert gw.market_time() == datetime(2026, 11, 18, 14, 30, tzinfo=timezone.utc)
+            first.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
+                                         duration_str="1 D", bar_size_setting="5 mins",
+                                         what_to_show="TRADES", use_rth=True, format_date=1,
+                                         keep_up_to_date=True))
+            first.expect(ErrMsg, lambda m: m.req_id == -1 and m.error_code == DATA_ENDED_CODE)
+            assert gw.market_time() == datetime(2026, 11, 18, 14, 40, tzinfo=timezone.utc)
+            later.handshake()
+            later.start(2)  # connecting after the end: told all the same
+            later.expect(ErrMsg, lambda m: m.req_id == -1 and m.error_code == DATA_ENDED_CODE)
+            assert gw.market_time() == datetime(2026, 11, 18, 14, 40, tzinfo=timezone.utc)
+        finally:
+            first.close()
+            later.close()

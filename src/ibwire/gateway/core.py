@@ -103,6 +103,7 @@ class GatewayCore:
         self.config = config
         self.replay: dict[int, DataPath] = {}
         self._data_ended: set[int] = set()
+        self._told_ended: set[tuple[int, Session]] = set()
         self.exchange = self._open_exchange()
         self.recorder = Recorder(config.report, min((p.bar_size for p in self.replay.values()),
                                                     default=60)) if config.report else None
@@ -332,23 +333,26 @@ class GatewayCore:
             self._revalued_at = now
             accounts_api.refresh(self)
         if self.replay:
-            self._replay_tick(now)
+            self.replay_tick(now)
         if self.recorder is not None:
             self.recorder.sample(self.exchange)
 
-    def _replay_tick(self, now: int) -> None:
-        """Say so (ERR_MSG -1 to every client, and a log line) when a replayed instrument's data
-        ends; its last price holds from then on."""
+    def replay_tick(self, now: int) -> None:
+        """Say so (ERR_MSG -1 to every client, also to those connecting later, and a log line)
+        when a replayed instrument's data ends; its last price holds from then on."""
         for con_id, path in self.replay.items():
-            if con_id in self._data_ended or now < path.end_second:
+            if now < path.end_second:
                 continue
-            self._data_ended.add(con_id)
             when = utc(path.end_second).isoformat()
             text = (f"Replay data of {path.symbol} (con id {con_id}) ended at {when}: holding "
                     "its last price")
-            log.warning("%s (%s)", text, path.data.path)
+            if con_id not in self._data_ended:
+                self._data_ended.add(con_id)
+                log.warning("%s (%s)", text, path.data.path)
             for session in list(self.sessions.values()):
-                session.error(-1, DATA_ENDED_CODE, text)
+                if (con_id, session) not in self._told_ended and not session.closed:
+                    self._told_ended.add((con_id, session))
+                    session.error(-1, DATA_ENDED_CODE, text)
 
     def advance(self, n: int = 1) -> None:
         """Step the market ``n`` seconds and deliver what happened."""

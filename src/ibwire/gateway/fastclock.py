@@ -65,6 +65,8 @@ async def run_max(core: GatewayCore) -> None:
         now = core.exchange.market.step_second
         streams = _streams(core)
         if not streams or (end is not None and now >= end):
+            if end is not None and now >= end:
+                core.replay_tick(now)  # (clients connecting after the end hear it too)
             await asyncio.sleep(_IDLE)
             continue
         await _drained(core)
