@@ -105,8 +105,9 @@ class GatewayCore:
         self._data_ended: set[int] = set()
         self._told_ended: set[tuple[int, Session]] = set()
         self.exchange = self._open_exchange()
-        self.recorder = Recorder(config.report, min((p.bar_size for p in self.replay.values()),
-                                                    default=60)) if config.report else None
+        # the equity curve: a sample per bar of the data, at least a minute apart
+        every = max(60, min((p.bar_size for p in self.replay.values()), default=60))
+        self.recorder = Recorder(config.report, every) if config.report else None
         self.sessions: dict[int, Session] = {}  # client id -> session (after START_API)
         self.connections: set[Session] = set()  # every open socket
         self.acks = AckGate()

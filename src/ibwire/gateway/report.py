@@ -1,7 +1,7 @@
 """The gateway's end-of-run report (``--report FILE`` / ``PaperGateway(report=...)``).
 
 While the gateway runs, :class:`Recorder` samples every account's equity (NetLiquidation) once per
-``interval`` seconds of market time (the replayed data's bar size, else a minute). At stop,
+``interval`` seconds of market time (the replayed data's bar size, at least a minute). At stop,
 :meth:`Recorder.write` writes, for ``FILE`` = ``run.csv``:
 
 * ``run.csv`` -- PnL per instrument and account (position, average cost, last mark, realized and
