@@ -52,7 +52,7 @@ from zoneinfo import ZoneInfo
 from ..models.market import BarData
 from .calendar import Calendar, Session
 from .instruments import Instrument, InstrumentTable, table_of
-from .pricepath import BLOCK, PricePath, aggregate, mix
+from .pricepath import BLOCK, PricePath, aggregate, mix, value_at
 
 __all__ = ["Market", "Quote", "Bar", "BarRequestError", "BAR_SIZES", "parse_duration"]
 
@@ -270,7 +270,7 @@ class Market:
             tz = _zone(inst.time_zone_id)
             day0 = _local_midnight(datetime.fromtimestamp(s, tz).date(), tz)
         o, h, lo, _c, vol = aggregate(path, [(day0, s + 1)], "TRADES")
-        prev_close = o  # bars tile: the day opens at the previous day's close
+        prev_close = value_at(path, day0 - 1, "TRADES")  # (the walk: o; bars tile)
         bid_size, ask_size = self._sizes(path, s)
         lot = inst.lot
         return Quote(
