@@ -450,3 +450,21 @@ def test_at_max_speed_the_clock_waits_for_a_subscriber_and_stops_at_the_end(
         finally:
             first.close()
             later.close()
+
+
+def test_ticks_with_quotes_are_replayed_as_they_are(tmp_path: Path) -> None:
+    data = _write(tmp_path / "MSFT.csv", "time,price,size,bid,ask",
+                  "2026-11-18T15:00:00+00:00,410.02,100,410.00,410.02",
+                  "2026-11-18T15:00:00.500+00:00,410.00,50,410.00,410.03",
+                  "2026-11-18T15:00:05+00:00,410.05,200,410.05,410.07")
+    with PaperGateway(port=0, tick_interval=None, data=[str(data)]) as gw:
+        con_id = gw.call(lambda ex: ex.resolve(Stock("MSFT"))[0].con_id)
+        first = gw.call(lambda ex: ex.quote(con_id))
+        gw.step(5)
+        later = gw.call(lambda ex: ex.quote(con_id))
+        bars = gw.call(lambda ex: ex.bars(con_id, None, "60 S", "5 secs", "TRADES", False))
+    # the second's last trade and quote; both trades of the second in its volume
+    assert (first.bid, first.ask, first.last, first.volume) == (410.00, 410.03, 410.00, 150)
+    assert (later.bid, later.ask, later.last, later.last_size) == (410.05, 410.07, 410.05, 200)
+    assert [(b.open, b.high, b.low, b.close, int(b.volume)) for b in bars] == [
+        (410.02, 410.02, 410.00, 410.00, 150), (410.05, 410.05, 410.05, 410.05, 200)]
