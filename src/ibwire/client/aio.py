@@ -2,8 +2,9 @@
 
 It uses a plain :class:`asyncio.Protocol` (no threads, no nest_asyncio, no global loop patching) that
 feeds the sans-I/O core and hands events to the same session logic and request flows as the sync
-Broker, so both behave alike. Streams (order updates, fills, notices, state changes) are async
-iterators: ``async for event in broker.stream(OrderEvent, FillEvent): ...``.
+Broker, so both behave alike. Streams (order updates, fills, notices, state changes, tickers) are
+async iterators that start when made: ``events = broker.stream(OrderEvent, FillEvent)``, act, then
+``async for event in events: ...``.
 
 Journal, reconciliation, pacing and ``reconnect=True`` work as in the sync Broker: the pacer's queue
 is drained with ``loop.call_later`` and reconnecting is a task on the caller's loop.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -37,13 +38,14 @@ from ..protocol.connection import (
 from ..protocol.messages.system import StartApi
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
-from .core import BrokerCore, Flow
+from .core import BrokerCore, Flow, flow_signature
 from .journal import Journal
 from .market import MarketMixin
 from .orders import OrdersMixin
 from .pacing import DEFAULT_MAX_RATE
 from .reconcile import ReconcileMixin
 from .requests import Pending
+from .streams import AsyncEventStream
 from .ticker import Ticker
 from .tickets import OrderTicket
 
@@ -99,6 +101,7 @@ def awaitable(fn: Callable[Concatenate[Any, P], Flow[T]]
         return await arun_flow(fn(self, *args, **kwargs), self)
     name = fn.__name__.removeprefix("flow_")
     method.__name__, method.__qualname__, method.__doc__ = name, name, fn.__doc__
+    method.__signature__ = flow_signature(fn)  # type: ignore[attr-defined]
     return method
 
 
@@ -433,26 +436,8 @@ class AsyncBroker(ReconcileMixin):
         finally:
             self.remove_listener(check)
 
-    async def stream(self, *types: type) -> AsyncIterator[object]:
-        """Broker events of the given types (all when none) as they happen, until disconnected."""
-        queue: asyncio.Queue[object] = asyncio.Queue()
-
-        def put(ev: object) -> None:
-            if not types or isinstance(ev, types):
-                queue.put_nowait(ev)
-
-        self.add_listener(put)
-        try:
-            while self._transport_connected() or not queue.empty():
-                getter = asyncio.ensure_future(queue.get())
-                closed = self._proto.closed if self._proto else None
-                waits: set[asyncio.Future[Any]] = {getter}
-                if closed is not None:
-                    waits.add(closed)
-                done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    yield getter.result()
-                else:
-                    getter.cancel()
-        finally:
-            self.remove_listener(put)
+    def stream(self, *types: type) -> AsyncEventStream:
+        """Broker events of the given types (all when none), from now until disconnected:
+        ``events = broker.stream(FillEvent)``, then act, then ``async for ev in events``; nothing
+        that happens in between is lost (see :mod:`ibwire.client.streams`)."""
+        return AsyncEventStream(self, types)

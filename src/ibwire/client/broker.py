@@ -29,12 +29,13 @@ from ..models import Contract, Order
 from ..protocol.connection import ConnectionClosed
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
-from .core import BrokerCore, Flow, step_in, step_out
+from .core import BrokerCore, Flow, flow_signature, step_in, step_out
 from .journal import Journal
 from .market import MarketMixin
 from .orders import OrdersMixin
 from .pacing import DEFAULT_MAX_RATE
 from .reconcile import ReconcileMixin
+from .streams import EventStream
 from .ticker import Ticker, TickersUpdated
 from .tickets import OrderTicket
 from .transport import DEFAULT_MAX_HELD, Transport
@@ -151,6 +152,7 @@ def blocking(fn: Callable[Concatenate[Any, P], Flow[T]]) -> Callable[Concatenate
         return run_flow(fn(self, *args, **kwargs), self)
     name = fn.__name__.removeprefix("flow_")
     method.__name__, method.__qualname__, method.__doc__ = name, name, fn.__doc__
+    method.__signature__ = flow_signature(fn)  # type: ignore[attr-defined]
     return method
 
 
@@ -450,6 +452,14 @@ class Broker(ReconcileMixin):
         :class:`~ibwire.OrderRejected` when TWS rejects the order and
         :class:`~ibwire.RequestTimeout` when no acknowledgement comes."""
         return run_flow(self.flow_submit_order(contract, order, client_order_id, timeout), self)
+
+    def stream(self, *types: type, timeout: float | None = None) -> EventStream:
+        """Broker events of the given types (all when none) as an iterator, from now on:
+        ``events = broker.stream(OrderEvent, FillEvent, timeout=60)``, then act, then
+        ``for ev in events``; nothing that happens in between is lost. Ends when disconnected
+        (or dropped without reconnecting), or after ``timeout`` seconds without an event (see
+        :mod:`ibwire.client.streams`). ``with broker.stream(...) as events:`` stops it after."""
+        return EventStream(self, types, timeout)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Block until ``predicate()`` holds, re-checking after each Broker event; False on timeout."""

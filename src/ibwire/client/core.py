@@ -24,6 +24,7 @@ on for another period: requests wait, they do not time out for reasons that are 
 from __future__ import annotations
 
 import collections
+import inspect
 import logging
 import threading
 from collections.abc import Callable, Generator
@@ -153,6 +154,16 @@ def _bad_req_id_index(msg_id: int, server_version: int | None) -> int:
     if gone is not None and server_version is not None and not supports(server_version, gone):
         idx += 1
     return idx
+
+
+def flow_signature(fn: Callable[..., Any]) -> inspect.Signature:
+    """The signature a front end's method made from flow ``fn`` shows (``help()``, IDEs): the
+    flow's parameters, and ``T`` where the flow returns ``Flow[T]``."""
+    sig = inspect.signature(fn)
+    ret = sig.return_annotation
+    if isinstance(ret, str) and ret.startswith("Flow[") and ret.endswith("]"):
+        ret = ret[5:-1]
+    return sig.replace(return_annotation=ret)
 
 
 def request_error(code: int, text: str, req_id: int, advanced: str | None = None) -> RequestError:
