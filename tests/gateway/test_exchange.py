@@ -554,3 +554,16 @@ def test_advance_to_follows_a_clock(ex: PaperExchange) -> None:
     ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 1, round(bid * 0.5, 2), tif="GTC"))
     ex.advance_to(START + timedelta(days=2))  # a long pause gaps instead of stepping
     assert ex.now() == START + timedelta(days=2) and len(ex.open_orders()) == 1
+
+
+def test_slippage_moves_market_fills_beyond_the_touch_and_never_limits() -> None:
+    ex = PaperExchange(seed=42, clock=Clock(), slippage=2)
+    bid, ask, _ = ex.market.touch(AAPL)
+    buy = fills(ex.place_order(1, 1, Stock("AAPL"), MarketOrder("BUY", 1)))[0].execution
+    assert buy.price == round(ask + 0.02, 2)
+    sell = fills(ex.place_order(1, 2, Stock("AAPL"), MarketOrder("SELL", 1)))[0].execution
+    assert sell.price == round(bid - 0.02, 2)
+    limit = fills(ex.place_order(1, 3, Stock("AAPL"), LimitOrder("BUY", 1, ask)))[0].execution
+    assert limit.price == ask
+    with pytest.raises(ValueError, match="ticks"):
+        PaperExchange(slippage=-1)

@@ -48,6 +48,8 @@ def gateway(
         None, "--report", metavar="FILE",
         help="At exit write FILE (PnL per instrument and total), FILE.fills.csv and "
              "FILE.equity.csv (and a PNG with matplotlib)."),
+    slippage: int = typer.Option(0, min=0, metavar="TICKS",
+                                 help="Market orders fill this many ticks beyond the touch."),
 ) -> None:
     """Serve a TWS-compatible paper gateway until Ctrl-C; any TWS API client can trade against it.
 
@@ -89,4 +91,5 @@ def gateway(
             raise typer.BadParameter(str(exc), param_hint="--market-time") from None
     raise typer.Exit(run_gateway(host, port, accts, state, seed, mode, market_start=start,
                                  instruments=instruments, calendar=calendar, speed=pace,
+                                 slippage=slippage,
                                  max_version=max_version, data=tuple(data or ()), report=report))

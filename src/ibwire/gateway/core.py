@@ -90,6 +90,7 @@ class GatewayConfig:
     max_version: int = MAX_VERSION
     data: tuple[DataSet, ...] = ()  # recorded prices (see .replay)
     report: str | None = None  # the end-of-run report's CSV (see .report)
+    slippage: int = 0  # ticks a market order fills beyond the touch
 
 
 class GatewayCore:
@@ -137,7 +138,8 @@ class GatewayCore:
         exchange = PaperExchange(accounts=cfg.accounts, seed=cfg.seed, instruments=table,
                                  starting_cash=cfg.starting_cash,
                                  state_path=Path(cfg.state_path) if cfg.state_path else None,
-                                 market_start=start, calendar=cfg.calendar)
+                                 market_start=start, calendar=cfg.calendar,
+                                 slippage=cfg.slippage)
         self.replay = data_paths(cfg.data, exchange.instruments, cfg.seed)
         for con_id, path in self.replay.items():
             exchange.market.use_path(con_id, path)

@@ -181,9 +181,13 @@ class PaperExchange:
                  clock: Callable[[], datetime] | None = None,
                  starting_cash: float = 1_000_000.0, state_path: str | Path | None = None,
                  instruments: InstrumentTable | Sequence[Instrument] | None = None,
-                 market_start: datetime | None = None, calendar: str = "open") -> None:
+                 market_start: datetime | None = None, calendar: str = "open",
+                 slippage: int = 0) -> None:
         if calendar not in ("open", "strict"):
             raise ValueError(f"unknown calendar mode {calendar!r}; use 'open' or 'strict'")
+        if slippage < 0:
+            raise ValueError(f"slippage is a number of ticks >= 0, not {slippage!r}")
+        self.slippage = slippage  # ticks a market (or triggered stop) order fills beyond the touch
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.strict = calendar == "strict"
         self.store = Store(state_path) if state_path is not None else None
@@ -599,6 +603,9 @@ class PaperExchange:
             events.append(OrderUpdate(rec.snapshot()))
             taker = True
         price = ask if buy else bid
+        if self.slippage and o.order_type in ("MKT", "STP"):
+            slip = self.slippage * inst.min_tick
+            price = inst.round_price(price + slip if buy else max(inst.min_tick, price - slip))
         if o.order_type in ("LMT", "STP LMT"):
             limit = o.lmt_price or 0.0
             if (buy and ask > limit + 1e-9) or (not buy and bid < limit - 1e-9):

@@ -88,7 +88,9 @@ class PaperGateway:
     runs market time as fast as every connected client drains what it was sent (see
     :mod:`ibwire.gateway.fastclock`; message pacing is off then). ``report`` is a CSV path: at
     :meth:`stop` the gateway writes the fills, the PnL per instrument and the equity curve there
-    (see :mod:`ibwire.gateway.report`).
+    (see :mod:`ibwire.gateway.report`). ``slippage`` (ticks, default 0) makes market orders and
+    triggered stops fill that many ticks beyond the touch (worse for the trader); limit prices are
+    always honoured.
     """
 
     default_market_start: ClassVar[datetime | None] = None
@@ -103,9 +105,11 @@ class PaperGateway:
                  max_version: int | None = None,
                  instruments: str | PathLike[str] | Iterable[Instrument] | None = None,
                  data: Iterable[str | PathLike[str]] | None = None,
-                 report: str | PathLike[str] | None = None) -> None:
+                 report: str | PathLike[str] | None = None, slippage: int = 0) -> None:
         if mode not in ("tws", "gateway"):
             raise ValueError(f"mode must be 'tws' or 'gateway', not {mode!r}")
+        if not isinstance(slippage, int) or slippage < 0:
+            raise ValueError(f"slippage is a whole number of ticks >= 0, not {slippage!r}")
         accts = tuple(accounts)
         if not accts:
             raise ValueError("give at least one account")
@@ -138,7 +142,7 @@ class PaperGateway:
             market_start=market_start if market_start is not None or tick_interval is not None
             or datasets else PaperGateway.default_market_start, calendar=calendar, speed=speed,
             max_version=max_version, instruments=extra, data=datasets,
-            report=str(report) if report is not None else None)
+            report=str(report) if report is not None else None, slippage=slippage)
         if extra:  # a clash (a duplicate con id) is an error here, not when the gateway starts
             universe(self.config.market_start, extra)
         if datasets:  # every symbol names one instrument (DataFileError otherwise)
