@@ -1,6 +1,6 @@
 """Event streams start when they are made (issue 17): what happens between ``broker.stream(...)``
-and the first read is not lost, for the sync Broker and the AsyncBroker; public methods show their
-real signatures."""
+and the first read is not lost, for the sync Broker and the AsyncBroker; order events carry the
+status they announced; public methods show their real signatures."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from decimal import Decimal
 
 from fakes import FakeSession, FakeTws
 
-from ibwire import AsyncBroker, Broker, ConnectionState, Notice, StateChanged, Stock
-from ibwire.client.state import FillEvent
+from ibwire import AsyncBroker, Broker, ConnectionState, LimitOrder, Notice, StateChanged, Stock
+from ibwire.client.state import FillEvent, OrderEvent
 from ibwire.client.ticker import Ticker
+from ibwire.gateway import PaperGateway
 from ibwire.protocol.messages.market_data import ReqMktData, TickPrice, TickReqParams
 from ibwire.protocol.messages.system import ErrMsg
 
@@ -95,3 +96,21 @@ def test_public_methods_show_their_real_signatures() -> None:
                 "timeout"} <= set(sig.parameters)
         assert sig.return_annotation == "list[Bar]"
         assert inspect.signature(cls.current_time).return_annotation == "datetime"
+
+
+def test_order_events_carry_the_status_they_announced(gateway: PaperGateway) -> None:
+    with Broker.connect("127.0.0.1", gateway.port, client_id=41, timeout=10) as broker:
+        events = broker.stream(OrderEvent, timeout=10)  # read only after the order is done
+        ticket = broker.submit_order(Stock("AAPL"), LimitOrder("BUY", 10, 1.00))  # rests
+        assert ticket.wait_for(lambda t: t.status == "Submitted", 10)
+        broker.cancel_order(ticket.order_id)
+        ticket.wait_done(10)
+        announced = []
+        for ev in events:
+            assert isinstance(ev, OrderEvent) and ev.ticket is ticket
+            announced.append(ev.status)
+            if ev.status == "Cancelled":
+                break
+        events.close()
+        assert ticket.status == "Cancelled"  # the live ticket moved on ...
+        assert "Submitted" in announced and announced[-1] == "Cancelled"  # ... each event did not

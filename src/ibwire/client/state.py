@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -40,9 +41,29 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class OrderEvent:
-    """An order's status changed."""
+    """An order's status changed.
+
+    ``status``, ``filled``, ``remaining``, ``avg_fill_price`` and ``time`` are what this event
+    announced: a snapshot of the ticket taken when the change was handled, so a listener or a
+    stream that reads the event later still sees the status it announced. ``ticket`` is the live
+    ticket (its fields move on with later changes)."""
 
     ticket: OrderTicket
+    status: str = field(init=False)
+    filled: Decimal = field(init=False)
+    remaining: Decimal | None = field(init=False)
+    avg_fill_price: float | None = field(init=False)
+    time: datetime = field(init=False)
+    """When the change was handled (UTC)."""
+
+    def __post_init__(self) -> None:
+        t = self.ticket
+        set_ = object.__setattr__
+        set_(self, "status", t.status)
+        set_(self, "filled", t.filled)
+        set_(self, "remaining", t.remaining)
+        set_(self, "avg_fill_price", t.avg_fill_price)
+        set_(self, "time", datetime.now(UTC))
 
 
 @dataclass(frozen=True, slots=True)
