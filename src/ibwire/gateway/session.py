@@ -277,7 +277,7 @@ class Session:
             elif isinstance(event, UnknownMessage):
                 if self._paced(now):
                     # no silent request: answer with an error naming it (see .unserved)
-                    req_id, code, text = unserved_error(event.msg_id, event.fields)
+                    req_id, code, text = unserved_error(event.msg_id, event.fields, event.body)
                     log.info("client %s: message id %d is not served; error %d", self.client_id,
                              event.msg_id, code)
                     self.error(req_id, code, text)

@@ -13,6 +13,8 @@ As each domain gets real handlers (depth, options, scanners, news...) its rows s
 
 from __future__ import annotations
 
+from ..protocol.protobuf import varint_field
+
 __all__ = ["UNSERVED", "unserved_error", "UNSERVED_CODE"]
 
 UNSERVED_CODE = 321
@@ -83,12 +85,18 @@ def _text(name: str) -> str:
             "gateway")
 
 
-def unserved_error(msg_id: int, fields: list[str]) -> tuple[int, int, str]:
+def unserved_error(msg_id: int, fields: list[str],
+                   body: bytes | None = None) -> tuple[int, int, str]:
     """``(request id, code, text)`` of the error answering an unserved request: the request's id
-    when its frame carries one (-1 otherwise), code 321, a text naming the request."""
+    when its frame carries one (-1 otherwise), code 321, a text naming the request. ``body`` is
+    a protobuf body (from 201), where every one of these requests has its id in field 1."""
     name, index = UNSERVED.get(msg_id, (f"message id {msg_id}", None))
     req_id = -1
-    if index is not None and index < len(fields):
+    if body is not None:
+        if index is not None:
+            found = varint_field(body, 1)
+            req_id = found if found is not None else -1
+    elif index is not None and index < len(fields):
         try:
             req_id = int(fields[index])
         except ValueError:
