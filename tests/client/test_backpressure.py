@@ -13,6 +13,7 @@ No sleeps: every wait is on an event, with a timeout.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -254,3 +255,24 @@ def test_a_reconnecting_broker_keeps_its_journal(tmp_path: Path) -> None:
                 Broker(tws.host, tws.port, client_id=11, journal=path)
         finally:
             broker.disconnect()
+
+
+def test_async_requests_wait_for_room_in_a_full_pacer_queue() -> None:
+    from ibwire import AsyncBroker
+    from ibwire.protocol.messages.contracts import ContractDataEnd, ReqContractData
+
+    def no_match(msg: ReqContractData, session: FakeSession) -> ContractDataEnd:
+        return ContractDataEnd(msg.req_id)
+
+    async def main(tws: FakeTws) -> tuple[int, int]:
+        async with await AsyncBroker.connect(tws.host, tws.port, timeout=10,
+                                             max_rate=4) as broker:
+            broker.pacer.max_queue = 3
+            answers = await asyncio.gather(*(broker.contract_details(Stock("AAPL"))
+                                             for _ in range(12)))
+            return len(answers), broker.pacer.max_queue_depth
+
+    with FakeTws({ReqContractData: no_match}) as tws:
+        answered, deepest = asyncio.run(main(tws))
+    assert answered == 12
+    assert deepest <= 3  # the other requests waited for room instead of queueing

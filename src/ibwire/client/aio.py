@@ -78,16 +78,29 @@ async def _wait_pending(pending: Pending[Any], timeout: float) -> bool:
     return True
 
 
+async def _room(core: BrokerCore) -> None:
+    """Wait while the pacer's queue is full (the loop cannot block a sender: a flow waits here,
+    before its next step sends)."""
+    pacer = core.pacer
+    while pacer.full and core._transport_connected():
+        due = pacer.next_due(time.monotonic())
+        await asyncio.sleep(max(due or 0.0, 0.01))
+
+
 async def arun_flow(flow: Flow[T], core: BrokerCore | None = None) -> T:
     """Drive a flow to its end, awaiting each wait (extended while ``core`` says so, like the sync
-    driver)."""
+    driver); each step waits first while the pacer's queue is full."""
     try:
+        if core is not None and core.pacer.full:
+            await _room(core)
         step = next(flow)
         while True:
             patience = core._patience() if core is not None else None
             ok = await _wait_pending(step.pending, step.timeout)
             while not ok and patience is not None and patience.again():
                 ok = await _wait_pending(step.pending, step.timeout)
+            if core is not None and core.pacer.full:
+                await _room(core)
             step = flow.send(ok)
     except StopIteration as stop:
         result: T = stop.value
