@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import threading
 from typing import Any
 
 import pytest
@@ -43,14 +44,20 @@ def complete(t: Ticker) -> bool:
 
 def test_ticker_fields_are_none_until_known_then_equal_the_market(gateway, broker):
     states: list[tuple[Any, ...]] = []
-    broker.add_listener(lambda ev: states.append(picture(ev)) if isinstance(ev, Ticker) else None)
+    heard_complete = threading.Event()
+
+    def on_event(ev: object) -> None:
+        if isinstance(ev, Ticker):  # once per read that changed it, with its latest values
+            states.append(picture(ev))
+            if complete(ev):
+                heard_complete.set()
+
+    broker.add_listener(on_event)
     q = quote(gateway, AAPL)
     t = broker.market_data(Stock("AAPL"))
     assert t.active and t.error is None and t.min_tick == 0.01
-    assert broker.wait_until(lambda: complete(t), WAIT_S)
-    # the first update (TICK_REQ_PARAMS) knows no price yet; afterwards each field goes from None
-    # straight to the market's value, never through anything else
-    assert states[0] == (None,) * 10
+    assert heard_complete.wait(WAIT_S)
+    # each field goes from None straight to the market's value, never through anything else
     final = market_picture(q)
     for state in states:
         assert all(v is None or v == f for v, f in zip(state, final)), (state, final)
