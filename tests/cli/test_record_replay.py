@@ -90,11 +90,12 @@ def test_record_writes_every_frame_with_time_and_direction(gw: PaperGateway, tmp
     assert data[0] == {**data[0], "from": "client", "raw": "API\0"}
     assert data[1]["payload"] == f"v{MIN_CLIENT_VERSION}..{MAX_CLIENT_VERSION}"
     assert data[2]["from"] == "tws" and data[2]["fields"][0] == str(MAX_CLIENT_VERSION)  # the server version
-    start_api = next(r for r in data if r.get("fields", [""])[0] == "71")
-    assert start_api["from"] == "client" and start_api["fields"] == ["71", "2", "5", ""]
-    place = next(r for r in data if r["from"] == "client" and r.get("fields", [""])[0] == "3")
-    assert "rr-1" in place["fields"]
-    assert any(r["from"] == "tws" and r.get("fields", [""])[0] == "11" for r in data)  # execution
+    # from 201 frames carry binary ids, and at 226 every message ibwire has travels as protobuf
+    start_api = next(r for r in data if r.get("id") == 71)
+    assert start_api["from"] == "client" and start_api["protobuf"] == "0805"  # clientId = 5
+    place = next(r for r in data if r["from"] == "client" and r.get("id") == 3)
+    assert b"rr-1" in bytes.fromhex(place["protobuf"])
+    assert any(r["from"] == "tws" and r.get("id") == 11 for r in data)  # execution
     times = [r["t"] for r in recs]
     assert times == sorted(times)
     # every line is plain JSON, one object per line
@@ -132,7 +133,8 @@ def test_replay_reports_a_client_that_differs(gw: PaperGateway, tmp_path: Path) 
         assert rep.wait(10)
     result = rep.results[0]
     assert not result.ok
-    assert result.mismatches[0][1] == "71|2|5||" and result.mismatches[0][2] == "71|2|6||"
+    # START_API as protobuf at 226: clientId 5 recorded, 6 sent
+    assert result.mismatches[0][1] == "#71 proto:0805" and result.mismatches[0][2] == "#71 proto:0806"
 
 
 def test_replay_serves_each_recorded_connection_in_turn(gw: PaperGateway, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
-"""The official client 10.51 (offers v100..226) against the paper gateway, end to end, at server
-version 200 (text, the last version before the binary message ids) and pinned lower: the flow
-tests/interop walks with ibapi 9.81. It runs as a subprocess with the oracle's own ``ibapi``
+"""The official client 10.51 (offers v100..226) against the paper gateway, end to end: at 226
+(every message as protobuf), at 213 and 207 (the protobuf family gates in between), at 200 (text,
+the last version before the binary message ids) and pinned lower: the flow tests/interop walks
+with ibapi 9.81. It runs as a subprocess with the oracle's own ``ibapi``
 (e2e_app.py)."""
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ def run_app(oracle: Oracle, gateway: PaperGateway, limit: float) -> dict[str, An
     return report
 
 
-@pytest.mark.parametrize("version", [MAX_VERSION, 194, 178, 151])
+@pytest.mark.parametrize("version", [MAX_VERSION, 213, 207, 200, 194, 178, 151])
 def test_official_1051_trades_against_the_gateway(oracle: Oracle, version: int) -> None:
-    """At 200 by default (what the official client gets from ibwire's gateway until protobuf
-    lands), and with the gateway pinned lower (``max_version``) at versions on both sides of the
-    ERR_MSG, OPEN_ORDER and HISTORICAL_DATA gates."""
+    """At 226 by default (what the official client gets from ibwire's gateway), and with the
+    gateway pinned lower (``max_version``) at versions on both sides of the protobuf, ERR_MSG,
+    OPEN_ORDER and HISTORICAL_DATA gates."""
     with PaperGateway(port=0, tick_interval=None, max_version=version) as gateway:
         _trade(oracle, gateway, version)
 

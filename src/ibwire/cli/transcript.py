@@ -13,13 +13,15 @@ started::
     ...
     {"t": 0.31, "conn": 1, "event": "close", "by": "client"}
 
-A record holds bytes exactly as they crossed the wire, in one of three forms (strings carry bytes
+A record holds bytes exactly as they crossed the wire, in one of these forms (strings carry bytes
 0-255 as the characters of the same code, i.e. latin-1):
 
 * ``fields``: a frame whose payload is NUL-terminated fields -- the 4-byte length, then each field
   followed by NUL;
-* ``payload``: any other frame (the version range after ``API\\0``, binary-id frames): the length,
-  then these bytes;
+* ``id`` with ``fields`` or ``protobuf`` (server version 201 and later): a frame with a 4-byte
+  binary message id -- ``{"id": 71, "protobuf": "0805"}`` is message 71 as protobuf (on the wire:
+  id 271, then the hex body), ``{"id": 9, "fields": [...]}`` message 9 as text fields;
+* ``payload``: any other frame (the version range after ``API\\0``): the length, then these bytes;
 * ``raw``: bytes that are not a frame (the ``API\\0`` prefix, a stream that breaks framing).
 
 Concatenating one direction's records in order gives that direction's byte stream exactly, which is
@@ -52,8 +54,30 @@ def _text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+def _frame_record(payload: bytes) -> dict[str, Any]:
+    """The record of one frame's payload (see the module docstring for the forms)."""
+    if len(payload) >= 4 and payload[0] == 0:  # a binary id (text ids start with a digit)
+        msg_id = int.from_bytes(payload[:4], "big")
+        rest = payload[4:]
+        if msg_id > 200:
+            return {"id": msg_id - 200, "protobuf": rest.hex()}
+        if rest == b"" or rest.endswith(b"\0"):
+            return {"id": msg_id, "fields": _text(rest[:-1]).split("\0") if rest else []}
+    if payload.endswith(b"\0"):
+        return {"fields": _text(payload[:-1]).split("\0")}
+    return {"payload": _text(payload)}
+
+
 def record_bytes(rec: dict[str, Any]) -> bytes:
     """The exact bytes a data record stands for (b"" for events)."""
+    if "id" in rec:
+        msg_id = int(rec["id"])
+        if "protobuf" in rec:
+            body = (msg_id + 200).to_bytes(4, "big") + bytes.fromhex(str(rec["protobuf"]))
+        else:
+            body = msg_id.to_bytes(4, "big") + "".join(
+                f + "\0" for f in rec.get("fields", [])).encode("latin-1")
+        return len(body).to_bytes(4, "big") + body
     if "fields" in rec:
         payload = "".join(f + "\0" for f in rec["fields"]).encode("latin-1")
         return len(payload).to_bytes(4, "big") + payload
@@ -103,10 +127,7 @@ class Splitter:
                 break
             payload = bytes(buf[pos + 4:pos + 4 + n])
             pos += 4 + n
-            if payload.endswith(b"\0"):
-                out.append({"fields": _text(payload[:-1]).split("\0")})
-            else:
-                out.append({"payload": _text(payload)})
+            out.append(_frame_record(payload))
         del buf[:pos]
         return out
 
@@ -157,8 +178,9 @@ def read_transcript(source: str | Path | Iterable[str]) -> Transcript:
                                  f"{TRANSCRIPT_VERSION} header expected)")
             header = obj
             continue
-        if "conn" not in obj or not ({"event", "fields", "payload", "raw"} & obj.keys()):
-            raise ValueError(f"line {no}: a record needs conn and one of event / fields / payload / raw")
+        if "conn" not in obj or not ({"event", "fields", "payload", "raw", "id"} & obj.keys()):
+            raise ValueError(f"line {no}: a record needs conn and one of event / fields / id / "
+                             "payload / raw")
         if "event" not in obj and obj.get("from") not in ("client", "tws"):
             raise ValueError(f"line {no}: 'from' is client or tws")
         records.append(obj)
@@ -497,6 +519,12 @@ class Replayer(_Server):
 
 
 def _show(data: bytes) -> str:
-    text = data[4:] if len(data) >= 4 else data
-    return text.decode("latin-1").replace("\0", "|")[:200]
+    """A frame as a mismatch report shows it: text fields joined by ``|``; a binary-id frame as
+    ``#ID`` then its fields or ``proto:HEX``."""
+    payload = data[4:] if len(data) >= 4 else data
+    rec = _frame_record(payload) if len(data) >= 4 else {"payload": payload.decode("latin-1")}
+    if "id" in rec:
+        body = f"proto:{rec['protobuf']}" if "protobuf" in rec else "|".join(rec["fields"]) + "|"
+        return f"#{rec['id']} {body}"[:200]
+    return payload.decode("latin-1").replace("\0", "|")[:200]
 

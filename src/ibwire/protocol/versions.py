@@ -123,9 +123,10 @@ class Feature(IntEnum):
 MIN_VERSION = 100
 """Lowest server version ibwire speaks (the v100 handshake's floor)."""
 
-MAX_VERSION = int(Feature.PARAMETRIZED_DAYS_OF_EXECUTIONS)
-"""Highest server version whose every message ibwire implements: what the client offers by
-default and the gateway answers at most. (201 starts the binary message ids and protobuf.)"""
+MAX_VERSION = 226
+"""Highest server version ibwire speaks (the official client 10.51's maximum): what the client
+offers by default and the gateway answers at most. From 201 frames carry binary message ids and
+the message families travel as protobuf (see the PROTOBUF_* features)."""
 
 MIN_CLIENT_VERSION = MIN_VERSION
 """The former name of :data:`MIN_VERSION`."""
