@@ -52,6 +52,7 @@ from .handshake import (
     parse_client_hello,
     parse_server_hello,
 )
+from .ids import Out
 from .messages.system import ManagedAccts, NextValidId, StartApi
 from .schema import TO_CLIENT, TO_SERVER, Direction, Message, UnknownMessage
 from .versions import MAX_VERSION, MIN_VERSION, Feature
@@ -467,7 +468,8 @@ class Connection:
                 events.append(SessionReady(self.next_valid_id, list(self.accounts)))
         elif isinstance(msg, StartApi):
             if self.state is not State.AWAIT_START_API:
-                raise RemoteProtocolError(f"START_API in state {self.state.value}", msg_id=71)
+                raise RemoteProtocolError(f"START_API in state {self.state.value}",
+                                          msg_id=int(Out.START_API))
             self.client_id = msg.client_id
             self.state = State.READY
         elif self.state is not State.READY:

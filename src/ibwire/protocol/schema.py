@@ -34,6 +34,7 @@ from typing import Any, ClassVar, TypeVar
 from ..errors import LocalProtocolError, RemoteProtocolError
 from .compiler import DecoderGen, EncoderGen, Scope, cond_refs
 from .elements import PT, Cond, Custom, Element, F, Opt, P, PbType, Proto, Repeat, Skip, Version
+from .ids import In, Out
 
 __all__ = [
     "Direction",
@@ -302,12 +303,12 @@ def _register(msg_id: int, direction: Direction, elements: Sequence[Element],
     return deco
 
 
-def to_client(msg_id: int, *elements: Element) -> Callable[[type[_M]], type[_M]]:
-    """Register a TWS -> client message class with its schema."""
-    return _register(msg_id, Direction.TO_CLIENT, elements, TO_CLIENT)
+def to_client(msg_id: In, *elements: Element) -> Callable[[type[_M]], type[_M]]:
+    """Register a TWS -> client message class with its schema (``msg_id`` an :class:`In` id)."""
+    return _register(int(msg_id), Direction.TO_CLIENT, elements, TO_CLIENT)
 
 
-def to_server(msg_id: int, *elements: Element) -> Callable[[type[_M]], type[_M]]:
-    """Register a client -> TWS message class with its schema."""
-    return _register(msg_id, Direction.TO_SERVER, elements, TO_SERVER)
+def to_server(msg_id: Out, *elements: Element) -> Callable[[type[_M]], type[_M]]:
+    """Register a client -> TWS message class with its schema (``msg_id`` an :class:`Out` id)."""
+    return _register(int(msg_id), Direction.TO_SERVER, elements, TO_SERVER)
 

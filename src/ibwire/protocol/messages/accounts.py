@@ -23,6 +23,7 @@ from ...errors import LocalProtocolError
 from ...models.contract import Contract
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind
 from ..elements import P, Proto
+from ..ids import In, Out
 from ..schema import Custom, Element, F, Message, Version, to_client, to_server
 from ..versions import Feature
 from .blocks import CONTRACT
@@ -103,7 +104,7 @@ _PORTFOLIO_CONTRACT = contract_fields(exchange=False, primary_exchange=True, str
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(6, Version(2), F("subscribe", BOOL), F("acct_code", STR),
+@to_server(Out.REQ_ACCT_DATA, Version(2), F("subscribe", BOOL), F("acct_code", STR),
            Proto("AccountDataRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "subscribe"), P(2, "acct_code"))
 @dataclass(slots=True)
 class ReqAcctData(Message):
@@ -117,21 +118,21 @@ class ReqAcctData(Message):
     acct_code: str | None = None
 
 
-@to_server(61, Version(1),
+@to_server(Out.REQ_POSITIONS, Version(1),
            Proto("PositionsRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
 @dataclass(slots=True)
 class ReqPositions(Message):
     """REQ_POSITIONS (61, v1): POSITION_DATA* then POSITION_END, then updates until cancelled."""
 
 
-@to_server(64, Version(1),
+@to_server(Out.CANCEL_POSITIONS, Version(1),
            Proto("CancelPositions", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
 @dataclass(slots=True)
 class CancelPositions(Message):
     """CANCEL_POSITIONS (64, v1)."""
 
 
-@to_server(62, Version(1), F("req_id", INT), F("group_name", STR), F("tags", STR),
+@to_server(Out.REQ_ACCOUNT_SUMMARY, Version(1), F("req_id", INT), F("group_name", STR), F("tags", STR),
            Proto("AccountSummaryRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "group_name"), P(3, "tags"))
 @dataclass(slots=True)
 class ReqAccountSummary(Message):
@@ -143,7 +144,7 @@ class ReqAccountSummary(Message):
     tags: str | None = None
 
 
-@to_server(63, Version(1), F("req_id", INT),
+@to_server(Out.CANCEL_ACCOUNT_SUMMARY, Version(1), F("req_id", INT),
            Proto("CancelAccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelAccountSummary(Message):
@@ -168,7 +169,7 @@ def _not_before(feature: Feature, name: str) -> Custom:
 _MODELS = Feature.MODELS_SUPPORT
 
 
-@to_server(76, _not_before(_MODELS, "REQ_ACCOUNT_UPDATES_MULTI"), Version(1), F("req_id", INT),
+@to_server(Out.REQ_ACCOUNT_UPDATES_MULTI, _not_before(_MODELS, "REQ_ACCOUNT_UPDATES_MULTI"), Version(1), F("req_id", INT),
            F("account", STR), F("model_code", STR), F("ledger_and_nlv", BOOL),
            Proto("AccountUpdatesMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            P(1, "req_id"), P(2, "account"), P(3, "model_code"), P(4, "ledger_and_nlv"))
@@ -185,7 +186,7 @@ class ReqAccountUpdatesMulti(Message):
     ledger_and_nlv: bool | None = False
 
 
-@to_server(77, _not_before(_MODELS, "CANCEL_ACCOUNT_UPDATES_MULTI"), Version(1),
+@to_server(Out.CANCEL_ACCOUNT_UPDATES_MULTI, _not_before(_MODELS, "CANCEL_ACCOUNT_UPDATES_MULTI"), Version(1),
            F("req_id", INT),
            Proto("CancelAccountUpdatesMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
@@ -195,7 +196,7 @@ class CancelAccountUpdatesMulti(Message):
     req_id: int | None = None
 
 
-@to_server(74, _not_before(_MODELS, "REQ_POSITIONS_MULTI"), Version(1),
+@to_server(Out.REQ_POSITIONS_MULTI, _not_before(_MODELS, "REQ_POSITIONS_MULTI"), Version(1),
            F("req_id", INT), F("account", STR),
            F("model_code", STR),
            Proto("PositionsMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"))
@@ -208,7 +209,7 @@ class ReqPositionsMulti(Message):
     model_code: str | None = None
 
 
-@to_server(75, _not_before(_MODELS, "CANCEL_POSITIONS_MULTI"), Version(1),
+@to_server(Out.CANCEL_POSITIONS_MULTI, _not_before(_MODELS, "CANCEL_POSITIONS_MULTI"), Version(1),
            F("req_id", INT),
            Proto("CancelPositionsMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
@@ -220,7 +221,7 @@ class CancelPositionsMulti(Message):
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(6, Version(2), F("key", STR), F("value", STR), F("currency", STR),
+@to_client(In.ACCT_VALUE, Version(2), F("key", STR), F("value", STR), F("currency", STR),
            F("account_name", STR),
            Proto("AccountValue", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "key"), P(2, "value"), P(3, "currency"), P(4, "account_name"))
 @dataclass(slots=True)
@@ -236,7 +237,7 @@ class AcctValue(Message):
     account_name: str | None = None
 
 
-@to_client(7, Version(8), *_PORTFOLIO_CONTRACT,
+@to_client(In.PORTFOLIO_VALUE, Version(8), *_PORTFOLIO_CONTRACT,
            F("position", DECIMAL, unset=_QTY_UNSET),
            F("market_price", FLOAT, unset=UNSET_DOUBLE_STR),
            F("market_value", FLOAT, unset=UNSET_DOUBLE_STR),
@@ -265,7 +266,7 @@ class PortfolioValue(Message):
     account_name: str | None = None
 
 
-@to_client(8, Version(1), F("time_stamp", STR),
+@to_client(In.ACCT_UPDATE_TIME, Version(1), F("time_stamp", STR),
            Proto("AccountUpdateTime", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "time_stamp"))
 @dataclass(slots=True)
 class AcctUpdateTime(Message):
@@ -274,7 +275,7 @@ class AcctUpdateTime(Message):
     time_stamp: str | None = None
 
 
-@to_client(54, Version(1), F("account_name", STR),
+@to_client(In.ACCT_DOWNLOAD_END, Version(1), F("account_name", STR),
            Proto("AccountDataEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "account_name"))
 @dataclass(slots=True)
 class AcctDownloadEnd(Message):
@@ -283,7 +284,7 @@ class AcctDownloadEnd(Message):
     account_name: str | None = None
 
 
-@to_client(61, Version(3), F("account", STR), *_POSITION_CONTRACT,
+@to_client(In.POSITION_DATA, Version(3), F("account", STR), *_POSITION_CONTRACT,
            F("position", DECIMAL, unset=_QTY_UNSET),
            F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR),
            Proto("Position", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "account"), P(2, "contract", sub=CONTRACT),
@@ -302,14 +303,14 @@ class PositionData(Message):
     avg_cost: float | None = None
 
 
-@to_client(62, Version(1),
+@to_client(In.POSITION_END, Version(1),
            Proto("PositionEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
 @dataclass(slots=True)
 class PositionEnd(Message):
     """POSITION_END (62, v1): the initial REQ_POSITIONS snapshot is complete."""
 
 
-@to_client(63, Version(1), _req_id(), F("account", STR), F("tag", STR), F("value", STR),
+@to_client(In.ACCOUNT_SUMMARY, Version(1), _req_id(), F("account", STR), F("tag", STR), F("value", STR),
            F("currency", STR),
            Proto("AccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "tag"), P(4, "value"), P(5, "currency"))
 @dataclass(slots=True)
@@ -323,7 +324,7 @@ class AccountSummary(Message):
     currency: str | None = None
 
 
-@to_client(64, Version(1), _req_id(),
+@to_client(In.ACCOUNT_SUMMARY_END, Version(1), _req_id(),
            Proto("AccountSummaryEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class AccountSummaryEnd(Message):
@@ -332,7 +333,7 @@ class AccountSummaryEnd(Message):
     req_id: int | None = None
 
 
-@to_client(73, Version(1), _req_id(), F("account", STR), F("model_code", STR), F("key", STR),
+@to_client(In.ACCOUNT_UPDATE_MULTI, Version(1), _req_id(), F("account", STR), F("model_code", STR), F("key", STR),
            F("value", STR), F("currency", STR),
            Proto("AccountUpdateMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"),
            P(4, "key"), P(5, "value"), P(6, "currency"))
@@ -348,7 +349,7 @@ class AccountUpdateMulti(Message):
     currency: str | None = None
 
 
-@to_client(74, Version(1), _req_id(),
+@to_client(In.ACCOUNT_UPDATE_MULTI_END, Version(1), _req_id(),
            Proto("AccountUpdateMultiEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class AccountUpdateMultiEnd(Message):
@@ -357,7 +358,7 @@ class AccountUpdateMultiEnd(Message):
     req_id: int | None = None
 
 
-@to_client(71, Version(1), _req_id(), F("account", STR), *_POSITION_CONTRACT,
+@to_client(In.POSITION_MULTI, Version(1), _req_id(), F("account", STR), *_POSITION_CONTRACT,
            F("position", DECIMAL, unset=_QTY_UNSET),
            F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR),
            F("model_code", STR),
@@ -375,7 +376,7 @@ class PositionMulti(Message):
     avg_cost: float | None = None
 
 
-@to_client(72, Version(1), _req_id(),
+@to_client(In.POSITION_MULTI_END, Version(1), _req_id(),
            Proto("PositionMultiEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
 @dataclass(slots=True)
 class PositionMultiEnd(Message):

@@ -30,6 +30,7 @@ from ...models.contract import Contract
 from ...models.market import ContractDetails, IneligibilityReason
 from ..codec import UNSET_INT, Kind, TagValue, enc_str
 from ..elements import P, Proto
+from ..ids import In, Out
 from ..schema import Cond, Custom, Element, F, Message, Repeat, Version, to_client, to_server
 from ..versions import Feature
 from .blocks import CONTRACT, CONTRACT_DETAILS
@@ -98,7 +99,7 @@ _FUND_FIELDS: tuple[Element, ...] = tuple(
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(9, Version(8), F("req_id", INT),
+@to_server(Out.REQ_CONTRACT_DATA, Version(8), F("req_id", INT),
            *request_contract_fields(),
            F("contract.include_expired", BOOL, unset="0"),
            F("contract.sec_id_type", STR),
@@ -115,7 +116,7 @@ class ReqContractData(Message):
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(10,
+@to_client(In.CONTRACT_DATA,
            Version(8, until=Feature.SIZE_RULES),
            F("req_id", INT, unset=_INT_UNSET),
            F(_C + "symbol", STR),
@@ -176,7 +177,7 @@ class ContractData(Message):
     details: ContractDetails = field(default_factory=ContractDetails)
 
 
-@to_client(52, Version(1), F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.CONTRACT_DATA_END, Version(1), F("req_id", INT, unset=_INT_UNSET),
            Proto("ContractDataEnd", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"))
 @dataclass(slots=True)
 class ContractDataEnd(Message):

@@ -23,6 +23,7 @@ from ...models.contract import Contract
 from ...models.execution import CommissionReport, Execution, ExecutionFilter
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, dec_datetime, enc_datetime
 from ..elements import P, Proto
+from ..ids import In, Out
 from ..schema import Custom, F, Message, Version, to_client, to_server
 from ..versions import Feature
 from .accounts import contract_fields
@@ -64,7 +65,7 @@ def _encode_dates(value: object, append: Callable[[str], None]) -> None:
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(7, Version(3), F("req_id", INT),
+@to_server(Out.REQ_EXECUTIONS, Version(3), F("req_id", INT),
            # ibapi and ib_async send clientId 0 for "any client"; that is the filter's None.
            F("filter.client_id", INT, unset="0", none=("0",)),
            F("filter.acct_code", STR),
@@ -92,7 +93,7 @@ class ReqExecutions(Message):
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(11,
+@to_client(In.EXECUTION_DATA,
            Version(10, until=Feature.LAST_LIQUIDITY),
            F("req_id", INT, unset=_INT_UNSET),  # ib_async parses it with a bare int()
            F("execution.order_id", INT),
@@ -131,7 +132,7 @@ class ExecutionData(Message):
     execution: Execution = field(default_factory=Execution)
 
 
-@to_client(55, Version(1), F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.EXECUTION_DATA_END, Version(1), F("req_id", INT, unset=_INT_UNSET),
            Proto("ExecutionDetailsEnd", Feature.PROTOBUF), P(1, "req_id"))
 @dataclass(slots=True)
 class ExecutionDataEnd(Message):
@@ -140,7 +141,7 @@ class ExecutionDataEnd(Message):
     req_id: int | None = None
 
 
-@to_client(59, Version(1),
+@to_client(In.COMMISSION_AND_FEES_REPORT, Version(1),
            F("commission_report.exec_id", STR),
            F("commission_report.commission", FLOAT, unset=UNSET_DOUBLE_STR),
            F("commission_report.currency", STR),
@@ -151,7 +152,7 @@ class ExecutionDataEnd(Message):
            *COMMISSION_AND_FEES_REPORT.fields_at("commission_report."))
 @dataclass(slots=True)
 class CommissionReportMsg(Message):
-    """COMMISSION_REPORT (59, v1): commission of one execution; exactly 8 fields.
+    """COMMISSION_AND_FEES_REPORT (59, v1): commission of one execution; exactly 8 fields.
 
     TWS writes an unset realizedPNL / yield as ``1.7976931348623157E308`` and an unset
     yieldRedemptionDate as ``""``; both decode to ``None``.

@@ -22,6 +22,7 @@ from ...models.contract import Contract
 from ...models.market import BarData
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
 from ..elements import P, Proto
+from ..ids import In, Out
 from ..schema import F, Message, Repeat, Skip, Version, to_client, to_server
 from ..versions import Feature
 from .blocks import CONTRACT, HISTORICAL_DATA_BAR
@@ -45,7 +46,7 @@ _QTY_UNSET = "9223372036854775807"
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(20, Version(6, until=Feature.SYNT_REALTIME_BARS), F("req_id", INT),
+@to_server(Out.REQ_HISTORICAL_DATA, Version(6, until=Feature.SYNT_REALTIME_BARS), F("req_id", INT),
            *request_contract_fields(),
            F("contract.include_expired", BOOL, unset="0"),
            F("end_date_time", STR),
@@ -82,7 +83,7 @@ class ReqHistoricalData(Message):
     chart_options: list[TagValue] = field(default_factory=list)
 
 
-@to_server(25, Version(1), F("req_id", INT),
+@to_server(Out.CANCEL_HISTORICAL_DATA, Version(1), F("req_id", INT),
            Proto("CancelHistoricalData", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelHistoricalData(Message):
@@ -93,7 +94,7 @@ class CancelHistoricalData(Message):
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(17,
+@to_client(In.HISTORICAL_DATA,
            Version(3, until=Feature.SYNT_REALTIME_BARS),
            F("req_id", INT, unset=_INT_UNSET),
            F("start_date_str", STR, until=Feature.HISTORICAL_DATA_END),
@@ -124,7 +125,7 @@ class HistoricalData(Message):
     bars: list[BarData] = field(default_factory=list)
 
 
-@to_client(90,
+@to_client(In.HISTORICAL_DATA_UPDATE,
            F("req_id", INT, unset=_INT_UNSET),
            F("bar.bar_count", INT, unset=_INT_UNSET),
            F("bar.date", STR),
@@ -145,7 +146,7 @@ class HistoricalDataUpdate(Message):
     bar: BarData = field(default_factory=BarData)
 
 
-@to_client(108, F("req_id", INT, unset=_INT_UNSET), F("start_date_str", STR),
+@to_client(In.HISTORICAL_DATA_END, F("req_id", INT, unset=_INT_UNSET), F("start_date_str", STR),
            F("end_date_str", STR),
            Proto("HistoricalDataEnd", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
            P(2, "start_date_str"), P(3, "end_date_str"))

@@ -23,6 +23,7 @@ from decimal import Decimal
 from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
 from ..elements import PT, P, Proto
+from ..ids import In, Out
 from ..schema import Cond, Element, F, Message, Opt, Repeat, Version, to_client, to_server
 from ..versions import Feature
 from .blocks import CONTRACT
@@ -94,7 +95,7 @@ def combo_legs_if_bag(prefix: str = "contract.") -> Cond:
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(1, Version(11), F("req_id", INT),
+@to_server(Out.REQ_MKT_DATA, Version(11), F("req_id", INT),
            *request_contract_fields(),
            combo_legs_if_bag(),
            Opt("contract.delta_neutral_contract", DeltaNeutralContract, (
@@ -122,7 +123,7 @@ class ReqMktData(Message):
     mkt_data_options: list[TagValue] = field(default_factory=list)
 
 
-@to_server(2, Version(2), F("req_id", INT),
+@to_server(Out.CANCEL_MKT_DATA, Version(2), F("req_id", INT),
            Proto("CancelMarketData", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"))
 @dataclass(slots=True)
 class CancelMktData(Message):
@@ -131,7 +132,7 @@ class CancelMktData(Message):
     req_id: int | None = None
 
 
-@to_server(59, Version(1), F("market_data_type", INT),
+@to_server(Out.REQ_MARKET_DATA_TYPE, Version(1), F("market_data_type", INT),
            Proto("MarketDataTypeRequest", Feature.PROTOBUF_MARKET_DATA), P(1, "market_data_type"))
 @dataclass(slots=True)
 class ReqMarketDataType(Message):
@@ -142,7 +143,7 @@ class ReqMarketDataType(Message):
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(1, Version(6),
+@to_client(In.TICK_PRICE, Version(6),
            F("req_id", INT, unset=_INT_UNSET),
            F("tick_type", INT, unset=_INT_UNSET),
            F("price", FLOAT, unset=UNSET_DOUBLE_STR),
@@ -176,7 +177,7 @@ class TickPrice(Message):
         return bool((self.attr_mask or 0) & 4)
 
 
-@to_client(2, Version(6),
+@to_client(In.TICK_SIZE, Version(6),
            F("req_id", INT, unset=_INT_UNSET),
            F("tick_type", INT, unset=_INT_UNSET),
            F("size", DECIMAL, unset=_QTY_UNSET),
@@ -190,7 +191,7 @@ class TickSize(Message):
     size: Decimal | None = None
 
 
-@to_client(46, Version(6),
+@to_client(In.TICK_STRING, Version(6),
            F("req_id", INT, unset=_INT_UNSET),
            F("tick_type", INT, unset=_INT_UNSET),
            F("value", STR),
@@ -204,7 +205,7 @@ class TickString(Message):
     value: str | None = None
 
 
-@to_client(45, Version(6),
+@to_client(In.TICK_GENERIC, Version(6),
            F("req_id", INT, unset=_INT_UNSET),
            F("tick_type", INT, unset=_INT_UNSET),
            F("value", FLOAT, unset=UNSET_DOUBLE_STR),
@@ -218,7 +219,7 @@ class TickGeneric(Message):
     value: float | None = None
 
 
-@to_client(81,
+@to_client(In.TICK_REQ_PARAMS,
            F("req_id", INT, unset=_INT_UNSET),
            F("min_tick", FLOAT, unset=UNSET_DOUBLE_STR),
            F("bbo_exchange", STR),
@@ -235,7 +236,7 @@ class TickReqParams(Message):
     snapshot_permissions: int | None = None
 
 
-@to_client(57, Version(1), F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.TICK_SNAPSHOT_END, Version(1), F("req_id", INT, unset=_INT_UNSET),
            Proto("TickSnapshotEnd", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"))
 @dataclass(slots=True)
 class TickSnapshotEnd(Message):
@@ -244,7 +245,7 @@ class TickSnapshotEnd(Message):
     req_id: int | None = None
 
 
-@to_client(58, Version(1),
+@to_client(In.MARKET_DATA_TYPE, Version(1),
            F("req_id", INT, unset=_INT_UNSET),
            F("market_data_type", INT, unset=_INT_UNSET),
            Proto("MarketDataType", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "market_data_type"))

@@ -40,6 +40,7 @@ from ...models.order import (
 )
 from ..codec import UNSET_DOUBLE, UNSET_DOUBLE_STR, Kind, TagValue, dec_bool, dec_float, enc_float, enc_str
 from ..elements import PT, P, Proto
+from ..ids import In, Out
 from ..schema import Cond, Custom, Element, F, Message, Opt, Repeat, Skip, Version, to_client, to_server
 from ..versions import Feature
 from .blocks import (
@@ -329,7 +330,7 @@ _PEG_BEST_MID_TO_CLIENT: tuple[Element, ...] = (
 # --- client -> TWS ---------------------------------------------------------------------------------
 
 @to_server(
-    3,
+    Out.PLACE_ORDER,
     Version(45, until=Feature.ORDER_CONTAINER),
     F("order_id", INT),
     F("contract.con_id", INT, unset="0"), F("contract.symbol", STR), F("contract.sec_type", STR),
@@ -450,7 +451,7 @@ class PlaceOrder(Message):
     order: Order = field(default_factory=Order)
 
 
-@to_server(4, Version(1, until=Feature.CME_TAGGING_FIELDS), F("order_id", INT),
+@to_server(Out.CANCEL_ORDER, Version(1, until=Feature.CME_TAGGING_FIELDS), F("order_id", INT),
            F("manual_order_cancel_time", STR, since=Feature.MANUAL_ORDER_TIME),
            Skip("", since=Feature.RFQ_FIELDS, until=Feature.UNDO_RFQ_FIELDS),  # RFQ placeholders
            Skip("", since=Feature.RFQ_FIELDS, until=Feature.UNDO_RFQ_FIELDS),
@@ -470,21 +471,21 @@ class CancelOrder(Message):
     manual_order_indicator: int | None = None
 
 
-@to_server(5, Version(1),
+@to_server(Out.REQ_OPEN_ORDERS, Version(1),
            Proto("OpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER))
 @dataclass(slots=True)
 class ReqOpenOrders(Message):
     """REQ_OPEN_ORDERS (5, v1): this client's open orders, then OPEN_ORDER_END."""
 
 
-@to_server(16, Version(1),
+@to_server(Out.REQ_ALL_OPEN_ORDERS, Version(1),
            Proto("AllOpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER))
 @dataclass(slots=True)
 class ReqAllOpenOrders(Message):
     """REQ_ALL_OPEN_ORDERS (16, v1): every API client's open orders, then OPEN_ORDER_END."""
 
 
-@to_server(15, Version(1), F("auto_bind", BOOL),
+@to_server(Out.REQ_AUTO_OPEN_ORDERS, Version(1), F("auto_bind", BOOL),
            Proto("AutoOpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "auto_bind"))
 @dataclass(slots=True)
 class ReqAutoOpenOrders(Message):
@@ -493,7 +494,7 @@ class ReqAutoOpenOrders(Message):
     auto_bind: bool | None = True
 
 
-@to_server(58, Version(1, until=Feature.CME_TAGGING_FIELDS),
+@to_server(Out.REQ_GLOBAL_CANCEL, Version(1, until=Feature.CME_TAGGING_FIELDS),
            F("ext_operator", STR, since=Feature.CME_TAGGING_FIELDS),
            F("manual_order_indicator", INT, unset=U_INT, none=(U_INT,),
              since=Feature.CME_TAGGING_FIELDS),
@@ -507,7 +508,7 @@ class ReqGlobalCancel(Message):
     manual_order_indicator: int | None = None
 
 
-@to_server(99, F("api_only", BOOL),
+@to_server(Out.REQ_COMPLETED_ORDERS, F("api_only", BOOL),
            Proto("CompletedOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "api_only"))
 @dataclass(slots=True)
 class ReqCompletedOrders(Message):
@@ -519,7 +520,7 @@ class ReqCompletedOrders(Message):
 # --- TWS -> client ---------------------------------------------------------------------------------
 
 @to_client(
-    5,
+    In.OPEN_ORDER,
     Version(34, until=Feature.ORDER_CONTAINER),  # the highest OPEN_ORDER version parsers know
     F("order_id", INT),
     *_CONTRACT_11,
@@ -627,14 +628,14 @@ class OpenOrder(Message):
             self.order.order_id = self.order_id
 
 
-@to_client(53, Version(1),
+@to_client(In.OPEN_ORDER_END, Version(1),
            Proto("OpenOrdersEnd", Feature.PROTOBUF_PLACE_ORDER))
 @dataclass(slots=True)
 class OpenOrderEnd(Message):
     """OPEN_ORDER_END (53, v1): the open-order snapshot is complete."""
 
 
-@to_client(3, Version(6, until=Feature.MARKET_CAP_PRICE), F("order_id", INT), F("status", STR), F("filled", DEC), F("remaining", DEC),
+@to_client(In.ORDER_STATUS, Version(6, until=Feature.MARKET_CAP_PRICE), F("order_id", INT), F("status", STR), F("filled", DEC), F("remaining", DEC),
            _compact("avg_fill_price"), F("perm_id", INT), F("parent_id", INT),
            _compact("last_fill_price"), F("client_id", INT), F("why_held", STR),
            _compact("mkt_cap_price", since=Feature.MARKET_CAP_PRICE),
@@ -660,7 +661,7 @@ class OrderStatus(Message):
 
 
 @to_client(
-    101,
+    In.COMPLETED_ORDER,
     *_CONTRACT_11,
     F("order.action", STR), F("order.total_quantity", DEC), F("order.order_type", STR),
     F("order.lmt_price", FLOAT), F("order.aux_price", FLOAT), F("order.tif", STR),
@@ -726,7 +727,7 @@ class CompletedOrder(Message):
     order_state: OrderState = field(default_factory=OrderState)
 
 
-@to_client(102,
+@to_client(In.COMPLETED_ORDERS_END,
            Proto("CompletedOrdersEnd", Feature.PROTOBUF_COMPLETED_ORDER))
 @dataclass(slots=True)
 class CompletedOrdersEnd(Message):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..codec import Kind
 from ..elements import PT, P, Proto
+from ..ids import In, Out
 from ..schema import F, Message, Version, to_client, to_server
 from ..versions import Feature
 
@@ -27,7 +28,7 @@ INT, STR = Kind.INT, Kind.STR
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(71, Version(2), F("client_id", INT),
+@to_server(Out.START_API, Version(2), F("client_id", INT),
            F("optional_capabilities", STR, since=Feature.OPTIONAL_CAPABILITIES),
            Proto("StartApiRequest", Feature.PROTOBUF_REST_MESSAGES_3),
            P(1, "client_id"), P(2, "optional_capabilities"))
@@ -39,7 +40,7 @@ class StartApi(Message):
     optional_capabilities: str | None = None
 
 
-@to_server(8, Version(1), F("num_ids", INT),
+@to_server(Out.REQ_IDS, Version(1), F("num_ids", INT),
            Proto("IdsRequest", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "num_ids"))
 @dataclass(slots=True)
 class ReqIds(Message):
@@ -48,14 +49,14 @@ class ReqIds(Message):
     num_ids: int | None = 1
 
 
-@to_server(49, Version(1),
+@to_server(Out.REQ_CURRENT_TIME, Version(1),
            Proto("CurrentTimeRequest", Feature.PROTOBUF_REST_MESSAGES_3))
 @dataclass(slots=True)
 class ReqCurrentTime(Message):
     """REQ_CURRENT_TIME (49, v1)."""
 
 
-@to_server(17, Version(1),
+@to_server(Out.REQ_MANAGED_ACCTS, Version(1),
            Proto("ManagedAccountsRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
 @dataclass(slots=True)
 class ReqManagedAccts(Message):
@@ -64,7 +65,7 @@ class ReqManagedAccts(Message):
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(9, Version(1), F("order_id", INT),
+@to_client(In.NEXT_VALID_ID, Version(1), F("order_id", INT),
            Proto("NextValidId", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "order_id"))
 @dataclass(slots=True)
 class NextValidId(Message):
@@ -73,7 +74,7 @@ class NextValidId(Message):
     order_id: int | None = None
 
 
-@to_client(15, Version(1), F("accounts_list", STR),
+@to_client(In.MANAGED_ACCTS, Version(1), F("accounts_list", STR),
            Proto("ManagedAccounts", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "accounts_list"))
 @dataclass(slots=True)
 class ManagedAccts(Message):
@@ -86,7 +87,7 @@ class ManagedAccts(Message):
         return [a for a in (self.accounts_list or "").split(",") if a]
 
 
-@to_client(4, Version(2, until=Feature.ERROR_TIME), F("req_id", INT), F("error_code", INT),
+@to_client(In.ERR_MSG, Version(2, until=Feature.ERROR_TIME), F("req_id", INT), F("error_code", INT),
            F("error_string", STR),
            F("advanced_order_reject_json", STR, since=Feature.ADVANCED_ORDER_REJECT),
            F("error_time", INT, since=Feature.ERROR_TIME),
@@ -104,13 +105,13 @@ class ErrMsg(Message):
     error_time: int | None = None
 
 
-@to_server(105, Proto("CurrentTimeInMillisRequest", Feature.PROTOBUF_REST_MESSAGES_3))
+@to_server(Out.REQ_CURRENT_TIME_IN_MILLIS, Proto("CurrentTimeInMillisRequest", Feature.PROTOBUF_REST_MESSAGES_3))
 @dataclass(slots=True)
 class ReqCurrentTimeInMillis(Message):
     """REQ_CURRENT_TIME_IN_MILLIS (105, no fields at all; from server version 197)."""
 
 
-@to_client(109, F("time_ms", INT),
+@to_client(In.CURRENT_TIME_IN_MILLIS, F("time_ms", INT),
            Proto("CurrentTimeInMillis", Feature.PROTOBUF_REST_MESSAGES_3),
            P(1, "time_ms", pt=PT.INT64))
 @dataclass(slots=True)
@@ -120,7 +121,7 @@ class CurrentTimeInMillis(Message):
     time_ms: int | None = None
 
 
-@to_client(49, Version(1), F("time", INT),
+@to_client(In.CURRENT_TIME, Version(1), F("time", INT),
            Proto("CurrentTime", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "time", pt=PT.INT64))
 @dataclass(slots=True)
 class CurrentTime(Message):
