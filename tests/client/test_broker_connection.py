@@ -166,7 +166,7 @@ def test_rejected_order_raises_order_rejected() -> None:
         with pytest.raises(OrderRejected) as info:
             broker.submit_order(Stock("AAPL"), LimitOrder("BUY", 10, 100.0))
         assert info.value.code == 201 and "buying power" in info.value.message
-        assert broker.tickets()[0].status == "Inactive"
+        assert broker.tickets[0].status == "Inactive"
 
 
 def test_cancel_confirmed_and_refused() -> None:

@@ -183,7 +183,7 @@ def test_async_broker_paces_too() -> None:
     async def main(port: int) -> int:
         async with await AsyncBroker.connect("127.0.0.1", port, timeout=5, max_rate=20) as broker:
             for i in range(30):
-                broker.send(CancelMktData(i))
+                await broker.send(CancelMktData(i))
             depth = broker.pacer.queue_depth
             await broker.current_time(timeout=0.2)  # queued behind the 30: answered after them
             assert broker.pacer.queue_depth == 0

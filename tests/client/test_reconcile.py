@@ -162,7 +162,7 @@ def test_order_filled_while_away_is_finished_and_its_fills_recorded(tmp_path: Pa
         tws.completed = [CompletedOrder(AAPL, done, OrderState(status="Filled"))]
         tws.executions = fill(41, "e1", "k1", 9041)
         with connect(tws, journal=path) as broker:
-            [t] = broker.tickets()
+            [t] = broker.tickets
             assert (t.status, t.filled, t.perm_id) == ("Filled", Decimal(10), 9041)
             assert [f.exec_id for f in t.fills] == ["e1"]
             assert t.fills[0].commission_report is not None
@@ -177,8 +177,8 @@ def test_order_filled_while_away_is_finished_and_its_fills_recorded(tmp_path: Pa
         asked = len(tws.sent(ReqExecutions))
         with connect(tws, journal=path) as broker:
             assert broker.last_reconciliation is not None and not broker.last_reconciliation.asked
-            assert [f.exec_id for f in broker.fills()] == ["e1"]
-            assert broker.tickets()[0].status == "Filled"
+            assert [f.exec_id for f in broker.fills] == ["e1"]
+            assert broker.tickets[0].status == "Filled"
             assert len(tws.sent(ReqExecutions)) == asked and not gaps(broker)
 
 
@@ -198,7 +198,7 @@ def test_intent_unknown_to_tws_is_reported_and_never_resent(tmp_path: Path) -> N
             assert tws.sent(PlaceOrder) == []
         asked = len(tws.sent(ReqOpenOrders))
         with connect(tws, journal=path) as broker:  # reported once; the verdict is kept
-            assert broker.tickets()[0].status == "Unknown"
+            assert broker.tickets[0].status == "Unknown"
             assert len(tws.sent(ReqOpenOrders)) == asked and not gaps(broker)
 
 
@@ -211,7 +211,7 @@ def test_acknowledged_order_that_vanished_is_reported_missing(tmp_path: Path) ->
     with Tws() as tws, connect(tws, journal=path) as broker:
         [gap] = gaps(broker)
         assert gap.kind == "missing_order" and broker.last_reconciliation.missing  # type: ignore[union-attr]
-        assert broker.tickets()[0].status == "Submitted"
+        assert broker.tickets[0].status == "Submitted"
 
 
 def test_commission_before_execution_and_duplicate_executions() -> None:
@@ -296,7 +296,7 @@ def test_order_provably_not_sent_may_be_sent_later() -> None:
         broker._send = failing  # type: ignore[method-assign]
         with pytest.raises(ConnectionLost):
             broker.submit_order(Stock("AAPL"), LimitOrder("BUY", 1, 100.0), client_order_id="u1")
-        assert broker.journal.lookup("u1") is None and broker.tickets() == []
+        assert broker.journal.lookup("u1") is None and broker.tickets == []
         broker._send = real_send  # type: ignore[method-assign]
         t = broker.submit_order(Stock("AAPL"), LimitOrder("BUY", 1, 100.0), client_order_id="u1")
         assert t.status == "Submitted" and len(tws.sent(PlaceOrder)) == 1
@@ -323,7 +323,7 @@ def test_async_broker_reconciles_the_same_way(tmp_path: Path) -> None:
     async def main(port: int) -> tuple[str, list[str], str]:
         async with await AsyncBroker.connect("127.0.0.1", port, client_id=CID, timeout=5,
                                              journal=path) as broker:
-            [t] = broker.tickets()
+            [t] = broker.tickets
             again = await broker.submit_order(Stock("AAPL"), LimitOrder("BUY", 10, 100.0),
                                               client_order_id="k1")
             assert again is t

@@ -91,7 +91,7 @@ def test_without_reconnect_a_drop_stays_dropped_and_waiting_tickets_fail() -> No
         with pytest.raises(ConnectionLost):
             broker.submit_order(Stock("AAPL"), LimitOrder("BUY", 1, 10.0), timeout=30)
         with pytest.raises(ConnectionLost):
-            broker.tickets()[0].wait_done(30)
+            broker.tickets[0].wait_done(30)
         assert broker.state is ConnectionState.OFFLINE and len(tws.sessions) == 1
 
 

@@ -64,7 +64,7 @@ def test_ticker_fields_are_none_until_known_then_equal_the_market(gateway, broke
     assert picture(t) == final
     assert t.time == q.time and t.market_data_type == 1 and t.halted == 0.0
     assert t.bid < t.ask and t.mid == pytest.approx((q.bid + q.ask) / 2)
-    assert t in broker.tickers()
+    assert t in broker.tickers
 
 
 def test_ticker_is_kept_current_by_the_reader(gateway, broker):
@@ -88,7 +88,7 @@ def test_cancel_market_data_stops_the_stream(gateway, broker):
     t = broker.market_data(Stock("MSFT"))
     assert broker.wait_until(lambda: complete(t), WAIT_S)
     broker.cancel_market_data(t)
-    assert not t.active and t not in broker.tickers()
+    assert not t.active and t not in broker.tickers
     broker.current_time()  # the cancel has reached the gateway
     n, shown = t.updates, picture(t)
     gateway.step(300)
@@ -100,7 +100,7 @@ def test_cancel_market_data_stops_the_stream(gateway, broker):
 def test_snapshot_is_one_picture_that_ends(gateway, broker):
     q = quote(gateway, SPY)
     t = broker.snapshot(Stock("SPY"))
-    assert t.snapshot_done and not t.active and t not in broker.tickers()
+    assert t.snapshot_done and not t.active and t not in broker.tickers
     assert picture(t)[:5] == market_picture(q)[:5] and t.bid < t.ask
     n = t.updates
     gateway.step(60)
@@ -166,7 +166,7 @@ def test_unknown_contract_raises_contract_error(broker):
     with pytest.raises(ContractError) as info:
         broker.snapshot(Stock("NOPE"))
     assert info.value.code == 200
-    assert broker.tickers() == []
+    assert broker.tickers == []
     assert broker.is_connected()
 
 
@@ -227,7 +227,7 @@ def test_async_broker_market_data(gateway):
             await b.wait_for(lambda: picture(t) == market_picture(q2), WAIT_S)
 
             await b.cancel_market_data(t)
-            assert not t.active and b.tickers() == []
+            assert not t.active and b.tickers == []
             await b.current_time()
             n = t.updates
             await asyncio.to_thread(gateway.step, 60)

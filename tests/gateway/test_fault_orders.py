@@ -170,7 +170,7 @@ def test_sigkill_before_the_bytes_left_reports_the_intent_and_never_sends_it(
     run_child_until_killed(gateway.port, journal, "before")
     with Broker.connect("127.0.0.1", gateway.port, client_id=21, timeout=WAIT, journal=journal,
                         reconnect=True) as broker:
-        [t] = broker.tickets()
+        [t] = broker.tickets
         assert t.status == "Unknown" and t.client_order_id == "sk-1"
         again = broker.submit_order(Stock("AAPL"), MarketOrder("BUY", 10), client_order_id="sk-1")
         assert again is t and again.status == "Unknown"
@@ -363,7 +363,7 @@ def test_the_journal_file_outlives_the_broker(gateway: PaperGateway, tmp_path: P
         t.wait_done(WAIT)
         exactly_once(gateway, b, "j-1")
     with Broker.connect("127.0.0.1", gateway.port, client_id=29, timeout=WAIT, journal=journal) as b:
-        [again] = b.tickets()
+        [again] = b.tickets
         assert (again.order_id, again.status, again.client_order_id) == (t.order_id, "Filled", "j-1")
         exactly_once(gateway, b, "j-1")
         assert os.path.getsize(journal) > 0

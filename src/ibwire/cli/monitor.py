@@ -127,7 +127,7 @@ class Monitor:
                     s.fills.append(ev.fill)
             elif isinstance(ev, OrderEvent):
                 t = ev.ticket
-                s.orders = [o for o in s.orders if o is not t] + ([] if t.done else [t])
+                s.orders = [o for o in s.orders if o is not t] + ([] if t.is_done else [t])
             else:
                 return
         self.changed.set()

@@ -222,7 +222,23 @@ class _Protocol(asyncio.Protocol):
 
 
 class AsyncBroker(ReconcileMixin):
-    """The Broker's API as coroutines: ``broker = await AsyncBroker.connect(host, port, client_id)``."""
+    """The Broker's API on the caller's asyncio loop: ``broker = await AsyncBroker.connect(host,
+    port, client_id)``.
+
+    The rule: every method that talks to TWS (requests, orders, cancels, subscriptions, ``send``,
+    ``open`` / ``disconnect``) is a coroutine here and blocks on :class:`~ibwire.Broker`; what only
+    reads the state the broker keeps is the same on both and never awaited: the properties
+    ``tickets``, ``fills``, ``tickers``, ``accounts``, ``state``, ``server_version``, ``pacer``,
+    ``journal``; the plain methods ``ticket(order_id)``, ``ticket_by_client_order_id(ref)``,
+    ``is_connected()``, ``add_listener`` / ``remove_listener`` and ``stream(*types)`` (an async
+    iterator). (``broker.fills()``, ``tickets()``, ``tickers()`` still work, deprecated.)
+
+    A ticket waits by awaiting: ``await ticket.acked()``, ``await ticket.done()``, ``async for ev
+    in ticket.events()`` (every event of the order, from its first, whenever called). A blocking
+    wait (``ticket.wait_done()``, ``ticket.wait_for()``, ``ticker.wait_update()``) called on this
+    loop's thread would stall the loop that delivers its events: it raises
+    :class:`~ibwire.client.tickets.BlockingCallOnLoop` at once, naming what to await instead.
+    """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 7497, client_id: int = 1,
                  timeout: float = 10.0, *, journal: str | Path | Journal | None = None,
@@ -231,6 +247,8 @@ class AsyncBroker(ReconcileMixin):
         super().__init__(host, port, client_id, timeout, journal=journal, reconnect=reconnect,
                          max_rate=max_rate, max_version=max_version)
         self._proto: _Protocol | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The loop that delivers this broker's events (a blocking wait on its thread fails)."""
         self._reconnector: asyncio.Task[None] | None = None
         self._established = False
 
@@ -276,6 +294,7 @@ class AsyncBroker(ReconcileMixin):
 
     async def _open_once(self) -> None:
         self._established = False
+        self._loop = asyncio.get_running_loop()
         session = self._begin_session()
         loop = asyncio.get_running_loop()
         where = f"{self.host}:{self.port}"
@@ -421,12 +440,13 @@ class AsyncBroker(ReconcileMixin):
                                self)
 
     async def wait_done(self, ticket: OrderTicket, timeout: float = 30.0) -> OrderTicket:
-        """Wait until the order is Filled, Cancelled, ApiCancelled or Inactive."""
-        await self.wait_for(lambda: ticket.done or ticket.lost is not None, timeout,
-                            f"order {ticket.order_id} to finish")
-        if ticket.lost is not None and not ticket.done:
-            raise ticket.lost
-        return ticket
+        """Wait until the order is Filled, Cancelled, ApiCancelled or Inactive (the same as
+        ``await ticket.done(timeout)``)."""
+        return await ticket.done(timeout)
+
+    async def send(self, msg: Message) -> None:  # type: ignore[override]
+        """Send a raw protocol message (advanced use)."""
+        self._send(msg)
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float,
                        what: str = "condition") -> None:

@@ -40,6 +40,7 @@ from ..protocol.messages.market_data import (
 )
 from ..protocol.messages.orders import CompletedOrder, CompletedOrdersEnd, ReqCompletedOrders
 from ..protocol.messages.system import ErrMsg
+from .accessors import LocalList
 from .core import BrokerCore, Flow, Wait, request_error
 from .requests import Pending
 from .ticker import IMPLIED_SIZE, PRICE_FIELDS, SIZE_FIELDS, TIMESTAMP_TYPES, Ticker
@@ -233,7 +234,7 @@ class MarketMixin(BrokerCore):
         self._ensure_connected()
         total = self.timeout if timeout is None else timeout
         req_id = self._registry.next_id()
-        ticker = Ticker(contract, req_id, generic_ticks=generic_ticks or None)
+        ticker = Ticker(contract, req_id, generic_ticks=generic_ticks or None, _broker=self)
         first: Pending[Any] = Pending(f"market data for {contract}", f"first:{req_id}")
         self._tickers[req_id] = ticker
         self._awaiting_first[req_id] = first  # the handlers finish it with TWS's first answer
@@ -258,16 +259,17 @@ class MarketMixin(BrokerCore):
         if self._tickers.pop(ticker.req_id, None) is not None and self._transport_connected():
             self._send(CancelMktData(ticker.req_id))
 
-    def tickers(self) -> list[Ticker]:
-        """Live subscriptions."""
-        return list(self._tickers.values())
+    @property
+    def tickers(self) -> LocalList[Ticker]:
+        """Live subscriptions (local state: a property on Broker and AsyncBroker)."""
+        return LocalList("tickers", self._tickers.values())
 
     def flow_snapshot(self, contract: Contract, timeout: float | None = None) -> Flow[Ticker]:
         """One-shot quotes: a Ticker filled until TICK_SNAPSHOT_END."""
         self._ensure_connected()
         total = self.timeout if timeout is None else timeout
         req_id = self._registry.next_id()
-        ticker = Ticker(contract, req_id)
+        ticker = Ticker(contract, req_id, _broker=self)
         self._tickers[req_id] = ticker
         p: Pending[Any] = Pending(f"snapshot of {contract}", req_id)
         self._registry.add(p)

@@ -45,6 +45,7 @@ from ..protocol.messages.orders import (
     ReqOpenOrders,
 )
 from ..protocol.schema import Message
+from .accessors import LocalList
 from .core import BrokerCore, Flow, Wait
 from .journal import ACKNOWLEDGED, REJECTED, UNKNOWN, IntentRecord
 from .requests import Pending
@@ -103,7 +104,7 @@ class OrdersMixin(BrokerCore):
         t = OrderTicket(rec.order_id, rec.contract, rec.order, client_order_id=rec.order.order_ref,
                         status=rec.status, filled=rec.filled, remaining=rec.remaining,
                         avg_fill_price=rec.avg_fill_price, perm_id=rec.perm_id,
-                        acknowledged=rec.state == ACKNOWLEDGED)
+                        acknowledged=rec.state == ACKNOWLEDGED, _broker=self)
         if rec.state == REJECTED:
             t.rejection = OrderRejected(rec.reject_code or 201, rec.reject_text or "rejected",
                                         rec.order_id)
@@ -168,11 +169,12 @@ class OrdersMixin(BrokerCore):
                 return t
         if order_id and ours and contract is not None and order is not None \
                 and client_id == self.client_id:
-            t = OrderTicket(order_id, contract, order, client_order_id=order.order_ref)
+            t = OrderTicket(order_id, contract, order, client_order_id=order.order_ref, _broker=self)
             self._tickets[order_id] = t
             return t
         if perm_id and contract is not None and order is not None:
-            t = OrderTicket(order_id or 0, contract, order, client_order_id=order.order_ref)
+            t = OrderTicket(order_id or 0, contract, order, client_order_id=order.order_ref,
+                            _broker=self)
             self._foreign[perm_id] = t
             return t
         return None
@@ -187,7 +189,7 @@ class OrdersMixin(BrokerCore):
         if order.perm_id:
             t.perm_id = order.perm_id
         status = msg.order_state.status
-        if status and not t.done and status != "Filled":
+        if status and not t.is_done and status != "Filled":
             t.status = status  # "Filled" waits for its ORDER_STATUS, which carries the quantities
         if t.status == UNKNOWN_STATUS:  # it exists after all
             t.status = status or "Submitted"
@@ -201,7 +203,7 @@ class OrdersMixin(BrokerCore):
     def _on_open_order_end(self, msg: OpenOrderEnd) -> None:
         p = self._registry.get("open_orders")
         if p is not None:
-            p.finish([t for t in p.rows if not t.done])
+            p.finish([t for t in p.rows if not t.is_done])
 
     def _on_order_status(self, msg: OrderStatus) -> None:
         t = self._ticket_for(msg.order_id, msg.client_id, msg.perm_id)
@@ -225,8 +227,14 @@ class OrdersMixin(BrokerCore):
             c = self._registry.pop(f"cancel:{t.order_id}")
             if c is not None:
                 c.finish(t)
-        self._emit(OrderEvent(t))
+        self._order_event(OrderEvent(t))
         t._notify()
+
+    def _order_event(self, ev: OrderEvent | FillEvent) -> None:
+        """Emit an order's event and keep it on its ticket (``ticket.events()`` replays it)."""
+        if ev.ticket is not None:
+            ev.ticket._record(ev)
+        self._emit(ev)
 
     def _acknowledge(self, t: OrderTicket) -> None:
         if not t.acknowledged:
@@ -263,7 +271,7 @@ class OrdersMixin(BrokerCore):
                 p = self._registry.pop(f"order:{req_id}")
                 if p is not None:
                     p.fail(t.rejection)
-            self._emit(OrderEvent(t))
+            self._order_event(OrderEvent(t))
             t._notify()
         else:
             self._notice(code, text, req_id)
@@ -274,7 +282,7 @@ class OrdersMixin(BrokerCore):
         if self.reconnect and not self._closing:
             return  # tickets carry on after the reconnect and its reconciliation
         for ticket in list(self._tickets.values()):
-            if not ticket.done and ticket.lost is None:
+            if not ticket.is_done and ticket.lost is None:
                 ticket.lost = lost
                 ticket._notify()
 
@@ -328,7 +336,7 @@ class OrdersMixin(BrokerCore):
                     existing = self._ticket_from_intent(rec)  # recorded by someone else
                 else:
                     ticket = OrderTicket(oid, contract, order, client_order_id=order.order_ref,
-                                         remaining=order.total_quantity)
+                                         remaining=order.total_quantity, _broker=self)
                     self._tickets[oid] = ticket
                     self._journaled[(self.client_id, oid)] = ticket
                     if client_order_id is not None:
@@ -363,7 +371,7 @@ class OrdersMixin(BrokerCore):
         """``submit_order`` of a client order id already sent: never send it again."""
         if t.rejection is not None:
             raise t.rejection
-        if t.acknowledged or t.done or t.status == UNKNOWN_STATUS:
+        if t.acknowledged or t.is_done or t.status == UNKNOWN_STATUS:
             return t
         if t.lost is not None:
             raise t.lost
@@ -417,10 +425,11 @@ class OrdersMixin(BrokerCore):
         self._ensure_connected()
         self._send(ReqGlobalCancel())
 
-    def tickets(self) -> list[OrderTicket]:
+    @property
+    def tickets(self) -> LocalList[OrderTicket]:
         """Every order this client submitted or saw (with a journal: also before a restart),
-        oldest first."""
-        return list(self._tickets.values())
+        oldest first (local state: a property on Broker and AsyncBroker)."""
+        return LocalList("tickets", self._tickets.values())
 
     def ticket(self, order_id: int) -> OrderTicket | None:
         return self._tickets.get(order_id)
@@ -474,7 +483,7 @@ class OrdersMixin(BrokerCore):
                 self._journal_status(t)
             t._notify()
         if is_new:
-            self._emit(FillEvent(t, fill))
+            self._order_event(FillEvent(t, fill))
 
     def _on_execution_end(self, msg: ExecutionDataEnd) -> None:
         if msg.req_id is not None:
@@ -499,7 +508,7 @@ class OrdersMixin(BrokerCore):
             if fill in t.fills:
                 owner = t
                 t._notify()
-        self._emit(FillEvent(owner, fill))
+        self._order_event(FillEvent(owner, fill))
 
     def flow_executions(self, filter: ExecutionFilter | None = None,
                         timeout: float | None = None) -> Flow[list[Fill]]:
@@ -510,9 +519,12 @@ class OrdersMixin(BrokerCore):
             "executions", req_id, lambda: self._send(ReqExecutions(req_id, flt)), timeout)
         return result
 
-    def fills(self) -> list[Fill]:
-        """Every execution seen (with a journal: also before a restart)."""
-        return list(self._fills.values())
+    @property
+    def fills(self) -> LocalList[Fill]:
+        """Every execution seen (with a journal: also before a restart); local state (a
+        property on Broker and AsyncBroker). Executions of earlier sessions without a journal:
+        ``broker.executions()`` asks TWS."""
+        return LocalList("fills", self._fills.values())
 
     def _fill_shares(self, t: OrderTicket) -> Decimal:
         return sum((f.execution.shares or Decimal(0) for f in t.fills), Decimal(0))

@@ -104,7 +104,7 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
                 continue
             if id(t) in self._reported_missing:
                 continue  # reported once per Broker: TWS will not tell more
-            if not t.done or t.filled > self._fill_shares(t):
+            if not t.is_done or t.filled > self._fill_shares(t):
                 out.append(t)
         return out
 
@@ -185,17 +185,17 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
             if t.fills:  # executions prove that TWS had it
                 shares = self._fill_shares(t)
                 total = t.order.total_quantity
-                if not t.done and total and shares >= total:
+                if not t.is_done and total and shares >= total:
                     self._set_status(t, "Filled", shares)
                     report.finished.append(t)
-                elif not t.done:
+                elif not t.is_done:
                     self._report_missing(t, report, "has executions but TWS reports it neither "
                                                     "open nor completed")
                 continue
             if not t.acknowledged:
                 self._mark_unknown(t)
                 report.unknown.append(t)
-            elif not t.done:
+            elif not t.is_done:
                 self._report_missing(t, report, f"(status {t.status}) was acknowledged by TWS but "
                                                 f"is now neither open nor completed")
 
@@ -243,7 +243,7 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
         t.lost = None
         self._acknowledge(t)
         self._journal_status(t)
-        self._emit(OrderEvent(t))
+        self._order_event(OrderEvent(t))
         t._notify()
 
     def _mark_unknown(self, t: OrderTicket) -> None:
@@ -254,7 +254,7 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
             self.journal.update(rec, state=UNKNOWN, status=UNKNOWN_STATUS)
         log.error("%s", t.lost)
         self._emit(OrderGap(str(t.lost), "unknown_order", t))
-        self._emit(OrderEvent(t))
+        self._order_event(OrderEvent(t))
         t._notify()
 
     # --- subscriptions ----------------------------------------------------------------------------

@@ -6,8 +6,10 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from ..models import Contract
+from .tickets import refuse_on_loop
 
 __all__ = ["Ticker", "TickersUpdated", "PRICE_FIELDS", "SIZE_FIELDS"]
 
@@ -55,6 +57,7 @@ class Ticker:
     active: bool = True
     _waiting: int = 0
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    _broker: Any = field(default=None, repr=False)  # the Broker or AsyncBroker keeping it current
 
     @property
     def mid(self) -> float | None:
@@ -63,7 +66,9 @@ class Ticker:
         return (self.bid + self.ask) / 2
 
     def wait_update(self, timeout: float = 5.0, after: int | None = None) -> bool:
-        """Block until the ticker changed (after update number ``after``); False on timeout."""
+        """Block until the ticker changed (after update number ``after``); False on timeout.
+        (Sync Broker; with an AsyncBroker: ``async for t in broker.stream(Ticker)``.)"""
+        refuse_on_loop(self, "ticker.wait_update()", "async for ticker in broker.stream(Ticker)")
         seen = self.updates if after is None else after
         with self._cond:
             self._waiting += 1
