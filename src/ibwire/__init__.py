@@ -12,7 +12,7 @@ from .client.ewrapper import EWrapper
 from .client.reconcile import OrderGap, ReconcileReport
 from .client.state import ConnectionState, FillEvent, GapEvent, Notice, OrderEvent, StateChanged
 from .client.ticker import Ticker
-from .client.tickets import Fill, OrderTicket
+from .client.tickets import BlockingCallOnLoop, Fill, OrderTicket
 from .errors import (
     CancelRejected,
     ConnectError,
@@ -55,7 +55,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AsyncBroker", "Broker", "EClient", "EWrapper", "OrderGap", "ReconcileReport",
     "ConnectionState", "FillEvent", "GapEvent", "Notice", "OrderEvent", "StateChanged", "Ticker",
-    "Fill", "OrderTicket",
+    "Fill", "OrderTicket", "BlockingCallOnLoop",
     "CancelRejected", "ConnectError", "ConnectionLost", "ContractError", "HistoricalDataError",
     "IbwireError", "LocalProtocolError", "OrderRejected", "PacingViolation", "ProtocolError",
     "RemoteProtocolError", "RequestError", "RequestTimeout",

@@ -246,10 +246,10 @@ class OrderTicket:
     def events(self, timeout: float | None = None) -> TicketEvents:
         """This order's events (OrderEvent and FillEvent) from its first one, whenever called:
         ``async for ev in ticket.events()`` (AsyncBroker) or ``for ev in
-        ticket.events(timeout=30)`` (sync Broker). Ends after the event that finished the order
-        (commission reports that come later are on ``ticket.fills``); raises ConnectionLost when
-        the connection ended before; ``timeout``: seconds without an event after which it ends
-        (``timed_out`` then says so)."""
+        ticket.events(timeout=30)`` (sync Broker). Ends once the order is finished and every
+        event kept so far was yielded (a commission report coming later is on ``ticket.fills``);
+        raises ConnectionLost when the connection ended before; ``timeout``: seconds without an
+        event after which it ends (``timed_out`` then says so)."""
         return TicketEvents(self, timeout)
 
 
