@@ -1,7 +1,14 @@
-"""Watch an account with asyncio: net liquidation and cash every few seconds, and every order
-status, fill and notice as it happens. Runs for IBWIRE_WATCH_SECONDS (default 30), or until Ctrl-C.
+"""Watch an account with asyncio: net liquidation and cash every few seconds, the open orders of
+every client, and every order status, fill and notice as it happens -- also of orders placed by
+other clients. Runs for IBWIRE_WATCH_SECONDS (default 30), or until Ctrl-C.
 
     python examples/async_account_watcher.py [HOST] [PORT]
+
+It connects as client id 0 (IBWIRE_CLIENT_ID to change) and asks for auto open orders: TWS then
+binds the orders entered by hand in TWS to it and reports them live. The orders of other API
+clients are reported live to the *Master API client ID* of TWS's API settings (set it to 0 to see
+them here; the paper gateway reports them to client 0 once it asked for auto open orders). The
+open orders of every client are listed at the start either way (``open_orders(all_clients=True)``).
 """
 
 from __future__ import annotations
@@ -12,13 +19,15 @@ import os
 from _connect import address, client_id
 
 from ibwire import AsyncBroker, FillEvent, Notice, OrderEvent
+from ibwire.client.streams import AsyncEventStream
 
 
-async def print_events(broker: AsyncBroker) -> None:
-    async for ev in broker.stream(OrderEvent, FillEvent, Notice):
+async def print_events(events: AsyncEventStream) -> None:
+    async for ev in events:
         if isinstance(ev, OrderEvent):
             t = ev.ticket
-            print(f"order {t.order_id}: {t.status}, filled {t.filled}")
+            print(f"client {t.order.client_id} order {t.order_id} ({t.order.action} "
+                  f"{t.order.total_quantity} {t.contract.symbol}): {ev.status}, filled {ev.filled}")
         elif isinstance(ev, FillEvent):
             ex = ev.fill.execution
             print(f"fill: {ex.side} {ex.shares} {ev.fill.contract.symbol} at {ex.price}")
@@ -42,9 +51,16 @@ async def print_values(broker: AsyncBroker, every: float) -> None:
 async def main() -> None:
     host, port = address()
     seconds = float(os.environ.get("IBWIRE_WATCH_SECONDS", "30"))
-    async with await AsyncBroker.connect(host, port, client_id=client_id(15)) as broker:
+    cid = client_id(0)
+    async with await AsyncBroker.connect(host, port, client_id=cid) as broker:
         print(f"watching {', '.join(broker.accounts)} (server version {broker.server_version})")
-        tasks = [asyncio.create_task(print_events(broker)),
+        events = broker.stream(OrderEvent, FillEvent, Notice)  # from now on: nothing is missed
+        if cid == 0:
+            await broker.auto_open_orders()
+        for t in await broker.open_orders(all_clients=True):
+            print(f"open: client {t.order.client_id} order {t.order_id} {t.order.action} "
+                  f"{t.order.total_quantity} {t.contract.symbol} {t.order.order_type}: {t.status}")
+        tasks = [asyncio.create_task(print_events(events)),
                  asyncio.create_task(print_values(broker, every=2.0))]
         try:
             await asyncio.wait(tasks, timeout=seconds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ibwire import Broker, LimitOrder, Stock
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.versions import MAX_VERSION
 
@@ -81,6 +83,34 @@ def test_async_account_watcher(gw: PaperGateway) -> None:
     assert f"watching DU1234567 (server version {MAX_VERSION})" in out
     assert "DU1234567: net liquidation 1000000.00, cash 1000000.00" in out
     assert out.rstrip().endswith("done")
+
+
+def test_async_account_watcher_shows_other_clients_orders(gw: PaperGateway) -> None:
+    """An order of another client: listed at the start while it rests, then its cancel live."""
+    full = {**os.environ, "PYTHONUNBUFFERED": "1", "IBWIRE_PORT": str(gw.port),
+            "IBWIRE_WATCH_SECONDS": "60"}
+    for key in ("IBWIRE_HOST", "IBWIRE_CLIENT_ID"):
+        full.pop(key, None)
+    with Broker.connect("127.0.0.1", gw.port, client_id=7, timeout=10) as other:
+        ticket = other.submit_order(Stock("AAPL"), LimitOrder("BUY", 3, 1.00))  # rests
+        proc = subprocess.Popen([sys.executable, str(EXAMPLES / "async_account_watcher.py")],
+                                env=full, text=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=EXAMPLES.parent)
+        assert proc.stdout is not None
+        seen: list[str] = []
+        try:
+            for line in proc.stdout:  # (ends at the latest when the watcher stops by itself)
+                seen.append(line)
+                if line.startswith("DU1234567: net liquidation"):  # past its start
+                    other.cancel_order(ticket.order_id)
+                if "Cancelled" in line:
+                    break
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=60)
+    out = "".join(seen)
+    assert "open: client 7 order 1 BUY 3 AAPL LMT: Submitted" in out, out
+    assert "client 7 order 1 (BUY 3 AAPL): Cancelled, filled 0" in out, out
 
 
 def test_eclient_ported(gw: PaperGateway) -> None:

@@ -425,6 +425,11 @@ class AsyncBroker(ReconcileMixin):
         """Cancel every open order of every client and of TWS itself (REQ_GLOBAL_CANCEL)."""
         OrdersMixin.global_cancel(self)
 
+    async def auto_open_orders(self, auto_bind: bool = True) -> None:  # type: ignore[override]
+        """Client id 0 only: bind orders entered in TWS to this client and hear them live (see
+        Broker.auto_open_orders)."""
+        OrdersMixin.auto_open_orders(self, auto_bind)
+
     async def cancel_market_data(self, ticker: Ticker) -> None:  # type: ignore[override]
         """Stop a subscription made with ``market_data``."""
         MarketMixin.cancel_market_data(self, ticker)

@@ -41,6 +41,7 @@ from ..protocol.messages.orders import (
     OrderStatus,
     PlaceOrder,
     ReqAllOpenOrders,
+    ReqAutoOpenOrders,
     ReqGlobalCancel,
     ReqOpenOrders,
 )
@@ -419,6 +420,18 @@ class OrdersMixin(BrokerCore):
         result: list[OrderTicket] = yield from self._read_flow(
             "open orders", "open_orders", lambda: self._send(req), timeout, all_clients=all_clients)
         return result
+
+    def auto_open_orders(self, auto_bind: bool = True) -> None:
+        """Client id 0 only: bind orders entered by hand in TWS to this client, which then hears
+        their status, executions and commissions live and may modify or cancel them
+        (REQ_AUTO_OPEN_ORDERS). Orders of other API clients reach the *Master API client ID* of
+        TWS's API settings (the paper gateway: client 0 once auto-bound); ``open_orders(
+        all_clients=True)`` lists every client's open orders at any time."""
+        if self.client_id != 0:
+            raise IbwireError(f"auto_open_orders needs client id 0, not {self.client_id} "
+                              f"(TWS answers any other with error 327)")
+        self._ensure_connected()
+        self._send(ReqAutoOpenOrders(auto_bind=auto_bind))
 
     def global_cancel(self) -> None:
         """Cancel every open order of every client and of TWS itself (REQ_GLOBAL_CANCEL)."""
