@@ -26,3 +26,12 @@ def test_the_broker_tour_runs() -> None:
         ticket = namespace["ticket"]
         assert ticket.status == "Filled"  # type: ignore[attr-defined]
         assert namespace["bars"]
+
+
+def test_the_async_broker_tour_runs() -> None:
+    (tour,) = [b for b in python_blocks() if "AsyncBroker.connect(" in b]
+    with PaperGateway(port=0, tick_interval=0.05) as gw:
+        code = tour.replace('"127.0.0.1", 7497', f'"127.0.0.1", {gw.port}')
+        assert str(gw.port) in code
+        namespace: dict[str, object] = {"__name__": "readme"}
+        exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
