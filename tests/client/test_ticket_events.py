@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fakes import FakeTws
 from test_aio import SCRIPT
+from test_streams import first_answer
 
 from ibwire import (
     AsyncBroker,
@@ -24,6 +25,7 @@ from ibwire import (
     Stock,
 )
 from ibwire.gateway import PaperGateway
+from ibwire.protocol.messages.market_data import ReqMktData
 
 LOCAL_METHODS = {"ticket", "ticket_by_client_order_id", "is_connected", "add_listener",
                  "remove_listener", "stream"}
@@ -194,3 +196,15 @@ def test_ticket_done_as_a_bool_still_works_deprecated() -> None:
         assert ticket.is_done is False
         with pytest.warns(DeprecationWarning, match="use ticket.is_done"):
             assert not ticket.done
+
+
+def test_a_ticker_wait_on_the_loop_fails_at_once_naming_the_stream() -> None:
+    async def main(port: int) -> None:
+        async with await AsyncBroker.connect("127.0.0.1", port, client_id=4, timeout=5) as broker:
+            ticker = await broker.market_data(Stock("AAPL"))
+            with pytest.raises(BlockingCallOnLoop,
+                               match=r"use `async for ticker in broker\.stream\(Ticker\)`"):
+                ticker.wait_update(30)
+
+    with FakeTws({ReqMktData: first_answer}) as tws:
+        asyncio.run(main(tws.port))
