@@ -105,18 +105,23 @@ class Run:
         return dict(self.__dict__)
 
 
-def _env() -> dict[str, str]:
+def _env(first: str | None = None) -> dict[str, str]:
+    """The client's environment: the repository on PYTHONPATH (after ``first`` when given)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    if first:
+        env["PYTHONPATH"] = first + os.pathsep + env["PYTHONPATH"]
     env.setdefault("PYTHONHASHSEED", "0")
     return env
 
 
-def run_module(module: str, args: list[str], timeout: float) -> tuple[str, dict[str, Any], str, float]:
-    """Run ``python -m module args``; return (status, report, detail, elapsed)."""
+def run_module(module: str, args: list[str], timeout: float,
+               path_first: str | None = None) -> tuple[str, dict[str, Any], str, float]:
+    """Run ``python -m module args``; return (status, report, detail, elapsed). ``path_first``: a
+    directory put first on the client's PYTHONPATH (the official client 10.51's own directory)."""
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=_env(),
+        proc = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=_env(path_first),
                               capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return "TIMEOUT", {}, f"no result within {timeout:g} s", time.perf_counter() - t0

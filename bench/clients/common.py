@@ -42,6 +42,8 @@ def parse_args(name: str) -> argparse.Namespace:
     p.add_argument("--per-round", type=int, default=40, help="calls in a row per round (row)")
     p.add_argument("--listener-us", type=float, default=20.0,
                    help="busy work per callback / ticker notification (slow; 0: none)")
+    p.add_argument("--server-version", type=int, default=178,
+                   help="floor only: the highest version it offers (201+: binary ids, protobuf)")
     p.add_argument("--unpaced", action="store_true",
                    help="switch the client's request pacing off (labelled in the results)")
     return p.parse_args()

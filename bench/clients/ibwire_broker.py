@@ -73,6 +73,7 @@ def count_ticks(b: Any) -> dict[str, int]:
 def run_burst(a: Any) -> None:
     b = connect(a)
     counts = count_ticks(b)
+    idle = rss_now_mb()
     m = Meter()
     m.start()
     tickers = [b.market_data(Stock(s)) for s in burst.SYMBOLS]
@@ -83,7 +84,7 @@ def run_burst(a: Any) -> None:
     emit(m.burst_report(a.n, counts, [t.bid for t in tickers], client="ibwire Broker", mode="burst",
                         server_version=b.server_version, ticker_updates=sum(t.updates for t in tickers),
                         final_ask=[t.ask for t in tickers], final_last=[t.last for t in tickers],
-                        settings=settings(a)))
+                        idle_rss_mb=idle, settings=settings(a)))
     b.disconnect()
 
 

@@ -1,4 +1,4 @@
-"""ibwire ``EClient`` / ``EWrapper`` (negotiates 178): reader thread + ``run()``, official callback names.
+"""ibwire ``EClient`` / ``EWrapper`` (178 from the text fake, 226 in its protobuf mode): reader + ``run()``.
 
 The same program shape as the ibapi script: two threads (ibwire's reader thread, ``run()`` in the
 main thread), requests sent from ``nextValidId`` and the ``currentTime`` callback. Like the official
@@ -184,7 +184,7 @@ def main() -> None:
         emit(app.meter.burst_report(a.n, {"1": app.n_price, "2": app.n_size},
                                     bids_in_order(app.bids, list(burst.DEFAULT_REQ_IDS)),
                                     client="ibwire EClient", mode="burst", server_version=app.version,
-                                    errors=app.errors[:5]))
+                                    idle_rss_mb=app.idle_rss, errors=app.errors[:5]))
     else:
         emit(rtt_report(app.samples, client="ibwire EClient", mode="rtt"))
 
