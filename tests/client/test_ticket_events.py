@@ -104,6 +104,7 @@ def test_an_async_program_awaits_its_ticket_after_the_fill(gateway: PaperGateway
             await asyncio.to_thread(gateway.step, 2)
             await broker.wait_for(lambda: ticket.is_done, 10, "the fill")  # it happened ...
             assert await ticket.done() is ticket  # ... then we ask: at once
+            assert await ticket.done is ticket  # (without the call too)
             async with asyncio.timeout(10):
                 events = [ev async for ev in ticket.events()]  # ends by itself
             return ticket, events

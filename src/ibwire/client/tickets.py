@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import threading
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -123,6 +123,9 @@ class _Done:
 
     def __call__(self, timeout: float | None = None) -> Coroutine[Any, Any, OrderTicket]:
         return self._ticket._await_done(timeout)
+
+    def __await__(self) -> Generator[Any, None, OrderTicket]:
+        return self._ticket._await_done(None).__await__()  # ``await ticket.done`` works too
 
     def __bool__(self) -> bool:
         warnings.warn("ticket.done as a bool is deprecated: use ticket.is_done (await "
