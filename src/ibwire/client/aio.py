@@ -1,4 +1,5 @@
-"""AsyncBroker: the Broker's API as coroutines, on the caller's running asyncio loop.
+"""AsyncBroker: the Broker's API on the caller's running asyncio loop -- every method that talks to
+TWS is a coroutine, local state is read as on the Broker (see :class:`AsyncBroker`).
 
 It uses a plain :class:`asyncio.Protocol` (no threads, no nest_asyncio, no global loop patching) that
 feeds the sans-I/O core and hands events to the same session logic and request flows as the sync
