@@ -1,3 +1,6 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from ibwire.errors import ConnectError, LocalProtocolError, RemoteProtocolError
@@ -33,11 +36,13 @@ def test_banner_round_trip() -> None:
 
 
 def test_reply_round_trip() -> None:
-    frame = encode_server_hello(178)
+    when = datetime(2026, 3, 4, 15, 30, 5, tzinfo=ZoneInfo("America/New_York"))
+    frame = encode_server_hello(178, when)
     payload = frame[4:]
     hello = parse_server_hello(payload.decode().split("\x00")[:-1])
     assert hello.server_version == 178
-    assert hello.connection_time.tzinfo is not None
+    assert hello.connection_time == when and hello.connection_time.tzinfo is not None
+    assert hello.connection_time_text == "20260304 15:30:05 America/New_York"
     assert parse_server_hello(["178", "20250425 15:23:54 EST"]).connection_time_text == "20250425 15:23:54 EST"
 
 

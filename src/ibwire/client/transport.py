@@ -31,6 +31,7 @@ never holds the write lock while it reads.
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import socket
@@ -42,6 +43,7 @@ from typing import Any
 
 from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, ProtocolError
 from ..protocol.connection import (
+    LARGE_READ_BYTES,
     Connection,
     ConnectionClosed,
     HandshakeComplete,
@@ -59,6 +61,31 @@ wire_log = logging.getLogger("ibwire.wire")
 log = logging.getLogger("ibwire.client")
 
 _RECV_SIZE = 1 << 18
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0  # reader threads decoding a large read with the collector paused by us
+
+
+def _receive_gc_paused(conn: Connection, data: bytes) -> list[Any]:
+    """``conn.receive_data(data)`` with the cyclic garbage collector paused: the front end's policy
+    for reads of ``LARGE_READ_BYTES`` and more (the sans-I/O core never touches the collector).
+    Readers of several connections share the pause; a collector the application disabled stays
+    disabled."""
+    global _gc_pausers
+    with _gc_lock:
+        ours = _gc_pausers > 0 or gc.isenabled()
+        if ours:
+            _gc_pausers += 1
+            gc.disable()
+    try:
+        return conn.receive_data(data)
+    finally:
+        if ours:
+            with _gc_lock:
+                _gc_pausers -= 1
+                if _gc_pausers == 0:
+                    gc.enable()
+
 
 DEFAULT_MAX_EVENTS = 5_000
 """Messages the EReader queue holds at most before the reader stops reading."""
@@ -388,7 +415,10 @@ class Transport:
                 if not data:
                     break
                 with conn_lock:
-                    events = conn.receive_data(data)
+                    if len(data) < LARGE_READ_BYTES:
+                        events = conn.receive_data(data)
+                    else:  # (not a _RECV_SIZE read: ~11,000 ticks gain nothing from a pause)
+                        events = _receive_gc_paused(conn, data)
                 if not events:
                     continue
                 if not self.ready.is_set():

@@ -274,6 +274,15 @@ class Session:
                 self._dispatch(event)
             elif isinstance(event, ClientHello):
                 self._hello(event)
+                if not self.closed:
+                    # what the client pipelined after its hello (START_API and more): handled in
+                    # this same pass (the loop runs on over what extend() adds), not held until
+                    # more bytes arrive
+                    try:
+                        events.extend(self.conn.held_events())
+                    except ProtocolError as exc:
+                        self.close(f"protocol error: {exc}", abort=True)
+                        return
             elif isinstance(event, UnknownMessage):
                 if self._paced(now):
                     # no silent request: answer with an error naming it (see .unserved)

@@ -18,11 +18,15 @@ An event or a call that is illegal in the current state raises a :class:`Protoco
 names the state. A frame that cannot be decoded does not end the connection: it becomes a
 :class:`BadMessage` event carrying the error (message id, field index, raw value); a framing error
 (oversize length, a broken handshake) does end it.
+
+The core owns no process-wide state and reads no clock: a server passes its connection time to
+:meth:`Connection.accept`, and a front end that hands over huge reads decides itself whether to
+pause the cyclic garbage collector around :meth:`Connection.receive_data` (the threaded transport
+does, for reads of :data:`LARGE_READ_BYTES` and more).
 """
 
 from __future__ import annotations
 
-import gc
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,15 +75,19 @@ __all__ = [
     "decode_fields",
     "decode_frame",
     "Encoding",
+    "LARGE_READ_BYTES",
 ]
 
 
 _RAW_ID = struct.Struct(">I").unpack_from
 """The 4-byte binary message id at the start of a payload (server version 201 and later)."""
 
-_GC_PAUSE_FRAMES = 20_000
-"""Reads with more frames than this decode with the cyclic garbage collector paused."""
-
+LARGE_READ_BYTES = 1 << 19
+"""A hint for front ends (the core does nothing with it): a read this large (some 20,000 tick
+frames) keeps one live event per frame until :meth:`Connection.receive_data` returns, and the cyclic
+garbage collector would walk them again and again (it finds no cycles in freshly decoded data), so
+the cost per frame grows with the read. A front end may pause the collector around such a read;
+below this size pausing gains nothing measurable."""
 
 class Role(Enum):
     CLIENT = "client"
@@ -102,7 +110,7 @@ class HandshakeComplete:
     """Client: the server answered the version range (the official ``connectAck``)."""
 
     server_version: int
-    connection_time: datetime
+    connection_time: datetime | None  # None: the server sent no time, or not one we can read
     connection_time_text: str
 
 
@@ -232,13 +240,28 @@ class Connection:
     # --- server side ---------------------------------------------------------------------------
 
     def accept(self, version: int, connection_time: datetime | None = None) -> bytes:
-        """Server: answer the client's range with ``version``."""
+        """Server: answer the client's range with ``version`` and the server's connection time
+        (the core reads no clock: without a time the reply's time field is empty)."""
         self._expect(Role.SERVER, State.AWAIT_ACCEPT, "accept")
         self.server_version = version
         self._binary = binary_ids(version)
         self.connection_time = connection_time
         self.state = State.AWAIT_START_API
         return encode_server_hello(version, connection_time)
+
+    def held_events(self) -> list[Event]:
+        """Server: the events of the frames a client pipelined after its hello (START_API and
+        more, in the same write), decoded now that :meth:`accept` fixed the version. Call it right
+        after :meth:`accept` and handle them before reading again: no more bytes need to arrive
+        for them. (If a front end does not, the next :meth:`receive_data` yields them first.)
+        Raises like :meth:`receive_data` when such a frame is illegal before START_API."""
+        if not self._pending or self.state in (State.AWAIT_HELLO, State.AWAIT_ACCEPT):
+            return []
+        held, self._pending = self._pending, []
+        events: list[Event] = []
+        if self.state is not State.CLOSED:
+            self._decode_all(held, events)
+        return events
 
     # --- both ----------------------------------------------------------------------------------
 
@@ -310,25 +333,14 @@ class Connection:
         # id not seen yet, a frame that fails to decode) goes through _decode_one.
         decoders = self._decoders
         append = events.append
-        # A huge read (hundreds of thousands of frames handed over at once) keeps one live event
-        # per frame until it returns; the cyclic garbage collector would walk them again and again
-        # (it cannot find cycles in them: they are freshly decoded data). Pausing it for the loop
-        # keeps the cost per frame flat; it runs as usual afterwards.
-        pause_gc = len(payloads) > _GC_PAUSE_FRAMES and gc.isenabled()
-        if pause_gc:
-            gc.disable()
-        try:
-            for payload in payloads:
-                try:
-                    fields = payload.decode("ascii").split("\0")
-                    if not fields[-1]:
-                        fields.pop()
-                    append(decoders[fields[0]](fields))
-                except Exception:
-                    self._decode_one(payload, events)
-        finally:
-            if pause_gc:
-                gc.enable()
+        for payload in payloads:
+            try:
+                fields = payload.decode("ascii").split("\0")
+                if not fields[-1]:
+                    fields.pop()
+                append(decoders[fields[0]](fields))
+            except Exception:
+                self._decode_one(payload, events)
 
     def _decode_all_binary(self, payloads: list[bytes], events: list[Event]) -> None:
         """From 201: the id is 4 bytes; protobuf bodies go straight to their compiled decoder
@@ -340,18 +352,11 @@ class Connection:
         decoders = self._bin_decoders
         append = events.append
         raw_id = _RAW_ID
-        pause_gc = len(payloads) > _GC_PAUSE_FRAMES and gc.isenabled()
-        if pause_gc:
-            gc.disable()
-        try:
-            for payload in payloads:
-                try:
-                    append(decoders[raw_id(payload)[0]](payload, 4, len(payload)))
-                except Exception:
-                    self._decode_one(payload, events)
-        finally:
-            if pause_gc:
-                gc.enable()
+        for payload in payloads:
+            try:
+                append(decoders[raw_id(payload)[0]](payload, 4, len(payload)))
+            except Exception:
+                self._decode_one(payload, events)
 
     def _fast_decoder(self, payload: bytes, cls: type[Message], encoding: Encoding) -> None:
         """Remember the unguarded decoder of a binary id for the hot path."""
@@ -514,7 +519,8 @@ class Connection:
                 events.append(HandshakeComplete(hello.server_version, hello.connection_time,
                                                 hello.connection_time_text))
             elif self.state is State.AWAIT_ACCEPT:
-                # the client must wait for our reply; keep what it sent for after accept()
+                # the version is not chosen yet: keep what the client pipelined after its hello
+                # for accept() (held_events() yields it without waiting for more bytes)
                 self._pending.extend(payloads[i:])
                 return out
             elif self.state is State.CONNECTING:

@@ -4,13 +4,16 @@ Client -> server: the raw bytes ``API\\0`` (not framed), then one framed ``v<min
 terminator, optionally followed by `` +OPTIONS``. Server -> client: one frame with two NUL-terminated
 fields, ``<version>`` and ``<connection time>`` (``yyyyMMdd HH:mm:ss <zone>``). Then the client sends
 START_API (see :mod:`ibwire.protocol.messages.system`).
+
+No clock is read here: a server passes its connection time in (the paper gateway its market time),
+and a client that gets no time, or one it cannot read, has ``connection_time = None``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from ..errors import LocalProtocolError, RemoteProtocolError
 from .codec import parse_tws_time
@@ -43,10 +46,11 @@ class ClientHello:
 
 @dataclass(frozen=True, slots=True)
 class ServerHello:
-    """The server's reply: the negotiated version and the connection time."""
+    """The server's reply: the negotiated version and the connection time (``None`` when the
+    server sent none, or a text that is not a time; the text is kept as it came)."""
 
     server_version: int
-    connection_time: datetime
+    connection_time: datetime | None
     connection_time_text: str
 
 
@@ -87,9 +91,14 @@ def negotiate(hello: ClientHello, server_min: int, server_max: int) -> int | Non
 
 
 def encode_server_hello(version: int, connection_time: datetime | None = None) -> bytes:
-    t = connection_time or datetime.now(timezone.utc)
-    zone = getattr(t.tzinfo, "key", None)
-    text = t.strftime("%Y%m%d %H:%M:%S ") + (zone or t.strftime("%Z") or "UTC")
+    """The server's reply. ``connection_time`` is the server's own (TWS sends its local time); the
+    core reads no clock, so without one the time field is empty (the official clients, ib_async and
+    ibwire all accept that)."""
+    text = ""
+    if connection_time is not None:
+        t = connection_time
+        zone = getattr(t.tzinfo, "key", None)
+        text = t.strftime("%Y%m%d %H:%M:%S ") + (zone or t.strftime("%Z") or "UTC")
     return encode_fields([str(version), text])
 
 
@@ -99,12 +108,14 @@ def parse_server_hello(fields: list[str]) -> ServerHello:
                                   field_index=0, raw=fields[0] if fields else None)
     version = int(fields[0])
     text = fields[1] if len(fields) > 1 else ""
-    try:
-        when = parse_tws_time(text) if text else datetime.now(timezone.utc)
-    except ValueError:
-        # An unknown zone name must not break the connection: keep the text, assume UTC.
+    when: datetime | None = None
+    if text:
         try:
-            when = parse_tws_time(text[:17])
+            when = parse_tws_time(text)
         except ValueError:
-            when = datetime.now(timezone.utc)
+            # An unknown zone name must not break the connection: keep the text, assume UTC.
+            try:
+                when = parse_tws_time(text[:17])
+            except ValueError:
+                when = None
     return ServerHello(version, when, text)
