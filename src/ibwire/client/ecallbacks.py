@@ -188,14 +188,14 @@ def error_arity(fn: Callable[..., Any]) -> int:
 def as_contract(c: Any) -> Contract:
     if isinstance(c, Contract):
         return c
-    from ..compat._convert import to_model
+    from ..models.camel import to_model
     return to_model(c, Contract)
 
 
 def as_order(o: Any) -> Order:
     if isinstance(o, Order):
         return o
-    from ..compat._convert import to_model
+    from ..models.camel import to_model
     return to_model(o, Order)
 
 
@@ -204,7 +204,7 @@ def as_filter(f: Any) -> ExecutionFilter:
         return ExecutionFilter()
     if isinstance(f, ExecutionFilter):
         return f
-    from ..compat._convert import to_model
+    from ..models.camel import to_model
     return to_model(f, ExecutionFilter)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..models.camel import UNSET_DECIMAL, UNSET_DOUBLE, UNSET_INTEGER, UNSET_LONG
 from ._base import Object
 
 __all__ = [
@@ -17,10 +17,6 @@ __all__ = [
 NO_VALID_ID = -1
 MAX_MSG_LEN = 0xFFFFFF
 
-UNSET_INTEGER = 2 ** 31 - 1
-UNSET_DOUBLE = sys.float_info.max
-UNSET_LONG = 2 ** 63 - 1
-UNSET_DECIMAL = Decimal(2 ** 127 - 1)
 DOUBLE_INFINITY = float("inf")
 
 TickerId = int
