@@ -14,9 +14,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
-import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from ibwire.protocol.messages.orders import OrderStatus, PlaceOrder
 from ibwire.protocol.messages.system import ErrMsg
 
 from ..conftest import WireClient
+from ..interop.test_interop_ib_async import run_in_thread
 
 NY = ZoneInfo("America/New_York")
 FRIDAY_CLOSE = datetime(2026, 11, 20, 16, 0, tzinfo=NY)
@@ -223,25 +223,7 @@ def test_parquet_needs_pyarrow(tmp_path: Path) -> None:
 
 # --- ib_async at speed max ----------------------------------------------------------------------
 
-def _run(coro_fn: Callable[[], Coroutine[Any, Any, Any]], timeout: float = 120.0) -> Any:
-    """``coro_fn()`` under asyncio.run in a fresh thread; the timeout only turns a hang into a
-    failure."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = asyncio.run(coro_fn())
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
-            box["error"] = exc
-
-    t = threading.Thread(target=target, name="ib_async-replay", daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise AssertionError("the ib_async program did not finish")
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+_run = run_in_thread  # ib_async owns its loop in a fresh thread (tests/interop)
 
 
 @pytest.fixture
@@ -313,7 +295,7 @@ def test_a_moving_average_bot_backtests_a_month_at_max_speed(tmp_path: Path,
         return out
 
     with PaperGateway(port=0, speed="max", data=[str(recorded)], report=str(report)) as gw:
-        out = _run(lambda: bot(gw.port))
+        out = _run(lambda: bot(gw.port), 120.0)
         # the gateway settles accounts every few market minutes; make it report now
         values = gw.call(lambda ex: {v.key: v.value for v in ex.account_values("DU1234567")
                                      if v.currency in ("USD", "BASE", "")})
@@ -398,7 +380,7 @@ def test_a_slow_client_receives_every_tick_at_max_speed(tmp_path: Path,
         return seen
 
     with PaperGateway(port=0, speed="max", data=[str(data)]) as gw:
-        seen = _run(lambda: slow_client(gw.port))  # (a dropped client would never see the end)
+        seen = _run(lambda: slow_client(gw.port), 120.0)  # (a dropped client would never see the end)
     assert seen == prices
 
 

@@ -7,10 +7,8 @@ another): the futures months listed depend on the market date, never on the wall
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from ibwire.protocol.messages.contracts import ContractData, ContractDataEnd, Re
 from ibwire.protocol.messages.system import ErrMsg
 
 from ..conftest import MARKET_START, WireClient
+from ..interop.test_interop_ib_async import run_in_thread
 
 ON = MARKET_START.date()  # Friday 2026-11-20
 AAPL, ESZ6, ESH7, EURUSD, SPX, VIX = 265598, 649180695, 672387468, 12087792, 416904, 13455763
@@ -298,24 +297,7 @@ def test_the_open_clock_ignores_short_day_classes() -> None:
 
 # --- ib_async 2.1 -----------------------------------------------------------------------------
 
-def _run(coro_fn: Callable[[], Coroutine[Any, Any, Any]], timeout: float = 60.0) -> Any:
-    """``coro_fn()`` under asyncio.run in a fresh thread (ib_async owns its loop there)."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = asyncio.run(coro_fn())
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
-            box["error"] = exc
-
-    t = threading.Thread(target=target, name="ib_async-universe", daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise AssertionError("the ib_async scenario did not finish")
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+_run = run_in_thread  # ib_async owns its loop in a fresh thread (tests/interop)
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ from typing import Any
 from ..models.contract import Contract
 from .calendar import Calendar
 from .instruments import Instrument, InstrumentTable
-from .pricepath import PricePath, mix, uniform
+from .pricepath import PricePath, _split, mix, uniform
 
 __all__ = ["DataFileError", "DataSet", "DataPath", "load_data", "load_all", "data_paths",
            "contract_for", "DATA_ENDED_CODE"]
@@ -613,14 +613,6 @@ def _intrabar(rng: random.Random, o: float, h: float, lo: float, c: float, n: in
             + _leg(rng, x2, c, n - 1 - i2, lo, h, whole))
 
 
-def _split(rng: random.Random, total: int, n: int) -> list[int]:
-    if total <= 0:
-        return [0] * n
-    weights = [0.2 + rng.random() for _ in range(n)]
-    s = sum(weights)
-    parts = [int(total * wt / s) for wt in weights]
-    parts[-1] += total - sum(parts)
-    return parts
 
 
 def describe(paths: dict[int, DataPath]) -> list[dict[str, Any]]:
