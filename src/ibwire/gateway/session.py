@@ -78,16 +78,6 @@ _WRITE_BUFFER_LIMIT = 64 * 1024 * 1024
 """A client that lets this much output pile up unread is dropped (it would exhaust memory)."""
 
 
-def _wire_name(class_name: str) -> str:
-    """``ReqMktDepth`` -> ``REQ_MKT_DEPTH`` (the official constant's spelling)."""
-    out = []
-    for i, ch in enumerate(class_name):
-        if ch.isupper() and i and not class_name[i - 1].isupper():
-            out.append("_")
-        out.append(ch.upper())
-    return "".join(out)
-
-
 def handles(*classes: type[Message]) -> Callable[[Handler], Handler]:
     """Register a handler for one or more incoming message classes."""
     def deco(fn: Handler) -> Handler:
@@ -354,9 +344,9 @@ class Session:
         handler = _HANDLERS.get(type(msg))
         if handler is None:
             req_id = getattr(msg, "req_id", None)
-            name = _wire_name(type(msg).__name__)
-            log.info("client %s: %s is not served; error 321", self.client_id, name)
-            self.error(*unserved_message_error(name, req_id if isinstance(req_id, int) else None))
+            log.info("client %s: %s is not served; error 321", self.client_id, type(msg).__name__)
+            self.error(*unserved_message_error(type(msg).MSG_ID,
+                                               req_id if isinstance(req_id, int) else None))
             return
         try:
             handler(self, msg)

@@ -85,7 +85,14 @@ UNSERVED: dict[int, tuple[str, int | None]] = {
     msg_id: (msg_id.name, index) for msg_id, index in _REQ_ID_INDEX.items()}
 
 
-def _text(name: str) -> str:
+def _out(msg_id: int) -> Out | None:
+    return Out(msg_id) if msg_id in Out._value2member_map_ else None
+
+
+def _text(msg_id: int) -> str:
+    """The error text naming outgoing message ``msg_id`` by its official name."""
+    out = _out(msg_id)
+    name = out.name if out is not None else f"message id {msg_id}"
     return (f"Error validating request.-'{name}' : cause - {name} is not supported by the paper "
             "gateway")
 
@@ -95,7 +102,8 @@ def unserved_error(msg_id: int, fields: list[str],
     """``(request id, code, text)`` of the error answering an unserved request: the request's id
     when its frame carries one (-1 otherwise), code 321, a text naming the request. ``body`` is
     a protobuf body (from 201), where every one of these requests has its id in field 1."""
-    name, index = UNSERVED.get(msg_id, (f"message id {msg_id}", None))
+    out = _out(msg_id)
+    index = _REQ_ID_INDEX.get(out) if out is not None else None
     req_id = -1
     if body is not None:
         if index is not None:
@@ -106,9 +114,9 @@ def unserved_error(msg_id: int, fields: list[str],
             req_id = int(fields[index])
         except ValueError:
             req_id = -1
-    return req_id, UNSERVED_CODE, _text(name)
+    return req_id, UNSERVED_CODE, _text(msg_id)
 
 
-def unserved_message_error(name: str, req_id: int | None) -> tuple[int, int, str]:
+def unserved_message_error(msg_id: int, req_id: int | None) -> tuple[int, int, str]:
     """The same answer for a request ibwire declares but the gateway has no handler for."""
-    return (req_id if req_id is not None else -1), UNSERVED_CODE, _text(name)
+    return (req_id if req_id is not None else -1), UNSERVED_CODE, _text(msg_id)
