@@ -61,8 +61,11 @@ def gateway(
     accts = tuple(a.strip() for a in accounts.split(",") if a.strip())
     if not accts:
         raise typer.BadParameter("give at least one account id", param_hint="--accounts")
-    if calendar not in ("open", "strict"):
-        raise typer.BadParameter("calendar is open or strict", param_hint="--calendar")
+    from ..gateway.clock import CALENDAR_MODES  # (the gateway loads only when it runs)
+
+    if calendar not in CALENDAR_MODES:
+        raise typer.BadParameter(f"calendar is one of {', '.join(CALENDAR_MODES)}",
+                                 param_hint="--calendar")
     pace: float | str = "max"
     if speed.strip().lower() != "max":
         try:

@@ -42,6 +42,7 @@ from ..models.order import Order, OrderState
 from ..protocol.codec import parse_tws_time
 from .accounts import Accounts
 from .calendar import Calendar, Session
+from .clock import CALENDAR_MODES
 from .instruments import Instrument, InstrumentTable, table_of, to_contract, to_details
 from .market import Bar, Market, Quote
 from .store import Store
@@ -183,7 +184,7 @@ class PaperExchange:
                  instruments: InstrumentTable | Sequence[Instrument] | None = None,
                  market_start: datetime | None = None, calendar: str = "open",
                  slippage: int = 0) -> None:
-        if calendar not in ("open", "strict"):
+        if calendar not in CALENDAR_MODES:
             raise ValueError(f"unknown calendar mode {calendar!r}; use 'open' or 'strict'")
         if slippage < 0:
             raise ValueError(f"slippage is a number of ticks >= 0, not {slippage!r}")
@@ -630,9 +631,7 @@ class PaperExchange:
         before = rec.filled
         rec.filled = before + qty
         rec.remaining -= qty
-        rec.avg_fill_price = inst.round_price(
-            (float(before) * rec.avg_fill_price + float(qty) * price) / float(rec.filled)) \
-            if before else price
+        rec.avg_fill_price = inst.round_price(cum_price) if before else price
         rec.last_fill_price = price
         rec.commission += commission
         if rec.remaining <= 0:
