@@ -71,13 +71,7 @@ def test_incoming_decodes_like_the_official_client_from_201(oracle: Oracle) -> N
         # 10.51 also hands the raw protobuf object to an extra ``...ProtoBuf`` callback first
         mine = ours(m, v, incoming)
         theirs = [c for c in res["calls"] if not c[0].endswith("ProtoBuf")]
-        if [c[0] for c in mine] != [c[0] for c in theirs]:
-            failures.append(f"{name} at {v}: callbacks {[c[0] for c in mine]} vs "
-                            f"{[c[0] for c in theirs]}")
-            continue
-        diffs: list[str] = []
-        for (cb, a), (_, b) in zip(mine, theirs):
-            incoming._same(a, b, cb, diffs)
-        if diffs:
-            failures.append(f"{name} at {v}: " + "; ".join(diffs[:6]))
+        problem = incoming.compare_calls(name, v, mine, theirs)
+        if problem:
+            failures.append(problem)
     assert not failures, f"{len(failures)} of {len(cases)} differ:\n" + "\n".join(failures[:40])
