@@ -14,14 +14,13 @@ Everything here is a pure function of its arguments: no wall clock is read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["Session", "SessionRules", "Calendar", "OpenBand", "RULES", "holiday_source", "hours_text",
-           "last_full_close", "utc"]
+__all__ = ["Session", "SessionRules", "Calendar", "OpenBand", "RULES", "last_full_close", "utc"]
 
 log = logging.getLogger("ibwire.gateway")
 
@@ -92,9 +91,6 @@ RULES: dict[str, SessionRules] = {
 
 # --- holidays ------------------------------------------------------------------------------------
 
-_HolidayFn = Callable[[str, int], tuple[frozenset[date], frozenset[date]]]
-
-
 def _from_holidays_package(exchange: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
     """(closed dates, early-close dates) of ``exchange`` in ``year`` from the ``holidays``
     package (empty sets if it is not installed)."""
@@ -123,13 +119,9 @@ def _warn_missing() -> None:  # pragma: no cover - the gateway extra installs it
                     "weekends only (pip install 'ibwire[gateway]' for NYSE and CME holidays)")
 
 
-holiday_source: _HolidayFn = _from_holidays_package
-"""Where holidays come from (replaceable in tests)."""
-
-
 @lru_cache(maxsize=256)
 def _holidays(exchange: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
-    return holiday_source(exchange, year)
+    return _from_holidays_package(exchange, year)
 
 
 def _epoch(d: date, t: time, zone: ZoneInfo) -> int:
@@ -248,21 +240,17 @@ class Calendar:
     def hours(self, start: date, days: int, liquid: bool = False) -> str:
         """TWS's ``tradingHours`` / ``liquidHours`` text for ``days`` dates from ``start``:
         ``20261207:0400-20261207:2000;20261205:CLOSED;...`` in this class's time zone."""
-        return hours_text(self, start, days, liquid)
-
-
-def hours_text(cal: Calendar, start: date, days: int, liquid: bool = False) -> str:
-    parts: list[str] = []
-    for i in range(days):
-        d = start + timedelta(days=i)
-        s = cal.session(d, liquid)
-        if s is None:
-            parts.append(f"{d:%Y%m%d}:CLOSED")
-            continue
-        a = datetime.fromtimestamp(s.open, cal.zone)
-        b = datetime.fromtimestamp(s.close, cal.zone)
-        parts.append(f"{a:%Y%m%d:%H%M}-{b:%Y%m%d:%H%M}")
-    return ";".join(parts)
+        parts: list[str] = []
+        for i in range(days):
+            d = start + timedelta(days=i)
+            s = self.session(d, liquid)
+            if s is None:
+                parts.append(f"{d:%Y%m%d}:CLOSED")
+                continue
+            a = datetime.fromtimestamp(s.open, self.zone)
+            b = datetime.fromtimestamp(s.close, self.zone)
+            parts.append(f"{a:%Y%m%d:%H%M}-{b:%Y%m%d:%H%M}")
+        return ";".join(parts)
 
 
 @cache
