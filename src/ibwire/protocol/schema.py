@@ -32,6 +32,7 @@ from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import LocalProtocolError, RemoteProtocolError
+from .api import Api, Callback, Request
 from .compiler import DecoderGen, EncoderGen, Scope, cond_refs
 from .elements import PT, Cond, Custom, Element, F, Opt, P, PbType, Proto, Repeat, Skip, Version
 from .ids import In, Out
@@ -57,6 +58,9 @@ __all__ = [
     "TO_CLIENT",
     "TO_SERVER",
     "UnknownMessage",
+    "Request",
+    "Api",
+    "Callback",
 ]
 
 
@@ -92,8 +96,15 @@ class Schema:
     """The wire layout of one message, compiled lazily per server version."""
 
     def __init__(self, cls: type, msg_id: int, direction: Direction,
-                 elements: Sequence[Element]) -> None:
+                 elements: Sequence[Element], request: Request | None = None,
+                 api: Api | None = None, callback: Callback | None = None) -> None:
         self.cls = cls
+        self.request = request
+        """For a request: its kind (replies, end marker, cancel, key field); see :mod:`.api`."""
+        self.api = api
+        """The official EClient method that sends this message."""
+        self.callback = callback
+        """The official EWrapper callback this message calls."""
         self.msg_id = msg_id
         self.direction = direction
         self.declaration = tuple(elements)
@@ -289,12 +300,15 @@ TO_SERVER: dict[int, type[Message]] = {}
 
 
 def _register(msg_id: int, direction: Direction, elements: Sequence[Element],
-              registry: dict[int, type[Message]]) -> Callable[[type[_M]], type[_M]]:
+              registry: dict[int, type[Message]], request: Request | None = None,
+              api: Api | None = None,
+              callback: Callback | None = None) -> Callable[[type[_M]], type[_M]]:
     def deco(cls: type[_M]) -> type[_M]:
         if msg_id in registry:
             raise TypeError(f"message id {msg_id} ({direction.value}) registered twice: "
                             f"{registry[msg_id].__name__} and {cls.__name__}")
-        schema = Schema(cls, msg_id, direction, elements)
+        schema = Schema(cls, msg_id, direction, elements, request, api, callback)
+        _check_names(cls, schema)
         cls.MSG_ID = msg_id  # type: ignore[attr-defined]
         cls.DIRECTION = direction  # type: ignore[attr-defined]
         cls.SCHEMA = schema  # type: ignore[attr-defined]
@@ -303,12 +317,32 @@ def _register(msg_id: int, direction: Direction, elements: Sequence[Element],
     return deco
 
 
-def to_client(msg_id: In, *elements: Element) -> Callable[[type[_M]], type[_M]]:
-    """Register a TWS -> client message class with its schema (``msg_id`` an :class:`In` id)."""
-    return _register(int(msg_id), Direction.TO_CLIENT, elements, TO_CLIENT)
+def _check_names(cls: type, schema: Schema) -> None:
+    """The official arguments and the request key name attributes the message has."""
+    names = set(getattr(cls, "__dataclass_fields__", {}))
+    used: list[tuple[str, str | None]] = []
+    for table in (schema.api, schema.callback):
+        if table is not None:
+            used += [(f"{table.name}({a.name})", a.path) for a in table.args]
+    if schema.request is not None and schema.request.key is not None:
+        used.append(("request key", schema.request.key))
+    for what, path in used:
+        if path is None or path.startswith("*."):
+            continue
+        if path.split(".", 1)[0] not in names:
+            raise TypeError(f"{cls.__name__}: {what} names {path!r}, which it does not have")
 
 
-def to_server(msg_id: Out, *elements: Element) -> Callable[[type[_M]], type[_M]]:
-    """Register a client -> TWS message class with its schema (``msg_id`` an :class:`Out` id)."""
-    return _register(int(msg_id), Direction.TO_SERVER, elements, TO_SERVER)
+def to_client(msg_id: In, *elements: Element,
+              callback: Callback | None = None) -> Callable[[type[_M]], type[_M]]:
+    """Register a TWS -> client message class with its schema (``msg_id`` an :class:`In` id) and
+    the official EWrapper callback it calls."""
+    return _register(int(msg_id), Direction.TO_CLIENT, elements, TO_CLIENT, callback=callback)
 
+
+def to_server(msg_id: Out, *elements: Element, request: Request | None = None,
+              api: Api | None = None) -> Callable[[type[_M]], type[_M]]:
+    """Register a client -> TWS message class with its schema (``msg_id`` an :class:`Out` id),
+    its request kind and the official EClient method that sends it."""
+    return _register(int(msg_id), Direction.TO_SERVER, elements, TO_SERVER, request=request,
+                     api=api)

@@ -31,7 +31,20 @@ from ...models.market import ContractDetails, IneligibilityReason
 from ..codec import UNSET_INT, Kind, TagValue, enc_str
 from ..elements import P, Proto
 from ..ids import In, Out
-from ..schema import Cond, Custom, Element, F, Message, Repeat, Version, to_client, to_server
+from ..schema import (
+    Api,
+    Callback,
+    Cond,
+    Custom,
+    Element,
+    F,
+    Message,
+    Repeat,
+    Request,
+    Version,
+    to_client,
+    to_server,
+)
 from ..versions import Feature
 from .blocks import CONTRACT, CONTRACT_DETAILS
 from .market_data import request_contract_fields
@@ -105,7 +118,9 @@ _FUND_FIELDS: tuple[Element, ...] = tuple(
            F("contract.sec_id_type", STR),
            F("contract.sec_id", STR),
            F("contract.issuer_id", STR, since=Feature.BOND_ISSUERID),
-           Proto("ContractDataRequest", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT))
+           Proto("ContractDataRequest", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
+           request=Request(replies=(In.CONTRACT_DATA,), end=In.CONTRACT_DATA_END),
+           api=Api("reqContractDetails", "reqId", "contract"))
 @dataclass(slots=True)
 class ReqContractData(Message):
     """REQ_CONTRACT_DATA (9, v8): CONTRACT_DATA per match, then CONTRACT_DATA_END."""
@@ -168,7 +183,8 @@ class ReqContractData(Message):
            Repeat(_D + "ineligibility_reason_list", IneligibilityReason,
                   (F("id", STR), F("description", STR)), since=Feature.INELIGIBILITY_REASONS),
            Proto("ContractData", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"),
-           P(2, "details.contract", sub=CONTRACT), P(3, "details", sub=CONTRACT_DETAILS))
+           P(2, "details.contract", sub=CONTRACT), P(3, "details", sub=CONTRACT_DETAILS),
+           callback=Callback("contractDetails", "reqId", "contractDetails:details"))
 @dataclass(slots=True)
 class ContractData(Message):
     """CONTRACT_DATA (10; version 8 below 164, none from 164): one contract matching a request."""
@@ -178,7 +194,8 @@ class ContractData(Message):
 
 
 @to_client(In.CONTRACT_DATA_END, Version(1), F("req_id", INT, unset=_INT_UNSET),
-           Proto("ContractDataEnd", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"))
+           Proto("ContractDataEnd", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"),
+           callback=Callback("contractDetailsEnd", "reqId"))
 @dataclass(slots=True)
 class ContractDataEnd(Message):
     """CONTRACT_DATA_END (52, v1): every match for ``req_id`` has been sent."""
