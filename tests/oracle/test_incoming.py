@@ -29,6 +29,7 @@ from ibwire.protocol.schema import TO_CLIENT, Message
 from ibwire.protocol.versions import ORACLE_VERSIONS, Feature
 
 from .calls import dump_compat
+from .cases import domain_incoming
 from .harness import Oracle
 
 AAPL = Contract(con_id=265598, symbol="AAPL", sec_type="STK", exchange="SMART", currency="USD",
@@ -260,23 +261,32 @@ def _check(oracle: Oracle, cases: list[tuple[Message, int]]) -> None:
     assert not failures, f"{len(failures)} of {len(cases)} differ:\n" + "\n".join(failures[:40])
 
 
+def all_cases(versions: tuple[int, ...]) -> list[tuple[Message, int]]:
+    """Every incoming case (the core domains' and tests/oracle/cases_*.py's) at ``versions``."""
+    newer = [*NEWER, *domain_incoming()]
+    return ([(m, v) for v in versions for m in FIXED]
+            + [(m, v) for f, m in newer for v in versions if f is None or v >= f])
+
+
 def test_every_incoming_message_is_covered() -> None:
-    covered = {type(m) for m in FIXED} | {type(m) for _, m in NEWER}
-    assert covered >= set(TO_CLIENT.values())
+    covered = {type(m) for m, _ in all_cases((max(ORACLE_VERSIONS),))}
+    covered |= {type(m) for _, m in [*NEWER, *domain_incoming()]}
+    missing = set(TO_CLIENT.values()) - covered
+    assert not missing, f"no oracle case for {sorted(c.__name__ for c in missing)}"
 
 
 def test_incoming_decodes_like_the_official_client(oracle: Oracle) -> None:
-    cases = [(m, v) for v in ORACLE_VERSIONS for m in FIXED]
-    cases += [(m, v) for f, m in NEWER for v in ORACLE_VERSIONS if v >= f]
-    _check(oracle, cases)
+    _check(oracle, all_cases(ORACLE_VERSIONS))
 
 
 def test_every_message_round_trips_at_every_version() -> None:
     """Encode, decode, encode again: the same fields, for both directions, 100..200."""
-    from .test_requests import FIXED as REQUESTS
+    from .test_requests import all_fixed
+
+    REQUESTS = all_fixed()
 
     for v in ORACLE_VERSIONS:
-        for m in [*FIXED, *REQUESTS, *(m for f, m in NEWER if v >= f)]:
+        for m in [*REQUESTS, *(m for m, _ in all_cases((v,)))]:
             try:
                 fields = m.SCHEMA.encoder(v)(m)
             except LocalProtocolError:

@@ -21,14 +21,13 @@ from ibwire.protocol.connection import Role, decode_frame, encode_message
 from ibwire.protocol.schema import Message
 
 from .harness import Oracle
-from .test_requests import FIXED as REQUESTS
-from .test_requests import _compare
+from .test_requests import _compare, all_fixed
 
 PROTOBUF_VERSIONS = (201, 203, 204, 205, 206, 207, 208, 212, 213, 219, 222, 226)
 
 
 def test_fixed_requests_byte_for_byte_from_201(oracle: Oracle) -> None:
-    cases = [(m, v) for v in PROTOBUF_VERSIONS for m in REQUESTS]
+    cases = [(m, v) for v in PROTOBUF_VERSIONS for m in all_fixed()]
     assert _compare(oracle, cases) == len(cases)
 
 
@@ -58,8 +57,7 @@ def ours(msg: Message, version: int, incoming: Any) -> list[list[Any]]:
 
 def test_incoming_decodes_like_the_official_client_from_201(oracle: Oracle) -> None:
     incoming = _incoming()
-    cases = [(m, v) for v in PROTOBUF_VERSIONS for m in incoming.FIXED]
-    cases += [(m, v) for f, m in incoming.NEWER for v in PROTOBUF_VERSIONS if v >= f]
+    cases = incoming.all_cases(PROTOBUF_VERSIONS)
     results = oracle.run([{"op": "decode", "v": v, "frame": encode_message(m, v).hex()}
                           for m, v in cases])
     failures = []

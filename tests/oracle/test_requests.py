@@ -22,6 +22,7 @@ from ibwire.protocol.schema import TO_SERVER, Message
 from ibwire.protocol.versions import ORACLE_VERSIONS
 
 from .calls import encode_cmd
+from .cases import domain_requests
 from .harness import Oracle
 
 AAPL = Contract(symbol="AAPL", sec_type="STK", exchange="SMART", currency="USD",
@@ -132,8 +133,14 @@ def _fields(hex_frame: str) -> list[str]:
     return bytes.fromhex(hex_frame)[4:].decode("latin-1").split("\0")[:-1]
 
 
+def all_fixed() -> list[Message]:
+    """The core domains' fixed requests and every domain module's (tests/oracle/cases_*.py)."""
+    return [*FIXED, *domain_requests()]
+
+
 def test_every_request_is_covered() -> None:
-    assert {type(m) for m in FIXED} >= set(TO_SERVER.values()) - _newer_only()
+    missing = set(TO_SERVER.values()) - _newer_only() - {type(m) for m in all_fixed()}
+    assert not missing, f"no oracle case for {sorted(c.__name__ for c in missing)}"
 
 
 def _newer_only() -> set[type]:
@@ -142,7 +149,7 @@ def _newer_only() -> set[type]:
 
 
 def test_fixed_requests_byte_for_byte(oracle: Oracle) -> None:
-    cases = [(m, v) for v in ORACLE_VERSIONS for m in FIXED]
+    cases = [(m, v) for v in ORACLE_VERSIONS for m in all_fixed()]
     millis = getattr(system, "ReqCurrentTimeInMillis", None)
     if millis is not None:
         cases += [(millis(), v) for v in ORACLE_VERSIONS if v >= 197]

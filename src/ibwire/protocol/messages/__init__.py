@@ -1,13 +1,10 @@
-"""Message schemas, one module per domain. Importing this package registers them all."""
+"""Message declarations, one module per domain. Importing this package registers them all
+(every module in it, so a new domain module needs no line here)."""
 
-from . import (
-    accounts,  # noqa: F401
-    contracts,  # noqa: F401
-    executions,  # noqa: F401
-    historical,  # noqa: F401
-    market_data,  # noqa: F401
-    orders,  # noqa: F401
-    system,  # noqa: F401
-)
+import importlib
+import pkgutil
 
-__all__ = ["system", "accounts", "executions", "market_data", "contracts", "historical", "orders"]
+__all__ = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+
+for _name in __all__:
+    importlib.import_module(f"{__name__}.{_name}")
