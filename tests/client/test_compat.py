@@ -10,7 +10,9 @@ from decimal import Decimal
 import pytest
 
 import ibwire.models as m
-from ibwire.client.ecallbacks import CALLBACKS
+from ibwire.client.eapi import api_specs, callback_specs
+from ibwire.client.ecallbacks import SPECIAL
+from ibwire.client.eclient import EClient as TypedEClient
 from ibwire.client.ewrapper import EWrapper as TypedEWrapper
 from ibwire.compat import _convert
 from ibwire.compat.account_summary_tags import AccountSummaryTags
@@ -33,7 +35,7 @@ from ibwire.protocol.messages.executions import CommissionReportMsg, ExecutionDa
 from ibwire.protocol.messages.historical import HistoricalData, ReqHistoricalData
 from ibwire.protocol.messages.market_data import ReqMktData, TickPrice, TickSize
 from ibwire.protocol.messages.orders import OpenOrder, OrderStatus, PlaceOrder
-from ibwire.protocol.schema import TO_CLIENT
+from ibwire.protocol.schema import TO_CLIENT, TO_SERVER
 
 try:
     from .fakes import FakeTws
@@ -345,13 +347,28 @@ def test_unknown_objects_are_rejected():
 
 # --- names -------------------------------------------------------------------------------------------
 
-def test_callback_table_matches_messages_and_wrapper():
-    by_name = {cls.__name__: cls for cls in TO_CLIENT.values()}
-    for msg_name, (callback, args) in CALLBACKS.items():
-        assert msg_name in by_name, msg_name
-        fields = {f.name for f in dataclasses.fields(by_name[msg_name])}
-        assert {a for a, _ in args} <= fields, msg_name
-        assert callable(getattr(TypedEWrapper, callback)), callback
+def test_every_incoming_message_calls_a_wrapper_callback():
+    specs = callback_specs()
+    for cls in TO_CLIENT.values():
+        assert cls in specs or cls in SPECIAL, f"{cls.__name__} declares no callback"
+    for cls, spec in specs.items():
+        fields = {f.name for f in dataclasses.fields(cls)}
+        assert {p.split(".")[0] for p in spec.paths if not p.startswith("*")} <= fields
+        assert callable(getattr(TypedEWrapper, spec.name)), spec.name
+        assert callable(getattr(EWrapper, spec.name)), spec.name
+
+
+_HAND_WRITTEN = {"CancelOrder": "cancelOrder", "ReqGlobalCancel": "reqGlobalCancel",
+                 "StartApi": "startApi"}
+
+
+def test_every_request_has_its_official_eclient_method():
+    declared = {spec.msg_cls: name for name, spec in api_specs().items()}
+    for cls in TO_SERVER.values():
+        name = declared.get(cls) or _HAND_WRITTEN.get(cls.__name__)
+        assert name is not None, f"{cls.__name__} declares no official method"
+        assert callable(getattr(EClient, name)), name
+        assert callable(getattr(TypedEClient, name)), name
 
 
 def test_tick_type_enum_and_helpers():

@@ -42,7 +42,7 @@ def test_no_client_module_imports_compat() -> None:
 
 def test_the_resolver_sees_relative_imports() -> None:
     """(the check above would pass vacuously if relative imports were misread)"""
-    names = {n for _, n in _imports(CLIENT / "ecallbacks.py", "ibwire.client")}
+    names = {n for _, n in _imports(CLIENT / "eapi.py", "ibwire.client")}
     assert "ibwire.models.camel" in names
 
 
@@ -88,8 +88,8 @@ def test_camel_names_follow_the_rule_except_the_listed_official_ones() -> None:
 def test_the_client_runs_without_loading_compat() -> None:
     import subprocess
     import sys
-    code = ("import sys, ibwire, ibwire.client.ecallbacks as e\n"
-            "e.as_contract(type('C', (), {'symbol': 'X'})())\n"
+    code = ("import sys, ibwire, ibwire.client.eapi as e\n"
+            "e.api_specs()['reqContractDetails'].build((1, type('C', (), {'symbol': 'X'})()))\n"
             "print(sorted(k for k in sys.modules if k.startswith('ibwire.compat')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

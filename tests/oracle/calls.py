@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ibwire.client.eapi import api_specs, attr_type
 from ibwire.compat._convert import to_compat
-from ibwire.protocol.messages import accounts, contracts, executions, historical, market_data, orders, system
+from ibwire.protocol.messages import historical, orders, system
 from ibwire.protocol.schema import Message
 from ibwire.protocol.versions import Feature
 
@@ -50,17 +52,24 @@ def _cancel(m: Any) -> dict[str, Any]:
     return {"$": "OrderCancel", "a": a}
 
 
+def _arg(m: Message, path: str | None) -> Any:
+    """The official argument for the message attribute ``path`` (None: not on the wire)."""
+    if path is None:
+        return None
+    value = operator.attrgetter(path)(m)
+    kind = attr_type(type(m), path)
+    if kind is str:
+        return _s(value)
+    if kind is bool:
+        return bool(value)
+    if kind in (int, float) and value is None:
+        return 0 if kind is int else 0.0
+    return to_json(value)
+
+
 def oracle_call(m: Message, version: int) -> tuple[str, list[Any]]:
     """The official EClient call that should write the same frame as ``m``."""
     t = type(m)
-    if t is market_data.ReqMktData:
-        return "reqMktData", [m.req_id, to_json(m.contract), _s(m.generic_tick_list),
-                              bool(m.snapshot), bool(m.regulatory_snapshot),
-                              to_json(m.mkt_data_options)]
-    if t is market_data.CancelMktData:
-        return "cancelMktData", [m.req_id]
-    if t is market_data.ReqMarketDataType:
-        return "reqMarketDataType", [m.market_data_type]
     if t is orders.PlaceOrder:
         order = to_json(m.order)
         if version < Feature.CASH_QTY and m.order.cash_qty is None:
@@ -72,50 +81,16 @@ def oracle_call(m: Message, version: int) -> tuple[str, list[Any]]:
         return "cancelOrder", [m.order_id, _cancel(m)]
     if t is orders.ReqGlobalCancel:
         return "reqGlobalCancel", [_cancel(m)]
-    if t is orders.ReqAutoOpenOrders:
-        return "reqAutoOpenOrders", [bool(m.auto_bind)]
-    if t is orders.ReqCompletedOrders:
-        return "reqCompletedOrders", [bool(m.api_only)]
-    if t is accounts.ReqAcctData:
-        return "reqAccountUpdates", [bool(m.subscribe), _s(m.acct_code)]
-    if t is accounts.ReqAccountSummary:
-        return "reqAccountSummary", [m.req_id, _s(m.group_name), _s(m.tags)]
-    if t is accounts.ReqPositionsMulti:
-        return "reqPositionsMulti", [m.req_id, _s(m.account), _s(m.model_code)]
-    if t is accounts.ReqAccountUpdatesMulti:
-        return "reqAccountUpdatesMulti", [m.req_id, _s(m.account), _s(m.model_code),
-                                          bool(m.ledger_and_nlv)]
-    if t is executions.ReqExecutions:
-        return "reqExecutions", [m.req_id, to_json(m.filter)]
-    if t is system.ReqIds:
-        return "reqIds", [m.num_ids]
-    if t is contracts.ReqContractData:
-        return "reqContractDetails", [m.req_id, to_json(m.contract)]
-    if t is historical.ReqHistoricalData:
+    if t is historical.ReqHistoricalData:  # the official argument is an int
         return "reqHistoricalData", [m.req_id, to_json(m.contract), _s(m.end_date_time),
                                      _s(m.duration_str), _s(m.bar_size_setting),
                                      _s(m.what_to_show), int(bool(m.use_rth)), m.format_date,
                                      bool(m.keep_up_to_date), to_json(m.chart_options)]
     if t is system.StartApi:
         return "startApi", []
-    simple = {
-        orders.ReqOpenOrders: "reqOpenOrders", orders.ReqAllOpenOrders: "reqAllOpenOrders",
-        system.ReqManagedAccts: "reqManagedAccts", system.ReqCurrentTime: "reqCurrentTime",
-        accounts.ReqPositions: "reqPositions", accounts.CancelPositions: "cancelPositions",
-    }
-    if t in simple:
-        return simple[t], []
-    by_req_id = {
-        historical.CancelHistoricalData: "cancelHistoricalData",
-        accounts.CancelAccountSummary: "cancelAccountSummary",
-        accounts.CancelPositionsMulti: "cancelPositionsMulti",
-        accounts.CancelAccountUpdatesMulti: "cancelAccountUpdatesMulti",
-    }
-    if t in by_req_id:
-        return by_req_id[t], [m.req_id]
-    millis = getattr(system, "ReqCurrentTimeInMillis", None)
-    if millis is not None and t is millis:
-        return "reqCurrentTimeInMillis", []
+    spec = next((s for s in api_specs().values() if s.msg_cls is t), None)
+    if spec is not None:  # every other request: from its declared official method
+        return spec.name, [_arg(m, path) for path in spec.paths]
     raise KeyError(f"no oracle call for {t.__name__}")
 
 

@@ -1,22 +1,19 @@
-"""The EClient's dispatch table and edge conversions: which callback each TWS message calls.
-
-:data:`CALLBACKS` maps a message class name to its EWrapper callback and the message attributes
-passed, in the official argument order, with a value kind per argument (ibwire.compat uses the
-kinds to apply the official unset forms). TICK_PRICE (which also reports the implied size tick),
-HISTORICAL_DATA (one call per bar, then the end) and ERR_MSG have hand-written handlers on the
-EClient; connection events, unknown and undecodable messages have the functions below.
-"""
+"""The EClient's hand-written dispatch: connection events, unknown and undecodable messages,
+and the few messages whose callbacks need more than the declarations' :class:`Callback` tables
+(:data:`SPECIAL`); every other callback derives from the declarations (:mod:`.eapi`)."""
 
 from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..models import Contract, ExecutionFilter, Order, TagValue
 from ..models.market import TickType
 from ..protocol.connection import BadMessage
+from ..protocol.messages.historical import HistoricalData
+from ..protocol.messages.market_data import TickPrice
+from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import UnknownMessage
 from ..protocol.versions import Feature, supports
 from .ewrapper import TickAttrib
@@ -25,10 +22,10 @@ if TYPE_CHECKING:
     from .eclient import EClient
 
 __all__ = [
-    "CALLBACKS", "SPECIAL", "IMPLIED_SIZE_TICK", "ATTRIBS", "Handler", "OBJ", "DEC", "FLT", "INT",
-    "STR", "NO_VALID_ID", "ALREADY_CONNECTED", "CONNECT_FAIL", "NOT_CONNECTED", "UNKNOWN_ID",
+    "SPECIAL", "IMPLIED_SIZE_TICK", "ATTRIBS", "Handler", "NO_VALID_ID", "ALREADY_CONNECTED",
+    "CONNECT_FAIL", "NOT_CONNECTED", "UNKNOWN_ID",
     "BAD_MESSAGE", "FAIL_SEND", "INVALID_SYMBOL", "ignore", "on_closed", "on_unknown", "on_bad",
-    "on_unhandled", "error_arity", "as_contract", "as_order", "as_filter", "as_tags",
+    "on_unhandled", "error_arity",
 ]
 
 log = logging.getLogger("ibwire.eclient")
@@ -48,64 +45,6 @@ IMPLIED_SIZE_TICK: dict[int, int] = {int(t): int(s) for t in TickType
                                      if (s := t.size_type) is not None}
 """TICK_PRICE tick type -> the size tick type the official client derives from it
 (BID -> BID_SIZE, ASK -> ASK_SIZE, LAST -> LAST_SIZE and their delayed forms)."""
-
-# Value kinds of callback arguments (used by ibwire.compat to apply the official unset forms).
-OBJ, DEC, FLT, INT, STR = "obj", "dec", "flt", "int", "str"
-
-CALLBACKS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
-    "NextValidId": ("nextValidId", (("order_id", INT),)),
-    "ManagedAccts": ("managedAccounts", (("accounts_list", STR),)),
-    "CurrentTime": ("currentTime", (("time", INT),)),
-    "OpenOrder": ("openOrder", (("order_id", INT), ("contract", OBJ), ("order", OBJ),
-                                ("order_state", OBJ))),
-    "OpenOrderEnd": ("openOrderEnd", ()),
-    "OrderStatus": ("orderStatus", (("order_id", INT), ("status", STR), ("filled", DEC),
-                                    ("remaining", DEC), ("avg_fill_price", FLT), ("perm_id", INT),
-                                    ("parent_id", INT), ("last_fill_price", FLT),
-                                    ("client_id", INT), ("why_held", STR),
-                                    ("mkt_cap_price", FLT))),
-    "CompletedOrder": ("completedOrder", (("contract", OBJ), ("order", OBJ), ("order_state", OBJ))),
-    "CompletedOrdersEnd": ("completedOrdersEnd", ()),
-    "ExecutionData": ("execDetails", (("req_id", INT), ("contract", OBJ), ("execution", OBJ))),
-    "ExecutionDataEnd": ("execDetailsEnd", (("req_id", INT),)),
-    "CommissionReportMsg": ("commissionReport", (("commission_report", OBJ),)),
-    "PositionData": ("position", (("account", STR), ("contract", OBJ), ("position", DEC),
-                                  ("avg_cost", FLT))),
-    "PositionEnd": ("positionEnd", ()),
-    "AcctValue": ("updateAccountValue", (("key", STR), ("value", STR), ("currency", STR),
-                                         ("account_name", STR))),
-    "PortfolioValue": ("updatePortfolio", (("contract", OBJ), ("position", DEC),
-                                           ("market_price", FLT), ("market_value", FLT),
-                                           ("average_cost", FLT), ("unrealized_pnl", FLT),
-                                           ("realized_pnl", FLT), ("account_name", STR))),
-    "AcctUpdateTime": ("updateAccountTime", (("time_stamp", STR),)),
-    "AcctDownloadEnd": ("accountDownloadEnd", (("account_name", STR),)),
-    "AccountSummary": ("accountSummary", (("req_id", INT), ("account", STR), ("tag", STR),
-                                          ("value", STR), ("currency", STR))),
-    "AccountSummaryEnd": ("accountSummaryEnd", (("req_id", INT),)),
-    "PositionMulti": ("positionMulti", (("req_id", INT), ("account", STR), ("model_code", STR),
-                                        ("contract", OBJ), ("position", DEC), ("avg_cost", FLT))),
-    "PositionMultiEnd": ("positionMultiEnd", (("req_id", INT),)),
-    "AccountUpdateMulti": ("accountUpdateMulti", (("req_id", INT), ("account", STR),
-                                                  ("model_code", STR), ("key", STR),
-                                                  ("value", STR), ("currency", STR))),
-    "AccountUpdateMultiEnd": ("accountUpdateMultiEnd", (("req_id", INT),)),
-    "TickSize": ("tickSize", (("req_id", INT), ("tick_type", INT), ("size", DEC))),
-    "TickString": ("tickString", (("req_id", INT), ("tick_type", INT), ("value", STR))),
-    "TickGeneric": ("tickGeneric", (("req_id", INT), ("tick_type", INT), ("value", FLT))),
-    "TickReqParams": ("tickReqParams", (("req_id", INT), ("min_tick", FLT),
-                                        ("bbo_exchange", STR), ("snapshot_permissions", INT))),
-    "TickSnapshotEnd": ("tickSnapshotEnd", (("req_id", INT),)),
-    "MarketDataType": ("marketDataType", (("req_id", INT), ("market_data_type", INT))),
-    "ContractData": ("contractDetails", (("req_id", INT), ("details", OBJ))),
-    "ContractDataEnd": ("contractDetailsEnd", (("req_id", INT),)),
-    "HistoricalDataUpdate": ("historicalDataUpdate", (("req_id", INT), ("bar", OBJ))),
-    "HistoricalDataEnd": ("historicalDataEnd", (("req_id", INT), ("start_date_str", STR),
-                                                ("end_date_str", STR))),
-    "CurrentTimeInMillis": ("currentTimeInMillis", (("time_ms", INT),)),
-}
-"""Message class name -> (EWrapper callback, (message attribute, value kind) in argument order).
-TICK_PRICE, HISTORICAL_DATA and ERR_MSG have hand-written handlers."""
 
 Handler = Callable[["EClient", Any], None]
 
@@ -144,9 +83,12 @@ def on_unhandled(self: EClient, ev: Any) -> None:
                        f"EClient.unhandled")
 
 
-SPECIAL = {"TickPrice": "_on_tick_price", "HistoricalData": "_on_historical_data",
-           "ErrMsg": "_on_err_msg"}
-"""Message class name -> the EClient method that handles it by hand."""
+SPECIAL: dict[type, str] = {TickPrice: "_on_tick_price", HistoricalData: "_on_historical_data",
+                            ErrMsg: "_on_err_msg"}
+"""The messages the EClient handles by hand (TICK_PRICE also reports the implied size tick,
+HISTORICAL_DATA calls once per bar and ends the request below 196, ERR_MSG fits the program's
+``error`` signature) -> the EClient method. Every other callback derives from the declarations
+(:mod:`.eapi`)."""
 
 
 def tick_attr_mask(mask: int | None, server_version: int | None) -> int:
@@ -181,40 +123,3 @@ def error_arity(fn: Callable[..., Any]) -> int:
     if len(positional) <= 3:
         return 3
     return 4
-
-
-# --- conversion at the edge ---------------------------------------------------------------------
-
-def as_contract(c: Any) -> Contract:
-    if isinstance(c, Contract):
-        return c
-    from ..models.camel import to_model
-    return to_model(c, Contract)
-
-
-def as_order(o: Any) -> Order:
-    if isinstance(o, Order):
-        return o
-    from ..models.camel import to_model
-    return to_model(o, Order)
-
-
-def as_filter(f: Any) -> ExecutionFilter:
-    if f is None:
-        return ExecutionFilter()
-    if isinstance(f, ExecutionFilter):
-        return f
-    from ..models.camel import to_model
-    return to_model(f, ExecutionFilter)
-
-
-def as_tags(items: Sequence[Any] | None) -> list[TagValue]:
-    if not items:
-        return []
-    out: list[TagValue] = []
-    for tv in items:
-        if isinstance(tv, TagValue):
-            out.append(tv)
-        else:
-            out.append(TagValue(str(tv.tag), str(tv.value)))
-    return out

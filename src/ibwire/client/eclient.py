@@ -58,50 +58,21 @@ import queue
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, LocalProtocolError
 from ..protocol import messages as _messages  # noqa: F401 - registers every schema
 from ..protocol.codec import UNSET_INT, format_tws_time
 from ..protocol.connection import BadMessage, ConnectionClosed, HandshakeComplete, SessionReady
-from ..protocol.messages.accounts import (
-    CancelAccountSummary,
-    CancelAccountUpdatesMulti,
-    CancelPositions,
-    CancelPositionsMulti,
-    ReqAccountSummary,
-    ReqAccountUpdatesMulti,
-    ReqAcctData,
-    ReqPositions,
-    ReqPositionsMulti,
-)
-from ..protocol.messages.contracts import ReqContractData
-from ..protocol.messages.executions import ReqExecutions
-from ..protocol.messages.historical import CancelHistoricalData, ReqHistoricalData
-from ..protocol.messages.market_data import CancelMktData, ReqMarketDataType, ReqMktData
-from ..protocol.messages.orders import (
-    CancelOrder,
-    PlaceOrder,
-    ReqAllOpenOrders,
-    ReqAutoOpenOrders,
-    ReqCompletedOrders,
-    ReqGlobalCancel,
-    ReqOpenOrders,
-)
-from ..protocol.messages.system import (
-    ReqCurrentTime,
-    ReqCurrentTimeInMillis,
-    ReqIds,
-    ReqManagedAccts,
-)
+from ..protocol.messages.orders import CancelOrder, ReqGlobalCancel
 from ..protocol.schema import TO_CLIENT, Message, UnknownMessage
 from ..protocol.versions import MAX_VERSION, MIN_VERSION
+from .eapi import ApiSpec, CallbackSpec, api_specs, callback_specs, item_getter, make_method
 from .ecallbacks import (
     ALREADY_CONNECTED,
     ATTRIBS,
-    CALLBACKS,
     CONNECT_FAIL,
     FAIL_SEND,
     IMPLIED_SIZE_TICK,
@@ -110,10 +81,6 @@ from .ecallbacks import (
     NOT_CONNECTED,
     SPECIAL,
     Handler,
-    as_contract,
-    as_filter,
-    as_order,
-    as_tags,
     error_arity,
     historical_data_ends,
     ignore,
@@ -126,7 +93,7 @@ from .ecallbacks import (
 from .ewrapper import EWrapper
 from .transport import DEFAULT_MAX_EVENTS, Transport
 
-__all__ = ["EClient", "NO_VALID_ID", "CALLBACKS", "IMPLIED_SIZE_TICK"]
+__all__ = ["EClient", "NO_VALID_ID", "IMPLIED_SIZE_TICK"]
 
 log = logging.getLogger("ibwire.eclient")
 
@@ -357,30 +324,39 @@ class EClient:
 
     @classmethod
     def _make_handler(cls, msg_cls: type) -> Handler | None:
-        name = msg_cls.__name__
-        special = SPECIAL.get(name)
+        special = SPECIAL.get(msg_cls)
         if special is not None:
             return getattr(cls, special)  # type: ignore[no-any-return]
-        spec = CALLBACKS.get(name)
+        spec = callback_specs().get(msg_cls)
         if spec is None:
             return None
-        callback, args = spec
-        return cls._callback_handler(callback, args)
+        return cls._callback_handler(spec)
 
     @classmethod
-    def _callback_handler(cls, callback: str, args: Sequence[tuple[str, str]]) -> Handler:
-        """A handler that calls ``wrapper.<callback>`` with the message's attributes."""
-        if not args:
+    def _callback_handler(cls, spec: CallbackSpec) -> Handler:
+        """A handler that calls ``wrapper.<callback>`` with the message's attributes (once per
+        item of :attr:`CallbackSpec.each` when it has one)."""
+        callback = spec.name
+        if spec.each is not None:
+            items = operator.attrgetter(spec.each)
+            getters = [item_getter(p) for p in spec.paths]
+
+            def each(self: EClient, m: Any) -> None:
+                fn = getattr(self.wrapper, callback)
+                for item in items(m) or ():
+                    fn(*[g(m, item) for g in getters])
+            return each
+        if not spec.paths:
             def h0(self: EClient, m: Any) -> None:
                 getattr(self.wrapper, callback)()
             return h0
-        if len(args) == 1:
-            attr = args[0][0]
+        if len(spec.paths) == 1:
+            one = operator.attrgetter(spec.paths[0])
 
             def h1(self: EClient, m: Any) -> None:
-                getattr(self.wrapper, callback)(getattr(m, attr))
+                getattr(self.wrapper, callback)(one(m))
             return h1
-        getter = operator.attrgetter(*(a for a, _ in args))
+        getter = operator.attrgetter(*spec.paths)
 
         def hn(self: EClient, m: Any) -> None:
             getattr(self.wrapper, callback)(*getter(m))
@@ -474,26 +450,10 @@ class EClient:
             return
         self._send(msg, req_id, code, what)
 
-    def reqIds(self, numIds: int) -> None:
-        """Ask for the next valid order id (answer: ``nextValidId``)."""
-        self._send(ReqIds(numIds))
-
-    def reqCurrentTime(self) -> None:
-        """Ask TWS's clock (answer: ``currentTime``)."""
-        self._send(ReqCurrentTime())
-
-    def reqCurrentTimeInMillis(self) -> None:
-        """Ask TWS's clock in milliseconds (answer: ``currentTimeInMillis``; server version 197+)."""
-        self._send(ReqCurrentTimeInMillis())
-
-    def reqManagedAccts(self) -> None:
-        """Ask the managed accounts (answer: ``managedAccounts``)."""
-        self._send(ReqManagedAccts())
-
-    def placeOrder(self, orderId: int, contract: Any, order: Any) -> None:
-        """Place or modify an order (answers: ``openOrder``, ``orderStatus``, fills, errors)."""
-        self._send_built(orderId, 512, "Order Sending Error", lambda: PlaceOrder(
-            order_id=orderId, contract=as_contract(contract), order=as_order(order)))
+    def _send_api(self, spec: ApiSpec, values: tuple[Any, ...]) -> None:
+        """The body of every declared official request method (see :mod:`.eapi`)."""
+        req_id = values[spec.id_index] if spec.id_index is not None else NO_VALID_ID
+        self._send_built(req_id, spec.code, spec.what, lambda: spec.build(values))
 
     def cancelOrder(self, orderId: int, manualCancelOrderTime: Any = "") -> None:
         """Cancel an order (answers: ``orderStatus`` Cancelled and error 202, or 10147/10148).
@@ -504,105 +464,21 @@ class EClient:
         self._send(CancelOrder(order_id=orderId, **_order_cancel(manualCancelOrderTime)),
                    orderId, 515, "Cancel Order Sending Error")
 
-    def reqOpenOrders(self) -> None:
-        """This client's open orders (answers: ``openOrder`` ..., ``openOrderEnd``)."""
-        self._send(ReqOpenOrders(), code=516, what="Request Open Order Sending Error")
-
-    def reqAllOpenOrders(self) -> None:
-        """Every API client's open orders (answers: ``openOrder`` ..., ``openOrderEnd``)."""
-        self._send(ReqAllOpenOrders(), code=516, what="Request Open Order Sending Error")
-
-    def reqAutoOpenOrders(self, bAutoBind: bool) -> None:
-        """Client id 0 only: bind orders placed in TWS to this client."""
-        self._send(ReqAutoOpenOrders(auto_bind=bool(bAutoBind)), code=516,
-                   what="Request Open Order Sending Error")
-
     def reqGlobalCancel(self, orderCancel: Any = None) -> None:
         """Cancel every open order, whoever placed it (10.51 passes an ``OrderCancel``)."""
         fields = _order_cancel(orderCancel)
         fields.pop("manual_order_cancel_time", None)
         self._send(ReqGlobalCancel(**fields))
 
-    def reqCompletedOrders(self, apiOnly: bool) -> None:
-        """Completed orders (answers: ``completedOrder`` ..., ``completedOrdersEnd``)."""
-        self._send(ReqCompletedOrders(api_only=bool(apiOnly)))
-
-    def reqPositions(self) -> None:
-        """All positions (answers: ``position`` ..., ``positionEnd``, then updates)."""
-        self._send(ReqPositions())
-
-    def cancelPositions(self) -> None:
-        """Stop position updates."""
-        self._send(CancelPositions())
-
-    def reqAccountUpdates(self, subscribe: bool, acctCode: str) -> None:
-        """Subscribe to an account (answers: ``updateAccountValue``, ``updatePortfolio``,
-        ``updateAccountTime``, ``accountDownloadEnd``, then updates)."""
-        self._send(ReqAcctData(subscribe=bool(subscribe), acct_code=acctCode or None), code=513,
-                   what="Account Update Request Sending Error")
-
-    def reqAccountSummary(self, reqId: int, groupName: str, tags: str) -> None:
-        """Account summary values (answers: ``accountSummary`` ..., ``accountSummaryEnd``)."""
-        self._send(ReqAccountSummary(req_id=reqId, group_name=groupName, tags=tags), reqId)
-
-    def cancelAccountSummary(self, reqId: int) -> None:
-        self._send(CancelAccountSummary(req_id=reqId), reqId)
-
-    def reqPositionsMulti(self, reqId: int, account: str, modelCode: str) -> None:
-        self._send(ReqPositionsMulti(req_id=reqId, account=account or None,
-                                     model_code=modelCode or None), reqId)
-
-    def cancelPositionsMulti(self, reqId: int) -> None:
-        self._send(CancelPositionsMulti(req_id=reqId), reqId)
-
-    def reqAccountUpdatesMulti(self, reqId: int, account: str, modelCode: str,
-                               ledgerAndNLV: bool) -> None:
-        self._send(ReqAccountUpdatesMulti(req_id=reqId, account=account or None,
-                                          model_code=modelCode or None,
-                                          ledger_and_nlv=bool(ledgerAndNLV)), reqId)
-
-    def cancelAccountUpdatesMulti(self, reqId: int) -> None:
-        self._send(CancelAccountUpdatesMulti(req_id=reqId), reqId)
-
-    def reqExecutions(self, reqId: int, execFilter: Any) -> None:
-        """Executions matching the filter (answers: ``execDetails`` ..., ``execDetailsEnd``)."""
-        self._send_built(reqId, 514, "Request For Executions Sending Error",
-                         lambda: ReqExecutions(req_id=reqId, filter=as_filter(execFilter)))
-
-    def reqMktData(self, reqId: int, contract: Any, genericTickList: str, snapshot: bool,
-                   regulatorySnapshot: bool, mktDataOptions: Sequence[Any] | None) -> None:
-        """Stream market data (answers: ``tickPrice``, ``tickSize`` ... ``tickSnapshotEnd``)."""
-        self._send_built(reqId, 510, "Request Market Data Sending Error", lambda: ReqMktData(
-            req_id=reqId, contract=as_contract(contract), generic_tick_list=genericTickList or None,
-            snapshot=bool(snapshot), regulatory_snapshot=bool(regulatorySnapshot),
-            mkt_data_options=as_tags(mktDataOptions)))
-
-    def cancelMktData(self, reqId: int) -> None:
-        self._send(CancelMktData(req_id=reqId), reqId, 511, "Cancel Market Data Sending Error")
-
-    def reqMarketDataType(self, marketDataType: int) -> None:
-        """1 live, 2 frozen, 3 delayed, 4 delayed frozen."""
-        self._send(ReqMarketDataType(market_data_type=marketDataType))
-
-    def reqContractDetails(self, reqId: int, contract: Any) -> None:
-        """Contracts matching ``contract`` (answers: ``contractDetails`` ..., ``contractDetailsEnd``)."""
-        self._send_built(reqId, 518, "Request Contract Data Sending Error",
-                         lambda: ReqContractData(req_id=reqId, contract=as_contract(contract)))
-
-    def reqHistoricalData(self, reqId: int, contract: Any, endDateTime: str, durationStr: str,
-                          barSizeSetting: str, whatToShow: str, useRTH: int, formatDate: int,
-                          keepUpToDate: bool, chartOptions: Sequence[Any] | None) -> None:
-        """Historical bars (answers: ``historicalData`` ..., ``historicalDataEnd``, and
-        ``historicalDataUpdate`` when ``keepUpToDate``)."""
-        self._send_built(reqId, FAIL_SEND, "Request Historical Data Sending Error",
-                         lambda: ReqHistoricalData(
-                             req_id=reqId, contract=as_contract(contract),
-                             end_date_time=endDateTime or None, bar_size_setting=barSizeSetting,
-                             duration_str=durationStr, use_rth=bool(useRTH), what_to_show=whatToShow,
-                             format_date=int(formatDate), keep_up_to_date=bool(keepUpToDate),
-                             chart_options=as_tags(chartOptions)))
-
-    def cancelHistoricalData(self, reqId: int) -> None:
-        self._send(CancelHistoricalData(req_id=reqId), reqId)
+    if TYPE_CHECKING:  # the declared official methods are added below, from the API table
+        def __getattr__(self, name: str) -> Callable[..., None]: ...
 
 
+def _install_api_methods() -> None:
+    """Every declared official request becomes an EClient method (unless written by hand)."""
+    for name, spec in api_specs().items():
+        if name not in EClient.__dict__:
+            setattr(EClient, name, make_method(spec))
+
+
+_install_api_methods()

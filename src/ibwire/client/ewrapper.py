@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ErrorCategory, classify
 
@@ -206,3 +206,30 @@ class EWrapper:
 
     def historicalDataUpdate(self, reqId: int | None, bar: BarData) -> None:
         """An update of the last bar (``keepUpToDate=True``)."""
+
+
+def _default_callback(name: str, arg_names: tuple[str, ...], msg_name: str) -> object:
+    """A no-op callback with the official signature (for callbacks declared with their message
+    and not written out above)."""
+    params = ", ".join(arg_names)
+    src = f"def {name}(self{', ' if params else ''}{params}):\n    pass\n"
+    scope: dict[str, Any] = {}
+    exec(compile(src, f"<ibwire callback {name}>", "exec"), scope)  # noqa: S102
+    fn = scope[name]
+    fn.__doc__ = f"Called for {msg_name}; the default does nothing."
+    fn.__qualname__ = f"EWrapper.{name}"
+    return fn
+
+
+def _install_default_callbacks() -> None:
+    from .eapi import callback_specs
+
+    for spec in callback_specs().values():
+        declared = spec.msg_cls.SCHEMA.callback
+        if declared is not None and not hasattr(EWrapper, spec.name):
+            names = tuple(a.name for a in declared.args)
+            setattr(EWrapper, spec.name, _default_callback(spec.name, names,
+                                                           spec.msg_cls.__name__))
+
+
+_install_default_callbacks()

@@ -10,20 +10,12 @@ for typical programs (EClient, Contract, Order, ExecutionFilter, TagValue, the c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable
 from typing import Any
 
-from ..client.ecallbacks import (
-    DEC,
-    FLT,
-    IMPLIED_SIZE_TICK,
-    INT,
-    OBJ,
-    STR,
-    Handler,
-    historical_data_ends,
-    tick_attr_mask,
-)
+from ..client.eapi import DEC, FLT, INT, OBJ, STR, CallbackSpec, item_getter
+from ..client.ecallbacks import IMPLIED_SIZE_TICK, Handler, historical_data_ends, tick_attr_mask
 from ..client.eclient import EClient as _TypedEClient
 from ._convert import to_compat
 from .common import (
@@ -77,12 +69,22 @@ class EClient(_TypedEClient):
     """The official EClient API; callbacks get :mod:`ibwire.compat` objects."""
 
     @classmethod
-    def _callback_handler(cls, callback: str, args: Sequence[tuple[str, str]]) -> Handler:
-        names = tuple(a for a, _ in args)
-        convs = tuple(_CONVERT[k] for _, k in args)
+    def _callback_handler(cls, spec: CallbackSpec) -> Handler:
+        callback = spec.name
+        convs = tuple(_CONVERT[k] for k in spec.kinds)
+        if spec.each is not None:
+            items = operator.attrgetter(spec.each)
+            getters = [item_getter(p) for p in spec.paths]
+
+            def each(self: _TypedEClient, m: Any) -> None:
+                fn = getattr(self.wrapper, callback)
+                for item in items(m) or ():
+                    fn(*[c(g(m, item)) for g, c in zip(getters, convs)])
+            return each
+        getters1 = tuple(operator.attrgetter(p) for p in spec.paths)
 
         def h(self: _TypedEClient, m: Any) -> None:
-            getattr(self.wrapper, callback)(*[c(getattr(m, a)) for a, c in zip(names, convs)])
+            getattr(self.wrapper, callback)(*[c(g(m)) for g, c in zip(getters1, convs)])
         return h
 
     def _on_tick_price(self, m: Any) -> None:
@@ -106,3 +108,4 @@ class EClient(_TypedEClient):
     def _on_err_msg(self, m: Any) -> None:
         self._call_error(-1 if m.req_id is None else m.req_id, _int(m.error_code),
                          _str(m.error_string), m.advanced_order_reject_json or "", m.error_time)
+

@@ -21,6 +21,7 @@ from typing import Never
 
 from ...errors import LocalProtocolError
 from ...models.contract import Contract
+from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind
 from ..elements import P, Proto
 from ..ids import In, Out
@@ -105,7 +106,9 @@ _PORTFOLIO_CONTRACT = contract_fields(exchange=False, primary_exchange=True, str
 # --- client -> TWS -----------------------------------------------------------------------------
 
 @to_server(Out.REQ_ACCT_DATA, Version(2), F("subscribe", BOOL), F("acct_code", STR),
-           Proto("AccountDataRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "subscribe"), P(2, "acct_code"))
+           Proto("AccountDataRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "subscribe"), P(2, "acct_code"),
+           request=Request(replies=(In.ACCT_VALUE, In.PORTFOLIO_VALUE, In.ACCT_UPDATE_TIME), end=In.ACCT_DOWNLOAD_END, key=None),
+           api=Api("reqAccountUpdates", "subscribe", "acctCode"))
 @dataclass(slots=True)
 class ReqAcctData(Message):
     """REQ_ACCT_DATA (6, v2), ``reqAccountUpdates``: start (or stop) the account stream.
@@ -119,21 +122,26 @@ class ReqAcctData(Message):
 
 
 @to_server(Out.REQ_POSITIONS, Version(1),
-           Proto("PositionsRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
+           Proto("PositionsRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
+           request=Request(replies=(In.POSITION_DATA,), end=In.POSITION_END, cancel=Out.CANCEL_POSITIONS, key=None),
+           api=Api("reqPositions"))
 @dataclass(slots=True)
 class ReqPositions(Message):
     """REQ_POSITIONS (61, v1): POSITION_DATA* then POSITION_END, then updates until cancelled."""
 
 
 @to_server(Out.CANCEL_POSITIONS, Version(1),
-           Proto("CancelPositions", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
+           Proto("CancelPositions", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
+           api=Api("cancelPositions"))
 @dataclass(slots=True)
 class CancelPositions(Message):
     """CANCEL_POSITIONS (64, v1)."""
 
 
 @to_server(Out.REQ_ACCOUNT_SUMMARY, Version(1), F("req_id", INT), F("group_name", STR), F("tags", STR),
-           Proto("AccountSummaryRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "group_name"), P(3, "tags"))
+           Proto("AccountSummaryRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "group_name"), P(3, "tags"),
+           request=Request(replies=(In.ACCOUNT_SUMMARY,), end=In.ACCOUNT_SUMMARY_END, cancel=Out.CANCEL_ACCOUNT_SUMMARY),
+           api=Api("reqAccountSummary", "reqId", "groupName", "tags"))
 @dataclass(slots=True)
 class ReqAccountSummary(Message):
     """REQ_ACCOUNT_SUMMARY (62, v1): ``tags`` is a comma list (``NetLiquidation,BuyingPower``,
@@ -145,7 +153,8 @@ class ReqAccountSummary(Message):
 
 
 @to_server(Out.CANCEL_ACCOUNT_SUMMARY, Version(1), F("req_id", INT),
-           Proto("CancelAccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
+           Proto("CancelAccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"),
+           api=Api("cancelAccountSummary", "reqId"))
 @dataclass(slots=True)
 class CancelAccountSummary(Message):
     """CANCEL_ACCOUNT_SUMMARY (63, v1)."""
@@ -172,7 +181,9 @@ _MODELS = Feature.MODELS_SUPPORT
 @to_server(Out.REQ_ACCOUNT_UPDATES_MULTI, _not_before(_MODELS, "REQ_ACCOUNT_UPDATES_MULTI"), Version(1), F("req_id", INT),
            F("account", STR), F("model_code", STR), F("ledger_and_nlv", BOOL),
            Proto("AccountUpdatesMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
-           P(1, "req_id"), P(2, "account"), P(3, "model_code"), P(4, "ledger_and_nlv"))
+           P(1, "req_id"), P(2, "account"), P(3, "model_code"), P(4, "ledger_and_nlv"),
+           request=Request(replies=(In.ACCOUNT_UPDATE_MULTI,), end=In.ACCOUNT_UPDATE_MULTI_END, cancel=Out.CANCEL_ACCOUNT_UPDATES_MULTI),
+           api=Api("reqAccountUpdatesMulti", "reqId", "account", "modelCode", "ledgerAndNLV"))
 @dataclass(slots=True)
 class ReqAccountUpdatesMulti(Message):
     """REQ_ACCOUNT_UPDATES_MULTI (76, v1): ACCOUNT_UPDATE_MULTI* then ACCOUNT_UPDATE_MULTI_END.
@@ -188,7 +199,8 @@ class ReqAccountUpdatesMulti(Message):
 
 @to_server(Out.CANCEL_ACCOUNT_UPDATES_MULTI, _not_before(_MODELS, "CANCEL_ACCOUNT_UPDATES_MULTI"), Version(1),
            F("req_id", INT),
-           Proto("CancelAccountUpdatesMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
+           Proto("CancelAccountUpdatesMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"),
+           api=Api("cancelAccountUpdatesMulti", "reqId"))
 @dataclass(slots=True)
 class CancelAccountUpdatesMulti(Message):
     """CANCEL_ACCOUNT_UPDATES_MULTI (77, v1)."""
@@ -199,7 +211,9 @@ class CancelAccountUpdatesMulti(Message):
 @to_server(Out.REQ_POSITIONS_MULTI, _not_before(_MODELS, "REQ_POSITIONS_MULTI"), Version(1),
            F("req_id", INT), F("account", STR),
            F("model_code", STR),
-           Proto("PositionsMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"))
+           Proto("PositionsMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"),
+           request=Request(replies=(In.POSITION_MULTI,), end=In.POSITION_MULTI_END, cancel=Out.CANCEL_POSITIONS_MULTI),
+           api=Api("reqPositionsMulti", "reqId", "account", "modelCode"))
 @dataclass(slots=True)
 class ReqPositionsMulti(Message):
     """REQ_POSITIONS_MULTI (74, v1): POSITION_MULTI* then POSITION_MULTI_END."""
@@ -211,7 +225,8 @@ class ReqPositionsMulti(Message):
 
 @to_server(Out.CANCEL_POSITIONS_MULTI, _not_before(_MODELS, "CANCEL_POSITIONS_MULTI"), Version(1),
            F("req_id", INT),
-           Proto("CancelPositionsMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
+           Proto("CancelPositionsMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"),
+           api=Api("cancelPositionsMulti", "reqId"))
 @dataclass(slots=True)
 class CancelPositionsMulti(Message):
     """CANCEL_POSITIONS_MULTI (75, v1)."""
@@ -223,7 +238,8 @@ class CancelPositionsMulti(Message):
 
 @to_client(In.ACCT_VALUE, Version(2), F("key", STR), F("value", STR), F("currency", STR),
            F("account_name", STR),
-           Proto("AccountValue", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "key"), P(2, "value"), P(3, "currency"), P(4, "account_name"))
+           Proto("AccountValue", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "key"), P(2, "value"), P(3, "currency"), P(4, "account_name"),
+           callback=Callback("updateAccountValue", "key", "val:value", "currency", "accountName"))
 @dataclass(slots=True)
 class AcctValue(Message):
     """ACCT_VALUE (6, v2): one account value, e.g. ``NetLiquidation`` = ``100000.00`` ``USD``.
@@ -247,7 +263,8 @@ class AcctValue(Message):
            F("account_name", STR),
            Proto("PortfolioValue", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "contract", sub=CONTRACT),
            P(2, "position"), P(3, "market_price"), P(4, "market_value"), P(5, "average_cost"),
-           P(6, "unrealized_pnl"), P(7, "realized_pnl"), P(8, "account_name"))
+           P(6, "unrealized_pnl"), P(7, "realized_pnl"), P(8, "account_name"),
+           callback=Callback("updatePortfolio", "contract", "position", "marketPrice", "marketValue", "averageCost", "unrealizedPNL", "realizedPNL", "accountName"))
 @dataclass(slots=True)
 class PortfolioValue(Message):
     """PORTFOLIO_VALUE (7, v8): one portfolio row of the REQ_ACCT_DATA stream.
@@ -267,7 +284,8 @@ class PortfolioValue(Message):
 
 
 @to_client(In.ACCT_UPDATE_TIME, Version(1), F("time_stamp", STR),
-           Proto("AccountUpdateTime", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "time_stamp"))
+           Proto("AccountUpdateTime", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "time_stamp"),
+           callback=Callback("updateAccountTime", "timeStamp"))
 @dataclass(slots=True)
 class AcctUpdateTime(Message):
     """ACCT_UPDATE_TIME (8, v1): time of the last account update, ``HH:MM``."""
@@ -276,7 +294,8 @@ class AcctUpdateTime(Message):
 
 
 @to_client(In.ACCT_DOWNLOAD_END, Version(1), F("account_name", STR),
-           Proto("AccountDataEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "account_name"))
+           Proto("AccountDataEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "account_name"),
+           callback=Callback("accountDownloadEnd", "accountName"))
 @dataclass(slots=True)
 class AcctDownloadEnd(Message):
     """ACCT_DOWNLOAD_END (54, v1): the REQ_ACCT_DATA snapshot for ``account_name`` is complete."""
@@ -288,7 +307,8 @@ class AcctDownloadEnd(Message):
            F("position", DECIMAL, unset=_QTY_UNSET),
            F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR),
            Proto("Position", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "account"), P(2, "contract", sub=CONTRACT),
-           P(3, "position"), P(4, "avg_cost"))
+           P(3, "position"), P(4, "avg_cost"),
+           callback=Callback("position", "account", "contract", "position", "avgCost"))
 @dataclass(slots=True)
 class PositionData(Message):
     """POSITION_DATA (61, v3): one position; exactly 16 fields.
@@ -304,7 +324,8 @@ class PositionData(Message):
 
 
 @to_client(In.POSITION_END, Version(1),
-           Proto("PositionEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
+           Proto("PositionEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
+           callback=Callback("positionEnd"))
 @dataclass(slots=True)
 class PositionEnd(Message):
     """POSITION_END (62, v1): the initial REQ_POSITIONS snapshot is complete."""
@@ -312,7 +333,8 @@ class PositionEnd(Message):
 
 @to_client(In.ACCOUNT_SUMMARY, Version(1), _req_id(), F("account", STR), F("tag", STR), F("value", STR),
            F("currency", STR),
-           Proto("AccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "tag"), P(4, "value"), P(5, "currency"))
+           Proto("AccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "tag"), P(4, "value"), P(5, "currency"),
+           callback=Callback("accountSummary", "reqId", "account", "tag", "value", "currency"))
 @dataclass(slots=True)
 class AccountSummary(Message):
     """ACCOUNT_SUMMARY (63, v1): one tag of one account; exactly 7 fields."""
@@ -325,7 +347,8 @@ class AccountSummary(Message):
 
 
 @to_client(In.ACCOUNT_SUMMARY_END, Version(1), _req_id(),
-           Proto("AccountSummaryEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
+           Proto("AccountSummaryEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"),
+           callback=Callback("accountSummaryEnd", "reqId"))
 @dataclass(slots=True)
 class AccountSummaryEnd(Message):
     """ACCOUNT_SUMMARY_END (64, v1)."""
@@ -336,7 +359,8 @@ class AccountSummaryEnd(Message):
 @to_client(In.ACCOUNT_UPDATE_MULTI, Version(1), _req_id(), F("account", STR), F("model_code", STR), F("key", STR),
            F("value", STR), F("currency", STR),
            Proto("AccountUpdateMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"),
-           P(4, "key"), P(5, "value"), P(6, "currency"))
+           P(4, "key"), P(5, "value"), P(6, "currency"),
+           callback=Callback("accountUpdateMulti", "reqId", "account", "modelCode", "key", "value", "currency"))
 @dataclass(slots=True)
 class AccountUpdateMulti(Message):
     """ACCOUNT_UPDATE_MULTI (73, v1): one account value for a REQ_ACCOUNT_UPDATES_MULTI."""
@@ -350,7 +374,8 @@ class AccountUpdateMulti(Message):
 
 
 @to_client(In.ACCOUNT_UPDATE_MULTI_END, Version(1), _req_id(),
-           Proto("AccountUpdateMultiEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
+           Proto("AccountUpdateMultiEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"),
+           callback=Callback("accountUpdateMultiEnd", "reqId"))
 @dataclass(slots=True)
 class AccountUpdateMultiEnd(Message):
     """ACCOUNT_UPDATE_MULTI_END (74, v1)."""
@@ -363,7 +388,8 @@ class AccountUpdateMultiEnd(Message):
            F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR),
            F("model_code", STR),
            Proto("PositionMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"),
-           P(3, "contract", sub=CONTRACT), P(4, "position"), P(5, "avg_cost"), P(6, "model_code"))
+           P(3, "contract", sub=CONTRACT), P(4, "position"), P(5, "avg_cost"), P(6, "model_code"),
+           callback=Callback("positionMulti", "reqId", "account", "modelCode", "contract", "pos:position", "avgCost"))
 @dataclass(slots=True)
 class PositionMulti(Message):
     """POSITION_MULTI (71, v1): one position of a REQ_POSITIONS_MULTI (modelCode comes last)."""
@@ -377,7 +403,8 @@ class PositionMulti(Message):
 
 
 @to_client(In.POSITION_MULTI_END, Version(1), _req_id(),
-           Proto("PositionMultiEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"))
+           Proto("PositionMultiEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"),
+           callback=Callback("positionMultiEnd", "reqId"))
 @dataclass(slots=True)
 class PositionMultiEnd(Message):
     """POSITION_MULTI_END (72, v1)."""

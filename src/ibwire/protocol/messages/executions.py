@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from ...models.contract import Contract
 from ...models.execution import CommissionReport, Execution, ExecutionFilter
+from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, dec_datetime, enc_datetime
 from ..elements import P, Proto
 from ..ids import In, Out
@@ -79,7 +80,9 @@ def _encode_dates(value: object, append: Callable[[str], None]) -> None:
            Custom("filter.specific_dates", _decode_dates, _encode_dates,
                   since=Feature.PARAMETRIZED_DAYS_OF_EXECUTIONS),
            Proto("ExecutionRequest", Feature.PROTOBUF), P(1, "req_id"),
-           P(2, "filter", sub=EXECUTION_FILTER))
+           P(2, "filter", sub=EXECUTION_FILTER),
+           request=Request(replies=(In.EXECUTION_DATA,), end=In.EXECUTION_DATA_END),
+           api=Api("reqExecutions", "reqId", "execFilter:filter"))
 @dataclass(slots=True)
 class ReqExecutions(Message):
     """REQ_EXECUTIONS (7, v3): EXECUTION_DATA* (with COMMISSION_REPORTs) then EXECUTION_DATA_END.
@@ -118,7 +121,8 @@ class ReqExecutions(Message):
            F("execution.pending_price_revision", BOOL, since=Feature.PENDING_PRICE_REVISION),
            F("execution.submitter", STR, since=Feature.SUBMITTER),
            Proto("ExecutionDetails", Feature.PROTOBUF), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
-           P(3, "execution", sub=EXECUTION))
+           P(3, "execution", sub=EXECUTION),
+           callback=Callback("execDetails", "reqId", "contract", "execution"))
 @dataclass(slots=True)
 class ExecutionData(Message):
     """EXECUTION_DATA (11, no version since 136): one fill.
@@ -133,7 +137,8 @@ class ExecutionData(Message):
 
 
 @to_client(In.EXECUTION_DATA_END, Version(1), F("req_id", INT, unset=_INT_UNSET),
-           Proto("ExecutionDetailsEnd", Feature.PROTOBUF), P(1, "req_id"))
+           Proto("ExecutionDetailsEnd", Feature.PROTOBUF), P(1, "req_id"),
+           callback=Callback("execDetailsEnd", "reqId"))
 @dataclass(slots=True)
 class ExecutionDataEnd(Message):
     """EXECUTION_DATA_END (55, v1): the REQ_EXECUTIONS answer is complete."""
@@ -149,7 +154,8 @@ class ExecutionDataEnd(Message):
            F("commission_report.yield_", FLOAT, unset=UNSET_DOUBLE_STR),
            F("commission_report.yield_redemption_date", INT),
            Proto("CommissionAndFeesReport", Feature.PROTOBUF_COMPLETED_ORDER),
-           *COMMISSION_AND_FEES_REPORT.fields_at("commission_report."))
+           *COMMISSION_AND_FEES_REPORT.fields_at("commission_report."),
+           callback=Callback("commissionReport", "commissionReport"))
 @dataclass(slots=True)
 class CommissionReportMsg(Message):
     """COMMISSION_AND_FEES_REPORT (59, v1): commission of one execution; exactly 8 fields.

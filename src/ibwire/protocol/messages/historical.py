@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ...models.contract import Contract
 from ...models.market import BarData
+from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
 from ..elements import P, Proto
 from ..ids import In, Out
@@ -61,7 +62,9 @@ _QTY_UNSET = "9223372036854775807"
            Proto("HistoricalDataRequest", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
            P(3, "end_date_time"), P(4, "bar_size_setting"), P(5, "duration_str"),
            P(6, "use_rth"), P(7, "what_to_show"), P(8, "format_date"),
-           P(9, "keep_up_to_date"), P(10, "chart_options"))
+           P(9, "keep_up_to_date"), P(10, "chart_options"),
+           request=Request(replies=(In.HISTORICAL_DATA, In.HISTORICAL_DATA_UPDATE), end=In.HISTORICAL_DATA_END, cancel=Out.CANCEL_HISTORICAL_DATA),
+           api=Api("reqHistoricalData", "reqId", "contract", "endDateTime", "durationStr", "barSizeSetting", "whatToShow", "useRTH", "formatDate", "keepUpToDate", "chartOptions"))
 @dataclass(slots=True)
 class ReqHistoricalData(Message):
     """REQ_HISTORICAL_DATA (20, no version field): HISTORICAL_DATA once, then (with
@@ -84,7 +87,8 @@ class ReqHistoricalData(Message):
 
 
 @to_server(Out.CANCEL_HISTORICAL_DATA, Version(1), F("req_id", INT),
-           Proto("CancelHistoricalData", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"))
+           Proto("CancelHistoricalData", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
+           api=Api("cancelHistoricalData", "reqId"))
 @dataclass(slots=True)
 class CancelHistoricalData(Message):
     """CANCEL_HISTORICAL_DATA (25, v1); an unknown id answers ERR_MSG 366."""
@@ -136,7 +140,8 @@ class HistoricalData(Message):
            F("bar.wap", DECIMAL, unset=_QTY_UNSET),
            F("bar.volume", DECIMAL, unset=_QTY_UNSET),
            Proto("HistoricalDataUpdate", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
-           P(2, "bar", sub=HISTORICAL_DATA_BAR))
+           P(2, "bar", sub=HISTORICAL_DATA_BAR),
+           callback=Callback("historicalDataUpdate", "reqId", "bar"))
 @dataclass(slots=True)
 class HistoricalDataUpdate(Message):
     """HISTORICAL_DATA_UPDATE (90, no version field): the newest bar of a keep-up-to-date request,
@@ -149,7 +154,8 @@ class HistoricalDataUpdate(Message):
 @to_client(In.HISTORICAL_DATA_END, F("req_id", INT, unset=_INT_UNSET), F("start_date_str", STR),
            F("end_date_str", STR),
            Proto("HistoricalDataEnd", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
-           P(2, "start_date_str"), P(3, "end_date_str"))
+           P(2, "start_date_str"), P(3, "end_date_str"),
+           callback=Callback("historicalDataEnd", "reqId", "start:start_date_str", "end:end_date_str"))
 @dataclass(slots=True)
 class HistoricalDataEnd(Message):
     """HISTORICAL_DATA_END (108, no version field; from 196): the range of the HISTORICAL_DATA

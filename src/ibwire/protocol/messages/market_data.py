@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
+from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
 from ..elements import PT, P, Proto
 from ..ids import In, Out
@@ -106,7 +107,9 @@ def combo_legs_if_bag(prefix: str = "contract.") -> Cond:
            F("mkt_data_options", TAGS),
            Proto("MarketDataRequest", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
            P(3, "generic_tick_list"), P(4, "snapshot"), P(5, "regulatory_snapshot"),
-           P(6, "mkt_data_options"))
+           P(6, "mkt_data_options"),
+           request=Request(replies=(In.TICK_PRICE, In.TICK_SIZE, In.TICK_STRING, In.TICK_GENERIC, In.TICK_REQ_PARAMS, In.MARKET_DATA_TYPE, In.TICK_SNAPSHOT_END), cancel=Out.CANCEL_MKT_DATA),
+           api=Api("reqMktData", "reqId", "contract", "genericTickList", "snapshot", "regulatorySnapshot", "mktDataOptions"))
 @dataclass(slots=True)
 class ReqMktData(Message):
     """REQ_MKT_DATA (1, v11): subscribe to (or snapshot) a contract's quotes.
@@ -124,7 +127,8 @@ class ReqMktData(Message):
 
 
 @to_server(Out.CANCEL_MKT_DATA, Version(2), F("req_id", INT),
-           Proto("CancelMarketData", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"))
+           Proto("CancelMarketData", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
+           api=Api("cancelMktData", "reqId"))
 @dataclass(slots=True)
 class CancelMktData(Message):
     """CANCEL_MKT_DATA (2, v2)."""
@@ -133,7 +137,8 @@ class CancelMktData(Message):
 
 
 @to_server(Out.REQ_MARKET_DATA_TYPE, Version(1), F("market_data_type", INT),
-           Proto("MarketDataTypeRequest", Feature.PROTOBUF_MARKET_DATA), P(1, "market_data_type"))
+           Proto("MarketDataTypeRequest", Feature.PROTOBUF_MARKET_DATA), P(1, "market_data_type"),
+           api=Api("reqMarketDataType", "marketDataType"))
 @dataclass(slots=True)
 class ReqMarketDataType(Message):
     """REQ_MARKET_DATA_TYPE (59, v1): 1 live, 2 frozen, 3 delayed, 4 delayed-frozen."""
@@ -181,7 +186,8 @@ class TickPrice(Message):
            F("req_id", INT, unset=_INT_UNSET),
            F("tick_type", INT, unset=_INT_UNSET),
            F("size", DECIMAL, unset=_QTY_UNSET),
-           Proto("TickSize", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "size"))
+           Proto("TickSize", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "size"),
+           callback=Callback("tickSize", "reqId", "tickType", "size"))
 @dataclass(slots=True)
 class TickSize(Message):
     """TICK_SIZE (2, v6): a size or volume tick."""
@@ -195,7 +201,8 @@ class TickSize(Message):
            F("req_id", INT, unset=_INT_UNSET),
            F("tick_type", INT, unset=_INT_UNSET),
            F("value", STR),
-           Proto("TickString", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "value"))
+           Proto("TickString", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "value"),
+           callback=Callback("tickString", "reqId", "tickType", "value"))
 @dataclass(slots=True)
 class TickString(Message):
     """TICK_STRING (46, v6): e.g. LAST_TIMESTAMP (45) as epoch seconds, RT_VOLUME (48)."""
@@ -209,7 +216,8 @@ class TickString(Message):
            F("req_id", INT, unset=_INT_UNSET),
            F("tick_type", INT, unset=_INT_UNSET),
            F("value", FLOAT, unset=UNSET_DOUBLE_STR),
-           Proto("TickGeneric", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "value"))
+           Proto("TickGeneric", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "value"),
+           callback=Callback("tickGeneric", "reqId", "tickType", "value"))
 @dataclass(slots=True)
 class TickGeneric(Message):
     """TICK_GENERIC (45, v6): e.g. HALTED (49), SHORTABLE (46)."""
@@ -225,7 +233,8 @@ class TickGeneric(Message):
            F("bbo_exchange", STR),
            F("snapshot_permissions", INT, unset=_INT_UNSET),
            Proto("TickReqParams", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "min_tick", pt=PT.STRING),
-           P(3, "bbo_exchange"), P(4, "snapshot_permissions"))
+           P(3, "bbo_exchange"), P(4, "snapshot_permissions"),
+           callback=Callback("tickReqParams", "tickerId:req_id", "minTick", "bboExchange", "snapshotPermissions"))
 @dataclass(slots=True)
 class TickReqParams(Message):
     """TICK_REQ_PARAMS (81, no version field): the first answer to REQ_MKT_DATA."""
@@ -237,7 +246,8 @@ class TickReqParams(Message):
 
 
 @to_client(In.TICK_SNAPSHOT_END, Version(1), F("req_id", INT, unset=_INT_UNSET),
-           Proto("TickSnapshotEnd", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"))
+           Proto("TickSnapshotEnd", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
+           callback=Callback("tickSnapshotEnd", "reqId"))
 @dataclass(slots=True)
 class TickSnapshotEnd(Message):
     """TICK_SNAPSHOT_END (57, v1): a snapshot request is complete."""
@@ -248,7 +258,8 @@ class TickSnapshotEnd(Message):
 @to_client(In.MARKET_DATA_TYPE, Version(1),
            F("req_id", INT, unset=_INT_UNSET),
            F("market_data_type", INT, unset=_INT_UNSET),
-           Proto("MarketDataType", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "market_data_type"))
+           Proto("MarketDataType", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "market_data_type"),
+           callback=Callback("marketDataType", "reqId", "marketDataType"))
 @dataclass(slots=True)
 class MarketDataType(Message):
     """MARKET_DATA_TYPE (58, v1): which kind of data (1 live .. 4 delayed-frozen) a request gets."""

@@ -38,6 +38,7 @@ from ...models.order import (
     TimeCondition,
     VolumeCondition,
 )
+from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE, UNSET_DOUBLE_STR, Kind, TagValue, dec_bool, dec_float, enc_float, enc_str
 from ..elements import PT, P, Proto
 from ..ids import In, Out
@@ -435,7 +436,9 @@ _PEG_BEST_MID_TO_CLIENT: tuple[Element, ...] = (
     F("order.imbalance_only", BOOL, since=Feature.IMBALANCE_ONLY),
     Proto("PlaceOrderRequest", Feature.PROTOBUF_PLACE_ORDER, prepare=price_legs, finish=unprice_legs),
     P(1, "order_id"), P(2, "contract", sub=PRICED_CONTRACT), P(3, "order", sub=ORDER_REQUEST),
-    P(4, "", sub=ATTACHED_ORDERS))
+    P(4, "", sub=ATTACHED_ORDERS),
+           request=Request(replies=(In.OPEN_ORDER, In.ORDER_STATUS), key="order_id"),
+           api=Api("placeOrder", "orderId", "contract", "order"))
 @dataclass(slots=True)
 class PlaceOrder(Message):
     """PLACE_ORDER (3; no version field since 145): place or modify an order.
@@ -472,21 +475,26 @@ class CancelOrder(Message):
 
 
 @to_server(Out.REQ_OPEN_ORDERS, Version(1),
-           Proto("OpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER))
+           Proto("OpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER),
+           request=Request(replies=(In.OPEN_ORDER, In.ORDER_STATUS), end=In.OPEN_ORDER_END, key=None),
+           api=Api("reqOpenOrders"))
 @dataclass(slots=True)
 class ReqOpenOrders(Message):
     """REQ_OPEN_ORDERS (5, v1): this client's open orders, then OPEN_ORDER_END."""
 
 
 @to_server(Out.REQ_ALL_OPEN_ORDERS, Version(1),
-           Proto("AllOpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER))
+           Proto("AllOpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER),
+           request=Request(replies=(In.OPEN_ORDER, In.ORDER_STATUS), end=In.OPEN_ORDER_END, key=None),
+           api=Api("reqAllOpenOrders"))
 @dataclass(slots=True)
 class ReqAllOpenOrders(Message):
     """REQ_ALL_OPEN_ORDERS (16, v1): every API client's open orders, then OPEN_ORDER_END."""
 
 
 @to_server(Out.REQ_AUTO_OPEN_ORDERS, Version(1), F("auto_bind", BOOL),
-           Proto("AutoOpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "auto_bind"))
+           Proto("AutoOpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "auto_bind"),
+           api=Api("reqAutoOpenOrders", "bAutoBind:auto_bind"))
 @dataclass(slots=True)
 class ReqAutoOpenOrders(Message):
     """REQ_AUTO_OPEN_ORDERS (15, v1): bind TWS's manual orders to client 0 (else error 327)."""
@@ -509,7 +517,9 @@ class ReqGlobalCancel(Message):
 
 
 @to_server(Out.REQ_COMPLETED_ORDERS, F("api_only", BOOL),
-           Proto("CompletedOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "api_only"))
+           Proto("CompletedOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "api_only"),
+           request=Request(replies=(In.COMPLETED_ORDER,), end=In.COMPLETED_ORDERS_END, key=None),
+           api=Api("reqCompletedOrders", "apiOnly"))
 @dataclass(slots=True)
 class ReqCompletedOrders(Message):
     """REQ_COMPLETED_ORDERS (99, no version field): COMPLETED_ORDER rows, then COMPLETED_ORDERS_END."""
@@ -608,7 +618,8 @@ class ReqCompletedOrders(Message):
     F("order.submitter", STR, since=Feature.SUBMITTER),
     F("order.imbalance_only", BOOL, since=Feature.IMBALANCE_ONLY),
     Proto("OpenOrder", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "contract", sub=CONTRACT),
-    P(3, "order", sub=ORDER), P(4, "order_state", sub=ORDER_STATE))
+    P(3, "order", sub=ORDER), P(4, "order_state", sub=ORDER_STATE),
+           callback=Callback("openOrder", "orderId", "contract", "order", "orderState"))
 @dataclass(slots=True)
 class OpenOrder(Message):
     """OPEN_ORDER (5; no version field since 145): an order and its state.
@@ -629,7 +640,8 @@ class OpenOrder(Message):
 
 
 @to_client(In.OPEN_ORDER_END, Version(1),
-           Proto("OpenOrdersEnd", Feature.PROTOBUF_PLACE_ORDER))
+           Proto("OpenOrdersEnd", Feature.PROTOBUF_PLACE_ORDER),
+           callback=Callback("openOrderEnd"))
 @dataclass(slots=True)
 class OpenOrderEnd(Message):
     """OPEN_ORDER_END (53, v1): the open-order snapshot is complete."""
@@ -642,7 +654,8 @@ class OpenOrderEnd(Message):
            Proto("OrderStatus", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "status"), P(3, "filled"),
            P(4, "remaining"), P(5, "avg_fill_price", FLOAT), P(6, "perm_id", INT, pt=PT.INT64),
            P(7, "parent_id"), P(8, "last_fill_price", FLOAT), P(9, "client_id"), P(10, "why_held"),
-           P(11, "mkt_cap_price", FLOAT))
+           P(11, "mkt_cap_price", FLOAT),
+           callback=Callback("orderStatus", "orderId", "status", "filled", "remaining", "avgFillPrice", "permId", "parentId", "lastFillPrice", "clientId", "whyHeld", "mktCapPrice"))
 @dataclass(slots=True)
 class OrderStatus(Message):
     """ORDER_STATUS (3; no version field since 131): PreSubmitted, Submitted, Filled, Cancelled ..."""
@@ -713,7 +726,8 @@ class OrderStatus(Message):
     F("order.professional_customer", BOOL, since=Feature.PROFESSIONAL_CUSTOMER),
     F("order.submitter", STR, since=Feature.SUBMITTER),
     Proto("CompletedOrder", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "contract", sub=CONTRACT), P(2, "order", sub=ORDER),
-    P(3, "order_state", sub=ORDER_STATE))
+    P(3, "order_state", sub=ORDER_STATE),
+           callback=Callback("completedOrder", "contract", "order", "orderState"))
 @dataclass(slots=True)
 class CompletedOrder(Message):
     """COMPLETED_ORDER (101; no version field): a filled or cancelled order (no order id).
@@ -728,7 +742,8 @@ class CompletedOrder(Message):
 
 
 @to_client(In.COMPLETED_ORDERS_END,
-           Proto("CompletedOrdersEnd", Feature.PROTOBUF_COMPLETED_ORDER))
+           Proto("CompletedOrdersEnd", Feature.PROTOBUF_COMPLETED_ORDER),
+           callback=Callback("completedOrdersEnd"))
 @dataclass(slots=True)
 class CompletedOrdersEnd(Message):
     """COMPLETED_ORDERS_END (102; no fields): the completed-order list is complete."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..api import Api, Callback, Request
 from ..codec import Kind
 from ..elements import PT, P, Proto
 from ..ids import In, Out
@@ -41,7 +42,8 @@ class StartApi(Message):
 
 
 @to_server(Out.REQ_IDS, Version(1), F("num_ids", INT),
-           Proto("IdsRequest", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "num_ids"))
+           Proto("IdsRequest", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "num_ids"),
+           request=Request(replies=(In.NEXT_VALID_ID,), key=None), api=Api("reqIds", "numIds"))
 @dataclass(slots=True)
 class ReqIds(Message):
     """REQ_IDS (8, v1): ask for a fresh NEXT_VALID_ID (numIds is ignored by TWS)."""
@@ -50,14 +52,16 @@ class ReqIds(Message):
 
 
 @to_server(Out.REQ_CURRENT_TIME, Version(1),
-           Proto("CurrentTimeRequest", Feature.PROTOBUF_REST_MESSAGES_3))
+           Proto("CurrentTimeRequest", Feature.PROTOBUF_REST_MESSAGES_3),
+           request=Request(replies=(In.CURRENT_TIME,), key=None), api=Api("reqCurrentTime"))
 @dataclass(slots=True)
 class ReqCurrentTime(Message):
     """REQ_CURRENT_TIME (49, v1)."""
 
 
 @to_server(Out.REQ_MANAGED_ACCTS, Version(1),
-           Proto("ManagedAccountsRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS))
+           Proto("ManagedAccountsRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
+           request=Request(replies=(In.MANAGED_ACCTS,), key=None), api=Api("reqManagedAccts"))
 @dataclass(slots=True)
 class ReqManagedAccts(Message):
     """REQ_MANAGED_ACCTS (17, v1)."""
@@ -66,7 +70,8 @@ class ReqManagedAccts(Message):
 # --- TWS -> client -----------------------------------------------------------------------------
 
 @to_client(In.NEXT_VALID_ID, Version(1), F("order_id", INT),
-           Proto("NextValidId", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "order_id"))
+           Proto("NextValidId", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "order_id"),
+           callback=Callback("nextValidId", "orderId"))
 @dataclass(slots=True)
 class NextValidId(Message):
     """NEXT_VALID_ID (9, v1): the lowest order id this client id may use."""
@@ -75,7 +80,8 @@ class NextValidId(Message):
 
 
 @to_client(In.MANAGED_ACCTS, Version(1), F("accounts_list", STR),
-           Proto("ManagedAccounts", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "accounts_list"))
+           Proto("ManagedAccounts", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "accounts_list"),
+           callback=Callback("managedAccounts", "accountsList"))
 @dataclass(slots=True)
 class ManagedAccts(Message):
     """MANAGED_ACCTS (15, v1): comma-separated accounts (a trailing comma is tolerated)."""
@@ -105,7 +111,9 @@ class ErrMsg(Message):
     error_time: int | None = None
 
 
-@to_server(Out.REQ_CURRENT_TIME_IN_MILLIS, Proto("CurrentTimeInMillisRequest", Feature.PROTOBUF_REST_MESSAGES_3))
+@to_server(Out.REQ_CURRENT_TIME_IN_MILLIS, Proto("CurrentTimeInMillisRequest", Feature.PROTOBUF_REST_MESSAGES_3),
+           request=Request(replies=(In.CURRENT_TIME_IN_MILLIS,), key=None),
+           api=Api("reqCurrentTimeInMillis"))
 @dataclass(slots=True)
 class ReqCurrentTimeInMillis(Message):
     """REQ_CURRENT_TIME_IN_MILLIS (105, no fields at all; from server version 197)."""
@@ -113,7 +121,8 @@ class ReqCurrentTimeInMillis(Message):
 
 @to_client(In.CURRENT_TIME_IN_MILLIS, F("time_ms", INT),
            Proto("CurrentTimeInMillis", Feature.PROTOBUF_REST_MESSAGES_3),
-           P(1, "time_ms", pt=PT.INT64))
+           P(1, "time_ms", pt=PT.INT64),
+           callback=Callback("currentTimeInMillis", "timeInMillis:time_ms"))
 @dataclass(slots=True)
 class CurrentTimeInMillis(Message):
     """CURRENT_TIME_IN_MILLIS (109, no version field; from 197): TWS's clock in epoch ms."""
@@ -122,7 +131,8 @@ class CurrentTimeInMillis(Message):
 
 
 @to_client(In.CURRENT_TIME, Version(1), F("time", INT),
-           Proto("CurrentTime", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "time", pt=PT.INT64))
+           Proto("CurrentTime", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "time", pt=PT.INT64),
+           callback=Callback("currentTime", "time"))
 @dataclass(slots=True)
 class CurrentTime(Message):
     """CURRENT_TIME (49, v1): TWS's clock in epoch seconds."""
