@@ -69,10 +69,11 @@ from ..protocol.messages.system import (
     ReqIds,
 )
 from ..protocol.schema import Message, UnknownMessage
-from ..protocol.versions import MAX_VERSION, MIN_VERSION, Feature, supports
+from ..protocol.versions import MAX_VERSION, MIN_VERSION
 from .journal import Journal, SqliteJournal, open_journal
 from .pacing import DEFAULT_MAX_RATE, Pacer
 from .requests import Pending, Registry
+from .router import Subscriptions, attribute, cancel_message, singleton_key
 from .state import ConnectionState, Notice, StateChanged
 from .ticker import TickersUpdated
 
@@ -136,24 +137,10 @@ class Patience:
             return True
         return False
 
-# Where a frame that failed to decode belongs: msg id -> singleton request key, or the field index
-# holding its request id. A failure that cannot be attributed fails every pending read request.
-_BAD_SINGLETON = {61: "positions", 62: "positions", 6: "account", 7: "account", 8: "account",
-                  54: "account", 49: "current_time", 9: "ids", 5: "open_orders", 53: "open_orders"}
-_BAD_REQ_ID_INDEX = {11: 1, 55: 2, 63: 2, 64: 2, 10: 1, 52: 2, 17: 1, 1: 2, 2: 2, 45: 2, 46: 2,
-                     108: 1}
-# message id -> the feature that removed a version field in front of the request id
-_BAD_REQ_ID_VERSION_FIELD = {10: Feature.SIZE_RULES, 11: Feature.LAST_LIQUIDITY,
-                             17: Feature.SYNT_REALTIME_BARS}
-
-
-def _bad_req_id_index(msg_id: int, server_version: int | None) -> int:
-    """Where a frame's request id is, so a bad frame fails the request it answers."""
-    idx = _BAD_REQ_ID_INDEX[msg_id]
-    gone = _BAD_REQ_ID_VERSION_FIELD.get(msg_id)
-    if gone is not None and server_version is not None and not supports(server_version, gone):
-        idx += 1
-    return idx
+_IDS = singleton_key(ReqIds)
+_CURRENT_TIME = singleton_key(ReqCurrentTime)
+_POSITIONS = singleton_key(ReqPositions)
+_ACCOUNT = singleton_key(ReqAcctData)
 
 
 def flow_signature(fn: Callable[..., Any]) -> inspect.Signature:
@@ -232,6 +219,9 @@ class BrokerCore:
         """Outgoing message pacing of the connection (``pacer.queue_depth``: messages waiting)."""
         self._closing = False  # disconnect() was called: no reconnect
         self._live_reads: dict[int | str, Callable[[], None]] = {}  # re-sent after 1101
+        self._subs = Subscriptions()
+        """Live subscriptions (market data ...): renewed after 1101 or a reconnect, cancelled
+        when dropped, from their declared request kinds (see :mod:`.router`)."""
         self._reconciled = Pending[Any]("reconciliation with TWS", "__reconciled__")
         self.state = ConnectionState.OFFLINE
         self.accounts: list[str] = []
@@ -408,7 +398,7 @@ class BrokerCore:
             with self._id_lock:
                 self._next_id = max(self._next_id, msg.order_id,
                                     self.journal.max_order_id(self.client_id) + 1)
-        p = self._registry.pop("ids")
+        p = self._registry.pop(_IDS)
         if p is not None:
             p.finish(msg.order_id)
 
@@ -416,7 +406,7 @@ class BrokerCore:
         self.accounts = msg.accounts
 
     def _on_current_time(self, msg: CurrentTime) -> None:
-        p = self._registry.pop("current_time")
+        p = self._registry.pop(_CURRENT_TIME)
         if p is not None and msg.time is not None:
             p.finish(datetime.fromtimestamp(msg.time, tz=UTC))
 
@@ -426,18 +416,25 @@ class BrokerCore:
         self._emit(msg)
 
     def _on_bad_message(self, ev: BadMessage) -> None:
+        """A frame that does not decode fails the request it belongs to (found from the request
+        kinds, see :mod:`.router`); order traffic is left to reconciliation; a frame that cannot
+        be tied to a request fails every pending read (none of them can trust its reply)."""
         err = ev.error
         log.error("cannot decode a frame: %s", err)
-        target: Pending[Any] | None = None
-        if err.msg_id in _BAD_SINGLETON:
-            target = self._registry.get(_BAD_SINGLETON[err.msg_id])
-        elif err.msg_id in _BAD_REQ_ID_INDEX:
-            idx = _bad_req_id_index(err.msg_id, self.server_version)
-            if len(ev.fields) > idx and ev.fields[idx].lstrip("-").isdigit():
-                target = self._registry.get(int(ev.fields[idx]))
-        if target is not None:
-            target.fail(err)
-        elif err.msg_id not in (3, 5, 11, 59):  # order traffic is reconciled, not a read reply
+        where = attribute(ev, self.server_version)
+        targets: list[Pending[Any]] = []
+        for route, key in where.targets:
+            if route.kind.key is None:
+                p = self._registry.get(singleton_key(route.request))
+            elif route.kind.key == "req_id" and key is not None:
+                p = self._registry.get(key)
+            else:
+                p = None  # an order's traffic: reconciled, never a read's reply
+            if p is not None and p not in targets:
+                targets.append(p)
+        for p in targets:
+            p.fail(err)
+        if not where.targets and not where.order_traffic:
             for p in self._registry.all():
                 if not p.name.startswith(("order", "cancel")):
                     p.fail(err)
@@ -508,17 +505,28 @@ class BrokerCore:
     def _resubscribe(self, new_connection: bool) -> None:
         """Ask again for what TWS forgot: after 1101 (same connection) or a reconnect. Mixins add
         their subscriptions (tickers ...) and call super()."""
-        if new_connection:
-            return  # requests in flight failed with ConnectionLost at the drop
-        for key, resend in list(self._live_reads.items()):
-            p = self._registry.get(key)
-            if p is not None and not p.done:
-                log.info("re-requesting %s after connectivity was restored with data lost", p.name)
-                p.rows.clear()
-                try:
-                    resend()
-                except IbwireError as exc:
-                    p.fail(exc)
+        if not new_connection:  # (after a reconnect, requests in flight failed at the drop)
+            for key, resend in list(self._live_reads.items()):
+                p = self._registry.get(key)
+                if p is not None and not p.done:
+                    log.info("re-requesting %s after connectivity was restored with data lost",
+                             p.name)
+                    p.rows.clear()
+                    try:
+                        resend()
+                    except IbwireError as exc:
+                        p.fail(exc)
+        for old, new, renewed in self._subs.renew(self._registry.next_id):
+            log.info("re-requesting %s (%s)", type(new).__name__,
+                     f"request id {getattr(old, 'req_id', '')} -> {getattr(new, 'req_id', '')}")
+            try:
+                if not new_connection and new is not old:
+                    self._send(cancel_message(old))
+                if renewed is not None:
+                    renewed(new)
+                self._send(new)
+            except IbwireError as exc:
+                log.warning("cannot re-request %s: %s", type(new).__name__, exc)
 
     # --- flows --------------------------------------------------------------------------------
 
@@ -563,24 +571,24 @@ class BrokerCore:
     def flow_current_time(self, timeout: float | None = None) -> Flow[datetime]:
         """TWS's clock, as an aware UTC datetime."""
         result: datetime = yield from self._read_flow(
-            "current time", "current_time", lambda: self._send(ReqCurrentTime()), timeout)
+            "current time", _CURRENT_TIME, lambda: self._send(ReqCurrentTime()), timeout)
         return result
 
     def flow_next_order_id(self, timeout: float | None = None) -> Flow[int]:
         """Ask TWS for its next valid order id; returns the id the next order will use."""
-        yield from self._read_flow("next valid id", "ids", lambda: self._send(ReqIds(1)), timeout)
+        yield from self._read_flow("next valid id", _IDS, lambda: self._send(ReqIds(1)), timeout)
         with self._id_lock:
             return max(self._next_id, self.journal.max_order_id(self.client_id) + 1)
 
     # positions ---------------------------------------------------------------------------------
 
     def _on_position(self, msg: PositionData) -> None:
-        p = self._registry.get("positions")
+        p = self._registry.get(_POSITIONS)
         if p is not None:
             p.rows.append(Position(msg.account, msg.contract, msg.position, msg.avg_cost))
 
     def _on_position_end(self, msg: PositionEnd) -> None:
-        p = self._registry.get("positions")
+        p = self._registry.get(_POSITIONS)
         if p is not None:
             latest: dict[tuple[str | None, int | None], Position] = {}
             for row in p.rows:
@@ -591,7 +599,7 @@ class BrokerCore:
         """Every non-zero position of every managed account (short positions are negative)."""
         try:
             result: list[Position] = yield from self._read_flow(
-                "positions", "positions", lambda: self._send(ReqPositions()), timeout,
+                "positions", _POSITIONS, lambda: self._send(ReqPositions()), timeout,
                 resubscribe=True)
         finally:
             if self._transport_connected():
@@ -604,12 +612,12 @@ class BrokerCore:
     # account values and portfolio ---------------------------------------------------------------
 
     def _on_account_row(self, msg: AcctValue | PortfolioValue | AcctUpdateTime) -> None:
-        p = self._registry.get("account")
+        p = self._registry.get(_ACCOUNT)
         if p is not None:
             p.rows.append(msg)
 
     def _on_account_end(self, msg: AcctDownloadEnd) -> None:
-        p = self._registry.get("account")
+        p = self._registry.get(_ACCOUNT)
         if p is None or msg.account_name != p.extra.get("account"):
             return
         values: dict[tuple[str | None, str | None, str | None], AccountValue] = {}
@@ -633,7 +641,7 @@ class BrokerCore:
             raise IbwireError(f"account {acct!r} is not managed by this login {self.accounts}")
         try:
             result: tuple[list[AccountValue], list[PortfolioItem]] = yield from self._read_flow(
-                "account values", "account", lambda: self._send(ReqAcctData(True, acct)), timeout,
+                "account values", _ACCOUNT, lambda: self._send(ReqAcctData(True, acct)), timeout,
                 resubscribe=True, account=acct)
         finally:
             if self._transport_connected():

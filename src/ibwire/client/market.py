@@ -3,6 +3,7 @@ the data side of :class:`~ibwire.client.core.BrokerCore` (issue 4)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -27,7 +28,6 @@ from ..protocol.messages.historical import (
     ReqHistoricalData,
 )
 from ..protocol.messages.market_data import (
-    CancelMktData,
     MarketDataType,
     ReqMarketDataType,
     ReqMktData,
@@ -43,6 +43,7 @@ from ..protocol.messages.system import ErrMsg
 from .accessors import LocalList
 from .core import BrokerCore, Flow, Wait, request_error
 from .requests import Pending
+from .router import singleton_key
 from .ticker import IMPLIED_SIZE, PRICE_FIELDS, SIZE_FIELDS, TIMESTAMP_TYPES, Ticker
 
 __all__ = ["MarketMixin", "CompletedOrderInfo", "STANDARD_SUMMARY_TAGS", "parse_bar_time"]
@@ -57,6 +58,9 @@ STANDARD_SUMMARY_TAGS = (
     "LookAheadInitMarginReq,LookAheadMaintMarginReq,LookAheadAvailableFunds,"
     "LookAheadExcessLiquidity,HighestSeverity,DayTradesRemaining,Leverage"
 )
+
+
+_COMPLETED = singleton_key(ReqCompletedOrders)
 
 
 class CompletedOrderInfo:
@@ -193,6 +197,8 @@ class MarketMixin(BrokerCore):
 
     def _on_snapshot_end(self, msg: TickSnapshotEnd) -> None:
         t = self._tickers.pop(msg.req_id, None)
+        if msg.req_id is not None:
+            self._subs.drop(msg.req_id)  # (a snapshot is no subscription: nothing to cancel)
         if t is not None:
             t.snapshot_done = True
             t.active = False
@@ -221,6 +227,7 @@ class MarketMixin(BrokerCore):
             t.error = request_error(code, text, req_id, advanced)
             t.active = False
             self._tickers.pop(req_id, None)
+            self._subs.drop(req_id)  # TWS ended it: nothing to cancel
         self._notice(code, text, req_id)
         self._touch(t)
         return True
@@ -238,8 +245,10 @@ class MarketMixin(BrokerCore):
         first: Pending[Any] = Pending(f"market data for {contract}", f"first:{req_id}")
         self._tickers[req_id] = ticker
         self._awaiting_first[req_id] = first  # the handlers finish it with TWS's first answer
+        request = ReqMktData(req_id, contract, generic_ticks or None, False, False)
+        self._subs.add(request, functools.partial(self._ticker_renewed, ticker))
         try:
-            self._send(ReqMktData(req_id, contract, generic_ticks or None, False, False))
+            self._send(request)
             if not (yield Wait(first, total)):
                 self._cancel_ticker(ticker)
                 raise RequestTimeout(f"market data for {contract}", total)
@@ -256,8 +265,17 @@ class MarketMixin(BrokerCore):
     def _cancel_ticker(self, ticker: Ticker) -> None:
         # (flows call this one: AsyncBroker's public cancel_market_data is a coroutine)
         ticker.active = False
-        if self._tickers.pop(ticker.req_id, None) is not None and self._transport_connected():
-            self._send(CancelMktData(ticker.req_id))
+        self._tickers.pop(ticker.req_id, None)
+        cancel = self._subs.drop(ticker.req_id)
+        if cancel is not None and self._transport_connected():
+            self._send(cancel)
+
+    def _ticker_renewed(self, ticker: Ticker, request: object) -> None:
+        """A live ticker asked for again (after 1101 or a reconnect) under a new request id."""
+        self._tickers.pop(ticker.req_id, None)
+        assert isinstance(request, ReqMktData) and request.req_id is not None
+        ticker.req_id = request.req_id
+        self._tickers[ticker.req_id] = ticker
 
     @property
     def tickers(self) -> LocalList[Ticker]:
@@ -384,12 +402,12 @@ class MarketMixin(BrokerCore):
         return result
 
     def _on_completed_order(self, msg: CompletedOrder) -> None:
-        p = self._registry.get("completed_orders")
+        p = self._registry.get(_COMPLETED)
         if p is not None:
             p.rows.append(CompletedOrderInfo(msg.contract, msg.order, msg.order_state))
 
     def _on_completed_orders_end(self, msg: CompletedOrdersEnd) -> None:
-        p = self._registry.get("completed_orders")
+        p = self._registry.get(_COMPLETED)
         if p is not None:
             p.finish(list(p.rows))
 
@@ -397,7 +415,7 @@ class MarketMixin(BrokerCore):
                               timeout: float | None = None) -> Flow[list[CompletedOrderInfo]]:
         """Orders completed today (filled, cancelled, inactive)."""
         result: list[CompletedOrderInfo] = yield from self._read_flow(
-            "completed orders", "completed_orders",
+            "completed orders", _COMPLETED,
             lambda: self._send(ReqCompletedOrders(api_only)), timeout, api_only=api_only)
         return result
 

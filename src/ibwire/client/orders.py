@@ -50,6 +50,7 @@ from .accessors import LocalList
 from .core import BrokerCore, Flow, Wait
 from .journal import ACKNOWLEDGED, REJECTED, UNKNOWN, IntentRecord
 from .requests import Pending
+from .router import singleton_key
 from .state import FillEvent, OrderEvent
 from .tickets import Fill, OrderTicket
 
@@ -60,6 +61,10 @@ CANCELLED = ("Cancelled", "ApiCancelled")
 UNKNOWN_STATUS = "Unknown"
 """Ticket status of an order that was sent just before the connection was lost and that TWS,
 asked after reconnecting, does not know: it was not placed, and ibwire will not send it again."""
+
+
+OPEN_ORDERS = singleton_key(ReqOpenOrders)
+"""The registry key of the open-orders read (REQ_OPEN_ORDERS or REQ_ALL_OPEN_ORDERS)."""
 
 
 class OrdersMixin(BrokerCore):
@@ -197,12 +202,12 @@ class OrdersMixin(BrokerCore):
         t.lost = None
         self._acknowledge(t)
         self._journal_status(t)
-        p = self._registry.get("open_orders")
+        p = self._registry.get(OPEN_ORDERS)
         if p is not None and t not in p.rows:
             p.rows.append(t)
 
     def _on_open_order_end(self, msg: OpenOrderEnd) -> None:
-        p = self._registry.get("open_orders")
+        p = self._registry.get(OPEN_ORDERS)
         if p is not None:
             p.finish([t for t in p.rows if not t.is_done])
 
@@ -418,7 +423,7 @@ class OrdersMixin(BrokerCore):
         ``all_clients``, every API client's and TWS's open orders (REQ_ALL_OPEN_ORDERS)."""
         req: Message = ReqAllOpenOrders() if all_clients else ReqOpenOrders()
         result: list[OrderTicket] = yield from self._read_flow(
-            "open orders", "open_orders", lambda: self._send(req), timeout, all_clients=all_clients)
+            "open orders", OPEN_ORDERS, lambda: self._send(req), timeout, all_clients=all_clients)
         return result
 
     def auto_open_orders(self, auto_bind: bool = True) -> None:

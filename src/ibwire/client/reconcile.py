@@ -32,12 +32,11 @@ from typing import Any
 
 from ..errors import ConnectionLost, IbwireError, RequestError, RequestTimeout
 from ..models import ExecutionFilter
-from ..protocol.messages.market_data import CancelMktData, ReqMktData
 from ..protocol.messages.orders import ReqAllOpenOrders, ReqOpenOrders
 from .core import Flow, Wait
 from .journal import UNKNOWN
 from .market import CompletedOrderInfo, MarketMixin
-from .orders import UNKNOWN_STATUS, OrdersMixin
+from .orders import OPEN_ORDERS, UNKNOWN_STATUS, OrdersMixin
 from .requests import Pending
 from .state import GapEvent, OrderEvent
 from .tickets import Fill, OrderTicket
@@ -154,7 +153,7 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
         others = any((t.order.client_id or self.client_id) != self.client_id for t in todo)
         req = ReqAllOpenOrders() if others else ReqOpenOrders()
         open_now: list[OrderTicket] = yield from self._read_flow(
-            "open orders", "open_orders", lambda: self._send(req), timeout)
+            "open orders", OPEN_ORDERS, lambda: self._send(req), timeout)
         seen_open = {id(t) for t in open_now}
         completed: list[CompletedOrderInfo] = yield from self.flow_completed_orders(False, timeout)
         last = self.journal.last_execution_time()
@@ -258,25 +257,4 @@ class ReconcileMixin(MarketMixin, OrdersMixin):
         t._notify()
 
     # --- subscriptions ----------------------------------------------------------------------------
-
-    def _resubscribe(self, new_connection: bool) -> None:
-        super()._resubscribe(new_connection)
-        live = [t for t in self._tickers.values()
-                if t.active and self._registry.get(t.req_id) is None]  # not snapshots
-        moves = [(t, t.req_id, self._registry.next_id()) for t in live]
-        for _, old, _ in moves:
-            self._tickers.pop(old, None)
-        for ticker, _, new in moves:
-            ticker.req_id = new
-            self._tickers[new] = ticker
-        for ticker, old, new in moves:
-            generic = ticker.generic_ticks
-            log.info("re-requesting market data for %s (request id %d -> %d)", ticker.contract,
-                     old, new)
-            try:
-                if not new_connection:
-                    self._send(CancelMktData(old))
-                self._send(ReqMktData(new, ticker.contract, generic, False, False))
-            except IbwireError as exc:
-                log.warning("cannot re-request market data for %s: %s", ticker.contract, exc)
 

@@ -128,6 +128,8 @@ class BadMessage:
 
     error: RemoteProtocolError
     fields: list[str]
+    body: bytes | None = None
+    """The protobuf body, when the frame was protobuf (``fields`` then holds only its id)."""
 
 
 @dataclass(slots=True)
@@ -396,7 +398,9 @@ class Connection:
                 try:
                     msg = cls.SCHEMA.pb_decoder()(payload, 4)
                 except RemoteProtocolError as exc:
-                    events.append(BadMessage(exc, [str(msg_id)]))
+                    if exc.msg_id is None:
+                        exc.msg_id = msg_id
+                    events.append(BadMessage(exc, [str(msg_id)], body))
                     return
                 self._fast_decoder(payload, cls, encoding)
         else:

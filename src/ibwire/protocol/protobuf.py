@@ -226,7 +226,8 @@ def raw_fields(b: bytes, p: int = 0, end: int | None = None) -> list[tuple[int, 
 def varint_field(b: bytes, number: int, p: int = 0, end: int | None = None) -> int | None:
     """The last value of varint field ``number`` in a body (signed 64-bit), or None: e.g. the
     request id (field 1 of every protobuf request that has one) of a message ibwire has no type
-    for, so that an answer can still name its request."""
+    for, or of one that failed to decode, so that it can still name its request. A body damaged
+    after the field still gives the value read before the damage."""
     end = len(b) if end is None else end
     value = None
     try:
@@ -238,7 +239,7 @@ def varint_field(b: bytes, number: int, p: int = 0, end: int | None = None) -> i
             else:
                 p = skip_field(b, p, tag, end)
     except (IndexError, ValueError):
-        return None
+        pass  # a damaged body: what was read before the damage still names the request
     return value
 
 

@@ -437,8 +437,9 @@ _PEG_BEST_MID_TO_CLIENT: tuple[Element, ...] = (
     Proto("PlaceOrderRequest", Feature.PROTOBUF_PLACE_ORDER, prepare=price_legs, finish=unprice_legs),
     P(1, "order_id"), P(2, "contract", sub=PRICED_CONTRACT), P(3, "order", sub=ORDER_REQUEST),
     P(4, "", sub=ATTACHED_ORDERS),
-           request=Request(replies=(In.OPEN_ORDER, In.ORDER_STATUS), key="order_id"),
-           api=Api("placeOrder", "orderId", "contract", "order"))
+    request=Request(replies=(In.OPEN_ORDER, In.ORDER_STATUS, In.EXECUTION_DATA,
+                             In.COMMISSION_AND_FEES_REPORT), key="order_id"),
+    api=Api("placeOrder", "orderId", "contract", "order"))
 @dataclass(slots=True)
 class PlaceOrder(Message):
     """PLACE_ORDER (3; no version field since 145): place or modify an order.
