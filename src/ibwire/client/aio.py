@@ -28,7 +28,6 @@ from ..errors import (
     ProtocolError,
     RequestTimeout,
 )
-from ..models import Contract, Order
 from ..protocol.connection import (
     Connection,
     ConnectionClosed,
@@ -40,6 +39,7 @@ from ..protocol.messages.system import StartApi
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
 from .core import BrokerCore, Flow, flow_signature
+from .flows import AsyncFront, Flows
 from .journal import Journal
 from .market import MarketMixin
 from .orders import OrdersMixin
@@ -222,7 +222,7 @@ class _Protocol(asyncio.Protocol):
         self._schedule_drain()
 
 
-class AsyncBroker(ReconcileMixin):
+class AsyncBroker(AsyncFront, Flows, ReconcileMixin):
     """The Broker's API on the caller's asyncio loop: ``broker = await AsyncBroker.connect(host,
     port, client_id)``.
 
@@ -403,24 +403,11 @@ class AsyncBroker(ReconcileMixin):
     def _transport_connected(self) -> bool:
         return self._proto is not None and not self._proto.closed.done()
 
-    # --- requests -----------------------------------------------------------------------------
+    # --- requests: every flow of client/flows.py, as coroutines ---------------------------------
 
-    current_time = awaitable(BrokerCore.flow_current_time)
-    next_order_id = awaitable(BrokerCore.flow_next_order_id)
-    positions = awaitable(BrokerCore.flow_positions)
-    account_values = awaitable(BrokerCore.flow_account_values)
-    portfolio = awaitable(BrokerCore.flow_portfolio)
-    open_orders = awaitable(OrdersMixin.flow_open_orders)
-    executions = awaitable(OrdersMixin.flow_executions)
-    cancel_order = awaitable(OrdersMixin.flow_cancel_order)
-    market_data = awaitable(MarketMixin.flow_market_data)
-    snapshot = awaitable(MarketMixin.flow_snapshot)
-    contract_details = awaitable(MarketMixin.flow_contract_details)
-    qualify = awaitable(MarketMixin.flow_qualify)
-    historical_bars = awaitable(MarketMixin.flow_historical_bars)
-    account_summary = awaitable(MarketMixin.flow_account_summary)
-    completed_orders = awaitable(MarketMixin.flow_completed_orders)
-    reconcile = awaitable(ReconcileMixin.flow_reconcile)
+    @staticmethod
+    def _wrap_flow(fn: Callable[..., Flow[Any]]) -> Callable[..., Any]:
+        return awaitable(fn)
 
     async def global_cancel(self) -> None:  # type: ignore[override]
         """Cancel every open order of every client and of TWS itself (REQ_GLOBAL_CANCEL)."""
@@ -438,12 +425,6 @@ class AsyncBroker(ReconcileMixin):
     async def set_market_data_type(self, market_data_type: int) -> None:  # type: ignore[override]
         """1 live, 2 frozen, 3 delayed, 4 delayed frozen (applies to later subscriptions)."""
         MarketMixin.set_market_data_type(self, market_data_type)
-
-    async def submit_order(self, contract: Contract, order: Order, client_order_id: str | None = None,
-                           timeout: float = 10.0) -> OrderTicket:
-        """Send an order; return its ticket once TWS acknowledged it (see Broker.submit_order)."""
-        return await arun_flow(self.flow_submit_order(contract, order, client_order_id, timeout),
-                               self)
 
     async def wait_done(self, ticket: OrderTicket, timeout: float = 30.0) -> OrderTicket:
         """Wait until the order is Filled, Cancelled, ApiCancelled or Inactive (the same as

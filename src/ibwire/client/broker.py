@@ -25,19 +25,16 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ..errors import ConnectError, ConnectionLost, IbwireError
-from ..models import Contract, Order
 from ..protocol.connection import ConnectionClosed
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
 from .core import BrokerCore, Flow, flow_signature, step_in, step_out
+from .flows import Flows, SyncFront
 from .journal import Journal
-from .market import MarketMixin
-from .orders import OrdersMixin
 from .pacing import DEFAULT_MAX_RATE
 from .reconcile import ReconcileMixin
 from .streams import EventStream
 from .ticker import Ticker, TickersUpdated
-from .tickets import OrderTicket
 from .transport import DEFAULT_MAX_HELD, Transport
 
 __all__ = ["Broker", "run_flow", "DEFAULT_MAX_LISTENER_BACKLOG"]
@@ -156,7 +153,7 @@ def blocking(fn: Callable[Concatenate[Any, P], Flow[T]]) -> Callable[Concatenate
     return method
 
 
-class Broker(ReconcileMixin):
+class Broker(SyncFront, Flows, ReconcileMixin):
     """A synchronous TWS client. ``Broker.connect(host, port, client_id)`` blocks until the session is
     ready; every method sends a request and returns its typed reply (or raises).
 
@@ -424,34 +421,11 @@ class Broker(ReconcileMixin):
     def _transport_connected(self) -> bool:
         return self._transport is not None and self._transport.is_connected()
 
-    # --- requests (one line each: the logic lives in the shared flows) ----------------------------
+    # --- requests: every flow of client/flows.py, blocking ----------------------------------------
 
-    current_time = blocking(BrokerCore.flow_current_time)
-    next_order_id = blocking(BrokerCore.flow_next_order_id)
-    positions = blocking(BrokerCore.flow_positions)
-    account_values = blocking(BrokerCore.flow_account_values)
-    portfolio = blocking(BrokerCore.flow_portfolio)
-    open_orders = blocking(OrdersMixin.flow_open_orders)
-    executions = blocking(OrdersMixin.flow_executions)
-    cancel_order = blocking(OrdersMixin.flow_cancel_order)
-    market_data = blocking(MarketMixin.flow_market_data)
-    snapshot = blocking(MarketMixin.flow_snapshot)
-    contract_details = blocking(MarketMixin.flow_contract_details)
-    qualify = blocking(MarketMixin.flow_qualify)
-    historical_bars = blocking(MarketMixin.flow_historical_bars)
-    account_summary = blocking(MarketMixin.flow_account_summary)
-    completed_orders = blocking(MarketMixin.flow_completed_orders)
-    reconcile = blocking(ReconcileMixin.flow_reconcile)
-
-    def submit_order(self, contract: Contract, order: Order, client_order_id: str | None = None,
-                     timeout: float = 10.0) -> OrderTicket:
-        """Send an order; return its ticket once TWS acknowledged it (OPEN_ORDER or ORDER_STATUS).
-
-        ``client_order_id`` travels as ``orderRef`` and makes the call idempotent: a client order
-        id the journal knows is never sent twice (the existing ticket is returned). Raises
-        :class:`~ibwire.OrderRejected` when TWS rejects the order and
-        :class:`~ibwire.RequestTimeout` when no acknowledgement comes."""
-        return run_flow(self.flow_submit_order(contract, order, client_order_id, timeout), self)
+    @staticmethod
+    def _wrap_flow(fn: Callable[..., Flow[Any]]) -> Callable[..., Any]:
+        return blocking(fn)
 
     def stream(self, *types: type, timeout: float | None = None) -> EventStream:
         """Broker events of the given types (all when none) as an iterator, from now on:
