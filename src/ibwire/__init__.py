@@ -3,52 +3,128 @@
 Public names (stable): Broker, AsyncBroker, EClient, EWrapper, Contract, Stock, Future, Forex, Order,
 MarketOrder, LimitOrder, StopOrder, StopLimitOrder, and the exceptions of :mod:`ibwire.errors`.
 The paper gateway is :class:`ibwire.gateway.PaperGateway`.
+
+Names load on first use (``from ibwire import EClient`` imports the EClient and what it needs,
+not the Broker, the AsyncBroker or the journal), so a program pays only for what it uses.
 """
 
-from .client.aio import AsyncBroker
-from .client.broker import Broker
-from .client.eclient import EClient
-from .client.ewrapper import EWrapper
-from .client.reconcile import OrderGap, ReconcileReport
-from .client.state import ConnectionState, FillEvent, GapEvent, Notice, OrderEvent, StateChanged
-from .client.ticker import Ticker
-from .client.tickets import BlockingCallOnLoop, Fill, OrderTicket
-from .errors import (
-    CancelRejected,
-    ConnectError,
-    ConnectionLost,
-    ContractError,
-    HistoricalDataError,
-    IbwireError,
-    LocalProtocolError,
-    OrderRejected,
-    PacingViolation,
-    ProtocolError,
-    RemoteProtocolError,
-    RequestError,
-    RequestTimeout,
-)
-from .models import (
-    AccountValue,
-    CommissionReport,
-    Contract,
-    Execution,
-    ExecutionFilter,
-    Forex,
-    Future,
-    LimitOrder,
-    MarketOrder,
-    Order,
-    OrderState,
-    PortfolioItem,
-    Position,
-    Stock,
-    StopLimitOrder,
-    StopOrder,
-    TagValue,
-)
-from .models.bar import AccountSummaryItem, Bar
-from .models.market import ContractDetails
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client.aio import AsyncBroker
+    from .client.broker import Broker
+    from .client.eclient import EClient
+    from .client.ewrapper import EWrapper
+    from .client.reconcile import OrderGap, ReconcileReport
+    from .client.state import ConnectionState, FillEvent, GapEvent, Notice, OrderEvent, StateChanged
+    from .client.ticker import Ticker
+    from .client.tickets import BlockingCallOnLoop, Fill, OrderTicket
+    from .errors import (
+        CancelRejected,
+        ConnectError,
+        ConnectionLost,
+        ContractError,
+        HistoricalDataError,
+        IbwireError,
+        LocalProtocolError,
+        OrderRejected,
+        PacingViolation,
+        ProtocolError,
+        RemoteProtocolError,
+        RequestError,
+        RequestTimeout,
+    )
+    from .models import (
+        AccountValue,
+        CommissionReport,
+        Contract,
+        Execution,
+        ExecutionFilter,
+        Forex,
+        Future,
+        LimitOrder,
+        MarketOrder,
+        Order,
+        OrderState,
+        PortfolioItem,
+        Position,
+        Stock,
+        StopLimitOrder,
+        StopOrder,
+        TagValue,
+    )
+    from .models.bar import AccountSummaryItem, Bar
+    from .models.market import ContractDetails
+
+_WHERE: dict[str, str] = {
+    "AsyncBroker": ".client.aio",
+    "Broker": ".client.broker",
+    "EClient": ".client.eclient",
+    "EWrapper": ".client.ewrapper",
+    "OrderGap": ".client.reconcile",
+    "ReconcileReport": ".client.reconcile",
+    "ConnectionState": ".client.state",
+    "FillEvent": ".client.state",
+    "GapEvent": ".client.state",
+    "Notice": ".client.state",
+    "OrderEvent": ".client.state",
+    "StateChanged": ".client.state",
+    "Ticker": ".client.ticker",
+    "BlockingCallOnLoop": ".client.tickets",
+    "Fill": ".client.tickets",
+    "OrderTicket": ".client.tickets",
+    "CancelRejected": ".errors",
+    "ConnectError": ".errors",
+    "ConnectionLost": ".errors",
+    "ContractError": ".errors",
+    "HistoricalDataError": ".errors",
+    "IbwireError": ".errors",
+    "LocalProtocolError": ".errors",
+    "OrderRejected": ".errors",
+    "PacingViolation": ".errors",
+    "ProtocolError": ".errors",
+    "RemoteProtocolError": ".errors",
+    "RequestError": ".errors",
+    "RequestTimeout": ".errors",
+    "AccountValue": ".models",
+    "CommissionReport": ".models",
+    "Contract": ".models",
+    "Execution": ".models",
+    "ExecutionFilter": ".models",
+    "Forex": ".models",
+    "Future": ".models",
+    "LimitOrder": ".models",
+    "MarketOrder": ".models",
+    "Order": ".models",
+    "OrderState": ".models",
+    "PortfolioItem": ".models",
+    "Position": ".models",
+    "Stock": ".models",
+    "StopLimitOrder": ".models",
+    "StopOrder": ".models",
+    "TagValue": ".models",
+    "AccountSummaryItem": ".models.bar",
+    "Bar": ".models.bar",
+    "ContractDetails": ".models.market",
+}
+"""Public name -> the module that defines it (loaded when the name is first used)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ibwire' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __version__ = "0.1.0"
 

@@ -25,7 +25,6 @@ Values:
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 import types
 import typing
@@ -34,6 +33,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar, Union
 
+from ..protocol.api import camel_name, snake_name
 from ..protocol.codec import format_tws_time, parse_tws_time
 from .contract import ComboLeg, Contract, DeltaNeutralContract
 from .execution import CommissionReport, Execution, ExecutionFilter
@@ -79,22 +79,6 @@ CAMEL_NAMES: dict[tuple[str, str], str] = {
 """(model class name, model field) -> official camelCase name, where :func:`camel_name` differs."""
 
 _SENTINELS = (UNSET_INTEGER, UNSET_LONG, UNSET_DOUBLE, UNSET_DECIMAL)
-
-_CAMEL_1 = re.compile(r"(?<=[a-z0-9])([A-Z])")
-_CAMEL_2 = re.compile(r"(?<=[A-Z])([A-Z][a-z])")
-
-
-def snake_name(camel: str) -> str:
-    """``lastTradeDateOrContractMonth`` -> ``last_trade_date_or_contract_month``."""
-    return _CAMEL_2.sub(r"_\1", _CAMEL_1.sub(r"_\1", camel)).lower()
-
-
-def camel_name(snake: str) -> str:
-    """``last_trade_date_or_contract_month`` -> ``lastTradeDateOrContractMonth`` (the rule only;
-    a model's real names are those of :func:`camel_fields`)."""
-    head, *rest = snake.split("_")
-    return head + "".join(p[:1].upper() + p[1:] for p in rest)
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CamelField:

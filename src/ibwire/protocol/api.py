@@ -32,11 +32,27 @@ and a reply's::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .ids import In, Out
 
-__all__ = ["Request", "Api", "Callback", "Arg", "parse_args"]
+__all__ = ["Request", "Api", "Callback", "Arg", "parse_args", "snake_name", "camel_name"]
+
+_CAMEL_1 = re.compile(r"(?<=[a-z0-9])([A-Z])")
+_CAMEL_2 = re.compile(r"(?<=[A-Z])([A-Z][a-z])")
+
+
+def snake_name(camel: str) -> str:
+    """``lastTradeDateOrContractMonth`` -> ``last_trade_date_or_contract_month``."""
+    return _CAMEL_2.sub(r"_\1", _CAMEL_1.sub(r"_\1", camel)).lower()
+
+
+def camel_name(snake: str) -> str:
+    """``last_trade_date_or_contract_month`` -> ``lastTradeDateOrContractMonth`` (the rule only;
+    a model's real names are those of :func:`camel_fields`)."""
+    head, *rest = snake.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +88,6 @@ class Arg:
 
 def parse_args(specs: tuple[str, ...]) -> tuple[Arg, ...]:
     """``("reqId", "execFilter:filter", "-ignored")`` -> the :class:`Arg` of each."""
-    from ..models.camel import snake_name
-
     out = []
     for spec in specs:
         if spec.startswith("-"):
