@@ -13,8 +13,8 @@ from .codec import Kind
 from .protobuf import PT, P, PbType
 from .versions import Feature
 
-__all__ = ["F", "Skip", "Version", "Cond", "Repeat", "Opt", "Custom", "Proto", "P", "PT", "PbType",
-           "Element"]
+__all__ = ["F", "W", "Skip", "Version", "Cond", "Repeat", "Opt", "Custom", "Proto", "P", "PT",
+           "PbType", "Element"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,26 @@ class F:
     none: tuple[str, ...] = ()  # extra wire texts that mean "unset" for this field (e.g. "None")
     pb: int | None = None  # protobuf field number in the message's type (Proto), if it has one
     pbt: PT | None = None  # protobuf type when not the kind's usual one (e.g. INT64)
+
+
+@dataclass(frozen=True, slots=True)
+class W:
+    """A field's wire form, declared on the model field itself: ``req_id: Annotated[int | None,
+    W(INT, pb=1)] = None`` is the text field ``F("req_id", INT, pb=1)`` -- the field is declared
+    once. The annotated fields of a message follow its positional elements (e.g. ``Version``), in
+    the dataclass's order. Messages whose layout is not a flat list of their own fields (nested
+    blocks, counts, conditions) list :class:`F` elements instead."""
+
+    kind: Kind
+    pb: int | None = None
+    since: Feature | None = None
+    until: Feature | None = None
+    unset: str = ""
+    none: tuple[str, ...] = ()
+    pbt: PT | None = None
+
+    def field(self, path: str) -> F:
+        return F(path, self.kind, self.since, self.until, self.unset, self.none, self.pb, self.pbt)
 
 
 @dataclass(frozen=True, slots=True)

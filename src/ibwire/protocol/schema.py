@@ -26,6 +26,8 @@ id, the field index and the raw text.
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -34,7 +36,7 @@ from typing import Any, ClassVar, TypeVar
 from ..errors import LocalProtocolError, RemoteProtocolError
 from .api import Api, Callback, Request
 from .compiler import DecoderGen, EncoderGen, Scope, cond_refs
-from .elements import PT, Cond, Custom, Element, F, Opt, P, PbType, Proto, Repeat, Skip, Version
+from .elements import PT, Cond, Custom, Element, F, Opt, P, PbType, Proto, Repeat, Skip, Version, W
 from .ids import In, Out
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "Request",
     "Api",
     "Callback",
+    "W",
 ]
 
 
@@ -307,7 +310,8 @@ def _register(msg_id: int, direction: Direction, elements: Sequence[Element],
         if msg_id in registry:
             raise TypeError(f"message id {msg_id} ({direction.value}) registered twice: "
                             f"{registry[msg_id].__name__} and {cls.__name__}")
-        schema = Schema(cls, msg_id, direction, elements, request, api, callback)
+        schema = Schema(cls, msg_id, direction, [*elements, *_wire_fields(cls, elements)],
+                        request, api, callback)
         _check_names(cls, schema)
         cls.MSG_ID = msg_id  # type: ignore[attr-defined]
         cls.DIRECTION = direction  # type: ignore[attr-defined]
@@ -315,6 +319,22 @@ def _register(msg_id: int, direction: Direction, elements: Sequence[Element],
         registry[msg_id] = cls  # type: ignore[assignment]
         return cls
     return deco
+
+
+def _wire_fields(cls: type, elements: Sequence[Element]) -> list[F]:
+    """The text fields declared on the model's own fields (``Annotated[..., W(...)]``)."""
+    if not dataclasses.is_dataclass(cls):
+        return []
+    hints = typing.get_type_hints(cls, include_extras=True)
+    listed = {el.path for el in elements if isinstance(el, F)}
+    out = []
+    for fld in dataclasses.fields(cls):
+        for meta in getattr(hints.get(fld.name), "__metadata__", ()):
+            if isinstance(meta, W):
+                if fld.name in listed:
+                    raise TypeError(f"{cls.__name__}.{fld.name}: declared by W(...) and F(...)")
+                out.append(meta.field(fld.name))
+    return out
 
 
 def _check_names(cls: type, schema: Schema) -> None:
