@@ -40,6 +40,7 @@ from ibwire.protocol.connection import (
 from ibwire.protocol.framing import FrameBuffer, split_frame
 from ibwire.protocol.messages.accounts import PositionMulti
 from ibwire.protocol.messages.blocks import COMBO_LEG, ORDER_CONDITION, PricedComboLeg
+from ibwire.protocol.messages.depth import RerouteMktDataReq, RerouteMktDepthReq
 from ibwire.protocol.messages.executions import ExecutionData, ReqExecutions
 from ibwire.protocol.messages.market_data import TickPrice, TickSize
 from ibwire.protocol.messages.orders import CancelOrder, OpenOrder, PlaceOrder, ReqGlobalCancel
@@ -342,11 +343,15 @@ def test_captured_binary_id_frames() -> None:
             assert (msg.req_id, msg.account, msg.contract.con_id, msg.contract.symbol) == (
                 1, "U1", 45602025, "MELI")
             assert (msg.position, msg.avg_cost, msg.model_code) == (Decimal(1), 1581.09, None)
-        elif encoding is Encoding.PROTOBUF:  # REROUTE_MKT_DATA_REQ at 225: not modelled yet
-            assert isinstance(msg, UnknownMessage) and msg.body == body
+        elif encoding is Encoding.PROTOBUF:  # REROUTE_MKT_DATA_REQ at 225
+            assert isinstance(msg, RerouteMktDataReq)
             assert raw_fields(body) == [(1, 0, 1), (2, 0, 8314), (3, 2, b"SMART")]
-        else:
-            assert isinstance(msg, UnknownMessage) and msg.fields[1:] == e["fields"]
+            assert (msg.req_id, msg.con_id, msg.exchange) == (1, 8314, "SMART")
+            assert encode_message(msg, e["server_version"])[4:] == payload
+        else:  # REROUTE_MKT_DATA_REQ / REROUTE_MKT_DEPTH_REQ as text with a binary id
+            assert isinstance(msg, (RerouteMktDataReq, RerouteMktDepthReq))
+            assert msg.MSG_ID == e["msg_id"]
+            assert [str(msg.req_id), str(msg.con_id), msg.exchange] == e["fields"]
         seen += 1
     assert seen == len(entries)
 
@@ -444,9 +449,10 @@ def test_a_bad_protobuf_frame_is_a_bad_message_naming_the_field() -> None:
 
 def test_an_unknown_protobuf_id_is_delivered_with_its_body() -> None:
     client, _ = pair(226)
-    wire = frame("00000010 | 00000123 | 08 01 | 10 fa 40 | 1a 05") + b"SMART"
+    # id 250 (raw 450): no message of the official client 10.51 has it
+    wire = frame("00000010 | 000001c2 | 08 01 | 10 fa 40 | 1a 05") + b"SMART"
     (msg,) = client.receive_data(wire)
-    assert isinstance(msg, UnknownMessage) and msg.msg_id == 91 and msg.body == wire[8:]
+    assert isinstance(msg, UnknownMessage) and msg.msg_id == 250 and msg.body == wire[8:]
 
 
 def test_no_protobuf_below_201() -> None:

@@ -2,6 +2,7 @@
 
 from .account import AccountValue, PortfolioItem, Position
 from .contract import ComboLeg, Contract, DeltaNeutralContract, Forex, Future, Stock
+from .depth import DepthLevel, DepthMktDataDescription, DepthOperation, DepthSide, SmartComponent
 from .execution import CommissionReport, Execution, ExecutionFilter
 from .market import BarData, ContractDetails, TickType
 from .order import (
@@ -32,4 +33,5 @@ __all__ = [
     "LimitOrder", "MarketOrder", "Order", "OrderState", "SoftDollarTier", "StopLimitOrder",
     "StopOrder",
     "BarData", "ContractDetails", "TickType",
+    "DepthLevel", "DepthMktDataDescription", "DepthOperation", "DepthSide", "SmartComponent",
 ]

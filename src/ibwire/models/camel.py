@@ -36,6 +36,7 @@ from typing import Any, TypeVar, Union
 from ..protocol.api import camel_name, snake_name
 from ..protocol.codec import format_tws_time, parse_tws_time
 from .contract import ComboLeg, Contract, DeltaNeutralContract
+from .depth import DepthMktDataDescription, SmartComponent
 from .execution import CommissionReport, Execution, ExecutionFilter
 from .market import BarData, ContractDetails, IneligibilityReason
 from .order import Order, OrderAllocation, OrderComboLeg, OrderState, SoftDollarTier
@@ -58,6 +59,7 @@ CAMEL_MODELS: tuple[type, ...] = (
     Contract, ComboLeg, DeltaNeutralContract, ContractDetails, IneligibilityReason, Order,
     OrderComboLeg, OrderState, OrderAllocation, SoftDollarTier, Execution, ExecutionFilter,
     CommissionReport, TagValue, BarData,
+    DepthMktDataDescription, SmartComponent,  # market depth
 )
 """The models with a camelCase twin in the official client."""
 

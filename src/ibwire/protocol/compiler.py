@@ -252,8 +252,9 @@ class DecoderGen:
         self.ns[fn] = el.decode
         if isinstance(el.path, tuple):
             locals_ = [self.name("v") for _ in el.path]
-            self.emit(indent, f"({', '.join(locals_)},), i = {fn}(f, i)",
-                      base + "+".join(el.path))
+            # (an empty tuple: a piece that assigns nothing, e.g. a request's version check)
+            target = f"({', '.join(locals_)},)" if locals_ else "()"
+            self.emit(indent, f"{target}, i = {fn}(f, i)", base + "+".join(el.path))
             for path, local in zip(el.path, locals_):
                 scope.assigned[path] = local
             return

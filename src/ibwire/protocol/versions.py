@@ -41,7 +41,9 @@ class Feature(IntEnum):
     PAST_LIMIT = 109  # TICK_PRICE attribute mask bits (canAutoExecute only, as 1, below)
     MD_SIZE_MULTIPLIER = 110  # CONTRACT_DATA mdSizeMultiplier (removed at SIZE_RULES)
     CASH_QTY = 111  # PLACE_ORDER / OPEN_ORDER cashQty
-    REQ_SMART_COMPONENTS = 114  # REQ_MKT_DATA regulatorySnapshot
+    REQ_MKT_DEPTH_EXCHANGES = 112  # REQ_MKT_DEPTH_EXCHANGES (82) / MKT_DEPTH_EXCHANGES (80)
+    REQ_SMART_COMPONENTS = 114  # REQ_MKT_DATA regulatorySnapshot; REQ_SMART_COMPONENTS (83)
+    SERVICE_DATA_TYPE = 120  # MKT_DEPTH_EXCHANGES: listingExch, serviceDataType, aggGroup
     AGG_GROUP = 121  # CONTRACT_DATA aggGroup
     UNDERLYING_INFO = 122  # CONTRACT_DATA underSymbol, underSecType
     SYNT_REALTIME_BARS = 124  # HISTORICAL_DATA / REQ_HISTORICAL_DATA lose their version field
@@ -55,7 +57,9 @@ class Feature(IntEnum):
     AUTO_PRICE_FOR_HEDGE = 141  # PLACE_ORDER / OPEN_ORDER dontUseAutoPriceForHedge
     WHAT_IF_EXT_FIELDS = 142  # OPEN_ORDER: the six before/change margin values
     ORDER_CONTAINER = 145  # PLACE_ORDER / OPEN_ORDER lose their version field; isOmsContainer
+    SMART_DEPTH = 146  # REQ_MKT_DEPTH / CANCEL_MKT_DEPTH isSmartDepth; MARKET_DEPTH_L2 isSmartDepth
     D_PEG_ORDERS = 148  # PLACE_ORDER / OPEN_ORDER discretionaryUpToLimitPrice
+    MKT_DEPTH_PRIM_EXCHANGE = 149  # REQ_MKT_DEPTH primaryExchange
     COMPLETED_ORDERS = 150
     PRICE_MGMT_ALGO = 151  # PLACE_ORDER / OPEN_ORDER usePriceMgmtAlgo
     STOCK_TYPE = 152  # CONTRACT_DATA stockType
