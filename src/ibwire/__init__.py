@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .client.aio import AsyncBroker
+    from .client.book import DepthUpdate, OrderBook
     from .client.broker import Broker
     from .client.eclient import EClient
     from .client.ewrapper import EWrapper
@@ -62,6 +63,8 @@ if TYPE_CHECKING:
 _WHERE: dict[str, str] = {
     "AsyncBroker": ".client.aio",
     "Broker": ".client.broker",
+    "DepthUpdate": ".client.book",
+    "OrderBook": ".client.book",
     "EClient": ".client.eclient",
     "EWrapper": ".client.ewrapper",
     "OrderGap": ".client.reconcile",
@@ -131,7 +134,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AsyncBroker", "Broker", "EClient", "EWrapper", "OrderGap", "ReconcileReport",
     "ConnectionState", "FillEvent", "GapEvent", "Notice", "OrderEvent", "StateChanged", "Ticker",
-    "Fill", "OrderTicket", "BlockingCallOnLoop",
+    "Fill", "OrderTicket", "BlockingCallOnLoop", "OrderBook", "DepthUpdate",
     "CancelRejected", "ConnectError", "ConnectionLost", "ContractError", "HistoricalDataError",
     "IbwireError", "LocalProtocolError", "OrderRejected", "PacingViolation", "ProtocolError",
     "RemoteProtocolError", "RequestError", "RequestTimeout",

@@ -38,7 +38,9 @@ from ..protocol.connection import (
 from ..protocol.messages.system import StartApi
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
+from .book import OrderBook
 from .core import BrokerCore, Flow, flow_signature
+from .depth import DepthMixin
 from .flows import AsyncFront, Flows
 from .journal import Journal
 from .market import MarketMixin
@@ -408,6 +410,10 @@ class AsyncBroker(AsyncFront, Flows, ReconcileMixin):
     @staticmethod
     def _wrap_flow(fn: Callable[..., Flow[Any]]) -> Callable[..., Any]:
         return awaitable(fn)
+
+    async def cancel_market_depth(self, book: OrderBook) -> None:  # type: ignore[override]
+        """Stop a book made with ``market_depth``."""
+        DepthMixin.cancel_market_depth(self, book)
 
     async def global_cancel(self) -> None:  # type: ignore[override]
         """Cancel every open order of every client and of TWS itself (REQ_GLOBAL_CANCEL)."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from .core import BrokerCore, Flow
+from .depth import DepthMixin
 from .market import MarketMixin
 from .orders import OrdersMixin
 from .reconcile import ReconcileMixin
@@ -95,3 +96,7 @@ class Flows:
     account_summary = front_method(MarketMixin.flow_account_summary)
     completed_orders = front_method(MarketMixin.flow_completed_orders)
     reconcile = front_method(ReconcileMixin.flow_reconcile)
+    # market depth (issue 13): order books, depth exchanges, SMART components
+    market_depth = front_method(DepthMixin.flow_market_depth)
+    depth_exchanges = front_method(DepthMixin.flow_depth_exchanges)
+    smart_components = front_method(DepthMixin.flow_smart_components)

@@ -34,6 +34,7 @@ from ..errors import ConnectionLost, IbwireError, RequestError, RequestTimeout
 from ..models import ExecutionFilter
 from ..protocol.messages.orders import ReqAllOpenOrders, ReqOpenOrders
 from .core import Flow, Wait
+from .depth import DepthMixin
 from .journal import UNKNOWN
 from .market import CompletedOrderInfo, MarketMixin
 from .orders import OPEN_ORDERS, UNKNOWN_STATUS, OrdersMixin
@@ -79,7 +80,7 @@ class ReconcileReport:
         return len(self.unknown) + len(self.missing) + len(self.offline_fills)
 
 
-class ReconcileMixin(MarketMixin, OrdersMixin):
+class ReconcileMixin(DepthMixin, MarketMixin, OrdersMixin):
     """Reconciliation and resubscription for the Broker front ends."""
 
     def _init_state(self) -> None:

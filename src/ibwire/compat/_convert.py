@@ -24,13 +24,14 @@ from typing import Any
 
 from ..models import camel
 from ..models import contract as mc
+from ..models import depth as md
 from ..models import execution as me
 from ..models import market as mk
 from ..models import order as mo
 from ..models import tag_value as mt
 from ..models.camel import snake_name, to_model
 from .commission_report import CommissionReport
-from .common import BarData
+from .common import BarData, DepthMktDataDescription, SmartComponent
 from .contract import ComboLeg, Contract, ContractDetails, DeltaNeutralContract, IneligibilityReason
 from .execution import Execution, ExecutionFilter
 from .order import Order, OrderComboLeg
@@ -56,6 +57,8 @@ PAIRS: dict[type, type] = {
     CommissionReport: me.CommissionReport,
     TagValue: mt.TagValue,
     BarData: mk.BarData,
+    DepthMktDataDescription: md.DepthMktDataDescription,
+    SmartComponent: md.SmartComponent,
 }
 """compat class -> ibwire model class."""
 

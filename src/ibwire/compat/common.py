@@ -12,6 +12,7 @@ __all__ = [
     "NO_VALID_ID", "MAX_MSG_LEN", "UNSET_INTEGER", "UNSET_DOUBLE", "UNSET_LONG", "UNSET_DECIMAL",
     "DOUBLE_INFINITY", "TickerId", "OrderId", "TagValueList", "FaDataType", "MarketDataType",
     "SetOfString", "SetOfFloat", "ListOfOrder", "BarData", "TickAttrib",
+    "DepthMktDataDescription", "SmartComponent", "ListOfDepthExchanges", "SmartComponentMap",
 ]
 
 NO_VALID_ID = -1
@@ -27,6 +28,8 @@ MarketDataType = int
 SetOfString = set
 SetOfFloat = set
 ListOfOrder = list
+ListOfDepthExchanges = list
+SmartComponentMap = list
 
 
 @dataclass
@@ -59,3 +62,23 @@ class TickAttrib(Object):
     canAutoExecute: bool = False
     pastLimit: bool = False
     preOpen: bool = False
+
+
+@dataclass
+class DepthMktDataDescription(Object):
+    """An exchange that offers market depth (``mktDepthExchanges``)."""
+
+    exchange: str = ""
+    secType: str = ""
+    listingExch: str = ""
+    serviceDataType: str = ""
+    aggGroup: int = UNSET_INTEGER
+
+
+@dataclass
+class SmartComponent(Object):
+    """One exchange behind a BBO exchange code (``smartComponents``)."""
+
+    bitNumber: int = 0
+    exchange: str = ""
+    exchangeLetter: str = ""

@@ -36,7 +36,7 @@ from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
 from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
-from . import accounts_api, market_api, orders_api
+from . import accounts_api, depth_api, market_api, orders_api
 from .calendar import OpenBand, last_full_close, utc
 from .clock import MarketClock
 from .exchange import (
@@ -64,7 +64,7 @@ REVALUE_S = 180
 """Market seconds between price-driven account revaluations (TWS: about every three minutes)."""
 
 # the handler modules register themselves with the session dispatcher when imported
-_HANDLER_MODULES = (orders_api, accounts_api, market_api)
+_HANDLER_MODULES = (orders_api, accounts_api, market_api, depth_api)
 
 
 @dataclass(slots=True)
@@ -331,6 +331,7 @@ class GatewayCore:
         :data:`REVALUE_S` seconds of market time (TWS sends price-driven account values and
         portfolio rows every few minutes; trades and position changes go out at once)."""
         market_api.refresh(self)
+        depth_api.refresh(self)
         now = self.exchange.market.step_second
         if now - self._revalued_at >= REVALUE_S:
             self._revalued_at = now
@@ -388,6 +389,10 @@ class GatewayCore:
             raise ValueError(f"connectivity codes are {sorted(CONNECTIVITY_TEXTS)}, not {code}")
         for session in list(self.sessions.values()):
             session.error(-1, code, text)
+
+    def reset_depth(self) -> None:
+        """Reset every open market depth book (317, then the whole book again)."""
+        depth_api.reset(self)
 
     def hold_acks(self) -> None:
         self.acks.hold()

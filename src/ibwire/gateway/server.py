@@ -290,6 +290,11 @@ class PaperGateway:
         (restored, data maintained) to every client; 1300 (port reset) is accepted too."""
         self._on_core(lambda core: core.send_connectivity(code))
 
+    def reset_depth(self) -> None:
+        """Reset every open market depth book as TWS does when its depth feed restarts: error 317
+        to each book's client, then the whole book again as inserts."""
+        self._on_core(lambda core: core.reset_depth())
+
     def hold_acks(self) -> None:
         """Withhold OPEN_ORDER / ORDER_STATUS (and the fills behind them) until release_acks()."""
         self._on_core(lambda core: core.hold_acks())
