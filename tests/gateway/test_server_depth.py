@@ -177,4 +177,4 @@ def test_smart_components_of_the_bbo_exchange_tick_req_params_names(gateway, wir
     names = {s.exchange: s.exchange_letter for s in msg.smart_component_map}
     assert msg.req_id == 9 and names["NASDAQ"] == "Q" and names["ARCA"] == "P"
     assert [s.bit_number for s in msg.smart_component_map] == list(range(len(names)))
-    assert _errors(events) == [(10, 321)]
+    assert _errors(events) == [(10, 322)]

@@ -108,6 +108,8 @@ def dump_compat(v: Any) -> Any:
         return {"$dec": str(v)}
     if isinstance(v, (list, tuple)):
         return [dump_compat(x) for x in v]
+    if isinstance(v, dict):  # (as the driver dumps one: SMART_COMPONENTS from protobuf)
+        return {str(k): dump_compat(x) for k, x in v.items()}
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if isinstance(v, datetime):

@@ -17,6 +17,8 @@ from typing import Any
 from ..client.eapi import DEC, FLT, INT, OBJ, STR, CallbackSpec, item_getter
 from ..client.ecallbacks import IMPLIED_SIZE_TICK, Handler, historical_data_ends, tick_attr_mask
 from ..client.eclient import EClient as _TypedEClient
+from ..protocol.messages.depth import SmartComponents
+from ..protocol.versions import Feature, supports
 from ._convert import to_compat
 from .common import (
     NO_VALID_ID,
@@ -104,6 +106,25 @@ class EClient(_TypedEClient):
             w.historicalData(req_id, to_compat(bar))
         if historical_data_ends(self._server_version_or_none()):
             w.historicalDataEnd(req_id, _str(m.start_date_str), _str(m.end_date_str))
+
+    @classmethod
+    def _make_handler(cls, msg_cls: type) -> Handler | None:
+        if msg_cls is SmartComponents:
+            return cls._on_smart_components  # type: ignore[return-value]
+        return super()._make_handler(msg_cls)
+
+    def _on_smart_components(self, m: SmartComponents) -> None:
+        # as the official client 10.51: a list of SmartComponent objects from text, but from
+        # protobuf (PROTOBUF_REST_MESSAGES_2, 212) a dict {bitNumber: (exchange, exchangeLetter)}
+        version = self._server_version_or_none()
+        comps = m.smart_component_map
+        value: Any
+        if version is not None and supports(version, Feature.PROTOBUF_REST_MESSAGES_2):
+            value = {_int(c.bit_number): (_str(c.exchange), c.exchange_letter or " ")
+                     for c in comps}
+        else:
+            value = [to_compat(c) for c in comps]
+        getattr(self.wrapper, "smartComponents")(_int(m.req_id), value)
 
     def _on_err_msg(self, m: Any) -> None:
         self._call_error(-1 if m.req_id is None else m.req_id, _int(m.error_code),

@@ -19,7 +19,8 @@ TWS's answers where users meet them:
   book, the whole book follows as inserts;
 * 10092 "Deep market data is not supported for this combination of security type/exchange" --
   an index (no order book);
-* 322 for a request id already in use, 200 for an unknown or ambiguous contract.
+* 322 for a request id already in use or an unknown BBO exchange code, 200 for an unknown or
+  ambiguous contract.
 
 REQ_MKT_DEPTH_EXCHANGES answers every (exchange, security type) of the instrument table with its
 aggregation group (``Deep2``: market makers per level, the stock exchanges; ``Deep``: price
@@ -199,8 +200,9 @@ def _req_mkt_depth_exchanges(session: Session, msg: ReqMktDepthExchanges) -> Non
 def _req_smart_components(session: Session, msg: ReqSmartComponents) -> None:
     req_id = msg.req_id if msg.req_id is not None else 0
     if (msg.bbo_exchange or "") != BBO_EXCHANGE:
-        session.error(req_id, 321, "Error validating request.-'bX' : cause - Invalid BBO exchange "
-                                   f"{msg.bbo_exchange!r} (TICK_REQ_PARAMS names it)")
+        session.error(req_id, 322, "Error processing request.-'bX' : cause - Unknown BBO exchange "
+                                   f"{msg.bbo_exchange!r} (TICK_REQ_PARAMS names the BBO exchange "
+                                   f"of a contract: {BBO_EXCHANGE})")
         return
     session.send(SmartComponents(req_id=req_id, smart_component_map=[
         SmartComponent(bit_number=i, exchange=v, exchange_letter=SMART_LETTERS.get(v, " "))
