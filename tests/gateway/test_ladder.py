@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ibwire.client.book import OrderBook
 from ibwire.gateway.instruments import universe
-from ibwire.gateway.ladder import SMART_VENUES, Ladder, Row, diff
+from ibwire.gateway.ladder import SMART_VENUES, Ladder, Op, Row, diff
 from ibwire.gateway.market import Market
 from ibwire.models import Stock
 from ibwire.models.depth import DepthLevel, DepthOperation, DepthSide
@@ -76,9 +76,20 @@ def test_a_level_keeps_its_size_as_the_quote_moves_past_it() -> None:
     a = ladder.side(1, 100.00, Decimal(500), 1000)
     b = ladder.side(1, 100.01, Decimal(500), 1000)  # the bid ticked up: 100.00 is level 1 now
     assert {r.price: r.size for r in a[1:]}.items() >= {r.price: r.size for r in b[2:]}.items()
-    ops = diff(a, b)
-    kinds = sorted(op.operation for op in ops)
-    assert kinds.count(DepthOperation.INSERT) == 1 and kinds.count(DepthOperation.DELETE) == 1
+    ops = diff(a, b)  # every row moved down one: updated in place, nothing inserted or deleted
+    assert {op.operation for op in ops} == {DepthOperation.UPDATE}
+    assert diff([], b) == [Op(i, DepthOperation.INSERT, r) for i, r in enumerate(b)]
+    assert diff(b, b[:7]) == [Op(i, DepthOperation.DELETE, b[i]) for i in (9, 8, 7)]
+
+
+def _as_ib_async(rows: dict[int, Row], old: list[Row], new: list[Row]) -> list[Row]:
+    """ib_async 2.1's book model: a dict by position (insert overwrites, delete pops)."""
+    for op in diff(old, new):
+        if op.operation is DepthOperation.DELETE:
+            rows.pop(op.position)
+        else:
+            rows[op.position] = op.row
+    return list(rows.values())
 
 
 @pytest.mark.parametrize("venues", [(), SMART_VENUES[:5]])
@@ -117,6 +128,9 @@ def test_diff_applies_to_any_pair_of_books(old: list[tuple[int, str | None, int]
     assert _apply(book, DepthSide.BID, [], a) == _levels(a)
     assert _apply(book, DepthSide.BID, a, b) == _levels(b)
     assert diff(b, b) == []
+    by_position: dict[int, Row] = {}
+    assert _as_ib_async(by_position, [], a) == a
+    assert _as_ib_async(by_position, a, b) == b
 
 
 def test_a_ladder_has_rows() -> None:

@@ -124,7 +124,8 @@ class EClient(_TypedEClient):
                      for c in comps}
         else:
             value = [to_compat(c) for c in comps]
-        getattr(self.wrapper, "smartComponents")(_int(m.req_id), value)
+        wrapper: Any = self.wrapper  # (its callbacks are derived: mypy cannot see them)
+        wrapper.smartComponents(_int(m.req_id), value)
 
     def _on_err_msg(self, m: Any) -> None:
         self._call_error(-1 if m.req_id is None else m.req_id, _int(m.error_code),

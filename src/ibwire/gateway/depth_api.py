@@ -2,7 +2,7 @@
 
 REQ_MKT_DEPTH answers the whole book as inserts (top row first on each side), then, at every
 market step, the row operations that turn the book the client has into the new one
-(:func:`.ladder.diff`): MARKET_DEPTH_L2 for SMART depth (each row naming its exchange, flagged
+(:func:`.ladder.diff`: updates in place, inserts and deletes at the end): MARKET_DEPTH_L2 for SMART depth (each row naming its exchange, flagged
 ``isSmartDepth``) and for a stock's exchange book (the rows name the exchange), MARKET_DEPTH (no
 market maker) for futures and currency pairs. The book's top is the bid and ask the market-data
 ticks show at the same second (:mod:`.ladder`).
@@ -14,9 +14,9 @@ TWS's answers where users meet them:
   allowance; the account's, not the connection's);
 * 310 "Can't find the subscribed market depth with tickerId:N" -- a cancel of no book;
 * 317 "Market depth data has been RESET. Please empty deep book contents before applying any new
-  entries." -- when the quote jumped so far that rebuilding is shorter than patching (more
-  operations than the book has rows), and on :func:`reset` (a fault hook): the client empties the
-  book, the whole book follows as inserts;
+  entries." -- when the quote jumped past the whole book (no price of either side is still in
+  it), and on :func:`reset` (a fault hook): the client empties the book, the whole book follows
+  as inserts;
 * 10092 "Deep market data is not supported for this combination of security type/exchange" --
   an index (no order book);
 * 322 for a request id already in use or an unknown BBO exchange code, 200 for an unknown or
@@ -113,6 +113,11 @@ def _ladder(inst: Instrument, rows: int, smart: bool, exchange: str | None) -> t
     return Ladder(inst, rows), False
 
 
+def _jumped(old: list[Row], new: list[Row]) -> bool:
+    """The quote moved past the whole side: no price of the old rows is among the new ones."""
+    return bool(old) and not {r.price for r in old} & {r.price for r in new}
+
+
 def _update(session: Session, core: GatewayCore, req_id: int, book: _Book,
             reset_all: bool = False) -> None:
     """Send what changed in ``book`` since the client last heard (everything the first time)."""
@@ -121,10 +126,10 @@ def _update(session: Session, core: GatewayCore, req_id: int, book: _Book,
     bid_size, ask_size = market.touch_sizes(book.con_id)
     asks, bids = book.ladder.book(bid, ask, bid_size, ask_size, market.step_second)
     version = session.version
-    ops_a, ops_b = diff(book.asks, asks), diff(book.bids, bids)
-    if reset_all or (book.asks or book.bids) and len(ops_a) + len(ops_b) > book.ladder.rows * 2:
+    if reset_all or _jumped(book.asks, asks) and _jumped(book.bids, bids):
         session.error(req_id, 317, DEPTH_RESET_TEXT)
-        ops_a, ops_b = diff([], asks), diff([], bids)
+        book.asks, book.bids = [], []
+    ops_a, ops_b = diff(book.asks, asks), diff(book.bids, bids)
     book.asks, book.bids = asks, bids
     if ops_a or ops_b:
         # written at once: a read never ends half way through one change of the book

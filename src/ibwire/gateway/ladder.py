@@ -14,9 +14,13 @@ book does. For SMART depth each price level is split among one to three of SMART
 show on several rows, as on TWS.
 
 :func:`diff` gives the operations that turn the book a client has into the new one, in TWS's
-vocabulary: delete (the rows below move up), insert (the rows from there move down), update.
-Rows are matched by (price, market maker); applying the operations in order to the old book
-gives exactly the new one, and a side never holds more than ``rows`` rows on the way.
+vocabulary, position by position: an update where a row changed (price, size or market maker), an
+insert past the end when the side grew, a delete at the end when it shrank. Inserting and
+deleting only at the end means the same whether a client shifts the rows below (the official
+client's documented model: insert moves the rows from there down, delete moves them up) or keeps
+the rows in a dict by position (ib_async 2.1 does: insert overwrites, delete pops the key), so
+both kinds of client hold exactly the new book after the operations, and a side never holds more
+than ``rows`` rows on the way.
 """
 
 from __future__ import annotations
@@ -143,23 +147,15 @@ class Ladder:
 
 
 def diff(old: Sequence[Row], new: Sequence[Row]) -> list[Op]:
-    """The operations that turn side ``old`` into side ``new`` (see the module docstring)."""
-    new_keys = {(r.price, r.market_maker) for r in new}
+    """The operations that turn side ``old`` into side ``new``, row by row (see the module
+    docstring): updates where a row changed, inserts past the old end, deletes from the end."""
     ops: list[Op] = []
-    kept: list[Row] = []
-    for i in range(len(old) - 1, -1, -1):  # deletes from the bottom: positions stay valid
-        r = old[i]
-        if (r.price, r.market_maker) not in new_keys:
-            ops.append(Op(i, DepthOperation.DELETE, r))
-    for r in old:
-        if (r.price, r.market_maker) in new_keys:
-            kept.append(r)
-    old_by_key = {(r.price, r.market_maker): r for r in kept}
-    for i, r in enumerate(new):  # inserts top down: each lands at its final position
-        if (r.price, r.market_maker) not in old_by_key:
-            ops.append(Op(i, DepthOperation.INSERT, r))
-    for i, r in enumerate(new):
-        before = old_by_key.get((r.price, r.market_maker))
-        if before is not None and before.size != r.size:
-            ops.append(Op(i, DepthOperation.UPDATE, r))
+    common = min(len(old), len(new))
+    for i in range(common):
+        if old[i] != new[i]:
+            ops.append(Op(i, DepthOperation.UPDATE, new[i]))
+    for i in range(common, len(new)):
+        ops.append(Op(i, DepthOperation.INSERT, new[i]))
+    for i in range(len(old) - 1, common - 1, -1):
+        ops.append(Op(i, DepthOperation.DELETE, old[i]))
     return ops
