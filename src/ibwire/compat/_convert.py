@@ -71,7 +71,10 @@ def _make(model_cls: type) -> Any:
 
 
 def to_compat(obj: Any) -> Any:
-    """The camelCase twin of an ibwire model object (None stays None; other objects as they are)."""
+    """The camelCase twin of an ibwire model object, or a list of them (None stays None; other
+    objects as they are)."""
+    if isinstance(obj, list):
+        return [camel.to_camel(x, _make) for x in obj]
     return camel.to_camel(obj, _make)
 
 
