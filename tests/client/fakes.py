@@ -144,7 +144,11 @@ class FakeSession:
         tws._record(self, ev)
         if isinstance(ev, StartApi):
             self.client_id = ev.client_id
-            if not tws.ids_before_start_api:
+            if tws.hold_ready is not None:  # the session becomes ready when the test says so
+                gate = tws.hold_ready
+                threading.Thread(target=lambda: gate.wait(30) and self._send_ids(),
+                                 daemon=True).start()
+            elif not tws.ids_before_start_api:
                 self._send_ids()
             self.started.set()
         reply = tws.script.get(type(ev))
@@ -166,7 +170,8 @@ class FakeTws:
     def __init__(self, script: Mapping[type, ReplyFn] | None = None, *, version: int = IB_ASYNC_VERSION,
                  min_version: int = IBAPI_981_VERSION, accounts: Iterable[str] = ("DU123456",),
                  next_valid_id: int = 1, farm_notices: bool = True, answer_handshake: bool = True,
-                 ids_before_start_api: bool = False, host: str = "127.0.0.1", port: int = 0) -> None:
+                 ids_before_start_api: bool = False, host: str = "127.0.0.1", port: int = 0,
+                 hold_ready: threading.Event | None = None) -> None:
         self.script: dict[type, ReplyFn] = dict(script or {})
         self.version = version
         self.min_version = min_version
@@ -175,6 +180,8 @@ class FakeTws:
         self.farm_notices = farm_notices
         self.answer_handshake = answer_handshake
         self.ids_before_start_api = ids_before_start_api
+        self.hold_ready = hold_ready
+        """When given: NEXT_VALID_ID / MANAGED_ACCTS wait until it is set (readiness on cue)."""
         self.host = host
         self.sessions: list[FakeSession] = []
         self.received: list[tuple[FakeSession, Message]] = []

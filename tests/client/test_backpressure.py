@@ -276,3 +276,40 @@ def test_async_requests_wait_for_room_in_a_full_pacer_queue() -> None:
         answered, deepest = asyncio.run(main(tws))
     assert answered == 12
     assert deepest <= 3  # the other requests waited for room instead of queueing
+
+
+def test_async_sends_before_readiness_are_held_up_to_the_bound_then_wait() -> None:
+    """AsyncBroker: at most ``max_held`` requests wait for the session to be ready; further
+    ``send()`` calls wait (they do not pile up); all arrive, in order, once it is ready."""
+    from ibwire import AsyncBroker
+
+    gate = threading.Event()
+
+    async def until(predicate: object) -> None:
+        while not predicate():  # type: ignore[operator]
+            await asyncio.sleep(0)  # yield to the loop (no timed wait)
+
+    async def main(tws: FakeTws) -> tuple[int, int, list[bool]]:
+        broker = AsyncBroker(tws.host, tws.port, timeout=10)
+        broker.max_held = 2
+        opening = asyncio.create_task(broker.open())
+        await asyncio.wait_for(until(lambda: broker._proto is not None), 10)
+        sends = [asyncio.create_task(broker.send(ReqCurrentTime())) for _ in range(5)]
+        for _ in range(5):
+            await asyncio.sleep(0)
+        held = len(broker._proto.held)  # type: ignore[union-attr]
+        done_before = [t.done() for t in sends]
+        gate.set()
+        await asyncio.wait_for(opening, 10)
+        await asyncio.wait_for(asyncio.gather(*sends), 10)
+        got = 0
+        for _ in range(5):
+            await asyncio.to_thread(tws.wait_for, ReqCurrentTime, 5)
+            got += 1
+        await broker.disconnect()
+        return held, got, done_before
+
+    with FakeTws(hold_ready=gate) as tws:
+        held, got, done_before = asyncio.run(main(tws))
+    assert held == 2 and done_before.count(True) == 2  # two held, three waiting for room
+    assert got == 5  # nothing was dropped

@@ -51,6 +51,7 @@ from .requests import Pending
 from .streams import AsyncEventStream
 from .ticker import Ticker
 from .tickets import OrderTicket
+from .transport import DEFAULT_MAX_HELD
 
 __all__ = ["AsyncBroker"]
 
@@ -82,8 +83,13 @@ async def _wait_pending(pending: Pending[Any], timeout: float) -> bool:
 
 
 async def _room(core: BrokerCore) -> None:
-    """Wait while the pacer's queue is full (the loop cannot block a sender: a flow waits here,
-    before its next step sends)."""
+    """Wait while the pacer's queue is full, or while ``max_held`` requests wait for the session to
+    be ready (the loop cannot block a sender: a flow or ``send()`` waits here before it sends)."""
+    if isinstance(core, AsyncBroker):
+        proto = core._proto
+        while (proto is not None and not proto.ready and not proto.closed.done()
+               and len(proto.held) >= core.max_held):
+            await proto.ready_or_closed.wait()
     pacer = core.pacer
     while pacer.full and core._transport_connected():
         due = pacer.next_due(time.monotonic())
@@ -94,7 +100,7 @@ async def arun_flow(flow: Flow[T], core: BrokerCore | None = None) -> T:
     """Drive a flow to its end, awaiting each wait (extended while ``core`` says so, like the sync
     driver); each step waits first while the pacer's queue is full."""
     try:
-        if core is not None and core.pacer.full:
+        if core is not None:
             await _room(core)
         step = next(flow)
         while True:
@@ -130,6 +136,8 @@ class _Protocol(asyncio.Protocol):
         self.handshake: asyncio.Future[HandshakeComplete] = loop.create_future()
         self.closed: asyncio.Future[None] = loop.create_future()
         self.ready = False
+        self.ready_or_closed = asyncio.Event()
+        """Set when the session is ready (held requests go out) or the connection ended."""
         self.held: list[Message] = []
         self.cause: BaseException | None = None
         self._drain: asyncio.TimerHandle | None = None
@@ -161,6 +169,7 @@ class _Protocol(asyncio.Protocol):
                     self.write(self.conn.start_api(broker.client_id))
                 elif isinstance(ev, SessionReady):
                     self.ready = True
+                    self.ready_or_closed.set()
                     held, self.held = self.held, []
                     for msg in held:
                         self._submit(msg)
@@ -180,6 +189,7 @@ class _Protocol(asyncio.Protocol):
                 f"handshake (error 502). {CONNECT_ADVICE}", code=502))
         if not self.closed.done():
             self.closed.set_result(None)
+        self.ready_or_closed.set()
         self.conn.close()
         self.broker.handle(ConnectionClosed(cause))
         self.broker._after_close(self)
@@ -250,6 +260,8 @@ class AsyncBroker(AsyncFront, Flows, ReconcileMixin):
         super().__init__(host, port, client_id, timeout, journal=journal, reconnect=reconnect,
                          max_rate=max_rate, max_version=max_version)
         self._proto: _Protocol | None = None
+        self.max_held = DEFAULT_MAX_HELD
+        """Requests held at most before the session is ready; more wait (nothing is dropped)."""
         self._loop: asyncio.AbstractEventLoop | None = None
         """The loop that delivers this broker's events (a blocking wait on its thread fails)."""
         self._reconnector: asyncio.Task[None] | None = None
@@ -438,7 +450,9 @@ class AsyncBroker(AsyncFront, Flows, ReconcileMixin):
         return await ticket.done(timeout)
 
     async def send(self, msg: Message) -> None:  # type: ignore[override]
-        """Send a raw protocol message (advanced use)."""
+        """Send a raw protocol message (advanced use). Waits while the pacer's queue is full or
+        ``max_held`` messages wait for the session to be ready; nothing is dropped."""
+        await _room(self)
         self._send(msg)
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float,
