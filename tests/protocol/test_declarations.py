@@ -68,3 +68,14 @@ def test_callback_arguments_map_by_name() -> None:
     cb = Callback("sample", "reqId", "value:text.inner", "-ignored")
     assert [(a.name, a.path) for a in cb.args] == [("reqId", "req_id"), ("value", "text.inner"),
                                                    ("ignored", None)]
+
+
+def test_a_bare_name_places_a_model_declared_field_in_a_mixed_layout() -> None:
+    from ibwire.protocol.messages.contracts import ContractDataEnd, ReqContractData
+
+    paths = [getattr(e, "path", type(e).__name__) for e in ReqContractData.SCHEMA.elements[:4]]
+    assert paths == ["Version", "req_id", "contract.con_id", "contract.symbol"]
+    assert ReqContractData.SCHEMA.pb.fields[0].path == "req_id"  # its number came from W(pb=1)
+    assert ContractDataEnd.SCHEMA.decoder(178)(["52", "1", "2147483647"]).req_id is None
+    with pytest.raises(TypeError, match="'nope' in the layout"):
+        _declare("nope", Proto("Sample", Feature.PROTOBUF))

@@ -33,9 +33,10 @@ class F:
 class W:
     """A field's wire form, declared on the model field itself: ``req_id: Annotated[int | None,
     W(INT, pb=1)] = None`` is the text field ``F("req_id", INT, pb=1)`` -- the field is declared
-    once. The annotated fields of a message follow its positional elements (e.g. ``Version``), in
-    the dataclass's order. Messages whose layout is not a flat list of their own fields (nested
-    blocks, counts, conditions) list :class:`F` elements instead."""
+    once. A bare field name among a declaration's elements places that field there
+    (``@to_server(Out.X, Version(3), "req_id", *contract_fields, ...)``); the other annotated
+    fields follow every element, in the dataclass's order. Paths into nested models (the contract's
+    fields ...), counts and conditions stay :class:`F` / :class:`Repeat` / :class:`Cond` elements."""
 
     kind: Kind
     pb: int | None = None

@@ -302,7 +302,7 @@ TO_CLIENT: dict[int, type[Message]] = {}
 TO_SERVER: dict[int, type[Message]] = {}
 
 
-def _register(msg_id: int, direction: Direction, elements: Sequence[Element],
+def _register(msg_id: int, direction: Direction, elements: Sequence[Element | str],
               registry: dict[int, type[Message]], request: Request | None = None,
               api: Api | None = None,
               callback: Callback | None = None) -> Callable[[type[_M]], type[_M]]:
@@ -310,8 +310,7 @@ def _register(msg_id: int, direction: Direction, elements: Sequence[Element],
         if msg_id in registry:
             raise TypeError(f"message id {msg_id} ({direction.value}) registered twice: "
                             f"{registry[msg_id].__name__} and {cls.__name__}")
-        schema = Schema(cls, msg_id, direction, [*elements, *_wire_fields(cls, elements)],
-                        request, api, callback)
+        schema = Schema(cls, msg_id, direction, _layout(cls, elements), request, api, callback)
         _check_names(cls, schema)
         cls.MSG_ID = msg_id  # type: ignore[attr-defined]
         cls.DIRECTION = direction  # type: ignore[attr-defined]
@@ -321,19 +320,33 @@ def _register(msg_id: int, direction: Direction, elements: Sequence[Element],
     return deco
 
 
-def _wire_fields(cls: type, elements: Sequence[Element]) -> list[F]:
-    """The text fields declared on the model's own fields (``Annotated[..., W(...)]``)."""
-    if not dataclasses.is_dataclass(cls):
-        return []
-    hints = typing.get_type_hints(cls, include_extras=True)
+def _layout(cls: type, elements: Sequence[Element | str]) -> list[Element]:
+    """The declared elements with the fields declared on the model (``Annotated[..., W(...)]``):
+    each at the place a bare name in the elements gives it (``@to_server(Out.X, "req_id",
+    *contract_fields, ...)``), the others after every element, in the dataclass's order."""
+    wired: dict[str, F] = {}
+    if dataclasses.is_dataclass(cls):
+        hints = typing.get_type_hints(cls, include_extras=True)
+        for fld in dataclasses.fields(cls):
+            for meta in getattr(hints.get(fld.name), "__metadata__", ()):
+                if isinstance(meta, W):
+                    wired[fld.name] = meta.field(fld.name)
     listed = {el.path for el in elements if isinstance(el, F)}
-    out = []
-    for fld in dataclasses.fields(cls):
-        for meta in getattr(hints.get(fld.name), "__metadata__", ()):
-            if isinstance(meta, W):
-                if fld.name in listed:
-                    raise TypeError(f"{cls.__name__}.{fld.name}: declared by W(...) and F(...)")
-                out.append(meta.field(fld.name))
+    twice = sorted(listed & set(wired))
+    if twice:
+        raise TypeError(f"{cls.__name__}.{twice[0]}: declared by W(...) and F(...)")
+    out: list[Element] = []
+    placed: set[str] = set()
+    for el in elements:
+        if isinstance(el, str):
+            if el not in wired:
+                raise TypeError(f"{cls.__name__}: {el!r} in the layout is no field declared "
+                                f"with W(...)")
+            out.append(wired[el])
+            placed.add(el)
+        else:
+            out.append(el)
+    out += [f for name, f in wired.items() if name not in placed]
     return out
 
 
@@ -353,14 +366,14 @@ def _check_names(cls: type, schema: Schema) -> None:
             raise TypeError(f"{cls.__name__}: {what} names {path!r}, which it does not have")
 
 
-def to_client(msg_id: In, *elements: Element,
+def to_client(msg_id: In, *elements: Element | str,
               callback: Callback | None = None) -> Callable[[type[_M]], type[_M]]:
     """Register a TWS -> client message class with its schema (``msg_id`` an :class:`In` id) and
     the official EWrapper callback it calls."""
     return _register(int(msg_id), Direction.TO_CLIENT, elements, TO_CLIENT, callback=callback)
 
 
-def to_server(msg_id: Out, *elements: Element, request: Request | None = None,
+def to_server(msg_id: Out, *elements: Element | str, request: Request | None = None,
               api: Api | None = None) -> Callable[[type[_M]], type[_M]]:
     """Register a client -> TWS message class with its schema (``msg_id`` an :class:`Out` id),
     its request kind and the official EClient method that sends it."""

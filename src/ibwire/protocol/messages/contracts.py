@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from ...errors import LocalProtocolError
 from ...models.contract import Contract
 from ...models.market import ContractDetails, IneligibilityReason
 from ..codec import UNSET_INT, Kind, TagValue, enc_str
-from ..elements import P, Proto
+from ..elements import P, Proto, W
 from ..ids import In, Out
 from ..schema import (
     Api,
@@ -112,20 +113,19 @@ _FUND_FIELDS: tuple[Element, ...] = tuple(
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(Out.REQ_CONTRACT_DATA, Version(8), F("req_id", INT),
-           *request_contract_fields(),
+@to_server(Out.REQ_CONTRACT_DATA, Version(8), "req_id", *request_contract_fields(),
            F("contract.include_expired", BOOL, unset="0"),
            F("contract.sec_id_type", STR),
            F("contract.sec_id", STR),
            F("contract.issuer_id", STR, since=Feature.BOND_ISSUERID),
-           Proto("ContractDataRequest", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
+           Proto("ContractDataRequest", Feature.PROTOBUF_CONTRACT_DATA), P(2, "contract", sub=CONTRACT),
            request=Request(replies=(In.CONTRACT_DATA,), end=In.CONTRACT_DATA_END),
            api=Api("reqContractDetails", "reqId", "contract"))
 @dataclass(slots=True)
 class ReqContractData(Message):
     """REQ_CONTRACT_DATA (9, v8): CONTRACT_DATA per match, then CONTRACT_DATA_END."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
     contract: Contract = field(default_factory=Contract)
 
 
@@ -193,11 +193,10 @@ class ContractData(Message):
     details: ContractDetails = field(default_factory=ContractDetails)
 
 
-@to_client(In.CONTRACT_DATA_END, Version(1), F("req_id", INT, unset=_INT_UNSET),
-           Proto("ContractDataEnd", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"),
+@to_client(In.CONTRACT_DATA_END, Version(1), Proto("ContractDataEnd", Feature.PROTOBUF_CONTRACT_DATA),
            callback=Callback("contractDetailsEnd", "reqId"))
 @dataclass(slots=True)
 class ContractDataEnd(Message):
     """CONTRACT_DATA_END (52, v1): every match for ``req_id`` has been sent."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
