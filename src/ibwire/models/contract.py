@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from .tag_value import TagValue
 
-__all__ = ["Contract", "ComboLeg", "DeltaNeutralContract", "TagValue", "Stock", "Future", "Forex"]
+__all__ = ["Contract", "ComboLeg", "DeltaNeutralContract", "TagValue", "Stock", "Future", "Forex",
+           "Option", "FuturesOption"]
 
 
 @dataclass(slots=True)
@@ -58,6 +59,8 @@ class Contract:
             parts.append(self.sec_type)
         if self.last_trade_date_or_contract_month:
             parts.append(self.last_trade_date_or_contract_month)
+        if self.sec_type in ("OPT", "FOP") and self.strike is not None:
+            parts.append(f"{self.strike:g}{self.right or ''}")
         if self.currency and self.sec_type == "CASH":
             parts = [f"{self.symbol}.{self.currency}"]
         return " ".join(parts)
@@ -86,3 +89,39 @@ def Forex(pair: str, exchange: str = "IDEALPRO") -> Contract:
     if len(p) != 6 or not p.isalpha():
         raise ValueError(f"a forex pair is six letters such as EURUSD or EUR.USD, not {pair!r}")
     return Contract(symbol=p[:3], sec_type="CASH", currency=p[3:], exchange=exchange)
+
+
+def _right(right: str) -> str:
+    r = right.strip().upper()
+    if r in ("C", "CALL"):
+        return "C"
+    if r in ("P", "PUT"):
+        return "P"
+    raise ValueError(f"an option's right is C (call) or P (put), not {right!r}")
+
+
+def Option(symbol: str, last_trade_date_or_contract_month: str, strike: float, right: str,
+           exchange: str = "SMART", multiplier: str | None = None, currency: str = "USD",
+           trading_class: str | None = None, local_symbol: str | None = None) -> Contract:
+    """A listed option on a stock, ETF or index: ``Option("SPY", "20261218", 500, "C")``.
+
+    ``right`` is ``C`` / ``CALL`` or ``P`` / ``PUT``; the expiry is ``YYYYMMDD`` (or ``YYYYMM``
+    for the month's expirations). ``trading_class`` picks a class when several list the same
+    expiry (``SPX`` monthlies, ``SPXW`` weeklies)."""
+    return Contract(symbol=symbol, sec_type="OPT",
+                    last_trade_date_or_contract_month=last_trade_date_or_contract_month,
+                    strike=float(strike), right=_right(right), multiplier=multiplier,
+                    exchange=exchange, currency=currency, trading_class=trading_class,
+                    local_symbol=local_symbol)
+
+
+def FuturesOption(symbol: str, last_trade_date_or_contract_month: str, strike: float,
+                  right: str, exchange: str | None = None, multiplier: str | None = None,
+                  currency: str = "USD", trading_class: str | None = None,
+                  local_symbol: str | None = None) -> Contract:
+    """An option on a future: ``FuturesOption("ES", "20261218", 6000, "P", "CME")``."""
+    return Contract(symbol=symbol, sec_type="FOP",
+                    last_trade_date_or_contract_month=last_trade_date_or_contract_month,
+                    strike=float(strike), right=_right(right), multiplier=multiplier,
+                    exchange=exchange, currency=currency, trading_class=trading_class,
+                    local_symbol=local_symbol)

@@ -36,6 +36,7 @@ class Feature(IntEnum):
     FRACTIONAL_POSITIONS = 101  # PLACE_ORDER totalQuantity as a decimal (an integer before)
     PEGGED_TO_BENCHMARK = 102  # PLACE_ORDER / OPEN_ORDER: PEG BENCH, conditions, adjusted order
     MODELS_SUPPORT = 103  # modelCode in PLACE_ORDER / OPEN_ORDER / EXECUTION_DATA
+    SEC_DEF_OPT_PARAMS_REQ = 104  # REQ_SEC_DEF_OPT_PARAMS, SECURITY_DEFINITION_OPTION_PARAMETER(_END)
     EXT_OPERATOR = 105  # PLACE_ORDER extOperator
     SOFT_DOLLAR_TIER = 106  # PLACE_ORDER / OPEN_ORDER softDollarTier
     PAST_LIMIT = 109  # TICK_PRICE attribute mask bits (canAutoExecute only, as 1, below)
@@ -64,6 +65,7 @@ class Feature(IntEnum):
     PRICE_MGMT_ALGO = 151  # PLACE_ORDER / OPEN_ORDER usePriceMgmtAlgo
     STOCK_TYPE = 152  # CONTRACT_DATA stockType
     ENCODE_MSG_ASCII7 = 153
+    PRICE_BASED_VOLATILITY = 156  # TICK_OPTION_COMPUTATION: no version field, + tickAttrib
     DURATION = 158
     MARKET_DATA_IN_SHARES = 159
     POST_TO_ATS = 160

@@ -1,0 +1,349 @@
+"""Options: chains, option computations, volatility / price calculations and exercise.
+
+PROTOCOL.md sections 4.10 and 4.16; PROTOCOL-V2.md 2.3, 3.1 / 3.2 and Appendix A.
+
+* REQ_SEC_DEF_OPT_PARAMS (78, no version field; from SEC_DEF_OPT_PARAMS_REQ, 104) answers one
+  SECURITY_DEFINITION_OPTION_PARAMETER (75) per exchange and trading class, then
+  SECURITY_DEFINITION_OPTION_PARAMETER_END (76). Protobuf from PROTOBUF_REST_MESSAGES_2 (212).
+* TICK_OPTION_COMPUTATION (21) answers REQ_MKT_DATA on an option (tick types 10 bid, 11 ask,
+  12 last, 13 model and the delayed 80..83) and the two calculations (53). Below
+  PRICE_BASED_VOLATILITY (156) it carries a version field (6, so every field is present);
+  from 156 none, and ``tickAttrib`` after the tick type. TWS writes ``-1`` for an implied
+  volatility, price, dividend or underlying price it could not compute and ``-2`` for such a
+  delta, gamma, vega or theta; those decode to None (the official 10.51 decoder does the same,
+  taking any negative implied volatility as unset) and None is written back so. Protobuf from
+  PROTOBUF_MARKET_DATA (206).
+* REQ_CALC_IMPLIED_VOLAT (54, v3) / REQ_CALC_OPTION_PRICE (55, v3) and their cancels (56 / 57,
+  v1); EXERCISE_OPTIONS (21, v2: ``manualOrderTime`` from 180, ``customerAccount`` from 183,
+  ``professionalCustomer`` from 184; the official client refuses to send a value below its gate,
+  and so does ibwire). All protobuf from PROTOBUF_REST_MESSAGES_1 (211); EXERCISE_OPTIONS' request
+  id travels in the protobuf field named ``orderId``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from ...errors import LocalProtocolError
+from ...models.contract import Contract
+from ..codec import UNSET_INT, Kind, TagValue, dec_float, enc_float
+from ..elements import P, Proto
+from ..ids import In, Out
+from ..schema import (
+    Api,
+    Callback,
+    Custom,
+    Element,
+    F,
+    Message,
+    Request,
+    Version,
+    to_client,
+    to_server,
+)
+from ..versions import Feature
+from .accounts import _not_before
+from .blocks import CONTRACT
+from .market_data import request_contract_fields
+
+__all__ = [
+    # client -> TWS
+    "ReqSecDefOptParams",
+    "ReqCalcImpliedVolat",
+    "ReqCalcOptionPrice",
+    "CancelCalcImpliedVolat",
+    "CancelCalcOptionPrice",
+    "ExerciseOptions",
+    # TWS -> client
+    "SecurityDefinitionOptionParameter",
+    "SecurityDefinitionOptionParameterEnd",
+    "TickOptionComputation",
+]
+
+INT, FLOAT, BOOL, STR, TAGS = Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.STR, Kind.TAGS
+
+_INT_UNSET = str(UNSET_INT)
+_REST_1 = Feature.PROTOBUF_REST_MESSAGES_1
+_REST_2 = Feature.PROTOBUF_REST_MESSAGES_2
+
+
+def _refuse_below(path: str, feature: Feature, what: str) -> Custom:
+    """A field the official client refuses to send below ``feature`` when it is set (error 503):
+    below the gate, encoding a set value raises and decoding reads nothing."""
+
+    def encode(value: object, append: Callable[[str], None]) -> None:
+        if value not in (None, "", False):
+            raise LocalProtocolError(f"{what} needs server version {int(feature)} or later")
+
+    def nothing(fields: list[str], i: int) -> tuple[None, int]:
+        return None, i
+
+    return Custom(path, nothing, encode, until=feature)
+
+
+def _count(text: str) -> int:
+    n = int(text) if text else 0
+    if not 0 <= n <= 100_000:
+        raise ValueError(f"implausible count {n}")
+    return n
+
+
+def _decode_expirations(fields: list[str], i: int) -> tuple[list[str], int]:
+    n = _count(fields[i])
+    return list(fields[i + 1:i + 1 + n]), i + 1 + n
+
+
+def _encode_expirations(value: object, append: Callable[[str], None]) -> None:
+    items = [str(x) for x in (value or ())]  # type: ignore[attr-defined]
+    append(str(len(items)))
+    for x in items:
+        append(x)
+
+
+def _decode_strikes(fields: list[str], i: int) -> tuple[list[float], int]:
+    n = _count(fields[i])
+    out: list[float] = []
+    for text in fields[i + 1:i + 1 + n]:
+        v = dec_float(text)
+        if v is None:
+            raise ValueError(f"not a strike: {text!r}")
+        out.append(v)
+    return out, i + 1 + n
+
+
+def _encode_strikes(value: object, append: Callable[[str], None]) -> None:
+    items = list(value or ())  # type: ignore[call-overload]
+    append(str(len(items)))
+    for x in items:
+        append(enc_float(float(x)))
+
+
+# --- client -> TWS -----------------------------------------------------------------------------
+
+@to_server(Out.REQ_SEC_DEF_OPT_PARAMS,
+           _not_before(Feature.SEC_DEF_OPT_PARAMS_REQ, "REQ_SEC_DEF_OPT_PARAMS"),
+           F("req_id", INT),
+           F("underlying_symbol", STR),
+           F("fut_fop_exchange", STR),
+           F("underlying_sec_type", STR),
+           F("underlying_con_id", INT, unset="0", none=("0",)),
+           Proto("SecDefOptParamsRequest", _REST_2), P(1, "req_id"), P(2, "underlying_symbol"),
+           P(3, "fut_fop_exchange"), P(4, "underlying_sec_type"),
+           P(5, "underlying_con_id", INT, unset=0),
+           request=Request(replies=(In.SECURITY_DEFINITION_OPTION_PARAMETER,),
+                           end=In.SECURITY_DEFINITION_OPTION_PARAMETER_END),
+           api=Api("reqSecDefOptParams", "reqId", "underlyingSymbol", "futFopExchange",
+                   "underlyingSecType", "underlyingConId"))
+@dataclass(slots=True)
+class ReqSecDefOptParams(Message):
+    """REQ_SEC_DEF_OPT_PARAMS (78, no version field): the option chains of an underlying.
+
+    ``fut_fop_exchange`` is empty for every exchange (stock and index options) or names the
+    exchange of a future's options (CME ...); ``underlying_con_id`` is required."""
+
+    req_id: int | None = None
+    underlying_symbol: str | None = None
+    fut_fop_exchange: str | None = None
+    underlying_sec_type: str | None = None
+    underlying_con_id: int | None = None
+
+
+_M = TypeVar("_M")
+
+
+def _calc_request(out: Out, proto: str, value: str, options: str, pb_options: str,
+                  cancel: Out, api: Api) -> Callable[[type[_M]], type[_M]]:
+    return to_server(
+        out, Version(3), F("req_id", INT),
+        *request_contract_fields(),
+        F(value, FLOAT),
+        F("under_price", FLOAT),
+        F(options, TAGS),
+        Proto(proto, _REST_1), P(1, "req_id"), P(2, "contract", sub=CONTRACT), P(3, value),
+        P(4, "under_price"), P(5, options, name=pb_options),
+        request=Request(replies=(In.TICK_OPTION_COMPUTATION,), cancel=cancel), api=api)
+
+
+@_calc_request(Out.REQ_CALC_IMPLIED_VOLAT, "CalculateImpliedVolatilityRequest", "option_price",
+               "impl_vol_options", "impliedVolatilityOptions", Out.CANCEL_CALC_IMPLIED_VOLAT,
+               Api("calculateImpliedVolatility", "reqId", "contract", "optionPrice",
+                   "underPrice", "implVolOptions"))
+@dataclass(slots=True)
+class ReqCalcImpliedVolat(Message):
+    """REQ_CALC_IMPLIED_VOLAT (54, v3): the implied volatility of ``option_price`` with the
+    underlying at ``under_price``, answered by a TICK_OPTION_COMPUTATION (tick type 53)."""
+
+    req_id: int | None = None
+    contract: Contract = field(default_factory=Contract)
+    option_price: float | None = None
+    under_price: float | None = None
+    impl_vol_options: list[TagValue] = field(default_factory=list)
+
+
+@_calc_request(Out.REQ_CALC_OPTION_PRICE, "CalculateOptionPriceRequest", "volatility",
+               "opt_prc_options", "optionPriceOptions", Out.CANCEL_CALC_OPTION_PRICE,
+               Api("calculateOptionPrice", "reqId", "contract", "volatility", "underPrice",
+                   "optPrcOptions"))
+@dataclass(slots=True)
+class ReqCalcOptionPrice(Message):
+    """REQ_CALC_OPTION_PRICE (55, v3): the price and greeks at ``volatility`` with the
+    underlying at ``under_price``, answered by a TICK_OPTION_COMPUTATION (tick type 53)."""
+
+    req_id: int | None = None
+    contract: Contract = field(default_factory=Contract)
+    volatility: float | None = None
+    under_price: float | None = None
+    opt_prc_options: list[TagValue] = field(default_factory=list)
+
+
+@to_server(Out.CANCEL_CALC_IMPLIED_VOLAT, Version(1), F("req_id", INT),
+           Proto("CancelCalculateImpliedVolatility", _REST_1), P(1, "req_id"),
+           api=Api("cancelCalculateImpliedVolatility", "reqId"))
+@dataclass(slots=True)
+class CancelCalcImpliedVolat(Message):
+    """CANCEL_CALC_IMPLIED_VOLAT (56, v1)."""
+
+    req_id: int | None = None
+
+
+@to_server(Out.CANCEL_CALC_OPTION_PRICE, Version(1), F("req_id", INT),
+           Proto("CancelCalculateOptionPrice", _REST_1), P(1, "req_id"),
+           api=Api("cancelCalculateOptionPrice", "reqId"))
+@dataclass(slots=True)
+class CancelCalcOptionPrice(Message):
+    """CANCEL_CALC_OPTION_PRICE (57, v1)."""
+
+    req_id: int | None = None
+
+
+# EXERCISE_OPTIONS' contract: the request block without primaryExchange
+_EXERCISE_CONTRACT: tuple[Element, ...] = tuple(
+    el for el in request_contract_fields()
+    if not (isinstance(el, F) and el.path == "contract.primary_exchange"))
+
+
+@to_server(Out.EXERCISE_OPTIONS, Version(2), F("req_id", INT),
+           *_EXERCISE_CONTRACT,
+           F("exercise_action", INT),
+           F("exercise_quantity", INT),
+           F("account", STR),
+           F("override", BOOL, unset="0"),
+           _refuse_below("manual_order_time", Feature.MANUAL_ORDER_TIME_EXERCISE_OPTIONS,
+                         "a manual order time in EXERCISE_OPTIONS"),
+           F("manual_order_time", STR, since=Feature.MANUAL_ORDER_TIME_EXERCISE_OPTIONS),
+           _refuse_below("customer_account", Feature.CUSTOMER_ACCOUNT,
+                         "a customer account in EXERCISE_OPTIONS"),
+           F("customer_account", STR, since=Feature.CUSTOMER_ACCOUNT),
+           _refuse_below("professional_customer", Feature.PROFESSIONAL_CUSTOMER,
+                         "professionalCustomer in EXERCISE_OPTIONS"),
+           F("professional_customer", BOOL, unset="0", since=Feature.PROFESSIONAL_CUSTOMER),
+           Proto("ExerciseOptionsRequest", _REST_1), P(1, "req_id", name="orderId"),
+           P(2, "contract", sub=CONTRACT), P(3, "exercise_action"), P(4, "exercise_quantity"),
+           P(5, "account"), P(6, "override"), P(7, "manual_order_time"),
+           P(8, "customer_account"), P(9, "professional_customer"),
+           request=Request(),
+           api=Api("exerciseOptions", "reqId", "contract", "exerciseAction", "exerciseQuantity",
+                   "account", "override", "manualOrderTime", "customerAccount",
+                   "professionalCustomer"))
+@dataclass(slots=True)
+class ExerciseOptions(Message):
+    """EXERCISE_OPTIONS (21, v2): exercise (``exercise_action`` 1) or let lapse (2)
+    ``exercise_quantity`` contracts of an option held in ``account``; ``override`` exercises
+    an option out of the money (or lets one in the money lapse). TWS answers with the position
+    and account changes, or an ERR_MSG naming ``req_id``."""
+
+    req_id: int | None = None
+    contract: Contract = field(default_factory=Contract)
+    exercise_action: int | None = None
+    exercise_quantity: int | None = None
+    account: str | None = None
+    override: bool | None = False
+    manual_order_time: str | None = None
+    customer_account: str | None = None
+    professional_customer: bool | None = False
+
+
+# --- TWS -> client -----------------------------------------------------------------------------
+
+@to_client(In.SECURITY_DEFINITION_OPTION_PARAMETER,
+           F("req_id", INT, unset=_INT_UNSET),
+           F("exchange", STR),
+           F("underlying_con_id", INT),
+           F("trading_class", STR),
+           F("multiplier", STR),
+           Custom("expirations", _decode_expirations, _encode_expirations),
+           Custom("strikes", _decode_strikes, _encode_strikes),
+           Proto("SecDefOptParameter", _REST_2), P(1, "req_id"), P(2, "exchange"),
+           P(3, "underlying_con_id"), P(4, "trading_class"), P(5, "multiplier"),
+           P(6, "expirations", STR, repeated=True), P(7, "strikes", FLOAT, repeated=True),
+           callback=Callback("securityDefinitionOptionParameter", "reqId", "exchange",
+                             "underlyingConId", "tradingClass", "multiplier", "expirations",
+                             "strikes"))
+@dataclass(slots=True)
+class SecurityDefinitionOptionParameter(Message):
+    """SECURITY_DEFINITION_OPTION_PARAMETER (75, no version field): one exchange and trading
+    class of an underlying's options, with every expiration (``YYYYMMDD``) and strike."""
+
+    req_id: int | None = None
+    exchange: str | None = None
+    underlying_con_id: int | None = None
+    trading_class: str | None = None
+    multiplier: str | None = None
+    expirations: list[str] = field(default_factory=list)
+    strikes: list[float] = field(default_factory=list)
+
+
+@to_client(In.SECURITY_DEFINITION_OPTION_PARAMETER_END, F("req_id", INT, unset=_INT_UNSET),
+           Proto("SecDefOptParameterEnd", _REST_2), P(1, "req_id"),
+           callback=Callback("securityDefinitionOptionParameterEnd", "reqId"))
+@dataclass(slots=True)
+class SecurityDefinitionOptionParameterEnd(Message):
+    """SECURITY_DEFINITION_OPTION_PARAMETER_END (76, no version field)."""
+
+    req_id: int | None = None
+
+
+_M1 = ("-1", "-1.0")  # "not computed" for a volatility, a price, a dividend
+_M2 = ("-2", "-2.0")  # "not computed" for a greek
+
+
+@to_client(In.TICK_OPTION_COMPUTATION,
+           Version(6, until=Feature.PRICE_BASED_VOLATILITY),
+           F("req_id", INT, unset=_INT_UNSET),
+           F("tick_type", INT, unset=_INT_UNSET),
+           F("tick_attrib", INT, unset="0", since=Feature.PRICE_BASED_VOLATILITY),
+           F("implied_vol", FLOAT, unset="-1", none=_M1 + _M2),
+           F("delta", FLOAT, unset="-2", none=_M2),
+           F("opt_price", FLOAT, unset="-1", none=_M1),
+           F("pv_dividend", FLOAT, unset="-1", none=_M1),
+           F("gamma", FLOAT, unset="-2", none=_M2),
+           F("vega", FLOAT, unset="-2", none=_M2),
+           F("theta", FLOAT, unset="-2", none=_M2),
+           F("und_price", FLOAT, unset="-1", none=_M1),
+           Proto("TickOptionComputation", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
+           P(2, "tick_type"), P(3, "tick_attrib"), P(4, "implied_vol", unset=-1.0),
+           P(5, "delta", unset=-2.0), P(6, "opt_price", unset=-1.0),
+           P(7, "pv_dividend", unset=-1.0), P(8, "gamma", unset=-2.0), P(9, "vega", unset=-2.0),
+           P(10, "theta", unset=-2.0), P(11, "und_price", unset=-1.0),
+           callback=Callback("tickOptionComputation", "reqId", "tickType", "tickAttrib",
+                             "impliedVol", "delta", "optPrice", "pvDividend", "gamma", "vega",
+                             "theta", "undPrice"))
+@dataclass(slots=True)
+class TickOptionComputation(Message):
+    """TICK_OPTION_COMPUTATION (21; version 6 below 156, none from 156): an option's implied
+    volatility and greeks for one of its prices (tick types 10 bid, 11 ask, 12 last, 13 model,
+    53 a calculation; 80..83 delayed). ``tick_attrib``: 0 return-based, 1 price-based."""
+
+    req_id: int | None = None
+    tick_type: int | None = None
+    tick_attrib: int | None = 0
+    implied_vol: float | None = None
+    delta: float | None = None
+    opt_price: float | None = None
+    pv_dividend: float | None = None
+    gamma: float | None = None
+    vega: float | None = None
+    theta: float | None = None
+    und_price: float | None = None
