@@ -1,6 +1,7 @@
 """ibwire: the Interactive Brokers TWS API socket protocol, client and paper gateway.
 
-Public names (stable): Broker, AsyncBroker, EClient, EWrapper, Contract, Stock, Future, Forex, Order,
+Public names (stable): Broker, AsyncBroker, EClient, EWrapper, Contract, Stock, Future, Forex, Option,
+FuturesOption, Order,
 MarketOrder, LimitOrder, StopOrder, StopLimitOrder, and the exceptions of :mod:`ibwire.errors`.
 The paper gateway is :class:`ibwire.gateway.PaperGateway`.
 
@@ -46,8 +47,12 @@ if TYPE_CHECKING:
         ExecutionFilter,
         Forex,
         Future,
+        FuturesOption,
         LimitOrder,
         MarketOrder,
+        Option,
+        OptionChain,
+        OptionComputation,
         Order,
         OrderState,
         PortfolioItem,
@@ -99,6 +104,10 @@ _WHERE: dict[str, str] = {
     "ExecutionFilter": ".models",
     "Forex": ".models",
     "Future": ".models",
+    "FuturesOption": ".models",
+    "Option": ".models",
+    "OptionChain": ".models",
+    "OptionComputation": ".models",
     "LimitOrder": ".models",
     "MarketOrder": ".models",
     "Order": ".models",
@@ -141,5 +150,6 @@ __all__ = [
     "AccountValue", "CommissionReport", "Contract", "Execution", "ExecutionFilter", "Forex", "Future",
     "LimitOrder", "MarketOrder", "Order", "OrderState", "PortfolioItem", "Position", "Stock",
     "StopLimitOrder", "StopOrder", "TagValue", "AccountSummaryItem", "Bar", "ContractDetails",
+    "Option", "FuturesOption", "OptionChain", "OptionComputation",
     "__version__",
 ]

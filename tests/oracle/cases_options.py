@@ -4,7 +4,6 @@ computations, the two calculations and their cancels, exercise (see cases.py).""
 from __future__ import annotations
 
 from ibwire.models.contract import Contract, FuturesOption, Option
-from ibwire.protocol.codec import TagValue
 from ibwire.protocol.messages import options
 from ibwire.protocol.schema import Message
 from ibwire.protocol.versions import Feature

@@ -44,6 +44,7 @@ from .depth import DepthMixin
 from .flows import AsyncFront, Flows
 from .journal import Journal
 from .market import MarketMixin
+from .options import OptionsMixin
 from .orders import OrdersMixin
 from .pacing import DEFAULT_MAX_RATE
 from .reconcile import ReconcileMixin
@@ -234,7 +235,7 @@ class _Protocol(asyncio.Protocol):
         self._schedule_drain()
 
 
-class AsyncBroker(AsyncFront, Flows, ReconcileMixin):
+class AsyncBroker(AsyncFront, Flows, OptionsMixin, ReconcileMixin):
     """The Broker's API on the caller's asyncio loop: ``broker = await AsyncBroker.connect(host,
     port, client_id)``.
 

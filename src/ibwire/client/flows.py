@@ -16,6 +16,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 from .core import BrokerCore, Flow
 from .depth import DepthMixin
 from .market import MarketMixin
+from .options import OptionsMixin
 from .orders import OrdersMixin
 from .reconcile import ReconcileMixin
 
@@ -100,3 +101,8 @@ class Flows:
     market_depth = front_method(DepthMixin.flow_market_depth)
     depth_exchanges = front_method(DepthMixin.flow_depth_exchanges)
     smart_components = front_method(DepthMixin.flow_smart_components)
+    # options (issue 14)
+    option_chain = front_method(OptionsMixin.flow_option_chain)
+    implied_volatility = front_method(OptionsMixin.flow_implied_volatility)
+    option_price = front_method(OptionsMixin.flow_option_price)
+    exercise = front_method(OptionsMixin.flow_exercise)

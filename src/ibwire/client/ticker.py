@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..models import Contract
+from ..models.option import OptionComputation
 from .tickets import refuse_on_loop
 
 __all__ = ["Ticker", "TickersUpdated", "PRICE_FIELDS", "SIZE_FIELDS"]
@@ -50,6 +51,11 @@ class Ticker:
     halted: float | None = None
     market_data_type: int | None = None  # 1 live, 2 frozen, 3 delayed, 4 delayed frozen
     min_tick: float | None = None
+    # options: the implied volatility and greeks of the bid, ask and last, and the model's
+    bid_greeks: OptionComputation | None = None
+    ask_greeks: OptionComputation | None = None
+    last_greeks: OptionComputation | None = None
+    model_greeks: OptionComputation | None = None
     snapshot_done: bool = False
     updates: int = 0
     notices: list[tuple[int, str]] = field(default_factory=list)

@@ -33,6 +33,9 @@ __all__ = ["Accounts", "AccountState", "PositionRecord", "SUMMARY_TAGS", "LEDGER
 
 BASE_CURRENCY = "USD"
 
+_PREMIUM = frozenset({"STK", "OPT", "FOP"})
+"""Sec types whose price changes hands (the premium of an option, futures options included)."""
+
 MARGIN_RATES: dict[str, tuple[float, float]] = {
     "STK": (0.25, 0.20),
     "FUT": (0.06, 0.05),
@@ -102,6 +105,7 @@ class _Totals:
     net_liq: float = 0.0
     cash: float = 0.0
     stock_value: float = 0.0
+    option_value: float = 0.0
     gross: float = 0.0
     futures_pnl: float = 0.0
     unrealized: float = 0.0
@@ -146,7 +150,7 @@ class Accounts:
         d = quantity if side == "BOT" else -quantity
         mult = inst.multiplier_value
         ccy = inst.currency
-        if inst.sec_type == "STK":
+        if inst.sec_type in _PREMIUM:
             st.cash[ccy] = st.cash.get(ccy, 0.0) - float(d) * price * mult
         elif inst.sec_type == "CASH":
             st.cash[ccy] = st.cash.get(ccy, 0.0) - float(d) * price
@@ -217,11 +221,14 @@ class Accounts:
             if inst.sec_type == "STK":
                 t.stock_value += value * fx
                 t.gross += abs(value) * fx
+            elif inst.sec_type in _PREMIUM:
+                t.option_value += value * fx
+                t.gross += abs(value) * fx
             elif inst.sec_type == "FUT":
                 pnl = (mark - pos.avg_price) * inst.multiplier_value * float(pos.quantity) * fx
                 t.futures_pnl += pnl
                 t.gross += abs(value) * fx
-        t.net_liq = t.cash + t.stock_value + t.futures_pnl
+        t.net_liq = t.cash + t.stock_value + t.option_value + t.futures_pnl
         return t
 
     def net_liquidation(self, account: str) -> float:

@@ -45,6 +45,7 @@ from .calendar import Calendar, Session
 from .clock import CALENDAR_MODES
 from .instruments import Instrument, InstrumentTable, table_of, to_contract, to_details
 from .market import Bar, Market, Quote
+from .options import OptionTable, with_options
 from .store import Store
 
 __all__ = [
@@ -200,7 +201,8 @@ class PaperExchange:
             step = int(meta["market_step"])
         else:
             start, step = market_start or self.clock(), 0
-        self.instruments = table_of(instruments, start)  # futures listed on the market date
+        # futures months and options listed on the market date
+        self.instruments = with_options(table_of(instruments, start), start.date())
         self.market = Market(self.instruments, seed=seed, start=start, step=step,
                              strict=self.strict)
         self.seed = seed
@@ -576,8 +578,17 @@ class PaperExchange:
                     events.append(OrderUpdate(rec.snapshot()))
                     taker = True
                 events += self._try_fill(rec, inst, taker=taker)
+        if self._option_positions():  # options that expired settle into positions and cash
+            events += self._expire_options()
         self.save()
         return events
+
+    def _option_positions(self) -> bool:
+        """Whether any account holds an option (expiries to watch)."""
+        return any(pos.quantity != 0 and (inst := self.instruments.get(pos.con_id)) is not None
+                   and inst.right is not None
+                   for code in self.accounts.codes
+                   for pos in self.accounts.state(code).positions.values())
 
     def advance_to(self, t: datetime) -> list[Event]:
         """Step the market up to time ``t`` (no-op if market time is already there); after a long
@@ -658,6 +669,78 @@ class PaperExchange:
         snap = rec.snapshot()
         return [FillEvent(snap, rec.contract, execution, report), OrderUpdate(snap),
                 AccountUpdate(rec.account)]
+
+    # --- options: exercise and expiry ----------------------------------------------------------
+    def exercise(self, account: str, con_id: int, quantity: Decimal, exercise: bool,
+                 override: bool = False) -> list[Event] | tuple[int, str]:
+        """Exercise (or let lapse) ``quantity`` of a long option position: the events, or the
+        (code, text) of the error TWS would answer. An out-of-the-money option is exercised only
+        with ``override``."""
+        try:
+            if not self.accounts.has(account):
+                return 321, f"Error validating request.-'bE' : cause - Invalid account {account}"
+            pos = self.accounts.position(account, con_id)
+            held = pos.quantity if pos is not None else Decimal(0)
+            if held < quantity:
+                return 321, ("Error validating request.-'bE' : cause - Exercise quantity "
+                             f"{quantity} exceeds the long position {held}")
+            path = self.market.option_path(con_id)
+            if path is None:
+                return 200, "No security definition has been found for the request"
+            intrinsic = self._intrinsic(con_id)
+            if exercise and intrinsic <= 0 and not override:
+                return 321, ("Error validating request.-'bE' : cause - The option is out of the "
+                             "money: exercising it needs override")
+            return self._settle(account, con_id, quantity, exercise)
+        finally:
+            self.save()
+
+    def _intrinsic(self, con_id: int) -> float:
+        path = self.market.option_path(con_id)
+        assert path is not None
+        under = path.under_price(self.market.step_second)
+        k = path.terms.strike
+        return max(0.0, under - k) if path.terms.right == "C" else max(0.0, k - under)
+
+    def _settle(self, account: str, con_id: int, quantity: Decimal, exercise: bool) -> list[Event]:
+        """Close ``quantity`` (signed: short positions are assigned) of an option position at
+        its intrinsic value and, when exercised and physically settled, book the underlying at
+        its market price: the cash works out to the strike changing hands."""
+        inst = self.instruments[con_id]
+        path = self.market.option_path(con_id)
+        assert path is not None
+        terms = path.terms
+        value = self._intrinsic(con_id) if exercise else 0.0
+        long = quantity > 0
+        qty = abs(quantity)
+        self.accounts.apply_fill(account, inst, "SLD" if long else "BOT", qty, value, 0.0)
+        self._dirty_positions.add((account, con_id))
+        if exercise and value > 0 and not terms.cls.cash_settled:
+            under = self.instruments[terms.under_con_id]
+            units = qty * Decimal(str(inst.multiplier_value / under.multiplier_value))
+            buys = (terms.right == "C") == long
+            self.accounts.apply_fill(account, under, "BOT" if buys else "SLD", units,
+                                     path.under_price(self.market.step_second), 0.0)
+            self._dirty_positions.add((account, under.con_id))
+        self._dirty_accounts.add(account)
+        return [AccountUpdate(account)]
+
+    def _expire_options(self) -> list[Event]:
+        """Settle every option position whose expiry has passed: in the money by at least a cent
+        exercised (or assigned), otherwise it lapses."""
+        table = self.instruments
+        now = self.market.step_second
+        events: list[Event] = []
+        for code in self.accounts.codes:
+            for pos in list(self.accounts.state(code).positions.values()):
+                if pos.quantity == 0 or not isinstance(table, OptionTable):
+                    continue
+                terms = table.terms(pos.con_id)
+                if terms is None or now < terms.expiry_second:
+                    continue
+                events += self._settle(code, pos.con_id, pos.quantity,
+                                       self._intrinsic(pos.con_id) >= 0.01)
+        return events
 
     # --- persistence -----------------------------------------------------------------------------
     def save(self) -> None:

@@ -126,6 +126,8 @@ class Instrument:
     block_volume: int = 500_000
     lot: int = 100
     last_trade_time: str | None = None  # HH:MM in the exchange's zone on the last trade date
+    strike: float | None = None  # options (see .options)
+    right: str | None = None  # C / P (options)
 
     @property
     def primary_exchange(self) -> str:
@@ -687,6 +689,11 @@ class InstrumentTable:
         """Every instrument, in table order."""
         return self._all
 
+    @property
+    def expired(self) -> tuple[Instrument, ...]:
+        """The expired instruments kept for con id lookups."""
+        return self._expired
+
     def get(self, con_id: int) -> Instrument | None:
         """The instrument with this con id, or None."""
         return self._by_con_id.get(con_id)
@@ -798,9 +805,15 @@ def _matches(inst: Instrument, c: Contract) -> bool:
                 return False
         except ValueError:
             return False
-    if not _unset(c.strike) or (c.right and c.right not in ("0", "?")):
-        return False  # no options in the table
-    return True
+    right = _RIGHTS.get((c.right or "").upper(), c.right)
+    if inst.right is None:  # not an option: a strike or a right does not describe it
+        return _unset(c.strike) and right in (None, "", "0", "?")
+    if not _unset(c.strike) and abs((c.strike or 0.0) - (inst.strike or 0.0)) > 1e-6:
+        return False
+    return right in (None, "", "0", "?") or right == inst.right
+
+
+_RIGHTS = {"CALL": "C", "PUT": "P"}
 
 
 
@@ -834,8 +847,8 @@ def to_contract(inst: Instrument, exchange: str | None = None) -> Contract:
         symbol=inst.symbol,
         sec_type=inst.sec_type,
         last_trade_date_or_contract_month=inst.last_trade_date,
-        strike=0.0,
-        right=None,
+        strike=inst.strike if inst.strike is not None else 0.0,
+        right=inst.right,
         multiplier=inst.multiplier,
         exchange=ex,
         primary_exchange=primary,

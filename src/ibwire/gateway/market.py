@@ -52,6 +52,7 @@ from zoneinfo import ZoneInfo
 from ..models.market import BarData
 from .calendar import Calendar, Session
 from .instruments import Instrument, InstrumentTable, table_of
+from .options import OptionPath, OptionTable
 from .pricepath import BLOCK, PricePath, aggregate, mix, value_at
 
 __all__ = ["Market", "Quote", "Bar", "BarRequestError", "BAR_SIZES", "parse_duration"]
@@ -237,9 +238,19 @@ class Market:
             inst = self.instruments.get(con_id)
             if inst is None:
                 raise KeyError(f"unknown con id {con_id}")
-            path = PricePath(inst, self.seed, self._start_s // BLOCK)
+            terms = self.instruments.terms(con_id) if isinstance(self.instruments,
+                                                                 OptionTable) else None
+            if terms is not None:  # an option: priced from its underlying (see .options)
+                path = OptionPath(inst, terms, self._path(terms.under_con_id), self.seed)
+            else:
+                path = PricePath(inst, self.seed, self._start_s // BLOCK)
             self._paths[con_id] = path
         return path
+
+    def option_path(self, con_id: int) -> OptionPath | None:
+        """The pricing of option ``con_id`` (None: not an option)."""
+        path = self._path(con_id)
+        return path if isinstance(path, OptionPath) else None
 
     def use_path(self, con_id: int, path: PricePath) -> None:
         """Serve ``con_id`` from ``path`` instead of the walk (recorded data, see :mod:`.replay`)."""

@@ -50,6 +50,7 @@ from ..protocol.messages.market_data import (
 )
 from ..protocol.schema import Message
 from ..protocol.versions import Feature, supports
+from . import options_api
 from .instruments import Instrument
 from .market import BAR_SIZES, BarRequestError, Quote
 from .session import Session, handles
@@ -221,7 +222,10 @@ def _req_mkt_data(session: Session, msg: ReqMktData) -> None:
     session.send(TickReqParams(req_id=req_id, min_tick=inst.min_tick, bbo_exchange="9c0001",
                                snapshot_permissions=3))
     session.send(MarketDataType(req_id=req_id, market_data_type=sub.data_type))
-    _ticks(session, req_id, sub, _quote(session.core, sub, {}), inst.sec_type)
+    q = _quote(session.core, sub, {})
+    _ticks(session, req_id, sub, q, inst.sec_type)
+    if inst.right is not None:  # an option: its computations (see .options_api)
+        options_api.send_computations(session, req_id, sub.sent, q, sub.delayed)
     generic = {g.strip() for g in (msg.generic_tick_list or "").split(",") if g.strip()}
     session.send(TickGeneric(req_id=req_id, tick_type=TickType.HALTED, value=0.0))
     if "236" in generic:
@@ -347,6 +351,9 @@ def refresh(core: GatewayCore) -> None:
         for req_id, sub in list(st.ticks.items()):
             inst = core.exchange.instruments.get(sub.con_id)
             if inst is not None:
-                _ticks(session, req_id, sub, _quote(core, sub, cache), inst.sec_type)
+                q = _quote(core, sub, cache)
+                _ticks(session, req_id, sub, q, inst.sec_type)
+                if inst.right is not None:
+                    options_api.send_computations(session, req_id, sub.sent, q, sub.delayed)
         for req_id, bsub in list(st.bars.items()):
             _bar_update(session, req_id, bsub)

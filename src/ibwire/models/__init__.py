@@ -1,10 +1,20 @@
 """Typed models (dataclasses): IB's field names in snake_case, unset values as None."""
 
 from .account import AccountValue, PortfolioItem, Position
-from .contract import ComboLeg, Contract, DeltaNeutralContract, Forex, Future, Stock
+from .contract import (
+    ComboLeg,
+    Contract,
+    DeltaNeutralContract,
+    Forex,
+    Future,
+    FuturesOption,
+    Option,
+    Stock,
+)
 from .depth import DepthLevel, DepthMktDataDescription, DepthOperation, DepthSide, SmartComponent
 from .execution import CommissionReport, Execution, ExecutionFilter
 from .market import BarData, ContractDetails, TickType
+from .option import OptionChain, OptionComputation
 from .order import (
     CONDITION_TYPES,
     ExecutionCondition,
@@ -34,4 +44,5 @@ __all__ = [
     "StopOrder",
     "BarData", "ContractDetails", "TickType",
     "DepthLevel", "DepthMktDataDescription", "DepthOperation", "DepthSide", "SmartComponent",
+    "FuturesOption", "Option", "OptionChain", "OptionComputation",
 ]
