@@ -87,8 +87,8 @@ _conditions: st.SearchStrategy[OrderCondition] = st.one_of(
 
 def _scalar(f: P) -> st.SearchStrategy[Any]:
     if f.repeated:
-        return st.lists(_scalar(P(f.number, f.path, f.kind, pt=f.pt)).filter(lambda x: x is not None),
-                        max_size=3)
+        return st.lists(_scalar(P(f.number, f.path, f.kind, pt=f.pt)), max_size=3).map(
+            lambda xs: [x for x in xs if x is not None])  # (mapped: filtering costs draws)
     if f.unset is not None:  # written for None, read back as None
         return _scalar_of(f).filter(lambda x: x != f.unset)
     return _scalar_of(f)

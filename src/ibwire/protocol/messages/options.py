@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from ...errors import LocalProtocolError
 from ...models.contract import Contract
@@ -150,25 +149,22 @@ class ReqSecDefOptParams(Message):
     underlying_con_id: int | None = None
 
 
-_M = TypeVar("_M")
+def _calc_fields(value: str, options: str) -> tuple[Element, ...]:
+    """REQ_CALC_IMPLIED_VOLAT's and REQ_CALC_OPTION_PRICE's text layout after the version: the
+    request id, the 12-field contract, the price or volatility, the underlying's price, the
+    options (the official client writes them as one empty field and refuses a non-empty list in
+    text; protobuf carries them as a map)."""
+    return (F("req_id", INT), *request_contract_fields(), F(value, FLOAT),
+            F("under_price", FLOAT), F(options, TAGS))
 
 
-def _calc_request(out: Out, proto: str, value: str, options: str, pb_options: str,
-                  cancel: Out, api: Api) -> Callable[[type[_M]], type[_M]]:
-    return to_server(
-        out, Version(3), F("req_id", INT),
-        *request_contract_fields(),
-        F(value, FLOAT),
-        F("under_price", FLOAT),
-        F(options, TAGS),
-        Proto(proto, _REST_1), P(1, "req_id"), P(2, "contract", sub=CONTRACT), P(3, value),
-        P(4, "under_price"), P(5, options, name=pb_options),
-        request=Request(replies=(In.TICK_OPTION_COMPUTATION,), cancel=cancel), api=api)
-
-
-@_calc_request(Out.REQ_CALC_IMPLIED_VOLAT, "CalculateImpliedVolatilityRequest", "option_price",
-               "impl_vol_options", "impliedVolatilityOptions", Out.CANCEL_CALC_IMPLIED_VOLAT,
-               Api("calculateImpliedVolatility", "reqId", "contract", "optionPrice",
+@to_server(Out.REQ_CALC_IMPLIED_VOLAT, Version(3), *_calc_fields("option_price", "impl_vol_options"),
+           Proto("CalculateImpliedVolatilityRequest", _REST_1), P(1, "req_id"),
+           P(2, "contract", sub=CONTRACT), P(3, "option_price"), P(4, "under_price"),
+           P(5, "impl_vol_options", name="impliedVolatilityOptions"),
+           request=Request(replies=(In.TICK_OPTION_COMPUTATION,),
+                           cancel=Out.CANCEL_CALC_IMPLIED_VOLAT),
+           api=Api("calculateImpliedVolatility", "reqId", "contract", "optionPrice",
                    "underPrice", "implVolOptions"))
 @dataclass(slots=True)
 class ReqCalcImpliedVolat(Message):
@@ -182,9 +178,13 @@ class ReqCalcImpliedVolat(Message):
     impl_vol_options: list[TagValue] = field(default_factory=list)
 
 
-@_calc_request(Out.REQ_CALC_OPTION_PRICE, "CalculateOptionPriceRequest", "volatility",
-               "opt_prc_options", "optionPriceOptions", Out.CANCEL_CALC_OPTION_PRICE,
-               Api("calculateOptionPrice", "reqId", "contract", "volatility", "underPrice",
+@to_server(Out.REQ_CALC_OPTION_PRICE, Version(3), *_calc_fields("volatility", "opt_prc_options"),
+           Proto("CalculateOptionPriceRequest", _REST_1), P(1, "req_id"),
+           P(2, "contract", sub=CONTRACT), P(3, "volatility"), P(4, "under_price"),
+           P(5, "opt_prc_options", name="optionPriceOptions"),
+           request=Request(replies=(In.TICK_OPTION_COMPUTATION,),
+                           cancel=Out.CANCEL_CALC_OPTION_PRICE),
+           api=Api("calculateOptionPrice", "reqId", "contract", "volatility", "underPrice",
                    "optPrcOptions"))
 @dataclass(slots=True)
 class ReqCalcOptionPrice(Message):
