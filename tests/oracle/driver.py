@@ -69,6 +69,8 @@ def build(v: Any) -> Any:
 def dump(v: Any) -> Any:
     if isinstance(v, Decimal):
         return {"$dec": str(v)}
+    if isinstance(v, (set, frozenset)):  # (SECURITY_DEFINITION_OPTION_PARAMETER's expirations)
+        return sorted(dump(x) for x in v)
     if isinstance(v, (list, tuple)):
         return [dump(x) for x in v]
     if isinstance(v, dict):

@@ -28,14 +28,10 @@ CALLS: list[tuple[str, list[Any], bool]] = [
     ("reqNewsBulletins", [True], False),
     ("requestFA", [1], False),
     ("replaceFA", [RID, 1, "<ListOfGroups/>"], True),
-    ("exerciseOptions", [RID, OPT, 1, 1, "DU1234567", 0, "", "", False], True),
     ("reqScannerParameters", [], False),
     ("reqRealTimeBars", [RID, AAPL, 5, "TRADES", True, []], True),
-    ("calculateImpliedVolatility", [RID, OPT, 5.0, 230.0, []], True),
-    ("calculateOptionPrice", [RID, OPT, 0.25, 230.0, []], True),
     ("queryDisplayGroups", [RID], True),
     ("subscribeToGroupEvents", [RID, 1], True),
-    ("reqSecDefOptParams", [RID, "AAPL", "", "STK", 265598], True),
     ("reqSoftDollarTiers", [RID], True),
     ("reqFamilyCodes", [], False),
     ("reqMatchingSymbols", [RID, "AA"], True),
@@ -56,6 +52,10 @@ CALLS: list[tuple[str, list[Any], bool]] = [
     ("reqUserInfo", [RID], True),
     # the requests ibwire serves: answered with data or an end marker
     ("reqCurrentTime", [], False),
+    ("reqSecDefOptParams", [RID, "AAPL", "", "STK", 265598], True),
+    ("calculateOptionPrice", [RID, OPT, 0.25, 230.0, []], True),
+    ("calculateImpliedVolatility", [RID, OPT, 5.0, 230.0, []], True),
+    ("exerciseOptions", [RID, OPT, 1, 1, "DU1234567", 0, "", "", False], True),
     ("reqMktData", [RID, AAPL, "", True, False, []], True),
     ("reqContractDetails", [RID, AAPL], True),
     ("reqOpenOrders", [], False),
@@ -116,6 +116,8 @@ def _ask_everything(oracle: Oracle, gateway: PaperGateway) -> None:
         results = oracle.run([{"op": "encode", "v": version, "client_id": 9,
                                "call": [name, args]} for name, args, _ in CALLS])
         silent: list[str] = []
+        first = [name for name, _, _ in CALLS].index("reqCurrentTime")
+        served = {name for name, _, _ in CALLS[first:]}
         for (name, args, keyed), res in zip(CALLS, results):
             assert "failure" not in res, (name, res)
             if not res["frames"]:
@@ -133,7 +135,8 @@ def _ask_everything(oracle: Oracle, gateway: PaperGateway) -> None:
             errors = [e for e in answer if isinstance(e, ErrMsg) and e.error_code == 321]
             for err in errors:
                 text = err.error_string or ""
-                assert "not supported by the paper gateway" in text or "no active" in text
+                if name not in served:  # (a served request's own validation errors are 321 too)
+                    assert "not supported by the paper gateway" in text or "no active" in text
                 assert err.req_id == (args[0] if keyed else -1), (name, err)
         assert silent == [], f"no answer to: {silent}"
         # the requests TWS never answers are taken in stride too

@@ -9,8 +9,8 @@
   -- and the model (13): the model's volatility, value and greeks (delayed: 80..83). Sent again
   whenever one of them changes.
 * REQ_CALC_IMPLIED_VOLAT / REQ_CALC_OPTION_PRICE -> one TICK_OPTION_COMPUTATION (tick type 53)
-  at the market's time; an underlying price of 0 or unset means the current one. Their cancels
-  are accepted (the answer is immediate).
+  at the market's time; an underlying price of 0 or unset means the current one. The answer is
+  immediate, so a cancel finds nothing: 300, as for an unknown ticker id.
 * EXERCISE_OPTIONS: exercise (1) or lapse (2) a long position: a physically settled option
   turns into the underlying bought (call) or sold (put) at the strike, a cash-settled one into
   its intrinsic value; the option position closes. An option out of the money needs
@@ -227,7 +227,10 @@ def _no_dividend(c: _Comp) -> _Comp:
 
 @handles(CancelCalcImpliedVolat, CancelCalcOptionPrice)
 def _cancel_calc(session: Session, msg: CancelCalcImpliedVolat | CancelCalcOptionPrice) -> None:
-    """The calculation was answered at once: nothing is left to cancel."""
+    """A calculation is answered at once, so nothing is left to cancel: answered as TWS answers
+    the cancel of a ticker id it does not know."""
+    req_id = msg.req_id if msg.req_id is not None else 0
+    session.error(req_id, 300, f"Can't find EId with tickerId:{req_id}")
 
 
 # --- exercise -------------------------------------------------------------------------------------
