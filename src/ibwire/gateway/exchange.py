@@ -202,7 +202,7 @@ class PaperExchange:
         else:
             start, step = market_start or self.clock(), 0
         # futures months and options listed on the market date
-        self.instruments = with_options(table_of(instruments, start), start.date())
+        self.instruments = with_options(table_of(instruments, start), start)
         self.market = Market(self.instruments, seed=seed, start=start, step=step,
                              strict=self.strict)
         self.seed = seed

@@ -302,12 +302,13 @@ class OptionTerms:
 class OptionTable(InstrumentTable):
     """An instrument table with the listed options of its underlyings: options resolve by symbol
     (sec type OPT / FOP, expiry, strike, right, trading class, exchange, multiplier, or the local
-    symbol) and by con id; iterating it yields the base instruments only."""
+    symbol) and by con id; iterating it yields the base instruments only. ``start``: the market
+    time the listing is for (expiries already past at that moment are not listed)."""
 
-    def __init__(self, base: InstrumentTable, on: date) -> None:
+    def __init__(self, base: InstrumentTable, start: datetime) -> None:
         super().__init__(base.all, base.expired)
-        self.on = on
-        self.classes: tuple[OptionClass, ...] = tuple(option_classes(base.all, on))
+        self.start = start
+        self.classes = tuple(_unexpired(option_classes(base.all, _market_date(start)), start))
         self._options: dict[int, Instrument] = {}
         self._terms: dict[int, OptionTerms] = {}
         self._by_class: dict[tuple[str, str], list[Instrument]] = {}
@@ -395,14 +396,29 @@ def _matches_option(inst: Instrument, c: Contract) -> bool:
     return _matches(inst, c)  # the shared rules (symbol, exchange, expiry, strike, right ...)
 
 
-def with_options(table: InstrumentTable, on: date) -> InstrumentTable:
-    """``table`` with the options listed on market date ``on`` (the same table when none of its
-    instruments has options)."""
+def _market_date(start: datetime) -> date:
+    return start.astimezone(ZoneInfo("America/New_York")).date()
+
+
+def _unexpired(classes: Iterable[OptionClass], start: datetime) -> list[OptionClass]:
+    """The classes with the expiries still to come at ``start`` (classes left without one go)."""
+    now = start.timestamp()
+    out = []
+    for cls in classes:
+        live = tuple((d, u) for d, u in cls.expiries if _expiry_second(cls, d) > now)
+        if live:
+            out.append(dataclasses.replace(cls, expiries=live))
+    return out
+
+
+def with_options(table: InstrumentTable, start: datetime) -> InstrumentTable:
+    """``table`` with the options listed at market time ``start`` (aware; the same table when
+    none of its instruments has options)."""
     if isinstance(table, OptionTable):
         return table
-    if not option_classes(table.all, on):
+    if not option_classes(table.all, _market_date(start)):
         return table
-    return OptionTable(table, on)
+    return OptionTable(table, start)
 
 
 # --- prices ---------------------------------------------------------------------------------------
