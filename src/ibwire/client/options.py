@@ -97,9 +97,10 @@ class OptionsMixin(MarketMixin):
         self._registry.add(p)
         try:
             self._send(request)
-            if not (yield Wait(p, total)):
-                if self._transport_connected():
-                    self._send(cancel)
+            answered = yield Wait(p, total)
+            if self._transport_connected() and (not answered or p.error is None):
+                self._send(cancel)  # TWS keeps a calculation until it is cancelled
+            if not answered:
                 raise RequestTimeout(name, total)
             result: OptionComputation = p.check()
         finally:

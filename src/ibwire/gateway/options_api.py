@@ -10,7 +10,8 @@
   whenever one of them changes.
 * REQ_CALC_IMPLIED_VOLAT / REQ_CALC_OPTION_PRICE -> one TICK_OPTION_COMPUTATION (tick type 53)
   at the market's time; an underlying price of 0 or unset means the current one. The answer is
-  immediate, so a cancel finds nothing: 300, as for an unknown ticker id.
+  immediate; the request stays known until its cancel (the cancel of an id never used answers
+  300, as for an unknown ticker id).
 * EXERCISE_OPTIONS: exercise (1) or lapse (2) a long position: a physically settled option
   turns into the underlying bought (call) or sold (put) at the strike, a cash-settled one into
   its intrinsic value; the option position closes. An option out of the money needs
@@ -197,6 +198,7 @@ def _req_calc_implied_volat(session: Session, msg: ReqCalcImpliedVolat) -> None:
         return
     second = session.core.exchange.market.step_second
     comp = _at(path, second, msg.option_price, _under(path, second, msg.under_price))
+    _calculations(session).add(req_id)
     session.send(_msg(req_id, int(TickType.CUST_OPTION_COMPUTATION), _no_dividend(comp)))
 
 
@@ -216,6 +218,7 @@ def _req_calc_option_price(session: Session, msg: ReqCalcOptionPrice) -> None:
     g = om.greeks(path.terms.right, under, path.terms.strike, path.years(second), vol,
                   path.futures)
     comp = _Comp(vol, g.delta, g.price, None, g.gamma, g.vega, g.theta, under)
+    _calculations(session).add(req_id)
     session.send(_msg(req_id, int(TickType.CUST_OPTION_COMPUTATION), comp))
 
 
@@ -225,11 +228,22 @@ def _no_dividend(c: _Comp) -> _Comp:
                  c.und_price)
 
 
+def _calculations(session: Session) -> set[int]:
+    """The request ids of the calculations answered in this session (until cancelled)."""
+    got = session.state.setdefault("options.calculations", set())
+    assert isinstance(got, set)
+    return got
+
+
 @handles(CancelCalcImpliedVolat, CancelCalcOptionPrice)
 def _cancel_calc(session: Session, msg: CancelCalcImpliedVolat | CancelCalcOptionPrice) -> None:
-    """A calculation is answered at once, so nothing is left to cancel: answered as TWS answers
-    the cancel of a ticker id it does not know."""
+    """A calculation stays known until cancelled (clients cancel it once answered, as ib_async
+    does); the cancel of an id never used is answered as TWS answers an unknown ticker id."""
     req_id = msg.req_id if msg.req_id is not None else 0
+    known = _calculations(session)
+    if req_id in known:
+        known.discard(req_id)
+        return
     session.error(req_id, 300, f"Can't find EId with tickerId:{req_id}")
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ...errors import LocalProtocolError
 from ...models.contract import Contract
-from ..codec import UNSET_INT, Kind, TagValue, dec_float, enc_float
+from ..codec import UNSET_INT, Kind, TagValue, dec_float, dec_tags, enc_float, enc_tags
 from ..elements import P, Proto
 from ..ids import In, Out
 from ..schema import (
@@ -61,7 +61,7 @@ __all__ = [
     "TickOptionComputation",
 ]
 
-INT, FLOAT, BOOL, STR, TAGS = Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.STR, Kind.TAGS
+INT, FLOAT, BOOL, STR = Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.STR
 
 _INT_UNSET = str(UNSET_INT)
 _REST_1 = Feature.PROTOBUF_REST_MESSAGES_1
@@ -149,19 +149,31 @@ class ReqSecDefOptParams(Message):
     underlying_con_id: int | None = None
 
 
+def _decode_options(fields: list[str], i: int) -> tuple[list[TagValue], int]:
+    text = fields[i]
+    if text.isdigit() and i + 1 < len(fields):  # ib_async's form: a count, then the list
+        return dec_tags(fields[i + 1]), i + 2
+    return dec_tags(text), i + 1
+
+
+def _encode_options(value: object, append: Callable[[str], None]) -> None:
+    append(enc_tags(value))
+
+
 def _calc_fields(value: str, options: str) -> tuple[Element, ...]:
     """REQ_CALC_IMPLIED_VOLAT's and REQ_CALC_OPTION_PRICE's text layout after the version: the
     request id, the 12-field contract, the price or volatility, the underlying's price, the
     options (the official client writes them as one empty field and refuses a non-empty list in
-    text; protobuf carries them as a map)."""
+    text; protobuf carries them as a map). ib_async 2.1 writes a count before the list (``0``,
+    ``""``); the gateway reads both forms, ibwire writes the official one."""
     return (F("req_id", INT), *request_contract_fields(), F(value, FLOAT),
-            F("under_price", FLOAT), F(options, TAGS))
+            F("under_price", FLOAT), Custom(options, _decode_options, _encode_options))
 
 
 @to_server(Out.REQ_CALC_IMPLIED_VOLAT, Version(3), *_calc_fields("option_price", "impl_vol_options"),
            Proto("CalculateImpliedVolatilityRequest", _REST_1), P(1, "req_id"),
            P(2, "contract", sub=CONTRACT), P(3, "option_price"), P(4, "under_price"),
-           P(5, "impl_vol_options", name="impliedVolatilityOptions"),
+           P(5, "impl_vol_options", Kind.TAGS, name="impliedVolatilityOptions"),
            request=Request(replies=(In.TICK_OPTION_COMPUTATION,),
                            cancel=Out.CANCEL_CALC_IMPLIED_VOLAT),
            api=Api("calculateImpliedVolatility", "reqId", "contract", "optionPrice",
@@ -181,7 +193,7 @@ class ReqCalcImpliedVolat(Message):
 @to_server(Out.REQ_CALC_OPTION_PRICE, Version(3), *_calc_fields("volatility", "opt_prc_options"),
            Proto("CalculateOptionPriceRequest", _REST_1), P(1, "req_id"),
            P(2, "contract", sub=CONTRACT), P(3, "volatility"), P(4, "under_price"),
-           P(5, "opt_prc_options", name="optionPriceOptions"),
+           P(5, "opt_prc_options", Kind.TAGS, name="optionPriceOptions"),
            request=Request(replies=(In.TICK_OPTION_COMPUTATION,),
                            cancel=Out.CANCEL_CALC_OPTION_PRICE),
            api=Api("calculateOptionPrice", "reqId", "contract", "volatility", "underPrice",
