@@ -1,0 +1,111 @@
+"""The official client 10.51 asking the paper gateway about options (run with the oracle's Python
+path): ``python e2e_options_app.py PORT EXPIRY STRIKE`` connects with client id 32, asks for the
+option chains of SPY and of the ES future (con ids 756733, 649180695), streams the SPY option of
+EXPIRY / STRIKE (call) until its four computations (bid, ask, last, model) arrived, asks for its
+implied volatility and its price, cancels both, exercises one contract (there is no position) and
+prints one JSON report of its callbacks. Waits are on callbacks with a timeout, never sleeps."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from typing import Any
+
+from ibapi.client import EClient
+from ibapi.contract import Contract
+from ibapi.wrapper import EWrapper
+
+WAIT_S = 15.0
+
+
+class App(EWrapper, EClient):  # type: ignore[misc]
+    def __init__(self) -> None:
+        EWrapper.__init__(self)
+        EClient.__init__(self, wrapper=self)
+        self.cond = threading.Condition()
+        self.r: dict[str, Any] = {"errors": [], "chains": [], "chain_end": [], "comps": [],
+                                  "ticks": [], "timeouts": [], "next_id": None}
+
+    def note(self, fn: Any) -> None:
+        with self.cond:
+            fn(self.r)
+            self.cond.notify_all()
+
+    def wait(self, pred: Any, what: str) -> bool:
+        with self.cond:
+            if self.cond.wait_for(lambda: pred(self.r), WAIT_S):
+                return True
+        self.r["timeouts"].append(what)
+        return False
+
+    def nextValidId(self, orderId: int) -> None:  # noqa: N802 - the official names
+        self.note(lambda r: r.__setitem__("next_id", orderId))
+
+    def error(self, reqId: int, errorTime: int, errorCode: int, errorString: str,  # noqa: N803
+              advancedOrderRejectJson: str = "") -> None:  # noqa: N803
+        self.note(lambda r: r["errors"].append([reqId, errorCode, errorString]))
+
+    def securityDefinitionOptionParameter(self, reqId, exchange, underlyingConId,  # noqa: N802, N803
+                                          tradingClass, multiplier, expirations,  # noqa: N803
+                                          strikes) -> None:
+        self.note(lambda r: r["chains"].append([reqId, exchange, underlyingConId, tradingClass,
+                                                multiplier, sorted(expirations),
+                                                sorted(strikes)]))
+
+    def securityDefinitionOptionParameterEnd(self, reqId) -> None:  # noqa: N802, N803
+        self.note(lambda r: r["chain_end"].append(reqId))
+
+    def tickOptionComputation(self, reqId, tickType, tickAttrib, impliedVol, delta,  # noqa: N802, N803
+                              optPrice, pvDividend, gamma, vega, theta, undPrice) -> None:  # noqa: N803
+        self.note(lambda r: r["comps"].append([reqId, tickType, tickAttrib, impliedVol, delta,
+                                               optPrice, pvDividend, gamma, vega, theta,
+                                               undPrice]))
+
+    def tickPrice(self, reqId, tickType, price, attrib) -> None:  # noqa: N802, N803
+        self.note(lambda r: r["ticks"].append([reqId, tickType, price]))
+
+
+def option(expiry: str, strike: float) -> Contract:
+    c = Contract()
+    c.symbol, c.secType, c.exchange, c.currency = "SPY", "OPT", "SMART", "USD"
+    c.lastTradeDateOrContractMonth, c.strike, c.right, c.multiplier = expiry, strike, "C", "100"
+    return c
+
+
+def main() -> None:
+    port, expiry, strike = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+    app = App()
+    app.connect("127.0.0.1", port, clientId=32)
+    runner = threading.Thread(target=app.run, name="ibapi-run", daemon=True)
+    runner.start()
+    r = app.r
+    app.wait(lambda r: r["next_id"] is not None, "greeting")
+    r["server_version"] = app.serverVersion()
+
+    app.reqSecDefOptParams(11, "SPY", "", "STK", 756733)
+    app.wait(lambda r: 11 in r["chain_end"], "the SPY chain's end")
+    app.reqSecDefOptParams(12, "ES", "CME", "FUT", 649180695)
+    app.wait(lambda r: 12 in r["chain_end"], "the ES chain's end")
+
+    app.reqMktData(13, option(expiry, strike), "", False, False, [])
+    app.wait(lambda r: {c[1] for c in r["comps"] if c[0] == 13} >= {10, 11, 12, 13},
+             "the four option computations")
+    app.cancelMktData(13)
+
+    app.calculateImpliedVolatility(14, option(expiry, strike), 10.0, 581.0, [])
+    app.calculateOptionPrice(15, option(expiry, strike), 0.2, 581.0, [])
+    app.wait(lambda r: {c[0] for c in r["comps"]} >= {14, 15}, "the two calculations")
+    app.cancelCalculateImpliedVolatility(14)
+    app.cancelCalculateOptionPrice(15)
+
+    app.exerciseOptions(16, option(expiry, strike), 1, 1, "DU1234567", 0, "", "", False)
+    app.wait(lambda r: any(e[0] == 16 for e in r["errors"]), "the exercise's answer")
+
+    app.disconnect()
+    runner.join(WAIT_S)
+    print(json.dumps(r, default=str))
+
+
+if __name__ == "__main__":
+    main()
