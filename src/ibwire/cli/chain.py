@@ -80,6 +80,10 @@ def nearest_strikes(strikes: Sequence[float], price: float, n: int) -> list[floa
     return sorted(sorted(strikes, key=lambda k: (abs(k - price), k))[:n])
 
 
+_HINT = ("e.g. ibwire chain SPY; an index needs --sec-type IND; a future is SYMBOL:YYYYMM with "
+         "--exchange (ES:202612 --exchange CME)")
+
+
 def _g(t: Ticker | None) -> OptionComputation | None:
     return t.model_greeks if t is not None else None
 
@@ -185,7 +189,11 @@ def chain(
     conn, out = Conn(host, port, client_id, timeout), Output(json_)
     under = _underlying(symbol, sec_type, exchange, currency)
     with guard(out, conn), connect(conn) as broker:
-        under = broker.qualify(under, timeout=timeout)
+        try:
+            under = broker.qualify(under, timeout=timeout)
+        except ContractError as exc:
+            fail(out, Problem(ExitCode.FAILED, f"unknown contract {symbol} (error {exc.code}): "
+                              f"{exc.message}", [_HINT], exc.code, "contract"))
         chains = broker.option_chain(under, timeout=timeout)
         if under.sec_type != "FUT":
             smart = [c for c in chains if c.exchange == "SMART"]
@@ -195,8 +203,7 @@ def chain(
         if not chains:
             fail(out, Problem(ExitCode.FAILED, f"no options listed on {under}"
                               + (f" in class {trading_class}" if trading_class else ""),
-                              ["ibwire chain SPY; an index needs --sec-type IND; a future is "
-                               "SYMBOL:YYYYMM with --exchange"], None, "contract"))
+                              [_HINT], None, "contract"))
         try:
             day, picked = pick_expiry(chains, expiry)
         except ValueError as exc:
