@@ -199,6 +199,10 @@ def test_an_option_order_fills_at_premium_times_multiplier() -> None:
     assert _cash(ex) == pytest.approx(before - paid - fill.commission.commission)
     pos = ex.accounts.position("DU1234567", con_id)
     assert pos is not None and pos.quantity == 2
+    assert fill.commission.commission == 1.30  # 0.65 per contract
+    values = {(v.key, v.currency): v.value for v in ex.account_values("DU1234567")}
+    assert float(values[("OptionMarketValue", "USD")]) == pytest.approx(
+        2 * 100 * ex.market.mark(con_id), abs=0.01)
     # a limit off the option's tick grid is refused like any other
     events = ex.place_order(1, 2, Option("SPY", "20261218", 580, "C"),
                             LimitOrder("BUY", 1, 1.234))

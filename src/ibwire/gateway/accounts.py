@@ -6,6 +6,8 @@ Accounting rules (all pure and synchronous):
   the market mid. NetLiquidation = cash + the signed market value of the positions.
 * Futures: no notional changes hands; the position's unrealized PnL counts towards NetLiquidation and
   the realized PnL is credited to cash when the position is reduced.
+* Options (on stocks, ETFs, indices and futures): the premium x multiplier moves cash, as for a
+  stock; the position is marked to the option's mid (OptionMarketValue, FutureOptionValue).
 * Currency pairs (``EUR.USD``): the base currency's cash moves by the quantity, the quote currency's
   by ``quantity x price``; NetLiquidation converts every cash balance to USD at the current mid.
 * Commissions are paid from USD cash. Average cost follows IB: per unit x multiplier, commission
@@ -106,6 +108,7 @@ class _Totals:
     cash: float = 0.0
     stock_value: float = 0.0
     option_value: float = 0.0
+    fop_value: float = 0.0
     gross: float = 0.0
     futures_pnl: float = 0.0
     unrealized: float = 0.0
@@ -221,14 +224,17 @@ class Accounts:
             if inst.sec_type == "STK":
                 t.stock_value += value * fx
                 t.gross += abs(value) * fx
-            elif inst.sec_type in _PREMIUM:
+            elif inst.sec_type == "OPT":
                 t.option_value += value * fx
+                t.gross += abs(value) * fx
+            elif inst.sec_type == "FOP":
+                t.fop_value += value * fx
                 t.gross += abs(value) * fx
             elif inst.sec_type == "FUT":
                 pnl = (mark - pos.avg_price) * inst.multiplier_value * float(pos.quantity) * fx
                 t.futures_pnl += pnl
                 t.gross += abs(value) * fx
-        t.net_liq = t.cash + t.stock_value + t.option_value + t.futures_pnl
+        t.net_liq = t.cash + t.stock_value + t.option_value + t.fop_value + t.futures_pnl
         return t
 
     def net_liquidation(self, account: str) -> float:
@@ -276,10 +282,11 @@ class Accounts:
     def _ledger(self, st: AccountState, ccy: str) -> dict[str, str]:
         """The $LEDGER values of one currency ("BASE" = everything converted to USD)."""
         fx = 1.0 if ccy == "BASE" else self.market.fx_to_usd(ccy)
-        cash = stock = fut = unreal = realized = 0.0
+        cash = stock = fut = unreal = realized = opt = fop = 0.0
         if ccy == "BASE":
             t = self._totals(st)
             cash, stock, fut, unreal = t.cash, t.stock_value, t.futures_pnl, t.unrealized
+            opt, fop = t.option_value, t.fop_value
             realized = st.realized_pnl
         else:
             cash = st.cash.get(ccy, 0.0)
@@ -294,13 +301,18 @@ class Accounts:
                 unreal += u
                 if inst.sec_type == "STK":
                     stock += value
+                elif inst.sec_type == "OPT":
+                    opt += value
+                elif inst.sec_type == "FOP":
+                    fop += value
                 elif inst.sec_type == "FUT":
                     fut += (mark - pos.avg_price) * inst.multiplier_value * float(pos.quantity)
         zero = _f(0.0)
         return {
             "CashBalance": _f(cash), "TotalCashBalance": _f(cash), "AccruedCash": zero,
-            "StockMarketValue": _f(stock), "OptionMarketValue": zero, "FutureOptionValue": zero,
-            "FuturesPNL": _f(fut), "NetLiquidationByCurrency": _f(cash + stock + fut),
+            "StockMarketValue": _f(stock), "OptionMarketValue": _f(opt),
+            "FutureOptionValue": _f(fop), "FuturesPNL": _f(fut),
+            "NetLiquidationByCurrency": _f(cash + stock + opt + fop + fut),
             "UnrealizedPnL": _f(unreal), "RealizedPnL": _f(realized),
             "ExchangeRate": f"{fx:.6f}".rstrip("0").rstrip(".") if fx != 1.0 else "1.00",
             "FundValue": zero, "NetDividend": zero, "MutualFundValue": zero,

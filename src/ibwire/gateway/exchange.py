@@ -155,11 +155,16 @@ Event = OrderUpdate | FillEvent | OrderError | AccountUpdate
 
 def commission_for(inst: Instrument, quantity: Decimal, price: float, fx_to_usd: float) -> float:
     """The fixed-rate commission in USD: stocks 0.005 / share, min 1.00, max 1% of the trade value;
-    futures 2.25 per contract; currency pairs 0.2 basis points of the value (USD), min 2.00.
+    futures 2.25 per contract; options 0.65 per contract, min 1.00; futures options 0.85 per
+    contract; currency pairs 0.2 basis points of the value (USD), min 2.00.
     ``fx_to_usd`` converts the value's currency (for pairs: the base currency) to USD."""
     q = float(quantity)
     if inst.sec_type == "FUT":
         return round(2.25 * q, 2)
+    if inst.sec_type == "OPT":
+        return round(max(1.0, 0.65 * q), 2)
+    if inst.sec_type == "FOP":
+        return round(0.85 * q, 2)
     if inst.sec_type == "CASH":
         return round(max(2.0, 0.00002 * q * fx_to_usd), 2)
     value = q * price * inst.multiplier_value * fx_to_usd
