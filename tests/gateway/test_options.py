@@ -254,3 +254,14 @@ def test_options_on_futures_value_and_future_positions() -> None:
     assert fut is not None and fut.quantity == 1
     assert ex.resolve(Future("ES", "202612", "CME"))[0].con_id == ESZ6
     assert ex.resolve(Stock("SPY"))[0].con_id == SPY
+
+
+def test_an_option_has_historical_bars() -> None:
+    ex = PaperExchange(market_start=START, seed=3)
+    con_id = _one(ex, Option("SPY", "20261218", 580, "C"))
+    ex.step(3600)
+    bars = ex.bars(con_id, None, "1 D", "30 mins", "TRADES", True)
+    assert len(bars) >= 3
+    for b in bars:
+        assert 0 <= b.low <= min(b.open, b.close) <= max(b.open, b.close) <= b.high
+    assert bars[-1].close == ex.quote(con_id).last

@@ -504,6 +504,6 @@ class OptionPath(PricePath):
         tick, utick = self.inst.min_tick, self.under.inst.min_tick
         vals = [self.model(last, x * utick)[0].price / tick for x in (uh, ul)]
         half = 0.0 if what == "MIDPOINT" else self.spread(last) / 2.0
-        hi = max(o, c, max(vals) + half)
-        lo = max(0.0, min(o, c, min(vals) - half))
+        hi = max(o, c, math.ceil((max(vals) + half) * 2) / 2)  # half ticks, as mids are
+        lo = max(0.0, min(o, c, math.floor((min(vals) - half) * 2) / 2))
         return o, hi, lo, c, max(0, uvol // 5000)
