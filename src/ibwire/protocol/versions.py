@@ -49,6 +49,9 @@ class Feature(IntEnum):
     UNDERLYING_INFO = 122  # CONTRACT_DATA underSymbol, underSecType
     SYNT_REALTIME_BARS = 124  # HISTORICAL_DATA / REQ_HISTORICAL_DATA lose their version field
     MARKET_RULES = 126  # CONTRACT_DATA marketRuleIds
+    PNL = 127  # REQ_PNL / REQ_PNL_SINGLE and their cancels (refused client-side below); PNL(_SINGLE)
+    UNREALIZED_PNL = 129  # PNL / PNL_SINGLE unrealizedPnL
+    REALIZED_PNL = 135  # PNL / PNL_SINGLE realizedPnL
     MARKET_CAP_PRICE = 131  # ORDER_STATUS mktCapPrice, no version field
     PRE_OPEN_BID_ASK = 132  # TICK_PRICE attribute preOpen (bit 4)
     REAL_EXPIRATION_DATE = 134  # CONTRACT_DATA realExpirationDate
@@ -66,6 +69,7 @@ class Feature(IntEnum):
     STOCK_TYPE = 152  # CONTRACT_DATA stockType
     ENCODE_MSG_ASCII7 = 153
     PRICE_BASED_VOLATILITY = 156  # TICK_OPTION_COMPUTATION: no version field, + tickAttrib
+    REPLACE_FA_END = 157  # REPLACE_FA carries reqId (last); REPLACE_FA_END (103) answers it
     DURATION = 158
     MARKET_DATA_IN_SHARES = 159
     POST_TO_ATS = 160
