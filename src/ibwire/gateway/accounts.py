@@ -18,6 +18,13 @@ Accounting rules (all pure and synchronous):
   3% / 2.5% of currency notional. EquityWithLoanValue = NetLiquidation; AvailableFunds =
   EquityWithLoanValue - InitMarginReq; ExcessLiquidity = NetLiquidation - MaintMarginReq;
   BuyingPower = 4 x AvailableFunds.
+* PnL (REQ_PNL / REQ_PNL_SINGLE, TWS's Portfolio window): every value in the base currency (USD).
+  Unrealized = quantity x mark x multiplier - quantity x average cost (the portfolio's unrealized
+  PnL, unrounded). Each instrument resets daily at the close of its last trading session (TWS's
+  default, instrument-specific reset schedule): daily = the position's value now - its value at the
+  reset (quantity then x the mid of the reset's last second) - what the fills since the reset cost
+  (bought less sold, plus commissions); realized = the realized PnL of the fills since the reset
+  (a position not traded since then has none: TWS leaves it unset).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from .instruments import Instrument, to_contract
 from .market import Market
 
 __all__ = ["Accounts", "AccountState", "PositionRecord", "SUMMARY_TAGS", "LEDGER_TAGS",
-           "MARGIN_RATES", "BASE_CURRENCY"]
+           "MARGIN_RATES", "BASE_CURRENCY", "BookedFill", "PnLValues"]
 
 BASE_CURRENCY = "USD"
 
@@ -96,6 +103,31 @@ class AccountState:
     cash: dict[str, float] = field(default_factory=dict)
     realized_pnl: float = 0.0
     positions: dict[int, PositionRecord] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BookedFill:
+    """A fill as the daily PnL counts it (read from the exchange's executions)."""
+
+    account: str
+    con_id: int
+    second: int  # market time, epoch seconds
+    quantity: Decimal  # signed: bought > 0, sold < 0
+    price: float
+    commission: float  # USD
+    realized: float | None  # in the instrument's currency, net of commission (closing fills)
+
+
+@dataclass(frozen=True, slots=True)
+class PnLValues:
+    """One position's (or one account's) PnL in USD; ``realized`` None: not traded since the
+    daily reset (a position's only; an account's is 0 then)."""
+
+    position: Decimal
+    daily: float
+    unrealized: float
+    realized: float | None
+    value: float
 
 
 def _f(x: float) -> str:
@@ -236,6 +268,62 @@ class Accounts:
                 t.gross += abs(value) * fx
         t.net_liq = t.cash + t.stock_value + t.option_value + t.fop_value + t.futures_pnl
         return t
+
+    # --- PnL -------------------------------------------------------------------------------------
+    def daily_reset(self, con_id: int) -> int:
+        """When ``con_id``'s daily PnL last reset (epoch seconds): the close of its instrument's
+        last trading session that closed at or before now."""
+        now = self.market.step_second
+        cal = self.market.calendar(con_id)
+        session = cal.previous_session(now)
+        if session is not None and session.close > now:  # inside it: the one before
+            session = cal.previous_session(session.open - 1)
+        return session.close if session is not None else now
+
+    def position_pnl(self, account: str, con_id: int,
+                     fills: Iterable[BookedFill]) -> PnLValues:
+        """The PnL of ``account``'s position in ``con_id``; ``fills`` are the account's fills
+        (any con id) since at least this instrument's :meth:`daily_reset`."""
+        pos = self.states[account].positions.get(con_id)
+        q = pos.quantity if pos is not None else Decimal(0)
+        reset = self.daily_reset(con_id) if self.market.instruments.get(con_id) else 0
+        mine = [f for f in fills if f.con_id == con_id and f.account == account
+                and f.second >= reset]
+        if not mine and q == 0:
+            return PnLValues(Decimal(0), 0.0, 0.0, None, 0.0)
+        inst = self._inst(con_id)
+        fx = self.market.fx_to_usd(inst.currency)
+        mult = inst.multiplier_value
+        if pos is not None and q != 0:
+            mark, value, unreal = self._value(pos, inst)
+        else:
+            mark, value, unreal = self.market.mark(con_id), 0.0, 0.0
+        q_then = q - sum((f.quantity for f in mine), Decimal(0))
+        ref = 0.0
+        if q_then != 0:
+            bid, ask, _ = self.market.touch(con_id, reset - 1)
+            ref = (bid + ask) / 2
+        cost = sum(float(f.quantity) * f.price for f in mine)
+        daily = fx * mult * (float(q) * mark - float(q_then) * ref - cost) \
+            - sum(f.commission for f in mine)
+        realized = sum((f.realized or 0.0) for f in mine) * fx if mine else None
+        return PnLValues(q, daily, unreal * fx, realized, value * fx)
+
+    def account_pnl(self, account: str, fills: Iterable[BookedFill]) -> PnLValues:
+        """The PnL of ``account``: its positions' (held now or traded since their reset) summed;
+        ``fills`` as for :meth:`position_pnl`."""
+        fills = list(fills)
+        st = self.states[account]
+        con_ids = {c for c, p in st.positions.items() if p.quantity != 0}
+        con_ids.update(f.con_id for f in fills if f.account == account)
+        daily = unreal = realized = value = 0.0
+        for con_id in sorted(con_ids):
+            v = self.position_pnl(account, con_id, fills)
+            daily += v.daily
+            unreal += v.unrealized
+            realized += v.realized or 0.0
+            value += v.value
+        return PnLValues(Decimal(0), daily, unreal, realized, value)
 
     def net_liquidation(self, account: str) -> float:
         """NetLiquidation in USD."""

@@ -36,7 +36,7 @@ from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
 from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
-from . import accounts_api, depth_api, market_api, options_api, orders_api
+from . import accounts_api, depth_api, market_api, options_api, orders_api, pnl_api
 from .calendar import OpenBand, last_full_close, utc
 from .clock import MarketClock
 from .exchange import (
@@ -64,7 +64,7 @@ REVALUE_S = 180
 """Market seconds between price-driven account revaluations (TWS: about every three minutes)."""
 
 # the handler modules register themselves with the session dispatcher when imported
-_HANDLER_MODULES = (orders_api, accounts_api, market_api, depth_api, options_api)
+_HANDLER_MODULES = (orders_api, accounts_api, market_api, depth_api, options_api, pnl_api)
 
 
 @dataclass(slots=True)
@@ -325,6 +325,7 @@ class GatewayCore:
             self._accounts_dirty = False
             self._revalued_at = self.exchange.market.step_second
             accounts_api.refresh(self)
+            pnl_api.refresh(self)
 
     def market_tick(self) -> None:
         """After the market moved: stream market data; revalue the account subscriptions every
@@ -332,6 +333,7 @@ class GatewayCore:
         portfolio rows every few minutes; trades and position changes go out at once)."""
         market_api.refresh(self)
         depth_api.refresh(self)
+        pnl_api.refresh(self)  # TWS pushes PnL about once a second
         now = self.exchange.market.step_second
         if now - self._revalued_at >= REVALUE_S:
             self._revalued_at = now

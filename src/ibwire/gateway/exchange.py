@@ -26,6 +26,7 @@ and 103 for reused order ids reject without creating an order.
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from ..models.execution import CommissionReport, Execution, ExecutionFilter
 from ..models.market import ContractDetails
 from ..models.order import Order, OrderState
 from ..protocol.codec import parse_tws_time
-from .accounts import Accounts
+from .accounts import Accounts, BookedFill
 from .calendar import Calendar, Session
 from .clock import CALENDAR_MODES
 from .instruments import Instrument, InstrumentTable, table_of, to_contract, to_details
@@ -316,6 +317,17 @@ class PaperExchange:
                 continue
             out.append((ex, contract, report))
         return out
+
+    def booked_fills(self, since: int) -> list[BookedFill]:
+        """The fills at or after market second ``since``, oldest first, as the PnL counts them
+        (executions are kept in time order: a bisection finds the first)."""
+        start = bisect.bisect_left(self._executions, since,
+                                   key=lambda e: int(e[0].time.timestamp()) if e[0].time else 0)
+        return [BookedFill(ex.acct_number or "", contract.con_id or 0,
+                           int(ex.time.timestamp()) if ex.time else since,
+                           (ex.shares or Decimal(0)) * (1 if ex.side == "BOT" else -1),
+                           ex.price or 0.0, report.commission or 0.0, report.realized_pnl)
+                for ex, contract, report in self._executions[start:]]
 
     # --- instruments and market data ----------------------------------------------------------
     def resolve(self, contract: Contract) -> list[Instrument]:
