@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .client.broker import Broker
     from .client.eclient import EClient
     from .client.ewrapper import EWrapper
+    from .client.pnl import PnL, PnLSingle
     from .client.reconcile import OrderGap, ReconcileReport
     from .client.state import ConnectionState, FillEvent, GapEvent, Notice, OrderEvent, StateChanged
     from .client.ticker import Ticker
@@ -72,6 +73,8 @@ _WHERE: dict[str, str] = {
     "OrderBook": ".client.book",
     "EClient": ".client.eclient",
     "EWrapper": ".client.ewrapper",
+    "PnL": ".client.pnl",
+    "PnLSingle": ".client.pnl",
     "OrderGap": ".client.reconcile",
     "ReconcileReport": ".client.reconcile",
     "ConnectionState": ".client.state",
@@ -143,7 +146,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AsyncBroker", "Broker", "EClient", "EWrapper", "OrderGap", "ReconcileReport",
     "ConnectionState", "FillEvent", "GapEvent", "Notice", "OrderEvent", "StateChanged", "Ticker",
-    "Fill", "OrderTicket", "BlockingCallOnLoop", "OrderBook", "DepthUpdate",
+    "Fill", "OrderTicket", "BlockingCallOnLoop", "OrderBook", "DepthUpdate", "PnL", "PnLSingle",
     "CancelRejected", "ConnectError", "ConnectionLost", "ContractError", "HistoricalDataError",
     "IbwireError", "LocalProtocolError", "OrderRejected", "PacingViolation", "ProtocolError",
     "RemoteProtocolError", "RequestError", "RequestTimeout",

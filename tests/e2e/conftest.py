@@ -66,7 +66,7 @@ _RECORDED = (
     "execDetails", "tickPrice", "tickSize", "tickString", "tickGeneric", "tickReqParams",
     "tickSnapshotEnd", "marketDataType", "contractDetails", "contractDetailsEnd", "historicalData",
     "historicalDataEnd", "accountSummary", "accountSummaryEnd", "completedOrder",
-    "completedOrdersEnd",
+    "completedOrdersEnd", "pnl", "pnlSingle", "softDollarTiers",
 )
 
 

@@ -47,6 +47,7 @@ from .market import MarketMixin
 from .options import OptionsMixin
 from .orders import OrdersMixin
 from .pacing import DEFAULT_MAX_RATE
+from .pnl import PnL, PnLMixin, PnLSingle
 from .reconcile import ReconcileMixin
 from .requests import Pending
 from .streams import AsyncEventStream
@@ -427,6 +428,10 @@ class AsyncBroker(AsyncFront, Flows, OptionsMixin, ReconcileMixin):
     async def cancel_market_depth(self, book: OrderBook) -> None:  # type: ignore[override]
         """Stop a book made with ``market_depth``."""
         DepthMixin.cancel_market_depth(self, book)
+
+    async def cancel_pnl(self, pnl: PnL | PnLSingle) -> None:  # type: ignore[override]
+        """Stop a subscription made with ``pnl`` or ``pnl_single`` (PnL, issue 14)."""
+        PnLMixin.cancel_pnl(self, pnl)
 
     async def global_cancel(self) -> None:  # type: ignore[override]
         """Cancel every open order of every client and of TWS itself (REQ_GLOBAL_CANCEL)."""

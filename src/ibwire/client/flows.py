@@ -18,6 +18,7 @@ from .depth import DepthMixin
 from .market import MarketMixin
 from .options import OptionsMixin
 from .orders import OrdersMixin
+from .pnl import PnLMixin
 from .reconcile import ReconcileMixin
 
 __all__ = ["front_method", "Flows", "SyncFront", "AsyncFront"]
@@ -106,3 +107,7 @@ class Flows:
     implied_volatility = front_method(OptionsMixin.flow_implied_volatility)
     option_price = front_method(OptionsMixin.flow_option_price)
     exercise = front_method(OptionsMixin.flow_exercise)
+    # PnL and soft dollar tiers (issue 14, client/pnl.py)
+    pnl = front_method(PnLMixin.flow_pnl)
+    pnl_single = front_method(PnLMixin.flow_pnl_single)
+    soft_dollar_tiers = front_method(PnLMixin.flow_soft_dollar_tiers)

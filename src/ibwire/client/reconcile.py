@@ -38,6 +38,7 @@ from .depth import DepthMixin
 from .journal import UNKNOWN
 from .market import CompletedOrderInfo, MarketMixin
 from .orders import OPEN_ORDERS, UNKNOWN_STATUS, OrdersMixin
+from .pnl import PnLMixin
 from .requests import Pending
 from .state import GapEvent, OrderEvent
 from .tickets import Fill, OrderTicket
@@ -80,7 +81,7 @@ class ReconcileReport:
         return len(self.unknown) + len(self.missing) + len(self.offline_fills)
 
 
-class ReconcileMixin(DepthMixin, MarketMixin, OrdersMixin):
+class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrdersMixin):
     """Reconciliation and resubscription for the Broker front ends."""
 
     def _init_state(self) -> None:
