@@ -36,6 +36,7 @@ else:
             "  ibwire quote AAPL MSFT EUR.USD           # live quotes until Ctrl-C\n\n"
             "  ibwire depth AAPL --smart                # a live order book ladder\n\n"
             "  ibwire chain SPY --strikes 8             # an option chain with greeks\n\n"
+            "  ibwire pnl                               # live daily / unrealized / realized PnL\n\n"
             "  ibwire bars AAPL --duration \"5 D\" --bar-size \"5 mins\" --csv aapl.csv\n\n"
             "  ibwire monitor                           # full-screen live view\n\n"
             "  ibwire record --upstream 127.0.0.1:7497 --out s.jsonl   # record a session\n\n"
@@ -56,8 +57,8 @@ else:
         """ibwire: the TWS API socket protocol from the terminal."""
 
     # each module registers its commands; --help lists them in this order
-    for _module in ("account", "trade", "quote", "depth", "chain", "bars", "monitor", "record",
-                    "gateway", "demo"):
+    for _module in ("account", "trade", "quote", "depth", "chain", "pnl", "bars", "monitor",
+                    "record", "gateway", "demo"):
         importlib.import_module(f".{_module}", __package__)
 
     def main() -> None:
