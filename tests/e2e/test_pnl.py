@@ -123,8 +123,6 @@ def test_async_broker_pnl(gateway):
 # --- ibwire's EClient -------------------------------------------------------------------------------
 
 def test_eclient_pnl_callbacks(gateway, eapp: EApp):
-    if not hasattr(eapp, "reqPnL"):
-        pytest.skip("EClient methods derive from the API table (the lead's commit)")
     eapp.reqPnL(41, ACCOUNT, "")
     eapp.reqPnLSingle(42, ACCOUNT, "", AAPL)
     eapp.wait(lambda: eapp.of("pnl", 41) and eapp.of("pnlSingle", 42), "pnl + pnlSingle")
