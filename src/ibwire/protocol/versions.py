@@ -51,10 +51,10 @@ class Feature(IntEnum):
     MARKET_RULES = 126  # CONTRACT_DATA marketRuleIds
     PNL = 127  # REQ_PNL / REQ_PNL_SINGLE and their cancels (refused client-side below); PNL(_SINGLE)
     UNREALIZED_PNL = 129  # PNL / PNL_SINGLE unrealizedPnL
-    REALIZED_PNL = 135  # PNL / PNL_SINGLE realizedPnL
     MARKET_CAP_PRICE = 131  # ORDER_STATUS mktCapPrice, no version field
     PRE_OPEN_BID_ASK = 132  # TICK_PRICE attribute preOpen (bit 4)
     REAL_EXPIRATION_DATE = 134  # CONTRACT_DATA realExpirationDate
+    REALIZED_PNL = 135  # PNL / PNL_SINGLE realizedPnL
     LAST_LIQUIDITY = 136  # EXECUTION_DATA lastLiquidity, no version field
     DECISION_MAKER = 138  # PLACE_ORDER mifid2DecisionMaker / mifid2DecisionAlgo
     MIFID_EXECUTION = 139  # PLACE_ORDER mifid2ExecutionTrader / mifid2ExecutionAlgo
