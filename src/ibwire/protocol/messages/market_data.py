@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Annotated
 
 from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
 from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
-from ..elements import PT, P, Proto
+from ..elements import PT, P, Proto, W
 from ..ids import In, Out
 from ..schema import Cond, Element, F, Message, Opt, Repeat, Version, to_client, to_server
 from ..versions import Feature
@@ -96,18 +97,13 @@ def combo_legs_if_bag(prefix: str = "contract.") -> Cond:
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(Out.REQ_MKT_DATA, Version(11), F("req_id", INT),
-           *request_contract_fields(),
+@to_server(Out.REQ_MKT_DATA, Version(11), "req_id", *request_contract_fields(),
            combo_legs_if_bag(),
            Opt("contract.delta_neutral_contract", DeltaNeutralContract, (
                F("con_id", INT), F("delta", FLOAT), F("price", FLOAT))),
-           F("generic_tick_list", STR),
-           F("snapshot", BOOL, unset="0"),
-           F("regulatory_snapshot", BOOL, unset="0", since=Feature.REQ_SMART_COMPONENTS),
-           F("mkt_data_options", TAGS),
-           Proto("MarketDataRequest", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
-           P(3, "generic_tick_list"), P(4, "snapshot"), P(5, "regulatory_snapshot"),
-           P(6, "mkt_data_options"),
+           "generic_tick_list", "snapshot", "regulatory_snapshot", "mkt_data_options",
+           Proto("MarketDataRequest", Feature.PROTOBUF_MARKET_DATA),
+           P(2, "contract", sub=CONTRACT),
            request=Request(replies=(In.TICK_PRICE, In.TICK_SIZE, In.TICK_STRING, In.TICK_GENERIC, In.TICK_REQ_PARAMS, In.MARKET_DATA_TYPE, In.TICK_SNAPSHOT_END), cancel=Out.CANCEL_MKT_DATA),
            api=Api("reqMktData", "reqId", "contract", "genericTickList", "snapshot", "regulatorySnapshot", "mktDataOptions"))
 @dataclass(slots=True)
@@ -118,44 +114,38 @@ class ReqMktData(Message):
     one round of ticks ending with TICK_SNAPSHOT_END.
     """
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
     contract: Contract = field(default_factory=Contract)
-    generic_tick_list: str | None = None
-    snapshot: bool | None = False
-    regulatory_snapshot: bool | None = False
-    mkt_data_options: list[TagValue] = field(default_factory=list)
+    generic_tick_list: Annotated[str | None, W(STR, pb=3)] = None
+    snapshot: Annotated[bool | None, W(BOOL, pb=4, unset="0")] = False
+    regulatory_snapshot: Annotated[bool | None, W(BOOL, pb=5, unset="0", since=Feature.REQ_SMART_COMPONENTS)] = False
+    mkt_data_options: Annotated[list[TagValue], W(TAGS, pb=6)] = field(default_factory=list)
 
 
-@to_server(Out.CANCEL_MKT_DATA, Version(2), F("req_id", INT),
-           Proto("CancelMarketData", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
+@to_server(Out.CANCEL_MKT_DATA, Version(2), "req_id",
+           Proto("CancelMarketData", Feature.PROTOBUF_MARKET_DATA),
            api=Api("cancelMktData", "reqId"))
 @dataclass(slots=True)
 class CancelMktData(Message):
     """CANCEL_MKT_DATA (2, v2)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.REQ_MARKET_DATA_TYPE, Version(1), F("market_data_type", INT),
-           Proto("MarketDataTypeRequest", Feature.PROTOBUF_MARKET_DATA), P(1, "market_data_type"),
+@to_server(Out.REQ_MARKET_DATA_TYPE, Version(1), "market_data_type",
+           Proto("MarketDataTypeRequest", Feature.PROTOBUF_MARKET_DATA),
            api=Api("reqMarketDataType", "marketDataType"))
 @dataclass(slots=True)
 class ReqMarketDataType(Message):
     """REQ_MARKET_DATA_TYPE (59, v1): 1 live, 2 frozen, 3 delayed, 4 delayed-frozen."""
 
-    market_data_type: int | None = 1
+    market_data_type: Annotated[int | None, W(INT, pb=1)] = 1
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(In.TICK_PRICE, Version(6),
-           F("req_id", INT, unset=_INT_UNSET),
-           F("tick_type", INT, unset=_INT_UNSET),
-           F("price", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("size", DECIMAL, unset=_QTY_UNSET),
-           F("attr_mask", INT, unset="0"),
-           Proto("TickPrice", Feature.PROTOBUF_MARKET_DATA),
-           P(1, "req_id"), P(2, "tick_type"), P(3, "price"), P(4, "size"), P(5, "attr_mask"))
+@to_client(In.TICK_PRICE, Version(6), "req_id", "tick_type", "price", "size", "attr_mask",
+           Proto("TickPrice", Feature.PROTOBUF_MARKET_DATA))
 @dataclass(slots=True)
 class TickPrice(Message):
     """TICK_PRICE (1, v6): exactly 7 fields. ``tick_type`` is a :class:`TickType` number.
@@ -163,11 +153,11 @@ class TickPrice(Message):
     ``attr_mask``: bit 0 can auto-execute, bit 1 past limit, bit 2 pre-open.
     """
 
-    req_id: int | None = None
-    tick_type: int | None = None
-    price: float | None = None
-    size: Decimal | None = None
-    attr_mask: int | None = 0
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    tick_type: Annotated[int | None, W(INT, pb=2, unset=_INT_UNSET)] = None
+    price: Annotated[float | None, W(FLOAT, pb=3, unset=UNSET_DOUBLE_STR)] = None
+    size: Annotated[Decimal | None, W(DECIMAL, pb=4, unset=_QTY_UNSET)] = None
+    attr_mask: Annotated[int | None, W(INT, pb=5, unset="0")] = 0
 
     @property
     def can_auto_execute(self) -> bool:
@@ -182,87 +172,71 @@ class TickPrice(Message):
         return bool((self.attr_mask or 0) & 4)
 
 
-@to_client(In.TICK_SIZE, Version(6),
-           F("req_id", INT, unset=_INT_UNSET),
-           F("tick_type", INT, unset=_INT_UNSET),
-           F("size", DECIMAL, unset=_QTY_UNSET),
-           Proto("TickSize", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "size"),
+@to_client(In.TICK_SIZE, Version(6), "req_id", "tick_type", "size",
+           Proto("TickSize", Feature.PROTOBUF_MARKET_DATA),
            callback=Callback("tickSize", "reqId", "tickType", "size"))
 @dataclass(slots=True)
 class TickSize(Message):
     """TICK_SIZE (2, v6): a size or volume tick."""
 
-    req_id: int | None = None
-    tick_type: int | None = None
-    size: Decimal | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    tick_type: Annotated[int | None, W(INT, pb=2, unset=_INT_UNSET)] = None
+    size: Annotated[Decimal | None, W(DECIMAL, pb=3, unset=_QTY_UNSET)] = None
 
 
-@to_client(In.TICK_STRING, Version(6),
-           F("req_id", INT, unset=_INT_UNSET),
-           F("tick_type", INT, unset=_INT_UNSET),
-           F("value", STR),
-           Proto("TickString", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "value"),
+@to_client(In.TICK_STRING, Version(6), "req_id", "tick_type", "value",
+           Proto("TickString", Feature.PROTOBUF_MARKET_DATA),
            callback=Callback("tickString", "reqId", "tickType", "value"))
 @dataclass(slots=True)
 class TickString(Message):
     """TICK_STRING (46, v6): e.g. LAST_TIMESTAMP (45) as epoch seconds, RT_VOLUME (48)."""
 
-    req_id: int | None = None
-    tick_type: int | None = None
-    value: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    tick_type: Annotated[int | None, W(INT, pb=2, unset=_INT_UNSET)] = None
+    value: Annotated[str | None, W(STR, pb=3)] = None
 
 
-@to_client(In.TICK_GENERIC, Version(6),
-           F("req_id", INT, unset=_INT_UNSET),
-           F("tick_type", INT, unset=_INT_UNSET),
-           F("value", FLOAT, unset=UNSET_DOUBLE_STR),
-           Proto("TickGeneric", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "tick_type"), P(3, "value"),
+@to_client(In.TICK_GENERIC, Version(6), "req_id", "tick_type", "value",
+           Proto("TickGeneric", Feature.PROTOBUF_MARKET_DATA),
            callback=Callback("tickGeneric", "reqId", "tickType", "value"))
 @dataclass(slots=True)
 class TickGeneric(Message):
     """TICK_GENERIC (45, v6): e.g. HALTED (49), SHORTABLE (46)."""
 
-    req_id: int | None = None
-    tick_type: int | None = None
-    value: float | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    tick_type: Annotated[int | None, W(INT, pb=2, unset=_INT_UNSET)] = None
+    value: Annotated[float | None, W(FLOAT, pb=3, unset=UNSET_DOUBLE_STR)] = None
 
 
-@to_client(In.TICK_REQ_PARAMS,
-           F("req_id", INT, unset=_INT_UNSET),
-           F("min_tick", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("bbo_exchange", STR),
-           F("snapshot_permissions", INT, unset=_INT_UNSET),
-           Proto("TickReqParams", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "min_tick", pt=PT.STRING),
-           P(3, "bbo_exchange"), P(4, "snapshot_permissions"),
+@to_client(In.TICK_REQ_PARAMS, "req_id", "min_tick", "bbo_exchange", "snapshot_permissions",
+           Proto("TickReqParams", Feature.PROTOBUF_MARKET_DATA),
            callback=Callback("tickReqParams", "tickerId:req_id", "minTick", "bboExchange", "snapshotPermissions"))
 @dataclass(slots=True)
 class TickReqParams(Message):
     """TICK_REQ_PARAMS (81, no version field): the first answer to REQ_MKT_DATA."""
 
-    req_id: int | None = None
-    min_tick: float | None = None
-    bbo_exchange: str | None = None
-    snapshot_permissions: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    min_tick: Annotated[float | None, W(FLOAT, pb=2, pbt=PT.STRING, unset=UNSET_DOUBLE_STR)] = None
+    bbo_exchange: Annotated[str | None, W(STR, pb=3)] = None
+    snapshot_permissions: Annotated[int | None, W(INT, pb=4, unset=_INT_UNSET)] = None
 
 
-@to_client(In.TICK_SNAPSHOT_END, Version(1), F("req_id", INT, unset=_INT_UNSET),
-           Proto("TickSnapshotEnd", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
+@to_client(In.TICK_SNAPSHOT_END, Version(1), "req_id",
+           Proto("TickSnapshotEnd", Feature.PROTOBUF_MARKET_DATA),
            callback=Callback("tickSnapshotEnd", "reqId"))
 @dataclass(slots=True)
 class TickSnapshotEnd(Message):
     """TICK_SNAPSHOT_END (57, v1): a snapshot request is complete."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
 
 
-@to_client(In.MARKET_DATA_TYPE, Version(1),
-           F("req_id", INT, unset=_INT_UNSET),
-           F("market_data_type", INT, unset=_INT_UNSET),
-           Proto("MarketDataType", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"), P(2, "market_data_type"),
+@to_client(In.MARKET_DATA_TYPE, Version(1), "req_id", "market_data_type",
+           Proto("MarketDataType", Feature.PROTOBUF_MARKET_DATA),
            callback=Callback("marketDataType", "reqId", "marketDataType"))
 @dataclass(slots=True)
 class MarketDataType(Message):
     """MARKET_DATA_TYPE (58, v1): which kind of data (1 live .. 4 delayed-frozen) a request gets."""
 
-    req_id: int | None = None
-    market_data_type: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    market_data_type: Annotated[int | None, W(INT, pb=2, unset=_INT_UNSET)] = None
