@@ -41,6 +41,7 @@ from ..models.execution import CommissionReport, Execution, ExecutionFilter
 from ..models.market import ContractDetails
 from ..models.order import Order, OrderState
 from ..protocol.codec import parse_tws_time
+from . import combos
 from .accounts import Accounts, BookedFill
 from .calendar import Calendar, Session
 from .clock import CALENDAR_MODES
@@ -327,7 +328,8 @@ class PaperExchange:
                            int(ex.time.timestamp()) if ex.time else since,
                            (ex.shares or Decimal(0)) * (1 if ex.side == "BOT" else -1),
                            ex.price or 0.0, report.commission or 0.0, report.realized_pnl)
-                for ex, contract, report in self._executions[start:]]
+                for ex, contract, report in self._executions[start:]
+                if not combos.is_combo(contract)]  # (a combo's legs carry its fills)
 
     # --- instruments and market data ----------------------------------------------------------
     def resolve(self, contract: Contract) -> list[Instrument]:
@@ -389,7 +391,13 @@ class PaperExchange:
 
     def _new_order(self, client_id: int, order_id: int, contract: Contract,
                    order: Order) -> list[Event]:
-        found = self.instruments.resolve(contract)
+        if combos.is_combo(contract):  # a combo: its first leg stands for it (see .combos)
+            found = combos.legs(self, contract)
+            if isinstance(found, tuple):
+                return [OrderError(client_id, order_id, *found)]
+            found = found[:1]
+        else:
+            found = self.instruments.resolve(contract)
         if not found:
             return [OrderError(client_id, order_id, 200,
                                "No security definition has been found for the request")]
@@ -411,10 +419,14 @@ class PaperExchange:
             contract=to_contract(inst, contract.exchange or None), order=o, con_id=inst.con_id,
             account=account, remaining=o.total_quantity or Decimal(0),
             trading_day=self._day_session(inst, o).date.strftime("%Y%m%d"), submitted_at=now)
+        if combos.is_combo(contract):
+            rec.contract = combos.combo_contract(contract)
         self._orders[(client_id, order_id)] = rec
         self._by_perm[perm_id] = rec
         self._dirty_orders.add(perm_id)
         problem = self._validate(rec, inst)
+        if problem is None and combos.is_combo(rec.contract):
+            problem = combos.validate(self, rec)
         if problem is None and self._reject_next is not None:
             problem = _reject(self._reject_next)
             self._reject_next = None
@@ -489,7 +501,8 @@ class PaperExchange:
             return _reject(f"Time in force {o.tif} is not supported; use DAY, GTC or IOC")
         prices: list[float] = []
         if o.order_type in ("LMT", "STP LMT"):
-            if o.lmt_price is None or o.lmt_price <= 0:
+            # (a combo's limit is its net price: zero or a credit are limits too)
+            if o.lmt_price is None or (o.lmt_price <= 0 and not combos.is_combo(rec.contract)):
                 return _reject("A limit price is required for a limit order")
             prices.append(o.lmt_price)
         if o.order_type in ("STP", "STP LMT"):
@@ -617,6 +630,8 @@ class PaperExchange:
         return self.step(n) if n else []
 
     def _try_fill(self, rec: OrderRecord, inst: Instrument, taker: bool) -> list[Event]:
+        if combos.is_combo(rec.contract):
+            return combos.try_fill(self, rec, taker)
         o = rec.order
         bid, ask, last = self.market.touch(inst.con_id)
         buy = o.action == "BUY"
@@ -667,25 +682,38 @@ class PaperExchange:
         else:  # a partial fill: the rest keeps working
             rec.status = "Submitted"
             self._dirty_orders.add(rec.perm_id)
+        execution, report = self._record_execution(
+            rec, rec.contract, inst, side, qty, price, commission, realized, taker,
+            rec.filled, rec.avg_fill_price)
+        snap = rec.snapshot()
+        return [FillEvent(snap, rec.contract, execution, report), OrderUpdate(snap),
+                AccountUpdate(rec.account)]
+
+    def _record_execution(self, rec: OrderRecord, contract: Contract, inst: Instrument | None,
+                          side: str, qty: Decimal, price: float, commission: float,
+                          realized: float | None, taker: bool, cum_qty: Decimal,
+                          avg_price: float) -> tuple[Execution, CommissionReport]:
+        """Keep one execution of ``rec`` (and its commission report): ``contract`` is what it is
+        reported under (a combo's leg, or the combo itself with ``inst`` None)."""
         self._exec_seq += 1
-        now = self.market.now()
         execution = Execution(
-            exec_id=f"{self._exec_prefix}.{self._exec_seq & 0xFFFFFFFF:08x}.01.01", time=now,
-            acct_number=rec.account, exchange=inst.exchange, side=side, shares=qty, price=price,
-            perm_id=rec.perm_id, client_id=rec.client_id, order_id=rec.order_id, liquidation=0,
-            cum_qty=rec.filled, avg_price=rec.avg_fill_price, order_ref=rec.order.order_ref,
-            ev_rule=None, ev_multiplier=None, model_code=None,
+            exec_id=f"{self._exec_prefix}.{self._exec_seq & 0xFFFFFFFF:08x}.01.01",
+            time=self.market.now(), acct_number=rec.account,
+            exchange=inst.exchange if inst is not None else (contract.exchange or "SMART"),
+            side=side, shares=qty, price=price, perm_id=rec.perm_id, client_id=rec.client_id,
+            order_id=rec.order_id, liquidation=0, cum_qty=cum_qty, avg_price=avg_price,
+            order_ref=rec.order.order_ref, ev_rule=None, ev_multiplier=None, model_code=None,
             last_liquidity=2 if taker else 1, pending_price_revision=False)
         report = CommissionReport(exec_id=execution.exec_id, commission=commission,
                                   currency="USD", realized_pnl=realized, yield_=None,
                                   yield_redemption_date=None)
-        self._executions.append((execution, rec.contract, report))
-        self._new_execs.append((self._exec_seq, inst.con_id, execution, rec.contract, report))
+        con_id = inst.con_id if inst is not None else 0
+        self._executions.append((execution, contract, report))
+        self._new_execs.append((self._exec_seq, con_id, execution, contract, report))
         self._dirty_accounts.add(rec.account)
-        self._dirty_positions.add((rec.account, inst.con_id))
-        snap = rec.snapshot()
-        return [FillEvent(snap, rec.contract, execution, report), OrderUpdate(snap),
-                AccountUpdate(rec.account)]
+        if inst is not None:
+            self._dirty_positions.add((rec.account, inst.con_id))
+        return execution, report
 
     # --- options: exercise and expiry ----------------------------------------------------------
     def exercise(self, account: str, con_id: int, quantity: Decimal, exercise: bool,
