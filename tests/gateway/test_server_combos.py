@@ -12,6 +12,7 @@ from ibwire.models.contract import ComboLeg, Contract, Future
 from ibwire.models.order import Order
 from ibwire.protocol.messages.accounts import PositionData, PositionEnd, ReqPositions
 from ibwire.protocol.messages.executions import CommissionReportMsg, ExecutionData
+from ibwire.protocol.messages.market_data import CancelMktData, ReqMktData, TickPrice, TickSize
 from ibwire.protocol.messages.orders import CancelOrder, OpenOrder, OrderStatus, PlaceOrder
 from ibwire.protocol.messages.system import ErrMsg
 from ibwire.protocol.versions import IB_ASYNC_VERSION, MAX_VERSION
@@ -84,3 +85,23 @@ def test_combo_refusals(gateway, wire):
                       Order(action="BUY", total_quantity=Decimal(1), order_type="STP",
                             aux_price=1.0)))
     assert c.expect(ErrMsg).error_code == 387
+
+
+@pytest.mark.parametrize("version", [IB_ASYNC_VERSION, MAX_VERSION])
+def test_combo_market_data_is_its_legs_quotes(gateway, wire, version):
+    c = wire(1, max_version=version)
+    combo = bag((AAPL, 1, "BUY"), (MSFT, 2, "SELL"))
+    c.send(ReqMktData(7, combo, "", False, False))
+    c.expect(TickSize, lambda m: m.tick_type == 8)  # the first picture ends with the volume
+    ticks = {m.tick_type: m.price for m in c.take(TickPrice)}
+    a = gateway.call(lambda ex: ex.quote(AAPL))
+    m = gateway.call(lambda ex: ex.quote(MSFT))
+    assert ticks[1] == pytest.approx(a.bid - 2 * m.ask)  # selling the combo
+    assert ticks[2] == pytest.approx(a.ask - 2 * m.bid)  # buying it: what a market order pays
+    assert ticks[1] < ticks[2]
+    gateway.step(120)
+    assert any(isinstance(e, TickPrice) and e.req_id == 7 for e in c.sync())  # it streams
+    c.send(CancelMktData(7))
+    c.send(ReqMktData(8, bag(), "", True, False))
+    err = c.expect(ErrMsg)
+    assert (err.req_id, err.error_code) == (8, 321)

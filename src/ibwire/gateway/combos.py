@@ -18,10 +18,11 @@ once. ORDER_STATUS reports the combo quantity filled at the average net price. P
 account and PnL come from the legs; the combo holds no position of its own.
 
 Errors as TWS words them: a BAG without legs 321 "... Security type 'BAG' requires combo leg
-details."; a leg con id that names nothing 200; order types other than MKT and LMT 387. Not
-done: legs other than stocks (options, futures: refused with 201), market data for a combo (REQ_MKT_DATA on a
-BAG answers 200), guaranteed / non-guaranteed SMART combo routing (every combo fills all its
-legs together), per-leg prices (orderComboLegs) are not used.
+details."; a leg con id that names nothing 200; order types other than MKT and LMT 387. Market
+data for a combo (REQ_MKT_DATA, :func:`quote_at`) is its legs' quotes summed the same way. Not
+done: legs other than stocks (options, futures: refused with 201); guaranteed / non-guaranteed
+SMART combo routing (every combo fills all its legs together); per-leg prices (orderComboLegs)
+are not used; no historical bars for a combo.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ from typing import TYPE_CHECKING
 from ..models.contract import ComboLeg, Contract
 from ..models.execution import CommissionReport, Execution
 from .instruments import Instrument, to_contract
+from .market import Quote
 
 if TYPE_CHECKING:
     from .exchange import Event, OrderRecord, PaperExchange
 
-__all__ = ["is_combo", "legs", "combo_contract", "validate", "try_fill", "BAG_CON_ID"]
+__all__ = ["is_combo", "legs", "combo_contract", "validate", "try_fill", "quote_at", "BAG_CON_ID"]
 
 BAG_CON_ID = 28812380
 """The con id TWS reports for a combo contract."""
@@ -180,3 +182,38 @@ def try_fill(ex: PaperExchange, rec: OrderRecord, taker: bool) -> list[Event]:
         events.append(FillEvent(snap, contract, execution, report))
     events += [OrderUpdate(snap), AccountUpdate(rec.account)]
     return events
+
+
+def quote_at(ex: PaperExchange, contract: Contract, second: int) -> Quote:
+    """A combo's quote from its legs' at ``second``: bid = what the legs fetch selling the combo
+    (BUY legs at their bid, SELL legs at their ask), ask = what buying it costs, last, open,
+    high, low and close the legs' summed the same way (BUY legs +, SELL legs -); sizes the most
+    combos every leg's touch covers; no volume of its own."""
+    found = legs(ex, contract)
+    assert not isinstance(found, tuple)
+    bid = ask = last = high = low = open_ = close = 0.0
+    bid_size = ask_size = None
+    time = None
+    for leg, inst in zip(contract.combo_legs, found):
+        q = ex.market.quote_at(inst.con_id, second)
+        r = leg.ratio or 1
+        if (leg.action or "").upper() == "BUY":
+            bid, ask = bid + r * q.bid, ask + r * q.ask
+            b, a = q.bid_size // r, q.ask_size // r
+            high, low = high + r * q.high, low + r * q.low
+        else:
+            bid, ask = bid - r * q.ask, ask - r * q.bid
+            b, a = q.ask_size // r, q.bid_size // r
+            high, low = high - r * q.low, low - r * q.high
+        sign = 1 if (leg.action or "").upper() == "BUY" else -1
+        last += sign * r * q.last
+        open_ += sign * r * q.open
+        close += sign * r * q.close
+        bid_size = b if bid_size is None else min(bid_size, b)
+        ask_size = a if ask_size is None else min(ask_size, a)
+        time = q.time
+    assert time is not None and bid_size is not None and ask_size is not None
+    return Quote(con_id=contract.con_id or BAG_CON_ID, time=time, bid=round(bid, 6),
+                 ask=round(ask, 6), last=round(last, 6), bid_size=bid_size, ask_size=ask_size,
+                 last_size=min(bid_size, ask_size), volume=Decimal(0), high=round(high, 6),
+                 low=round(low, 6), open=round(open_, 6), close=round(close, 6), min_tick=0.01)

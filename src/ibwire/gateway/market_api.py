@@ -50,7 +50,7 @@ from ..protocol.messages.market_data import (
 )
 from ..protocol.schema import Message
 from ..protocol.versions import Feature, supports
-from . import options_api
+from . import combos, options_api
 from .instruments import Instrument
 from .market import BAR_SIZES, BarRequestError, Quote
 from .session import Session, handles
@@ -85,6 +85,7 @@ class _Sub:
     data_type: int  # 1..4
     in_lots: bool  # stock sizes in round lots (server version < 159)
     sent: dict[str, object] = field(default_factory=dict)
+    combo: Contract | None = None  # a combo (BAG): quoted from its legs (see .combos)
 
     @property
     def delayed(self) -> bool:
@@ -137,10 +138,13 @@ def _resolve(session: Session, req_id: int, contract: Contract) -> Instrument | 
 # --- market data --------------------------------------------------------------------------------
 
 def _quote(core: GatewayCore, sub: _Sub, cache: dict[tuple[int, bool], Quote]) -> Quote:
+    market = core.exchange.market
+    if sub.combo is not None:
+        now = int(market.now().timestamp())
+        return combos.quote_at(core.exchange, sub.combo, now - DELAY_S if sub.delayed else now)
     key = (sub.con_id, sub.delayed)
     q = cache.get(key)
     if q is None:
-        market = core.exchange.market
         if sub.delayed:
             q = market.quote_at(sub.con_id, int(market.now().timestamp()) - DELAY_S)
         else:
@@ -208,6 +212,9 @@ def _req_mkt_data(session: Session, msg: ReqMktData) -> None:
     if req_id in st.ticks:
         session.error(req_id, 322, "Error processing request.-'bX' : cause - Duplicate ticker id")
         return
+    if combos.is_combo(msg.contract):
+        _req_combo_data(session, req_id, msg)
+        return
     inst = _resolve(session, req_id, msg.contract)
     if inst is None:
         return
@@ -231,6 +238,28 @@ def _req_mkt_data(session: Session, msg: ReqMktData) -> None:
     if "236" in generic:
         session.send(TickGeneric(req_id=req_id, tick_type=TickType.SHORTABLE, value=3.0))
     if snapshot:
+        session.send(TickSnapshotEnd(req_id=req_id))
+    elif sub.streams:
+        st.ticks[req_id] = sub
+
+
+def _req_combo_data(session: Session, req_id: int, msg: ReqMktData) -> None:
+    """Market data for a combo (BAG): its legs' quotes summed (see :func:`.combos.quote_at`)."""
+    found = combos.legs(session.core.exchange, msg.contract)
+    if isinstance(found, tuple):
+        session.error(req_id, *found)
+        return
+    st = _streams(session)
+    combo = combos.combo_contract(msg.contract)
+    sub = _Sub(combo.con_id or combos.BAG_CON_ID, st.data_type, in_lots=False, combo=combo)
+    if sub.delayed:
+        session.error(req_id, 10167, "Requested market data is not subscribed. Displaying "
+                                     "delayed market data.")
+    session.send(TickReqParams(req_id=req_id, min_tick=0.01, bbo_exchange="9c0001",
+                               snapshot_permissions=3))
+    session.send(MarketDataType(req_id=req_id, market_data_type=sub.data_type))
+    _ticks(session, req_id, sub, _quote(session.core, sub, {}), "BAG")
+    if msg.snapshot or msg.regulatory_snapshot:
         session.send(TickSnapshotEnd(req_id=req_id))
     elif sub.streams:
         st.ticks[req_id] = sub
@@ -349,6 +378,9 @@ def refresh(core: GatewayCore) -> None:
         if not isinstance(st, MarketStreams) or session.closed:
             continue
         for req_id, sub in list(st.ticks.items()):
+            if sub.combo is not None:
+                _ticks(session, req_id, sub, _quote(core, sub, cache), "BAG")
+                continue
             inst = core.exchange.instruments.get(sub.con_id)
             if inst is not None:
                 q = _quote(core, sub, cache)
