@@ -25,9 +25,9 @@ assert _AAPL is not None
 
 def _apply(book: OrderBook, side: DepthSide, old: list[Row], new: list[Row]) -> list[DepthLevel]:
     for op in diff(old, new):
-        ev = book.apply(op.position, int(op.operation), int(side), op.row.price, op.row.size,
-                        op.row.market_maker)
-        assert ev.operation is op.operation  # every operation fits the book
+        change = book.apply(op.position, int(op.operation), int(side), op.row.price,
+                            op.row.size, op.row.market_maker)
+        assert change is not None and change[1] is op.operation  # every operation fits
         rows = book.bids if side is DepthSide.BID else book.asks
         assert len(rows) <= max(len(old), len(new))  # never more rows than asked for
     return book.bids if side is DepthSide.BID else book.asks

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time as _time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -24,11 +25,17 @@ __all__ = ["OrderBook", "DepthUpdate"]
 
 log = logging.getLogger("ibwire.broker")
 
+_now = _time.time
+_ZERO = Decimal(0)
+_SIDES = (DepthSide.ASK, DepthSide.BID)
+_OPERATIONS = (DepthOperation.INSERT, DepthOperation.UPDATE, DepthOperation.DELETE)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class DepthUpdate:
     """Listener / stream event: one row operation applied to ``book`` (``level`` is the new row;
-    for a delete, the row removed). A reset (317) is one event with ``operation`` None."""
+    for a delete, the row removed). A reset (317) is one event with ``operation`` None (and so is
+    a row that did not fit the book)."""
 
     book: OrderBook
     side: DepthSide | None
@@ -49,13 +56,13 @@ class OrderBook:
     smart: bool = False
     bids: list[DepthLevel] = field(default_factory=list)
     asks: list[DepthLevel] = field(default_factory=list)
-    time: datetime | None = None  # when the book last changed (this machine's clock, UTC)
     updates: int = 0  # row operations applied
     resets: int = 0  # 317 resets seen
     inconsistencies: int = 0  # operations that did not fit the book (logged)
     notices: list[tuple[int, str]] = field(default_factory=list)
     error: Exception | None = None
     active: bool = True
+    _changed_at: float = 0.0  # time.time() of the last change
     _waiting: int = 0
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
     _broker: Any = field(default=None, repr=False)  # the Broker or AsyncBroker keeping it current
@@ -93,43 +100,54 @@ class OrderBook:
     # --- changing -----------------------------------------------------------------------------
 
     def apply(self, position: int, operation: int, side: int, price: float | None,
-              size: Decimal | None, market_maker: str | None = None) -> DepthUpdate:
-        """Apply one row operation (as TWS sends it); return what changed."""
-        try:
-            s = DepthSide(side)
-            op = DepthOperation(operation)
-        except ValueError:
-            return self._misfit(position, operation, side, "unknown operation or side")
-        rows = self.bids if s is DepthSide.BID else self.asks
-        level = DepthLevel(price if price is not None else 0.0,
-                           size if size is not None else Decimal(0), market_maker or None)
-        if op is DepthOperation.INSERT:
-            if not 0 <= position <= len(rows):
-                return self._misfit(position, operation, side, f"insert beyond {len(rows)} rows")
+              size: Decimal | None, market_maker: str | None = None
+              ) -> tuple[DepthSide, DepthOperation, DepthLevel] | None:
+        """Apply one row operation (as TWS sends it); return (side, operation, row) -- the row
+        removed, for a delete -- or None when it does not fit the book (counted and logged)."""
+        if not (0 <= side <= 1 and 0 <= operation <= 2):
+            self._misfit(position, operation, side, "unknown operation or side")
+            return None
+        rows = self.bids if side else self.asks
+        n = len(rows)
+        if operation == 1:
+            if not 0 <= position < n:
+                self._misfit(position, operation, side, f"update beyond {n} rows")
+                return None
+            level = rows[position] = DepthLevel(price if price is not None else 0.0,
+                                                size if size is not None else _ZERO,
+                                                market_maker or None)
+        elif operation == 0:
+            if not 0 <= position <= n:
+                self._misfit(position, operation, side, f"insert beyond {n} rows")
+                return None
+            level = DepthLevel(price if price is not None else 0.0,
+                               size if size is not None else _ZERO, market_maker or None)
             rows.insert(position, level)
-        elif op is DepthOperation.UPDATE:
-            if not 0 <= position < len(rows):
-                return self._misfit(position, operation, side, f"update beyond {len(rows)} rows")
-            rows[position] = level
         else:
-            if not 0 <= position < len(rows):
-                return self._misfit(position, operation, side, f"delete beyond {len(rows)} rows")
+            if not 0 <= position < n:
+                self._misfit(position, operation, side, f"delete beyond {n} rows")
+                return None
             level = rows.pop(position)
         self.updates += 1
-        self.time = datetime.now(UTC)
-        return DepthUpdate(self, s, position, op, level)
+        self._changed_at = _now()
+        return _SIDES[side], _OPERATIONS[operation], level
 
-    def _misfit(self, position: int, operation: int, side: int, why: str) -> DepthUpdate:
+    def _misfit(self, position: int, operation: int, side: int, why: str) -> None:
         self.inconsistencies += 1
         log.warning("market depth %d for %s: operation %d at row %d of side %d does not fit the "
                     "book (%s)", self.req_id, self.contract, operation, position, side, why)
-        return DepthUpdate(self, None, position, None, None)
+
+    @property
+    def time(self) -> datetime | None:
+        """When the book last changed (this machine's clock, UTC)."""
+        t = self._changed_at
+        return datetime.fromtimestamp(t, UTC) if t else None
 
     def clear(self) -> None:
         """Empty both sides (error 317, or before a new subscription resends the book)."""
         self.bids.clear()
         self.asks.clear()
-        self.time = datetime.now(UTC)
+        self._changed_at = _now()
 
     # --- waiting ------------------------------------------------------------------------------
 

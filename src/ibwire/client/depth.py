@@ -16,7 +16,13 @@ from typing import Any, ClassVar
 
 from ..errors import ConnectionLost, IbwireError, classify
 from ..models import Contract
-from ..models.depth import DepthMktDataDescription, SmartComponent
+from ..models.depth import (
+    DepthLevel,
+    DepthMktDataDescription,
+    DepthOperation,
+    DepthSide,
+    SmartComponent,
+)
 from ..protocol.messages.depth import (
     CancelMktDepth,
     MarketDepth,
@@ -59,7 +65,9 @@ class DepthMixin(BrokerCore):
 
     # --- rows ---------------------------------------------------------------------------------
 
-    def _changed_book(self, book: OrderBook, ev: DepthUpdate) -> None:
+    def _changed_book(self, book: OrderBook,
+                      change: tuple[DepthSide, DepthOperation, DepthLevel] | None,
+                      position: int) -> None:
         if book._waiting:
             book._notify()
         if self._first_depth:
@@ -67,26 +75,29 @@ class DepthMixin(BrokerCore):
             if first is not None:
                 first.finish(book)
         if self._listeners:
-            self._emit(ev)
+            if change is None:
+                self._emit(DepthUpdate(book, None, position, None, None))
+            else:
+                self._emit(DepthUpdate(book, change[0], position, change[1], change[2]))
 
     def _on_market_depth(self, msg: MarketDepth) -> None:
         book = self._books.get(msg.req_id) if msg.req_id is not None else None
         if book is None:
             return
-        ev = book.apply(msg.position if msg.position is not None else -1,
-                        msg.operation if msg.operation is not None else -1,
-                        msg.side if msg.side is not None else -1, msg.price, msg.size)
-        self._changed_book(book, ev)
+        position = msg.position if msg.position is not None else -1
+        change = book.apply(position, msg.operation if msg.operation is not None else -1,
+                            msg.side if msg.side is not None else -1, msg.price, msg.size)
+        self._changed_book(book, change, position)
 
     def _on_market_depth_l2(self, msg: MarketDepthL2) -> None:
         book = self._books.get(msg.req_id) if msg.req_id is not None else None
         if book is None:
             return
-        ev = book.apply(msg.position if msg.position is not None else -1,
-                        msg.operation if msg.operation is not None else -1,
-                        msg.side if msg.side is not None else -1, msg.price, msg.size,
-                        msg.market_maker)
-        self._changed_book(book, ev)
+        position = msg.position if msg.position is not None else -1
+        change = book.apply(position, msg.operation if msg.operation is not None else -1,
+                            msg.side if msg.side is not None else -1, msg.price, msg.size,
+                            msg.market_maker)
+        self._changed_book(book, change, position)
 
     def _route_error(self, req_id: int, code: int, text: str, advanced: str | None) -> bool:
         book = self._books.get(req_id)
@@ -96,7 +107,7 @@ class DepthMixin(BrokerCore):
         if code == _RESET:  # TWS starts the book again: empty it, the rows follow
             book.clear()
             book.resets += 1
-            self._changed_book(book, DepthUpdate(book, None, 0, None, None))
+            self._changed_book(book, None, 0)
         elif classify(code).is_error:
             book.error = request_error(code, text, req_id, advanced)
             book.active = False
