@@ -159,7 +159,7 @@ def run(n: int, repeat: int, keys: list[str]) -> dict[str, Any]:
     for row in rows:
         got = runs[row.key]
 
-        def med(key: str) -> float | None:
+        def med(key: str, got: list[dict[str, Any]] = got) -> float | None:
             vals = [r[key] for r in got if isinstance(r.get(key), (int, float))]
             return statistics.median(vals) if vals else None
 
@@ -175,7 +175,7 @@ def table(res: dict[str, Any]) -> str:
     base = (res["rows"].get("official1051") or {}).get("msgs_per_s")
     lines = ["| client | rows/s | CPU us/row | peak RSS MB | vs official 10.51 | valid runs |",
              "|---|---|---|---|---|---|"]
-    for key, r in res["rows"].items():
+    for r in res["rows"].values():
         rate = r["msgs_per_s"]
         ratio = f"{rate / base:.2f}x" if rate and base else "-"
         lines.append(f"| {r['label']} | {rate:,.0f} | {r['cpu_us_per_msg']:.2f} | "
