@@ -296,3 +296,39 @@ def test_notices_of_a_book_reach_listeners(gateway, broker):
     gateway.reset_depth()
     assert broker.wait_until(lambda: any(n.code == 317 and n.req_id == book.req_id
                                          for n in notices), WAIT_S)
+
+
+def _send_to_clients(gateway: PaperGateway, msg: Any) -> None:
+    """Have the gateway write ``msg`` to every client (TWS's reroute notices)."""
+    gateway._on_core(lambda core: [s.send(msg) for s in list(core.sessions.values())])
+
+
+def test_broker_follows_a_depth_reroute(gateway, broker):
+    from ibwire.protocol.messages.depth import RerouteMktDepthReq
+
+    rerouted: list[object] = []
+    broker.add_listener(lambda ev: rerouted.append(ev)
+                        if isinstance(ev, RerouteMktDepthReq) else None)
+    book = broker.market_depth(Stock("AAPL"), rows=3)
+    assert broker.wait_until(lambda: full(book), WAIT_S)
+    old = book.req_id
+    _send_to_clients(gateway, RerouteMktDepthReq(req_id=old, con_id=AAPL, exchange="ISLAND"))
+    assert broker.wait_until(lambda: book.req_id != old and full(book), WAIT_S)
+    assert (book.contract.con_id, book.contract.exchange) == (AAPL, "ISLAND")
+    assert {r.market_maker for r in book.bids} == {"ISLAND"}  # the new exchange's book
+    assert broker.wait_until(lambda: len(rerouted) == 1, WAIT_S)
+    assert book.active and book.error is None
+
+
+def test_broker_follows_a_market_data_reroute(gateway, broker):
+    from ibwire.protocol.messages.depth import RerouteMktDataReq
+
+    t = broker.market_data(Stock("AAPL"))
+    old = t.req_id
+    _send_to_clients(gateway, RerouteMktDataReq(req_id=old, con_id=AAPL, exchange="ISLAND"))
+    assert broker.wait_until(lambda: t.req_id != old, WAIT_S)
+    n = t.updates
+    gateway.step(30)
+    assert t.wait_update(WAIT_S, after=n)
+    assert (t.contract.con_id, t.contract.exchange) == (AAPL, "ISLAND") and t.error is None
+    assert broker.wait_until(lambda: t.bid == quote(gateway, AAPL).bid, WAIT_S)
