@@ -73,3 +73,56 @@ def test_the_program_ports_by_changing_its_imports(tmp_path: Path) -> None:
     with PaperGateway(port=0, tick_interval=None) as gateway:
         report = _run([sys.executable, str(ported), str(gateway.port), str(ROWS)], env)
         _check(report, gateway, MAX_VERSION)
+
+
+# --- versions ORACLE_VERSIONS skips, and generated requests ---------------------------------------
+
+def test_depth_exchanges_below_120_decode_like_the_official_client(oracle: Oracle) -> None:
+    """Between 112 and 120 each exchange carries an isL2 flag instead of listingExch,
+    serviceDataType and aggGroup (no version of ORACLE_VERSIONS falls there)."""
+    from ibwire.models.depth import DepthMktDataDescription
+    from ibwire.protocol.connection import encode_message
+    from ibwire.protocol.messages.depth import MktDepthExchanges
+
+    msg = MktDepthExchanges([DepthMktDataDescription("ISLAND", "STK", "NASDAQ", "Deep2", 7),
+                             DepthMktDataDescription("CME", "FUT", "", "Deep", 2)])
+    versions = (112, 115, 119, 120, 121)
+    results = oracle.run([{"op": "decode", "v": v, "frame": encode_message(msg, v).hex()}
+                          for v in versions])
+    for v, res in zip(versions, results):
+        assert res["exception"] is None, (v, res["exception"])
+        ((name, (descs,)),) = res["calls"]
+        got = [(d["a"]["exchange"], d["a"]["secType"], d["a"]["listingExch"],
+                d["a"]["serviceDataType"]) for d in descs]
+        if v < 120:
+            assert got == [("ISLAND", "STK", "", ""), ("CME", "FUT", "", "")], v
+        else:
+            assert got == [("ISLAND", "STK", "NASDAQ", "Deep2"), ("CME", "FUT", "", "Deep")], v
+
+
+_VERSIONS = (100, 145, 146, 148, 149, 178, 200)
+
+
+def test_generated_depth_requests_byte_for_byte(oracle: Oracle) -> None:
+    """Drawn contracts, row counts and SMART flags at the text versions around each gate: the
+    official client's frame, or its refusal (ibwire refuses the same). (The drawn contracts have
+    free-text multipliers, which the official client's protobuf form cannot carry: protobuf is
+    covered by the fixed cases of cases_depth.py.)"""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+
+    from ibwire.protocol.messages.depth import CancelMktDepth, ReqMktDepth
+
+    from .test_requests import _compare, _contracts, _ids
+
+    requests = st.one_of(
+        st.builds(ReqMktDepth, _ids, _contracts, st.integers(1, 50), st.booleans()),
+        st.builds(CancelMktDepth, _ids, st.booleans()))
+
+    @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck),
+              phases=[Phase.explicit, Phase.generate])
+    @given(batch=st.lists(requests, min_size=20, max_size=20))
+    def check(batch: list[Any]) -> None:
+        _compare(oracle, [(m, v) for v in _VERSIONS for m in batch])
+
+    check()

@@ -36,13 +36,13 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Never
+from typing import Annotated, Never
 
 from ...errors import LocalProtocolError
 from ...models.contract import Contract
 from ...models.depth import DepthMktDataDescription, SmartComponent
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
-from ..elements import P, PbType, Proto
+from ..elements import P, PbType, Proto, W
 from ..ids import In, Out
 from ..schema import (
     Api,
@@ -175,18 +175,17 @@ class ReqMktDepth(Message):
     mkt_depth_options: list[TagValue] = field(default_factory=list)
 
 
-@to_server(Out.CANCEL_MKT_DEPTH, Version(1), F("req_id", INT),
+@to_server(Out.CANCEL_MKT_DEPTH, Version(1), "req_id",
            _refuse_if_set("is_smart_depth", "cancelling SMART depth", Feature.SMART_DEPTH),
-           F("is_smart_depth", BOOL, unset="0", since=Feature.SMART_DEPTH),
-           Proto("CancelMarketDepth", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
-           P(2, "is_smart_depth"),
+           Proto("CancelMarketDepth", Feature.PROTOBUF_MARKET_DATA),
            api=Api("cancelMktDepth", "reqId", "isSmartDepth"))
 @dataclass(slots=True)
 class CancelMktDepth(Message):
     """CANCEL_MKT_DEPTH (11, v1); an unknown id answers ERR_MSG 310."""
 
-    req_id: int | None = None
-    is_smart_depth: bool | None = False
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    is_smart_depth: Annotated[bool | None,
+                              W(BOOL, pb=2, unset="0", since=Feature.SMART_DEPTH)] = False
 
 
 @to_server(Out.REQ_MKT_DEPTH_EXCHANGES,
@@ -202,9 +201,7 @@ class ReqMktDepthExchanges(Message):
 
 @to_server(Out.REQ_SMART_COMPONENTS,
            _not_before(Feature.REQ_SMART_COMPONENTS, "REQ_SMART_COMPONENTS"),
-           F("req_id", INT), F("bbo_exchange", STR),
-           Proto("SmartComponentsRequest", Feature.PROTOBUF_REST_MESSAGES_2), P(1, "req_id"),
-           P(2, "bbo_exchange"),
+           Proto("SmartComponentsRequest", Feature.PROTOBUF_REST_MESSAGES_2),
            request=Request(replies=(In.SMART_COMPONENTS,)),
            api=Api("reqSmartComponents", "reqId", "bboExchange"))
 @dataclass(slots=True)
@@ -212,8 +209,8 @@ class ReqSmartComponents(Message):
     """REQ_SMART_COMPONENTS (83, no version field; from 114): the exchanges behind a BBO
     exchange code (TICK_REQ_PARAMS's ``bbo_exchange``, e.g. ``9c0001``)."""
 
-    req_id: int | None = None
-    bbo_exchange: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    bbo_exchange: Annotated[str | None, W(STR, pb=2)] = None
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
@@ -240,55 +237,42 @@ MARKET_DEPTH_DATA = PbType("MarketDepthData", MarketDepthData, (
 
 
 @to_client(In.MARKET_DEPTH, Version(1),
-           F("req_id", INT, unset=_INT_UNSET),
-           F("position", INT, unset=_INT_UNSET),
-           F("operation", INT, unset=_INT_UNSET),
-           F("side", INT, unset=_INT_UNSET),
-           F("price", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("size", DECIMAL, unset=_QTY_UNSET),
-           Proto("MarketDepth", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
-           P(2, "", sub=MARKET_DEPTH_DATA),
+           Proto("MarketDepth", Feature.PROTOBUF_MARKET_DATA), P(2, "", sub=MARKET_DEPTH_DATA),
            callback=Callback("updateMktDepth", "reqId", "position", "operation", "side", "price",
                              "size"))
 @dataclass(slots=True)
 class MarketDepth(Message):
     """MARKET_DEPTH (12, v1): one row of a price-level book changes. ``operation`` 0 insert,
-    1 update, 2 delete (:class:`~ibwire.models.depth.DepthOperation`); ``side`` 0 ask, 1 bid."""
+    1 update, 2 delete (:class:`~ibwire.models.depth.DepthOperation`); ``side`` 0 ask, 1 bid.
+    In protobuf the row travels as a MarketDepthData block (field 2)."""
 
-    req_id: int | None = None
-    position: int | None = None
-    operation: int | None = None
-    side: int | None = None
-    price: float | None = None
-    size: Decimal | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    position: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
+    operation: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
+    side: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
+    price: Annotated[float | None, W(FLOAT, unset=UNSET_DOUBLE_STR)] = None
+    size: Annotated[Decimal | None, W(DECIMAL, unset=_QTY_UNSET)] = None
 
 
 @to_client(In.MARKET_DEPTH_L2, Version(1),
-           F("req_id", INT, unset=_INT_UNSET),
-           F("position", INT, unset=_INT_UNSET),
-           F("market_maker", STR),
-           F("operation", INT, unset=_INT_UNSET),
-           F("side", INT, unset=_INT_UNSET),
-           F("price", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("size", DECIMAL, unset=_QTY_UNSET),
-           F("is_smart_depth", BOOL, unset="0", since=Feature.SMART_DEPTH),
-           Proto("MarketDepthL2", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
-           P(2, "", sub=MARKET_DEPTH_DATA),
+           Proto("MarketDepthL2", Feature.PROTOBUF_MARKET_DATA), P(2, "", sub=MARKET_DEPTH_DATA),
            callback=Callback("updateMktDepthL2", "reqId", "position", "marketMaker", "operation",
                              "side", "price", "size", "isSmartDepth"))
 @dataclass(slots=True)
 class MarketDepthL2(Message):
     """MARKET_DEPTH_L2 (13, v1): one row of a market-maker (or SMART) book changes; the row names
-    who quotes it (``market_maker``: a market maker, or the exchange for SMART depth)."""
+    who quotes it (``market_maker``: a market maker, or the exchange for SMART depth). In protobuf
+    the row travels as a MarketDepthData block (field 2)."""
 
-    req_id: int | None = None
-    position: int | None = None
-    market_maker: str | None = None
-    operation: int | None = None
-    side: int | None = None
-    price: float | None = None
-    size: Decimal | None = None
-    is_smart_depth: bool | None = False
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    position: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
+    market_maker: Annotated[str | None, W(STR)] = None
+    operation: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
+    side: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
+    price: Annotated[float | None, W(FLOAT, unset=UNSET_DOUBLE_STR)] = None
+    size: Annotated[Decimal | None, W(DECIMAL, unset=_QTY_UNSET)] = None
+    is_smart_depth: Annotated[bool | None,
+                              W(BOOL, unset="0", since=Feature.SMART_DEPTH)] = False
 
 
 DEPTH_MKT_DATA_DESCRIPTION = PbType("DepthMarketDataDescription", DepthMktDataDescription, (
@@ -342,31 +326,25 @@ class SmartComponents(Message):
     smart_component_map: list[SmartComponent] = field(default_factory=list)
 
 
-@to_client(In.REROUTE_MKT_DATA_REQ,
-           F("req_id", INT, unset=_INT_UNSET), F("con_id", INT), F("exchange", STR),
-           Proto("RerouteMarketDataRequest", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "req_id"),
-           P(2, "con_id"), P(3, "exchange"),
+@to_client(In.REROUTE_MKT_DATA_REQ, Proto("RerouteMarketDataRequest", Feature.PROTOBUF_REST_MESSAGES_3),
            callback=Callback("rerouteMktDataReq", "reqId", "conId", "exchange"))
 @dataclass(slots=True)
 class RerouteMktDataReq(Message):
     """REROUTE_MKT_DATA_REQ (91, no version field): request ``req_id``'s market data again for
     contract ``con_id`` on ``exchange`` (TWS cannot serve it where it was asked)."""
 
-    req_id: int | None = None
-    con_id: int | None = None
-    exchange: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    con_id: Annotated[int | None, W(INT, pb=2)] = None
+    exchange: Annotated[str | None, W(STR, pb=3)] = None
 
 
-@to_client(In.REROUTE_MKT_DEPTH_REQ,
-           F("req_id", INT, unset=_INT_UNSET), F("con_id", INT), F("exchange", STR),
-           Proto("RerouteMarketDepthRequest", Feature.PROTOBUF_REST_MESSAGES_3), P(1, "req_id"),
-           P(2, "con_id"), P(3, "exchange"),
+@to_client(In.REROUTE_MKT_DEPTH_REQ, Proto("RerouteMarketDepthRequest", Feature.PROTOBUF_REST_MESSAGES_3),
            callback=Callback("rerouteMktDepthReq", "reqId", "conId", "exchange"))
 @dataclass(slots=True)
 class RerouteMktDepthReq(Message):
     """REROUTE_MKT_DEPTH_REQ (92, no version field): request ``req_id``'s depth again for
     contract ``con_id`` on ``exchange``."""
 
-    req_id: int | None = None
-    con_id: int | None = None
-    exchange: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    con_id: Annotated[int | None, W(INT, pb=2)] = None
+    exchange: Annotated[str | None, W(STR, pb=3)] = None
