@@ -142,3 +142,24 @@ def test_eclient_pnl_callbacks(gateway, eapp: EApp):
     eapp.reqSoftDollarTiers(43)
     eapp.wait(lambda: bool(eapp.of("softDollarTiers", 43)), "softDollarTiers")
     assert eapp.of("softDollarTiers", 43)[0] == (43, [])
+
+
+def test_pnl_agrees_with_the_account_values(gateway, broker):
+    broker.submit_order(Stock("AAPL"), MarketOrder("BUY", 100)).wait_done(WAIT_S)
+    broker.submit_order(Stock("MSFT"), MarketOrder("BUY", 20)).wait_done(WAIT_S)
+    _moved(gateway, AAPL, gateway.call(lambda ex: ex.market.mark(AAPL)))
+    pnl = broker.pnl()
+    values = {(v.key, v.currency): v.value for v in broker.account_values()}
+    assert pnl.unrealized_pnl == pytest.approx(float(values[("UnrealizedPnL", "BASE")]), abs=0.01)
+
+
+def test_pnl_is_asked_for_again_after_1101(gateway, broker):
+    pnl = broker.pnl()
+    first = pnl.req_id
+    gateway.send_connectivity(1101)  # restored, data lost: TWS dropped every subscription
+    assert broker.wait_until(lambda: pnl.req_id != first, WAIT_S)
+    seen = pnl.updates
+    broker.submit_order(Stock("AAPL"), MarketOrder("BUY", 10)).wait_done(WAIT_S)
+    assert pnl.wait_update(WAIT_S, after=seen)  # it streams again, under its new id
+    assert broker.wait_until(lambda: pnl.unrealized_pnl != 0, WAIT_S)
+    assert pnl.active and list(broker.pnls) == [pnl]
