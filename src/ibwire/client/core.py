@@ -497,10 +497,10 @@ class BrokerCore:
         if code == 1100:
             self._set_state(ConnectionState.DEGRADED, text, code)
         elif code in (1101, 1102):
+            if code == 1101:  # restored, data lost: TWS dropped every subscription
+                self._resubscribe(new_connection=False)  # (renewed before CONNECTED is announced)
             if self.state is ConnectionState.DEGRADED:
                 self._set_state(ConnectionState.CONNECTED, text, code)
-            if code == 1101:  # restored, data lost: TWS dropped every subscription
-                self._resubscribe(new_connection=False)
 
     def _resubscribe(self, new_connection: bool) -> None:
         """Ask again for what TWS forgot: after 1101 (same connection) or a reconnect. Mixins add
@@ -519,11 +519,11 @@ class BrokerCore:
         for old, new, renewed in self._subs.renew(self._registry.next_id):
             log.info("re-requesting %s (%s)", type(new).__name__,
                      f"request id {getattr(old, 'req_id', '')} -> {getattr(new, 'req_id', '')}")
+            if renewed is not None:
+                renewed(new)
             try:
                 if not new_connection and new is not old:
                     self._send(cancel_message(old))
-                if renewed is not None:
-                    renewed(new)
                 self._send(new)
             except IbwireError as exc:
                 log.warning("cannot re-request %s: %s", type(new).__name__, exc)
