@@ -3,8 +3,11 @@ computations, the two calculations and their cancels, exercise (see cases.py).""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ibwire.models.contract import Contract, FuturesOption, Option
-from ibwire.protocol.messages import options
+from ibwire.models.market import ContractDetails
+from ibwire.protocol.messages import contracts, options
 from ibwire.protocol.schema import Message
 from ibwire.protocol.versions import Feature
 
@@ -38,7 +41,29 @@ _CHAIN = options.SecurityDefinitionOptionParameter(
 _FOP_CHAIN = options.SecurityDefinitionOptionParameter(
     42, "CME", 649180695, "EW", "50", ["20261130"], [5950.0, 5975.0, 6000.0])
 
+# option and futures-option CONTRACT_DATA (the last trade time and zone travel with the date)
+_OPT_DETAILS = ContractDetails(
+    contract=Contract(con_id=1141475377, symbol="SPY", sec_type="OPT",
+                      last_trade_date_or_contract_month="20261218", strike=580.0, right="C",
+                      multiplier="100", exchange="SMART", currency="USD",
+                      local_symbol="SPY   261218C00580000", trading_class="SPY"),
+    market_name="SPY", min_tick=0.01, order_types="LMT,MKT,STP", valid_exchanges="SMART,CBOE",
+    price_magnifier=1, under_con_id=756733, long_name="SPY Dec18'26 580 Call",
+    contract_month="202612", time_zone_id="US/Eastern", under_symbol="SPY", under_sec_type="STK",
+    market_rule_ids="32,32", real_expiration_date="20261218", last_trade_time="16:00",
+    min_size=Decimal(1), size_increment=Decimal(1), suggested_size_increment=Decimal(1))
+_FOP_DETAILS = ContractDetails(
+    contract=Contract(con_id=1051820196, symbol="ES", sec_type="FOP",
+                      last_trade_date_or_contract_month="20261218", strike=6000.0, right="P",
+                      multiplier="50", exchange="CME", currency="USD", local_symbol="ESZ6 P6000",
+                      trading_class="ES"),
+    market_name="ES", min_tick=0.25, under_con_id=649180695, contract_month="202612",
+    time_zone_id="US/Central", under_symbol="ES", under_sec_type="FUT",
+    real_expiration_date="20261218", last_trade_time="08:30")
+
 INCOMING: list[tuple[Feature | None, Message]] = [
+    (None, contracts.ContractData(61, _OPT_DETAILS)),
+    (None, contracts.ContractData(62, _FOP_DETAILS)),
     (Feature.SEC_DEF_OPT_PARAMS_REQ, _CHAIN),
     (Feature.SEC_DEF_OPT_PARAMS_REQ, _FOP_CHAIN),
     (Feature.SEC_DEF_OPT_PARAMS_REQ, options.SecurityDefinitionOptionParameterEnd(41)),

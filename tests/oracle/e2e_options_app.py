@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from decimal import Decimal
 from typing import Any
 
 from ibapi.client import EClient
 from ibapi.contract import Contract
+from ibapi.order import Order
 from ibapi.wrapper import EWrapper
 
 WAIT_S = 15.0
@@ -25,7 +27,8 @@ class App(EWrapper, EClient):  # type: ignore[misc]
         EClient.__init__(self, wrapper=self)
         self.cond = threading.Condition()
         self.r: dict[str, Any] = {"errors": [], "chains": [], "chain_end": [], "comps": [],
-                                  "ticks": [], "timeouts": [], "next_id": None}
+                                  "ticks": [], "timeouts": [], "next_id": None, "details": [],
+                                  "details_end": [], "statuses": [], "execs": []}
 
     def note(self, fn: Any) -> None:
         with self.cond:
@@ -65,6 +68,26 @@ class App(EWrapper, EClient):  # type: ignore[misc]
     def tickPrice(self, reqId, tickType, price, attrib) -> None:  # noqa: N802, N803
         self.note(lambda r: r["ticks"].append([reqId, tickType, price]))
 
+    def contractDetails(self, reqId, contractDetails) -> None:  # noqa: N802, N803
+        d = contractDetails
+        c = d.contract
+        self.note(lambda r: r["details"].append([
+            reqId, c.conId, c.secType, c.lastTradeDateOrContractMonth, c.strike, c.right,
+            c.multiplier, c.localSymbol, c.tradingClass, d.underConId, d.underSecType,
+            d.lastTradeTime, d.timeZoneId]))
+
+    def contractDetailsEnd(self, reqId) -> None:  # noqa: N802, N803
+        self.note(lambda r: r["details_end"].append(reqId))
+
+    def orderStatus(self, orderId, status, filled, remaining, avgFillPrice, permId,  # noqa: N802, N803
+                    parentId, lastFillPrice, clientId, whyHeld, mktCapPrice) -> None:  # noqa: N803
+        self.note(lambda r: r["statuses"].append([orderId, status, float(filled), avgFillPrice]))
+
+    def execDetails(self, reqId, contract, execution) -> None:  # noqa: N802, N803
+        self.note(lambda r: r["execs"].append([contract.secType, contract.strike, contract.right,
+                                               execution.side, float(execution.shares),
+                                               execution.price]))
+
 
 def option(expiry: str, strike: float) -> Contract:
     c = Contract()
@@ -101,6 +124,21 @@ def main() -> None:
 
     app.exerciseOptions(16, option(expiry, strike), 1, 1, "DU1234567", 0, "", "", False)
     app.wait(lambda r: any(e[0] == 16 for e in r["errors"]), "the exercise's answer")
+
+    fop = Contract()
+    fop.symbol, fop.secType, fop.exchange, fop.currency = "ES", "FOP", "CME", "USD"
+    fop.lastTradeDateOrContractMonth, fop.strike, fop.right = expiry, 6000.0, "P"
+    app.reqContractDetails(17, option(expiry, strike))
+    app.reqContractDetails(18, fop)
+    app.wait(lambda r: {17, 18} <= set(r["details_end"]), "the option contracts' details")
+
+    oid = r["next_id"] or 1
+    r["oid"] = oid
+    order = Order()
+    order.action, order.orderType, order.totalQuantity = "BUY", "MKT", Decimal(2)
+    app.placeOrder(oid, option(expiry, strike), order)
+    app.wait(lambda r: any(s[0] == oid and s[1] == "Filled" for s in r["statuses"]),
+             "the option order's fill")
 
     app.disconnect()
     runner.join(WAIT_S)

@@ -76,3 +76,15 @@ def test_official_1051_option_chain_ticker_and_calculations(oracle: Oracle, vers
     assert price[3] == 0.2 and price[5] > 0 and 0 < price[4] < 1
     assert not [e for e in r["errors"] if e[0] in (14, 15)]  # the cancels found their requests
     assert [e[1] for e in r["errors"] if e[0] == 16] == [321]  # nothing to exercise
+
+    [opt] = [d for d in r["details"] if d[0] == 17]
+    assert opt[1:9] == [con_id, "OPT", EXPIRY, STRIKE, "C", "100", "SPY   261218C00580000", "SPY"]
+    assert opt[9:] == [756733, "STK", "16:00", "US/Eastern"]
+    [fop] = [d for d in r["details"] if d[0] == 18]
+    assert fop[2:9] == ["FOP", EXPIRY, 6000.0, "P", "50", "ESZ6 P6000", "ES"]
+    assert fop[9:11] == [649180695, "FUT"]
+
+    oid = r["oid"]
+    [fill] = r["execs"]
+    assert fill[:5] == ["OPT", STRIKE, "C", "BOT", 2.0]
+    assert [oid, "Filled", 2.0, fill[5]] in r["statuses"]  # the premium, per share

@@ -200,7 +200,23 @@ def draw_sub(draw: st.DrawFn, t: PbType) -> Any:
 def messages(draw: st.DrawFn, cls: type[Message]) -> Message:
     pb = cls.SCHEMA.pb
     assert pb is not None
-    return typing.cast(Message, _model(draw, pb, cls))
+    msg = _model(draw, pb, cls)
+    if cls.__name__ == "ContractData":
+        _last_trade_form(msg)
+    return typing.cast(Message, msg)
+
+
+def _last_trade_form(msg: Any) -> None:
+    """CONTRACT_DATA carries the last trade time in the contract's date (``date time zone``, in
+    protobuf as in text): whitespace separates the parts, and a time needs a date."""
+    d = msg.details
+    for obj, name in ((d.contract, "last_trade_date_or_contract_month"), (d, "last_trade_time"),
+                      (d, "time_zone_id")):
+        value = getattr(obj, name)
+        if value is not None:
+            setattr(obj, name, "".join(value.split()) or None)
+    if not d.contract.last_trade_date_or_contract_month:
+        d.last_trade_time = None
 
 
 # --- declarations ------------------------------------------------------------------------------------------

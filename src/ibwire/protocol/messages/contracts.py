@@ -23,8 +23,8 @@ read it as 0 / their default there), ``0`` for a non-option's strike, ``21474836
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Annotated
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any
 
 from ...errors import LocalProtocolError
 from ...models.contract import Contract
@@ -74,6 +74,32 @@ def _encode_last_trade(value: tuple[object, ...], append: Callable[[str], None])
         append(f"{date} {time} {zone}" if zone else f"{date} {time}")
     else:
         append(date)
+
+
+def _pb_join_last_trade(msg: Any) -> Any:
+    """Protobuf CONTRACT_DATA has no field for the last trade time: like the text form, the
+    contract's lastTradeDateOrContractMonth carries ``date time zone`` (the official decoder splits
+    it the same way)."""
+    d = msg.details
+    if not d.last_trade_time or not d.contract.last_trade_date_or_contract_month:
+        return msg
+    parts: list[str] = []
+    _encode_last_trade((d.contract.last_trade_date_or_contract_month, d.last_trade_time,
+                        d.time_zone_id), parts.append)
+    contract = replace(d.contract, last_trade_date_or_contract_month=parts[0])
+    return replace(msg, details=replace(d, contract=contract))
+
+
+def _pb_split_last_trade(msg: Any) -> Any:
+    c = msg.details.contract
+    text = c.last_trade_date_or_contract_month
+    if text and len(text.split()) > 1:
+        (date, time, zone), _ = _decode_last_trade([text], 0)
+        c.last_trade_date_or_contract_month = date
+        msg.details.last_trade_time = time
+        if msg.details.time_zone_id is None:
+            msg.details.time_zone_id = zone
+    return msg
 
 
 def _decode_long_name(fields: list[str], i: int) -> tuple[str | None, int]:
@@ -182,7 +208,8 @@ class ReqContractData(Message):
            Cond(_C + "sec_type", _is_fund, _FUND_FIELDS, since=Feature.FUND_DATA_FIELDS),
            Repeat(_D + "ineligibility_reason_list", IneligibilityReason,
                   (F("id", STR), F("description", STR)), since=Feature.INELIGIBILITY_REASONS),
-           Proto("ContractData", Feature.PROTOBUF_CONTRACT_DATA), P(1, "req_id"),
+           Proto("ContractData", Feature.PROTOBUF_CONTRACT_DATA, prepare=_pb_join_last_trade,
+                 finish=_pb_split_last_trade), P(1, "req_id"),
            P(2, "details.contract", sub=CONTRACT), P(3, "details", sub=CONTRACT_DETAILS),
            callback=Callback("contractDetails", "reqId", "contractDetails:details"))
 @dataclass(slots=True)
