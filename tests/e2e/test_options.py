@@ -306,3 +306,38 @@ def test_ib_async_options(gateway: PaperGateway, ib_async_tools: Any) -> None:
     assert out["price"].optPrice is not None and out["price"].optPrice > 0
     errors = [r.getMessage() for r in ib_async_tools.records if r.levelno >= 40]
     assert not errors, errors
+
+
+# --- the official ibapi 9.81 (server version 157) ---------------------------------------------------
+
+def test_ibapi_981_options(gateway: PaperGateway, ibapi_app: Any) -> None:
+    from ibapi.contract import Contract as IbContract
+
+    app = ibapi_app
+    chains: list[tuple[Any, ...]] = []
+    comps: list[tuple[Any, ...]] = []
+    app.securityDefinitionOptionParameter = lambda *a: app._note(lambda: chains.append(a))
+    app.securityDefinitionOptionParameterEnd = lambda req_id: app._note(
+        lambda: chains.append(("end", req_id)))
+    app.tickOptionComputation = lambda *a: app._note(lambda: comps.append(a))
+
+    app.reqSecDefOptParams(3, "SPY", "", "STK", SPY)
+    app.wait(lambda: ("end", 3) in chains, "the chain's end")
+    smart = [c for c in chains if c[0] == 3 and c[1] == "SMART"]
+    assert len(smart) == 1 and smart[0][3:5] == ("SPY", "100") and EXPIRY in smart[0][5]
+
+    option = IbContract()
+    option.symbol, option.secType, option.exchange, option.currency = "SPY", "OPT", "SMART", "USD"
+    option.lastTradeDateOrContractMonth, option.strike, option.right = EXPIRY, 580.0, "P"
+    app.reqMktData(4, option, "", False, False, [])
+    app.wait(lambda: {c[1] for c in comps if c[0] == 4} >= {10, 11, 12, 13}, "the computations")
+    model = [c for c in comps if c[0] == 4 and c[1] == 13][-1]
+    assert model[2] == 0 and model[3] > 0 and -1 < model[4] < 0 and model[10] > 0
+    app.cancelMktData(4)
+    app.calculateOptionPrice(5, option, 0.2, 581.0, [])
+    app.wait(lambda: any(c[0] == 5 for c in comps), "the option price")
+    price = next(c for c in comps if c[0] == 5)
+    assert price[1] == 53 and price[3] == 0.2 and price[5] > 0
+    app.cancelCalculateOptionPrice(5)
+    app.sync()
+    assert not [e for e in app.errors if e[0] in (3, 4, 5)]
