@@ -187,6 +187,32 @@ def test_broker_buys_and_exercises_an_option(gateway: PaperGateway,
         b.exercise(call, 1)  # nothing left to exercise
     assert info.value.code == 321
 
+    otm = Option("SPY", EXPIRY, 650, "C")
+    assert b.submit_order(otm, MarketOrder("BUY", 2)).wait_done(WAIT_S).status == "Filled"
+    with pytest.raises(RequestError) as info:
+        b.exercise(otm, 1)  # out of the money: TWS wants an override
+    assert "override" in info.value.message
+    b.exercise(otm, 2, lapse=True)
+    held = {p.contract.con_id: p.position for p in b.positions()}
+    assert held.get(b.qualify(otm).con_id, 0) == 0
+
+
+def test_delayed_option_data_has_the_delayed_computations(gateway: PaperGateway,
+                                                          broker_at_start: Broker) -> None:
+    b = broker_at_start
+    b.set_market_data_type(3)
+    t = b.market_data(Option("SPY", EXPIRY, 580, "C"))
+    assert b.wait_until(lambda: greeks_complete(t), WAIT_S)
+    assert t.market_data_type == 3
+    con_id = b.qualify(t.contract).con_id
+
+    def delayed_model(ex: Any) -> float:
+        path = ex.market.option_path(con_id)
+        return float(path.model(ex.market.step_second - 15 * 60)[0].price)
+
+    assert t.model_greeks is not None
+    assert t.model_greeks.opt_price == pytest.approx(gateway.call(delayed_model))
+
 
 @pytest.fixture
 def broker_at_start(gateway: PaperGateway) -> Iterator[Broker]:
