@@ -51,13 +51,16 @@ class Feature(IntEnum):
     MARKET_RULES = 126  # CONTRACT_DATA marketRuleIds
     PNL = 127  # REQ_PNL / REQ_PNL_SINGLE and their cancels (refused client-side below); PNL(_SINGLE)
     UNREALIZED_PNL = 129  # PNL / PNL_SINGLE unrealizedPnL
+    HISTORICAL_TICKS = 130  # REQ_HISTORICAL_TICKS; HISTORICAL_TICKS(_BID_ASK, _LAST)
     MARKET_CAP_PRICE = 131  # ORDER_STATUS mktCapPrice, no version field
     PRE_OPEN_BID_ASK = 132  # TICK_PRICE attribute preOpen (bit 4)
     REAL_EXPIRATION_DATE = 134  # CONTRACT_DATA realExpirationDate
     REALIZED_PNL = 135  # PNL / PNL_SINGLE realizedPnL
     LAST_LIQUIDITY = 136  # EXECUTION_DATA lastLiquidity, no version field
+    TICK_BY_TICK = 137  # REQ / CANCEL_TICK_BY_TICK_DATA, TICK_BY_TICK
     DECISION_MAKER = 138  # PLACE_ORDER mifid2DecisionMaker / mifid2DecisionAlgo
     MIFID_EXECUTION = 139  # PLACE_ORDER mifid2ExecutionTrader / mifid2ExecutionAlgo
+    TICK_BY_TICK_IGNORE_SIZE = 140  # REQ_TICK_BY_TICK_DATA numberOfTicks, ignoreSize
     AUTO_PRICE_FOR_HEDGE = 141  # PLACE_ORDER / OPEN_ORDER dontUseAutoPriceForHedge
     WHAT_IF_EXT_FIELDS = 142  # OPEN_ORDER: the six before/change margin values
     ORDER_CONTAINER = 145  # PLACE_ORDER / OPEN_ORDER lose their version field; isOmsContainer
@@ -128,6 +131,7 @@ class Feature(IntEnum):
     PROTOBUF_REST_MESSAGES_1 = 211
     PROTOBUF_REST_MESSAGES_2 = 212
     PROTOBUF_REST_MESSAGES_3 = 213  # every message that has a protobuf type (START_API, REQ_IDS ..)
+    CANCEL_CONTRACT_DATA = 215  # protobuf-only CANCEL_CONTRACT_DATA, CANCEL_HISTORICAL_TICKS
 
 
 MIN_VERSION = 100

@@ -14,20 +14,18 @@ PORTFOLIO_VALUE. On the way in, a zero strike and a right of ``0`` / ``?`` decod
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Never
 
-from ...errors import LocalProtocolError
 from ...models.contract import Contract
 from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind
 from ..elements import P, Proto
 from ..ids import In, Out
-from ..schema import Custom, Element, F, Message, Version, to_client, to_server
+from ..schema import Element, F, Message, Version, to_client, to_server
 from ..versions import Feature
 from .blocks import CONTRACT
+from .blocks import not_before as _not_before
 
 __all__ = [
     # client -> TWS
@@ -160,19 +158,6 @@ class CancelAccountSummary(Message):
     """CANCEL_ACCOUNT_SUMMARY (63, v1)."""
 
     req_id: int | None = None
-
-
-def _not_before(feature: Feature, name: str) -> Custom:
-    """A request the official client refuses to send below ``feature`` (error 503): encoding it
-    for an older server raises; decoding reads nothing (the plain fields that follow do)."""
-
-    def refuse(value: object, append: Callable[[str], None]) -> Never:
-        raise LocalProtocolError(f"{name} needs server version {int(feature)} or later")
-
-    def nothing(fields: list[str], i: int) -> tuple[None, int]:
-        return None, i
-
-    return Custom("req_id", nothing, refuse, until=feature)
 
 
 _MODELS = Feature.MODELS_SUPPORT

@@ -11,8 +11,9 @@ type and skipped when decoding (as unknown fields are).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Never
 
 from ...errors import LocalProtocolError, RemoteProtocolError
 from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
@@ -28,14 +29,16 @@ from ...models.order import (
     SoftDollarTier,
 )
 from ..codec import Kind
+from ..elements import Custom
 from ..protobuf import PT, P, PbType, format_multiplier
+from ..versions import Feature
 
 __all__ = [
     "COMBO_LEG", "DELTA_NEUTRAL_CONTRACT", "CONTRACT", "SOFT_DOLLAR_TIER", "ORDER_CONDITION",
     "ORDER", "ORDER_STATE", "CONTRACT_DETAILS", "EXECUTION", "EXECUTION_FILTER",
     "COMMISSION_AND_FEES_REPORT", "HISTORICAL_DATA_BAR", "ORDER_CANCEL", "OrderCancel",
     "ORDER_REQUEST", "ATTACHED_ORDERS", "AttachedOrders", "PRICED_CONTRACT", "PricedComboLeg",
-    "price_legs", "unprice_legs",
+    "price_legs", "unprice_legs", "not_before",
 ]
 
 INT, FLOAT, DEC, BOOL, STR, TAGS, TIME = (Kind.INT, Kind.FLOAT, Kind.DECIMAL, Kind.BOOL, Kind.STR,
@@ -466,3 +469,17 @@ ATTACHED_ORDERS = PbType("AttachedOrders", AttachedOrders, (
     P(1, "sl_order_id", INT, name="slOrderId"), P(2, "sl_order_type", STR, name="slOrderType"),
     P(3, "pt_order_id", INT, name="ptOrderId"), P(4, "pt_order_type", STR, name="ptOrderType"),
 ))
+
+
+def not_before(feature: Feature, name: str) -> Custom:
+    """A request the official client refuses to send below ``feature`` (error 503): encoding it
+    for an older server raises; decoding reads nothing (the plain fields that follow do).
+    List it first in the layout."""
+
+    def refuse(value: object, append: Callable[[str], None]) -> Never:
+        raise LocalProtocolError(f"{name} needs server version {int(feature)} or later")
+
+    def nothing(fields: list[str], i: int) -> tuple[None, int]:
+        return None, i
+
+    return Custom("req_id", nothing, refuse, until=feature)

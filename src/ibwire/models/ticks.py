@@ -1,0 +1,175 @@
+"""Tick-level market data: tick-by-tick ticks, historical ticks and 5-second real-time bars.
+
+Two layers, as elsewhere in ibwire:
+
+* the wire models, with the official names in snake_case and TWS's epoch-second ``time``
+  (:class:`HistoricalTick`, :class:`HistoricalTickBidAsk`, :class:`HistoricalTickLast`,
+  :class:`TickAttribLast`, :class:`TickAttribBidAsk`, :class:`RealTimeBar`); each has a camelCase
+  twin in the official client (``models.camel``);
+* what the Broker hands out: :class:`LastTick`, :class:`BidAskTick`, :class:`MidPointTick` and
+  :class:`RealtimeBar`, with aware UTC datetimes (built with :func:`last_tick`, ... from the wire
+  models).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+__all__ = [
+    "TickAttribLast", "TickAttribBidAsk", "HistoricalTick", "HistoricalTickBidAsk",
+    "HistoricalTickLast", "RealTimeBar", "LastTick", "BidAskTick", "MidPointTick", "RealtimeBar",
+    "Tick", "TICK_BY_TICK_TYPES", "TickByTickType", "epoch_time",
+]
+
+
+# --- wire models --------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class TickAttribLast:
+    """A trade's attributes: ``past_limit`` (traded beyond the day's limit), ``unreported``."""
+
+    past_limit: bool = False
+    unreported: bool = False
+
+
+@dataclass(slots=True)
+class TickAttribBidAsk:
+    """A quote's attributes: the bid below the day's low, the ask above the day's high."""
+
+    bid_past_low: bool = False
+    ask_past_high: bool = False
+
+
+@dataclass(slots=True)
+class HistoricalTick:
+    """A midpoint tick (HISTORICAL_TICKS for MIDPOINT; tick-by-tick MidPoint): ``time`` in epoch
+    seconds, ``price`` the midpoint, ``size`` 0."""
+
+    time: int | None = None
+    price: float | None = None
+    size: Decimal | None = None
+
+
+@dataclass(slots=True)
+class HistoricalTickBidAsk:
+    """A quote tick (HISTORICAL_TICKS_BID_ASK; tick-by-tick BidAsk)."""
+
+    time: int | None = None
+    tick_attrib_bid_ask: TickAttribBidAsk = field(default_factory=TickAttribBidAsk)
+    price_bid: float | None = None
+    price_ask: float | None = None
+    size_bid: Decimal | None = None
+    size_ask: Decimal | None = None
+
+
+@dataclass(slots=True)
+class HistoricalTickLast:
+    """A trade tick (HISTORICAL_TICKS_LAST; tick-by-tick Last / AllLast)."""
+
+    time: int | None = None
+    tick_attrib_last: TickAttribLast = field(default_factory=TickAttribLast)
+    price: float | None = None
+    size: Decimal | None = None
+    exchange: str | None = None
+    special_conditions: str | None = None
+
+
+@dataclass(slots=True)
+class RealTimeBar:
+    """One 5-second bar as the official client's ``RealTimeBar`` holds it (``time`` = the bar's
+    start in epoch seconds)."""
+
+    time: int | None = None
+    end_time: int | None = None
+    open: float | None = None
+    high: float | None = None
+    low: float | None = None
+    close: float | None = None
+    volume: Decimal | None = None
+    wap: Decimal | None = None
+    count: int | None = None
+
+
+# --- what the Broker hands out ------------------------------------------------------------------
+
+TICK_BY_TICK_TYPES = {"Last": 1, "AllLast": 2, "BidAsk": 3, "MidPoint": 4}
+"""The tick-by-tick types a request names, and the number TICK_BY_TICK carries for each."""
+
+TickByTickType = str
+
+
+def epoch_time(t: int | None) -> datetime:
+    """TWS's epoch seconds as an aware UTC datetime (None -> the epoch)."""
+    return datetime.fromtimestamp(t or 0, UTC)
+
+
+@dataclass(slots=True, frozen=True)
+class LastTick:
+    """A trade: tick-by-tick ``Last`` / ``AllLast`` (``all_last``) or a historical TRADES tick."""
+
+    time: datetime
+    price: float
+    size: Decimal
+    exchange: str | None = None
+    special_conditions: str | None = None
+    past_limit: bool = False
+    unreported: bool = False
+    all_last: bool = False
+
+    @classmethod
+    def of(cls, t: HistoricalTickLast, all_last: bool = False) -> LastTick:
+        a = t.tick_attrib_last
+        return cls(epoch_time(t.time), t.price or 0.0, t.size if t.size is not None else Decimal(0),
+                   t.exchange, t.special_conditions, a.past_limit, a.unreported, all_last)
+
+
+@dataclass(slots=True, frozen=True)
+class BidAskTick:
+    """A quote: tick-by-tick ``BidAsk`` or a historical BID_ASK tick."""
+
+    time: datetime
+    bid_price: float
+    ask_price: float
+    bid_size: Decimal
+    ask_size: Decimal
+    bid_past_low: bool = False
+    ask_past_high: bool = False
+
+    @classmethod
+    def of(cls, t: HistoricalTickBidAsk) -> BidAskTick:
+        a = t.tick_attrib_bid_ask
+        zero = Decimal(0)
+        return cls(epoch_time(t.time), t.price_bid or 0.0, t.price_ask or 0.0,
+                   t.size_bid if t.size_bid is not None else zero,
+                   t.size_ask if t.size_ask is not None else zero, a.bid_past_low, a.ask_past_high)
+
+
+@dataclass(slots=True, frozen=True)
+class MidPointTick:
+    """A midpoint: tick-by-tick ``MidPoint`` or a historical MIDPOINT tick."""
+
+    time: datetime
+    mid_point: float
+
+    @classmethod
+    def of(cls, t: HistoricalTick) -> MidPointTick:
+        return cls(epoch_time(t.time), t.price or 0.0)
+
+
+Tick = LastTick | BidAskTick | MidPointTick
+
+
+@dataclass(slots=True, frozen=True)
+class RealtimeBar:
+    """A 5-second bar: ``time`` its start (aware, UTC)."""
+
+    time: datetime
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: Decimal | None
+    wap: Decimal | None
+    count: int | None

@@ -1,0 +1,521 @@
+"""Tick-level market data: tick-by-tick, 5-second real-time bars, historical ticks, EFP ticks and
+delta-neutral validation.
+
+Facts (the official client 10.51; PROTOCOL-V2.md sections 2, 3 and Appendix A):
+
+* REQ_TICK_BY_TICK_DATA (97, no version field) exists from TICK_BY_TICK (137), and the official
+  client refuses it below TICK_BY_TICK_IGNORE_SIZE (140), where ``numberOfTicks`` and
+  ``ignoreSize`` joined it; CANCEL_TICK_BY_TICK_DATA (98) from 137. TICK_BY_TICK (99) carries
+  ``reqId, tickType, time`` and then, by type: Last (1) / AllLast (2) ``price, size, mask,
+  exchange, specialConditions``; BidAsk (3) ``bidPrice, askPrice, bidSize, askSize, mask``;
+  MidPoint (4) ``midPoint``. Its protobuf form (TickByTickData) holds the tick as one of three
+  sub-messages (a oneof), with the time inside it.
+* The attribute masks: Last ``bit 0 pastLimit, bit 1 unreported`` everywhere; tick-by-tick BidAsk
+  ``bit 0 bidPastLow, bit 1 askPastHigh``, but HISTORICAL_TICKS_BID_ASK the other way round
+  (``bit 0 askPastHigh, bit 1 bidPastLow``), as both official clients read them. The models hold
+  the attributes as booleans; each layout reads and writes its own bit order.
+* REQ_REAL_TIME_BARS (50, v3) / CANCEL_REAL_TIME_BARS (51, v1) -> REAL_TIME_BARS (50, v3):
+  ``reqId, time, open, high, low, close, volume, wap, count``; TWS serves 5-second bars only.
+* REQ_HISTORICAL_TICKS (96, no version field) from HISTORICAL_TICKS (130) -> one of
+  HISTORICAL_TICKS (96, MIDPOINT), HISTORICAL_TICKS_BID_ASK (97, BID_ASK) or HISTORICAL_TICKS_LAST
+  (98, TRADES): ``reqId, count, count x tick, done``. At most 1,000 ticks per request.
+  CANCEL_HISTORICAL_TICKS (107) is protobuf only, from CANCEL_CONTRACT_DATA (215).
+* TICK_EFP (47, v6) and DELTA_NEUTRAL_VALIDATION (56, v1) are text only at every version.
+
+Every request and its replies here become protobuf at PROTOBUF_HISTORICAL_DATA (208).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ...errors import LocalProtocolError
+from ...models.contract import Contract, DeltaNeutralContract
+from ...models.ticks import (
+    HistoricalTick,
+    HistoricalTickBidAsk,
+    HistoricalTickLast,
+    TickAttribBidAsk,
+    TickAttribLast,
+)
+from ..codec import (
+    UNSET_DOUBLE_STR,
+    UNSET_INT,
+    Kind,
+    TagValue,
+    dec_decimal,
+    dec_float,
+    dec_int,
+    dec_str,
+    enc_decimal,
+    enc_float,
+    enc_int,
+    enc_str,
+)
+from ..elements import PT, P, Proto
+from ..ids import In, Out
+from ..protobuf import PbType
+from ..schema import (
+    Api,
+    Callback,
+    Custom,
+    F,
+    Message,
+    Repeat,
+    Request,
+    Skip,
+    Version,
+    to_client,
+    to_server,
+)
+from ..versions import Feature
+from .blocks import CONTRACT, not_before
+from .market_data import request_contract_fields
+
+__all__ = [
+    # client -> TWS
+    "ReqTickByTickData", "CancelTickByTickData", "ReqRealTimeBars", "CancelRealTimeBars",
+    "ReqHistoricalTicks", "CancelHistoricalTicks",
+    # TWS -> client
+    "TickByTick", "RealTimeBars", "HistoricalTicks", "HistoricalTicksBidAsk", "HistoricalTicksLast",
+    "TickEFP", "DeltaNeutralValidation",
+    # protobuf blocks
+    "HISTORICAL_TICK", "HISTORICAL_TICK_BID_ASK", "HISTORICAL_TICK_LAST",
+    # tick-by-tick type numbers
+    "TBT_LAST", "TBT_ALL_LAST", "TBT_BID_ASK", "TBT_MID_POINT",
+]
+
+INT, FLOAT, DECIMAL, BOOL, STR, TAGS = (
+    Kind.INT, Kind.FLOAT, Kind.DECIMAL, Kind.BOOL, Kind.STR, Kind.TAGS)
+
+_INT_UNSET = str(UNSET_INT)
+_QTY_UNSET = "9223372036854775807"
+
+TBT_LAST, TBT_ALL_LAST, TBT_BID_ASK, TBT_MID_POINT = 1, 2, 3, 4
+
+_HIST = Feature.PROTOBUF_HISTORICAL_DATA
+
+
+# --- protobuf blocks ------------------------------------------------------------------------------
+
+_TICK_ATTRIB_LAST = PbType("TickAttribLast", TickAttribLast, (
+    P(1, "past_limit", BOOL, name="pastLimit"), P(2, "unreported", BOOL, name="unreported")))
+_TICK_ATTRIB_BID_ASK = PbType("TickAttribBidAsk", TickAttribBidAsk, (
+    P(1, "bid_past_low", BOOL, name="bidPastLow"), P(2, "ask_past_high", BOOL, name="askPastHigh")))
+
+HISTORICAL_TICK = PbType("HistoricalTick", HistoricalTick, (
+    P(1, "time", INT, pt=PT.INT64, name="time"), P(2, "price", FLOAT, name="price"),
+    P(3, "size", DECIMAL, name="size")))
+HISTORICAL_TICK_BID_ASK = PbType("HistoricalTickBidAsk", HistoricalTickBidAsk, (
+    P(1, "time", INT, pt=PT.INT64, name="time"),
+    P(2, "tick_attrib_bid_ask", sub=_TICK_ATTRIB_BID_ASK, name="tickAttribBidAsk"),
+    P(3, "price_bid", FLOAT, name="priceBid"), P(4, "price_ask", FLOAT, name="priceAsk"),
+    P(5, "size_bid", DECIMAL, name="sizeBid"), P(6, "size_ask", DECIMAL, name="sizeAsk")))
+HISTORICAL_TICK_LAST = PbType("HistoricalTickLast", HistoricalTickLast, (
+    P(1, "time", INT, pt=PT.INT64, name="time"),
+    P(2, "tick_attrib_last", sub=_TICK_ATTRIB_LAST, name="tickAttribLast"),
+    P(3, "price", FLOAT, name="price"), P(4, "size", DECIMAL, name="size"),
+    P(5, "exchange", STR, name="exchange"),
+    P(6, "special_conditions", STR, name="specialConditions")))
+
+
+# --- attribute masks ------------------------------------------------------------------------------
+
+def _mask_of(a: object, first: str, second: str) -> str:
+    if a is None:
+        return "0"
+    return str((1 if getattr(a, first) else 0) | (2 if getattr(a, second) else 0))
+
+
+def _mask_custom(path: str, cls: type, first: str, second: str) -> Custom:
+    """An attribute mask field: bit 0 is ``first``, bit 1 ``second``."""
+
+    def decode(fields: list[str], i: int) -> tuple[Any, int]:
+        mask = int(fields[i] or 0)
+        return cls(**{first: bool(mask & 1), second: bool(mask & 2)}), i + 1
+
+    def encode(value: Any, append: Callable[[str], None]) -> None:
+        append(_mask_of(value, first, second))
+
+    return Custom(path, decode, encode)
+
+
+_LAST_MASK = _mask_custom("tick_attrib_last", TickAttribLast, "past_limit", "unreported")
+# HISTORICAL_TICKS_BID_ASK: bit 0 askPastHigh, bit 1 bidPastLow (the reverse of tick-by-tick)
+_HIST_BID_ASK_MASK = _mask_custom("tick_attrib_bid_ask", TickAttribBidAsk, "ask_past_high",
+                                  "bid_past_low")
+
+
+# --- TICK_BY_TICK's body: one of three forms, chosen by the tick type --------------------------
+
+def _decode_tbt(f: list[str], i: int) -> tuple[tuple[Any, ...], int]:
+    tick_type = dec_int(f[i])
+    time = dec_int(f[i + 1])
+    i += 2
+    last = bid_ask = mid = None
+    if tick_type in (TBT_LAST, TBT_ALL_LAST):
+        mask = int(f[i + 2] or 0)
+        last = HistoricalTickLast(time, TickAttribLast(bool(mask & 1), bool(mask & 2)),
+                                  dec_float(f[i]), dec_decimal(f[i + 1]), dec_str(f[i + 3]),
+                                  dec_str(f[i + 4]))
+        i += 5
+    elif tick_type == TBT_BID_ASK:
+        mask = int(f[i + 4] or 0)
+        bid_ask = HistoricalTickBidAsk(time, TickAttribBidAsk(bool(mask & 1), bool(mask & 2)),
+                                       dec_float(f[i]), dec_float(f[i + 1]),
+                                       dec_decimal(f[i + 2]), dec_decimal(f[i + 3]))
+        i += 5
+    elif tick_type == TBT_MID_POINT:
+        mid = HistoricalTick(time, dec_float(f[i]), Decimal(0))
+        i += 1
+    # tick type 0 ("none") carries the time alone, as the official client reads it
+    return (tick_type, last, bid_ask, mid), i
+
+
+def _encode_tbt(value: tuple[Any, ...], a: Callable[[str], None]) -> None:
+    tick_type, last, bid_ask, mid = value
+    if tick_type in (TBT_LAST, TBT_ALL_LAST):
+        if last is None:
+            raise LocalProtocolError(f"tick type {tick_type} needs ``last``")
+        a(str(tick_type))
+        a(enc_int(last.time, "0"))
+        a(enc_float(last.price, UNSET_DOUBLE_STR))
+        a(enc_decimal(last.size, _QTY_UNSET))
+        a(_mask_of(last.tick_attrib_last, "past_limit", "unreported"))
+        a(enc_str(last.exchange))
+        a(enc_str(last.special_conditions))
+    elif tick_type == TBT_BID_ASK:
+        if bid_ask is None:
+            raise LocalProtocolError("tick type 3 (BidAsk) needs ``bid_ask``")
+        a("3")
+        a(enc_int(bid_ask.time, "0"))
+        a(enc_float(bid_ask.price_bid, UNSET_DOUBLE_STR))
+        a(enc_float(bid_ask.price_ask, UNSET_DOUBLE_STR))
+        a(enc_decimal(bid_ask.size_bid, _QTY_UNSET))
+        a(enc_decimal(bid_ask.size_ask, _QTY_UNSET))
+        a(_mask_of(bid_ask.tick_attrib_bid_ask, "bid_past_low", "ask_past_high"))
+    elif tick_type == TBT_MID_POINT:
+        if mid is None:
+            raise LocalProtocolError("tick type 4 (MidPoint) needs ``mid_point``")
+        a("4")
+        a(enc_int(mid.time, "0"))
+        a(enc_float(mid.price, UNSET_DOUBLE_STR))
+    else:
+        raise LocalProtocolError(f"unknown tick-by-tick type {tick_type!r} (1..4)")
+
+
+# --- client -> TWS -----------------------------------------------------------------------------
+
+@to_server(Out.REQ_TICK_BY_TICK_DATA,
+           not_before(Feature.TICK_BY_TICK_IGNORE_SIZE, "REQ_TICK_BY_TICK_DATA"),
+           F("req_id", INT),
+           *request_contract_fields(),
+           F("tick_type", STR),
+           F("number_of_ticks", INT, unset="0", since=Feature.TICK_BY_TICK_IGNORE_SIZE),
+           F("ignore_size", BOOL, unset="0", since=Feature.TICK_BY_TICK_IGNORE_SIZE),
+           Proto("TickByTickRequest", _HIST), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
+           P(3, "tick_type"), P(4, "number_of_ticks"), P(5, "ignore_size"),
+           request=Request(replies=(In.TICK_BY_TICK,), cancel=Out.CANCEL_TICK_BY_TICK_DATA),
+           api=Api("reqTickByTickData", "reqId", "contract", "tickType", "numberOfTicks",
+                   "ignoreSize"))
+@dataclass(slots=True)
+class ReqTickByTickData(Message):
+    """REQ_TICK_BY_TICK_DATA (97, no version field; from 140 as the official client sends it):
+    stream every trade (``Last``, ``AllLast``), quote (``BidAsk``) or midpoint (``MidPoint``) as
+    TICK_BY_TICK until CANCEL_TICK_BY_TICK_DATA. ``number_of_ticks`` > 0 first sends that many
+    recent ticks as HISTORICAL_TICKS_* (then the live stream)."""
+
+    req_id: int | None = None
+    contract: Contract = field(default_factory=Contract)
+    tick_type: str | None = "Last"
+    number_of_ticks: int | None = 0
+    ignore_size: bool | None = False
+
+
+@to_server(Out.CANCEL_TICK_BY_TICK_DATA,
+           not_before(Feature.TICK_BY_TICK, "CANCEL_TICK_BY_TICK_DATA"),
+           F("req_id", INT),
+           Proto("CancelTickByTick", _HIST), P(1, "req_id"),
+           api=Api("cancelTickByTickData", "reqId"))
+@dataclass(slots=True)
+class CancelTickByTickData(Message):
+    """CANCEL_TICK_BY_TICK_DATA (98, no version field; from 137)."""
+
+    req_id: int | None = None
+
+
+@to_server(Out.REQ_REAL_TIME_BARS, Version(3), F("req_id", INT),
+           *request_contract_fields(),
+           F("bar_size", INT),
+           F("what_to_show", STR),
+           F("use_rth", BOOL, unset="0"),
+           F("real_time_bars_options", TAGS),
+           Proto("RealTimeBarsRequest", _HIST), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
+           P(3, "bar_size"), P(4, "what_to_show"), P(5, "use_rth"), P(6, "real_time_bars_options"),
+           request=Request(replies=(In.REAL_TIME_BARS,), cancel=Out.CANCEL_REAL_TIME_BARS),
+           api=Api("reqRealTimeBars", "reqId", "contract", "barSize", "whatToShow", "useRTH:use_rth",
+                   "realTimeBarsOptions"))
+@dataclass(slots=True)
+class ReqRealTimeBars(Message):
+    """REQ_REAL_TIME_BARS (50, v3): a 5-second bar (REAL_TIME_BARS) every 5 seconds until
+    CANCEL_REAL_TIME_BARS. ``bar_size`` must be 5; ``what_to_show`` TRADES, BID, ASK or MIDPOINT."""
+
+    req_id: int | None = None
+    contract: Contract = field(default_factory=Contract)
+    bar_size: int | None = 5
+    what_to_show: str | None = "TRADES"
+    use_rth: bool | None = False
+    real_time_bars_options: list[TagValue] = field(default_factory=list)
+
+
+@to_server(Out.CANCEL_REAL_TIME_BARS, Version(1), F("req_id", INT),
+           Proto("CancelRealTimeBars", _HIST), P(1, "req_id"),
+           api=Api("cancelRealTimeBars", "reqId"))
+@dataclass(slots=True)
+class CancelRealTimeBars(Message):
+    """CANCEL_REAL_TIME_BARS (51, v1)."""
+
+    req_id: int | None = None
+
+
+@to_server(Out.REQ_HISTORICAL_TICKS,
+           not_before(Feature.HISTORICAL_TICKS, "REQ_HISTORICAL_TICKS"),
+           F("req_id", INT),
+           *request_contract_fields(),
+           F("contract.include_expired", BOOL, unset="0"),
+           F("start_date_time", STR),
+           F("end_date_time", STR),
+           F("number_of_ticks", INT, unset="0"),
+           F("what_to_show", STR),
+           F("use_rth", BOOL, unset="0"),
+           F("ignore_size", BOOL, unset="0"),
+           F("misc_options", TAGS),
+           Proto("HistoricalTicksRequest", _HIST), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
+           P(3, "start_date_time"), P(4, "end_date_time"), P(5, "number_of_ticks"),
+           P(6, "what_to_show"), P(7, "use_rth"), P(8, "ignore_size"), P(9, "misc_options"),
+           request=Request(replies=(In.HISTORICAL_TICKS, In.HISTORICAL_TICKS_BID_ASK,
+                                    In.HISTORICAL_TICKS_LAST)),
+           api=Api("reqHistoricalTicks", "reqId", "contract", "startDateTime", "endDateTime",
+                   "numberOfTicks", "whatToShow", "useRth", "ignoreSize", "miscOptions"))
+@dataclass(slots=True)
+class ReqHistoricalTicks(Message):
+    """REQ_HISTORICAL_TICKS (96, no version field; from 130): up to 1,000 ticks starting at
+    ``start_date_time`` or ending at ``end_date_time`` (give exactly one), answered by one
+    HISTORICAL_TICKS (MIDPOINT), HISTORICAL_TICKS_BID_ASK (BID_ASK) or HISTORICAL_TICKS_LAST
+    (TRADES) with ``done`` set. Times as ``yyyyMMdd HH:mm:ss <zone>`` or ``yyyyMMdd-HH:mm:ss``."""
+
+    req_id: int | None = None
+    contract: Contract = field(default_factory=Contract)
+    start_date_time: str | None = None
+    end_date_time: str | None = None
+    number_of_ticks: int | None = 1000
+    what_to_show: str | None = "TRADES"
+    use_rth: bool | None = False
+    ignore_size: bool | None = False
+    misc_options: list[TagValue] = field(default_factory=list)
+
+
+@to_server(Out.CANCEL_HISTORICAL_TICKS,
+           not_before(Feature.CANCEL_CONTRACT_DATA, "CANCEL_HISTORICAL_TICKS"),
+           F("req_id", INT),
+           Proto("CancelHistoricalTicks", Feature.CANCEL_CONTRACT_DATA), P(1, "req_id"),
+           api=Api("cancelHistoricalTicks", "reqId"))
+@dataclass(slots=True)
+class CancelHistoricalTicks(Message):
+    """CANCEL_HISTORICAL_TICKS (107): protobuf only, from 215 (an older server has no way to
+    cancel a historical-ticks request)."""
+
+    req_id: int | None = None
+
+
+# --- TWS -> client -----------------------------------------------------------------------------
+
+@to_client(In.TICK_BY_TICK,
+           F("req_id", INT, unset=_INT_UNSET),
+           Custom(("tick_type", "last", "bid_ask", "mid_point"), _decode_tbt, _encode_tbt),
+           Proto("TickByTickData", _HIST), P(1, "req_id", INT), P(2, "tick_type", INT),
+           P(3, "last", sub=HISTORICAL_TICK_LAST, name="historicalTickLast"),
+           P(4, "bid_ask", sub=HISTORICAL_TICK_BID_ASK, name="historicalTickBidAsk"),
+           P(5, "mid_point", sub=HISTORICAL_TICK, name="historicalTickMidPoint"))
+@dataclass(slots=True)
+class TickByTick(Message):
+    """TICK_BY_TICK (99, no version field; from 137): one tick of a tick-by-tick stream.
+
+    ``tick_type`` 1 Last / 2 AllLast fill ``last``, 3 BidAsk ``bid_ask``, 4 MidPoint
+    ``mid_point`` (its ``price``); the others stay None. The official client calls
+    ``tickByTickAllLast``, ``tickByTickBidAsk`` or ``tickByTickMidPoint`` by the type, which one
+    callback table cannot say: ibwire's EClient dispatches it by hand (:func:`tick_by_tick_call`).
+    """
+
+    req_id: int | None = None
+    tick_type: int | None = None
+    last: HistoricalTickLast | None = None
+    bid_ask: HistoricalTickBidAsk | None = None
+    mid_point: HistoricalTick | None = None
+
+    @property
+    def time(self) -> int | None:
+        t = self.last or self.bid_ask or self.mid_point
+        return t.time if t is not None else None
+
+
+def tick_by_tick_call(m: TickByTick) -> tuple[str, tuple[Any, ...]] | None:
+    """The official callback TICK_BY_TICK calls and its arguments (None for tick type 0)."""
+    if m.last is not None and m.tick_type in (TBT_LAST, TBT_ALL_LAST):
+        t = m.last
+        return "tickByTickAllLast", (m.req_id, m.tick_type, t.time, t.price, t.size,
+                                     t.tick_attrib_last, t.exchange, t.special_conditions)
+    if m.bid_ask is not None and m.tick_type == TBT_BID_ASK:
+        q = m.bid_ask
+        return "tickByTickBidAsk", (m.req_id, q.time, q.price_bid, q.price_ask, q.size_bid,
+                                    q.size_ask, q.tick_attrib_bid_ask)
+    if m.mid_point is not None and m.tick_type == TBT_MID_POINT:
+        return "tickByTickMidPoint", (m.req_id, m.mid_point.time, m.mid_point.price)
+    return None
+
+
+@to_client(In.REAL_TIME_BARS, Version(3),
+           F("req_id", INT, unset=_INT_UNSET),
+           F("time", INT, unset="0"),
+           F("open", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("high", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("low", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("close", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("volume", DECIMAL, unset=_QTY_UNSET),
+           F("wap", DECIMAL, unset=_QTY_UNSET),
+           F("count", INT, unset=_INT_UNSET),
+           Proto("RealTimeBarTick", _HIST), P(1, "req_id"), P(2, "time", pt=PT.INT64),
+           P(3, "open"), P(4, "high"), P(5, "low"), P(6, "close"), P(7, "volume"),
+           P(8, "wap", name="WAP"), P(9, "count"),
+           callback=Callback("realtimeBar", "reqId", "time", "open_:open", "high", "low", "close",
+                             "volume", "wap", "count"))
+@dataclass(slots=True)
+class RealTimeBars(Message):
+    """REAL_TIME_BARS (50, v3): one 5-second bar; ``time`` is its start in epoch seconds."""
+
+    req_id: int | None = None
+    time: int | None = None
+    open: float | None = None
+    high: float | None = None
+    low: float | None = None
+    close: float | None = None
+    volume: Decimal | None = None
+    wap: Decimal | None = None
+    count: int | None = None
+
+
+@to_client(In.HISTORICAL_TICKS,
+           F("req_id", INT, unset=_INT_UNSET),
+           Repeat("ticks", HistoricalTick, (
+               F("time", INT, unset="0"),
+               Skip("0"),  # (the attribute mask's place; nothing for midpoints)
+               F("price", FLOAT, unset=UNSET_DOUBLE_STR),
+               F("size", DECIMAL, unset=_QTY_UNSET),
+           )),
+           F("done", BOOL, unset="0"),
+           Proto("HistoricalTicks", _HIST), P(1, "req_id"),
+           P(2, "ticks", sub=HISTORICAL_TICK, repeated=True, name="historicalTicks"),
+           P(3, "done", name="isDone"),
+           callback=Callback("historicalTicks", "reqId", "ticks", "done"))
+@dataclass(slots=True)
+class HistoricalTicks(Message):
+    """HISTORICAL_TICKS (96, no version field; from 130): MIDPOINT ticks of REQ_HISTORICAL_TICKS
+    (``size`` 0)."""
+
+    req_id: int | None = None
+    ticks: list[HistoricalTick] = field(default_factory=list)
+    done: bool | None = False
+
+
+@to_client(In.HISTORICAL_TICKS_BID_ASK,
+           F("req_id", INT, unset=_INT_UNSET),
+           Repeat("ticks", HistoricalTickBidAsk, (
+               F("time", INT, unset="0"),
+               _HIST_BID_ASK_MASK,
+               F("price_bid", FLOAT, unset=UNSET_DOUBLE_STR),
+               F("price_ask", FLOAT, unset=UNSET_DOUBLE_STR),
+               F("size_bid", DECIMAL, unset=_QTY_UNSET),
+               F("size_ask", DECIMAL, unset=_QTY_UNSET),
+           )),
+           F("done", BOOL, unset="0"),
+           Proto("HistoricalTicksBidAsk", _HIST), P(1, "req_id"),
+           P(2, "ticks", sub=HISTORICAL_TICK_BID_ASK, repeated=True, name="historicalTicksBidAsk"),
+           P(3, "done", name="isDone"),
+           callback=Callback("historicalTicksBidAsk", "reqId", "ticks", "done"))
+@dataclass(slots=True)
+class HistoricalTicksBidAsk(Message):
+    """HISTORICAL_TICKS_BID_ASK (97, no version field; from 130): BID_ASK ticks."""
+
+    req_id: int | None = None
+    ticks: list[HistoricalTickBidAsk] = field(default_factory=list)
+    done: bool | None = False
+
+
+@to_client(In.HISTORICAL_TICKS_LAST,
+           F("req_id", INT, unset=_INT_UNSET),
+           Repeat("ticks", HistoricalTickLast, (
+               F("time", INT, unset="0"),
+               _LAST_MASK,
+               F("price", FLOAT, unset=UNSET_DOUBLE_STR),
+               F("size", DECIMAL, unset=_QTY_UNSET),
+               F("exchange", STR),
+               F("special_conditions", STR),
+           )),
+           F("done", BOOL, unset="0"),
+           Proto("HistoricalTicksLast", _HIST), P(1, "req_id"),
+           P(2, "ticks", sub=HISTORICAL_TICK_LAST, repeated=True, name="historicalTicksLast"),
+           P(3, "done", name="isDone"),
+           callback=Callback("historicalTicksLast", "reqId", "ticks", "done"))
+@dataclass(slots=True)
+class HistoricalTicksLast(Message):
+    """HISTORICAL_TICKS_LAST (98, no version field; from 130): TRADES ticks."""
+
+    req_id: int | None = None
+    ticks: list[HistoricalTickLast] = field(default_factory=list)
+    done: bool | None = False
+
+
+@to_client(In.TICK_EFP, Version(6),
+           F("req_id", INT, unset=_INT_UNSET),
+           F("tick_type", INT, unset=_INT_UNSET),
+           F("basis_points", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("formatted_basis_points", STR),
+           F("total_dividends", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("hold_days", INT, unset=_INT_UNSET),
+           F("future_last_trade_date", STR),
+           F("dividend_impact", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("dividends_to_last_trade_date", FLOAT, unset=UNSET_DOUBLE_STR),
+           callback=Callback("tickEFP", "reqId", "tickType", "basisPoints", "formattedBasisPoints",
+                             "totalDividends", "holdDays", "futureLastTradeDate", "dividendImpact",
+                             "dividendsToLastTradeDate"))
+@dataclass(slots=True)
+class TickEFP(Message):
+    """TICK_EFP (47, v6; text only): an exchange-for-physical quote (tick types 38..44)."""
+
+    req_id: int | None = None
+    tick_type: int | None = None
+    basis_points: float | None = None
+    formatted_basis_points: str | None = None
+    total_dividends: float | None = None
+    hold_days: int | None = None
+    future_last_trade_date: str | None = None
+    dividend_impact: float | None = None
+    dividends_to_last_trade_date: float | None = None
+
+
+@to_client(In.DELTA_NEUTRAL_VALIDATION, Version(1),
+           F("req_id", INT, unset=_INT_UNSET),
+           F("delta_neutral_contract.con_id", INT, unset="0"),
+           F("delta_neutral_contract.delta", FLOAT, unset=UNSET_DOUBLE_STR),
+           F("delta_neutral_contract.price", FLOAT, unset=UNSET_DOUBLE_STR),
+           callback=Callback("deltaNeutralValidation", "reqId", "deltaNeutralContract"))
+@dataclass(slots=True)
+class DeltaNeutralValidation(Message):
+    """DELTA_NEUTRAL_VALIDATION (56, v1; text only): TWS's values for a delta-neutral request's
+    hedge contract."""
+
+    req_id: int | None = None
+    delta_neutral_contract: DeltaNeutralContract = field(default_factory=DeltaNeutralContract)
