@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ibwire.errors import LocalProtocolError
 from ibwire.models.order import (
     ExecutionCondition,
     MarginCondition,
@@ -59,6 +60,12 @@ from ibwire.protocol.versions import Feature
 VECTORS = Path(__file__).resolve().parents[2] / ".." / "shared" / "vectors"
 PROTOBUF_VERSIONS = (201, 203, 204, 205, 206, 207, 208, 212, 213, 219, 226)
 ALL = sorted([*TO_SERVER.values(), *TO_CLIENT.values()], key=lambda c: (c.DIRECTION.value, c.MSG_ID))
+TEXT_ONLY = [c for c in ALL if c.SCHEMA.pb is None]
+"""Messages with no protobuf type (sheet section 2.12: TICK_EFP, DELTA_NEUTRAL_VALIDATION ...)."""
+PROTOBUF_ONLY = [c for c in ALL if c.SCHEMA.proto is not None
+                 and c.SCHEMA.proto.since > Feature.PROTOBUF_REST_MESSAGES_3]
+"""Messages that never had a text form (CANCEL_HISTORICAL_TICKS ...): protobuf from their gate."""
+ALL_PB = [c for c in ALL if c not in TEXT_ONLY]
 
 
 def frame(hexstr: str) -> bytes:
@@ -222,16 +229,25 @@ def _last_trade_form(msg: Any) -> None:
 # --- declarations ------------------------------------------------------------------------------------------
 
 def test_every_message_ibwire_has_has_a_protobuf_type_and_version() -> None:
-    for cls in ALL:
+    # text only at every version (sheet section 2.12)
+    assert {(c.DIRECTION.value, c.MSG_ID) for c in TEXT_ONLY} <= {
+        ("to_client", 47), ("to_client", 56), ("to_client", 69), ("to_client", 70),
+        ("to_server", 72), ("to_server", 73)}
+    # protobuf only, each from its own gate
+    assert {(c.DIRECTION.value, c.MSG_ID) for c in PROTOBUF_ONLY} <= {
+        ("to_server", 106), ("to_server", 107), ("to_server", 108), ("to_server", 109),
+        ("to_client", 110), ("to_client", 111)}
+    for cls in ALL_PB:
         schema = cls.SCHEMA
         assert schema.proto is not None and schema.pb is not None, cls.__name__
-        assert Feature.PROTOBUF <= schema.proto.since <= Feature.PROTOBUF_REST_MESSAGES_3
+        assert Feature.PROTOBUF <= schema.proto.since <= Feature.PROTOBUF_REST_MESSAGES_3 or (
+            cls in PROTOBUF_ONLY)
         assert not schema.protobuf_at(200)
-        assert schema.protobuf_at(int(Feature.PROTOBUF_REST_MESSAGES_3))
+        assert schema.protobuf_at(max(int(Feature.PROTOBUF_REST_MESSAGES_3), schema.proto.since))
 
 
 def test_family_gates_from_the_sheet() -> None:
-    since = {(c.DIRECTION.value, c.MSG_ID): int(c.SCHEMA.proto.since) for c in ALL  # type: ignore[union-attr]
+    since = {(c.DIRECTION.value, c.MSG_ID): int(c.SCHEMA.proto.since) for c in ALL_PB  # type: ignore[union-attr]
              }
     assert since[("to_server", 7)] == 201  # REQ_EXECUTIONS
     assert since[("to_client", 4)] == 201  # ERR_MSG
@@ -242,7 +258,7 @@ def test_family_gates_from_the_sheet() -> None:
     assert since[("to_server", 71)] == 213  # START_API
 
 
-@pytest.mark.parametrize("cls", ALL, ids=lambda c: f"{c.DIRECTION.value}-{c.__name__}")
+@pytest.mark.parametrize("cls", ALL_PB, ids=lambda c: f"{c.DIRECTION.value}-{c.__name__}")
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_round_trip(cls: type[Message], data: st.DataObject) -> None:
@@ -397,7 +413,7 @@ def test_handshake_and_start_api(version: int) -> None:
 @given(data=st.data())
 def test_every_message_in_protobuf_both_roles(version: int, data: st.DataObject) -> None:
     client, server = pair(version)
-    for cls in ALL:
+    for cls in ALL_PB:
         msg = data.draw(messages(cls))
         sender, receiver = (client, server) if cls in TO_SERVER.values() else (server, client)
         wire = sender.send(msg, Encoding.PROTOBUF)
@@ -411,9 +427,14 @@ def test_default_encoding_follows_the_family_gates(version: int) -> None:
     for cls in ALL:
         msg = cls()
         sender, receiver = (client, server) if cls in TO_SERVER.values() else (server, client)
+        if cls in PROTOBUF_ONLY and version < cls.SCHEMA.proto.since:  # type: ignore[union-attr]
+            with pytest.raises(LocalProtocolError):
+                sender.send(msg)
+            continue
         wire = sender.send(msg)
         raw = int.from_bytes(wire[4:8], "big")
-        assert (raw > 200) == (version >= cls.SCHEMA.proto.since), cls.__name__  # type: ignore[union-attr]
+        pb_since = cls.SCHEMA.proto.since if cls.SCHEMA.proto is not None else 1 << 30
+        assert (raw > 200) == (version >= pb_since), cls.__name__
         (got,) = receiver.receive_data(wire)
         assert type(got) is cls
 
@@ -422,6 +443,8 @@ def test_default_encoding_follows_the_family_gates(version: int) -> None:
 def test_text_with_a_binary_id_decodes_as_the_same_text_at_200(version: int) -> None:
     """Text layouts stop changing at 200; from 201 only the id moves into 4 bytes."""
     for cls in ALL:
+        if cls in PROTOBUF_ONLY:
+            continue
         msg = cls()
         at_200 = decode_frame(encode_message(msg, 200)[4:], 200, Role.SERVER if cls in TO_SERVER.values()
                               else Role.CLIENT)

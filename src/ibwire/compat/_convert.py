@@ -29,9 +29,20 @@ from ..models import execution as me
 from ..models import market as mk
 from ..models import order as mo
 from ..models import tag_value as mt
+from ..models import ticks as mtk
 from ..models.camel import snake_name, to_model
 from .commission_report import CommissionReport
-from .common import BarData, DepthMktDataDescription, SmartComponent
+from .common import (
+    BarData,
+    DepthMktDataDescription,
+    HistoricalTick,
+    HistoricalTickBidAsk,
+    HistoricalTickLast,
+    RealTimeBar,
+    SmartComponent,
+    TickAttribBidAsk,
+    TickAttribLast,
+)
 from .contract import ComboLeg, Contract, ContractDetails, DeltaNeutralContract, IneligibilityReason
 from .execution import Execution, ExecutionFilter
 from .order import Order, OrderComboLeg
@@ -59,6 +70,13 @@ PAIRS: dict[type, type] = {
     BarData: mk.BarData,
     DepthMktDataDescription: md.DepthMktDataDescription,
     SmartComponent: md.SmartComponent,
+    # tick-level market data
+    TickAttribLast: mtk.TickAttribLast,
+    TickAttribBidAsk: mtk.TickAttribBidAsk,
+    HistoricalTick: mtk.HistoricalTick,
+    HistoricalTickBidAsk: mtk.HistoricalTickBidAsk,
+    HistoricalTickLast: mtk.HistoricalTickLast,
+    RealTimeBar: mtk.RealTimeBar,
 }
 """compat class -> ibwire model class."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..models.camel import UNSET_DECIMAL, UNSET_DOUBLE, UNSET_INTEGER, UNSET_LONG
@@ -13,6 +13,9 @@ __all__ = [
     "DOUBLE_INFINITY", "TickerId", "OrderId", "TagValueList", "FaDataType", "MarketDataType",
     "SetOfString", "SetOfFloat", "ListOfOrder", "BarData", "TickAttrib",
     "DepthMktDataDescription", "SmartComponent", "ListOfDepthExchanges", "SmartComponentMap",
+    "TickAttribLast", "TickAttribBidAsk", "HistoricalTick", "HistoricalTickBidAsk",
+    "HistoricalTickLast", "RealTimeBar", "ListOfHistoricalTick", "ListOfHistoricalTickBidAsk",
+    "ListOfHistoricalTickLast",
 ]
 
 NO_VALID_ID = -1
@@ -30,6 +33,9 @@ SetOfFloat = set
 ListOfOrder = list
 ListOfDepthExchanges = list
 SmartComponentMap = list
+ListOfHistoricalTick = list
+ListOfHistoricalTickBidAsk = list
+ListOfHistoricalTickLast = list
 
 
 @dataclass
@@ -82,3 +88,64 @@ class SmartComponent(Object):
     bitNumber: int = 0
     exchange: str = ""
     exchangeLetter: str = ""
+class TickAttribLast(Object):
+    """A trade tick's attributes (tick-by-tick and historical TRADES ticks)."""
+
+    pastLimit: bool = False
+    unreported: bool = False
+
+
+@dataclass
+class TickAttribBidAsk(Object):
+    """A quote tick's attributes (tick-by-tick and historical BID_ASK ticks)."""
+
+    bidPastLow: bool = False
+    askPastHigh: bool = False
+
+
+@dataclass
+class HistoricalTick(Object):
+    """A MIDPOINT tick of reqHistoricalTicks (``time`` in epoch seconds)."""
+
+    time: int = 0
+    price: float = 0.0
+    size: Decimal = UNSET_DECIMAL
+
+
+@dataclass
+class HistoricalTickBidAsk(Object):
+    """A BID_ASK tick of reqHistoricalTicks."""
+
+    time: int = 0
+    tickAttribBidAsk: TickAttribBidAsk = field(default_factory=TickAttribBidAsk)
+    priceBid: float = 0.0
+    priceAsk: float = 0.0
+    sizeBid: Decimal = UNSET_DECIMAL
+    sizeAsk: Decimal = UNSET_DECIMAL
+
+
+@dataclass
+class HistoricalTickLast(Object):
+    """A TRADES tick of reqHistoricalTicks."""
+
+    time: int = 0
+    tickAttribLast: TickAttribLast = field(default_factory=TickAttribLast)
+    price: float = 0.0
+    size: Decimal = UNSET_DECIMAL
+    exchange: str = ""
+    specialConditions: str = ""
+
+
+@dataclass
+class RealTimeBar(Object):
+    """A 5-second bar (``realtimeBar`` passes its fields one by one)."""
+
+    time: int = 0
+    endTime: int = -1
+    open_: float = 0.0
+    high: float = 0.0
+    low: float = 0.0
+    close: float = 0.0
+    volume: Decimal = UNSET_DECIMAL
+    wap: Decimal = UNSET_DECIMAL
+    count: int = 0

@@ -16,8 +16,14 @@ from .common import (
     UNSET_INTEGER,
     UNSET_LONG,
     BarData,
+    HistoricalTick,
+    HistoricalTickBidAsk,
+    HistoricalTickLast,
     OrderId,
+    RealTimeBar,
     TickAttrib,
+    TickAttribBidAsk,
+    TickAttribLast,
     TickerId,
 )
 from .contract import Contract, ContractDetails, DeltaNeutralContract
@@ -31,7 +37,8 @@ __all__ = [
     "EWrapper", "Contract", "ContractDetails", "DeltaNeutralContract", "Order", "OrderState",
     "Execution", "CommissionReport", "BarData", "TickAttrib", "TickerId", "OrderId", "TickType",
     "TickTypeEnum", "iswrapper", "NO_VALID_ID", "UNSET_INTEGER", "UNSET_DOUBLE", "UNSET_LONG",
-    "UNSET_DECIMAL",
+    "UNSET_DECIMAL", "TickAttribLast", "TickAttribBidAsk", "HistoricalTick", "HistoricalTickBidAsk",
+    "HistoricalTickLast", "RealTimeBar",
 ]
 
 

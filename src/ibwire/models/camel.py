@@ -41,6 +41,14 @@ from .execution import CommissionReport, Execution, ExecutionFilter
 from .market import BarData, ContractDetails, IneligibilityReason
 from .order import Order, OrderAllocation, OrderComboLeg, OrderState, SoftDollarTier
 from .tag_value import TagValue
+from .ticks import (
+    HistoricalTick,
+    HistoricalTickBidAsk,
+    HistoricalTickLast,
+    RealTimeBar,
+    TickAttribBidAsk,
+    TickAttribLast,
+)
 
 __all__ = [
     "CAMEL_MODELS", "CAMEL_NAMES", "CamelField", "UNSET_DECIMAL", "UNSET_DOUBLE", "UNSET_INTEGER",
@@ -60,6 +68,9 @@ CAMEL_MODELS: tuple[type, ...] = (
     OrderComboLeg, OrderState, OrderAllocation, SoftDollarTier, Execution, ExecutionFilter,
     CommissionReport, TagValue, BarData,
     DepthMktDataDescription, SmartComponent,  # market depth
+    # tick-level market data
+    TickAttribLast, TickAttribBidAsk, HistoricalTick, HistoricalTickBidAsk, HistoricalTickLast,
+    RealTimeBar,
 )
 """The models with a camelCase twin in the official client."""
 
@@ -68,6 +79,7 @@ CAMEL_NAMES: dict[tuple[str, str], str] = {
     ("CommissionReport", "yield_"): "yield_",
     ("IneligibilityReason", "id"): "id_",
     ("SoftDollarTier", "value"): "val",
+    ("RealTimeBar", "open"): "open_",
     ("OrderState", "init_margin_before_outside_rth"): "initMarginBeforeOutsideRTH",
     ("OrderState", "init_margin_change_outside_rth"): "initMarginChangeOutsideRTH",
     ("OrderState", "init_margin_after_outside_rth"): "initMarginAfterOutsideRTH",

@@ -203,8 +203,11 @@ def _encode_tbt(value: tuple[Any, ...], a: Callable[[str], None]) -> None:
         a("4")
         a(enc_int(mid.time, "0"))
         a(enc_float(mid.price, UNSET_DOUBLE_STR))
+    elif last is None and bid_ask is None and mid is None:
+        a(enc_int(tick_type, "0"))  # type 0 ("none"): the time alone (unset)
+        a("0")
     else:
-        raise LocalProtocolError(f"unknown tick-by-tick type {tick_type!r} (1..4)")
+        raise LocalProtocolError(f"tick-by-tick type {tick_type!r} carries no tick (1..4 do)")
 
 
 # --- client -> TWS -----------------------------------------------------------------------------
