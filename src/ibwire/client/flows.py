@@ -20,6 +20,7 @@ from .options import OptionsMixin
 from .orders import OrdersMixin
 from .pnl import PnLMixin
 from .reconcile import ReconcileMixin
+from .ticks import TicksMixin
 
 __all__ = ["front_method", "Flows", "SyncFront", "AsyncFront"]
 
@@ -111,3 +112,7 @@ class Flows:
     pnl = front_method(PnLMixin.flow_pnl)
     pnl_single = front_method(PnLMixin.flow_pnl_single)
     soft_dollar_tiers = front_method(PnLMixin.flow_soft_dollar_tiers)
+    # tick-level market data (issue 13: client/ticks.py)
+    tick_by_tick = front_method(TicksMixin.flow_tick_by_tick)
+    realtime_bars = front_method(TicksMixin.flow_realtime_bars)
+    historical_ticks = front_method(TicksMixin.flow_historical_ticks)

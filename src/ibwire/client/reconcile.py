@@ -42,6 +42,7 @@ from .pnl import PnLMixin
 from .requests import Pending
 from .state import GapEvent, OrderEvent
 from .tickets import Fill, OrderTicket
+from .ticks import TicksMixin
 
 __all__ = ["ReconcileMixin", "ReconcileReport", "OrderGap"]
 
@@ -81,7 +82,7 @@ class ReconcileReport:
         return len(self.unknown) + len(self.missing) + len(self.offline_fills)
 
 
-class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrdersMixin):
+class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrdersMixin, TicksMixin):
     """Reconciliation and resubscription for the Broker front ends."""
 
     def _init_state(self) -> None:

@@ -36,7 +36,7 @@ from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
 from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
-from . import accounts_api, depth_api, market_api, options_api, orders_api, pnl_api
+from . import accounts_api, depth_api, market_api, options_api, orders_api, pnl_api, ticks_api
 from .calendar import OpenBand, last_full_close, utc
 from .clock import MarketClock
 from .exchange import (
@@ -64,7 +64,7 @@ REVALUE_S = 180
 """Market seconds between price-driven account revaluations (TWS: about every three minutes)."""
 
 # the handler modules register themselves with the session dispatcher when imported
-_HANDLER_MODULES = (orders_api, accounts_api, market_api, depth_api, options_api, pnl_api)
+_HANDLER_MODULES = (orders_api, accounts_api, market_api, depth_api, options_api, pnl_api, ticks_api)
 
 
 @dataclass(slots=True)
@@ -309,6 +309,7 @@ class GatewayCore:
                     ExecutionData(req_id=-1, contract=ev.contract, execution=execution),))
                 reports.append((ev.record.client_id,
                                 CommissionReportMsg(commission_report=ev.commission)))
+                ticks_api.on_fill(self, ev)  # the fill prints on the tape
             elif isinstance(ev, OrderError):
                 msg = ErrMsg(req_id=ev.order_id, error_code=ev.code, error_string=ev.text,
                              advanced_order_reject_json="")
@@ -334,6 +335,7 @@ class GatewayCore:
         market_api.refresh(self)
         depth_api.refresh(self)
         pnl_api.refresh(self)  # TWS pushes PnL about once a second
+        ticks_api.refresh(self)
         now = self.exchange.market.step_second
         if now - self._revalued_at >= REVALUE_S:
             self._revalued_at = now

@@ -5,13 +5,14 @@ when every connected client has drained what it was sent (its transport's write 
 :data:`DRAIN_MARK` bytes), so a slow client holds the market back instead of falling behind: it
 receives every tick it would have received at speed 1 (every market second's changes).
 
-A step is one market second while some client streams market data (REQ_MKT_DATA), else up to the
+A step is one market second while some client streams market data (REQ_MKT_DATA, tick-by-tick,
+real-time bars), else up to the
 last second of the minute and then to the next minute (so keepUpToDate bars are sent complete
 before the next bar begins). Orders are matched at every
 second of a step all the same (see :meth:`~ibwire.gateway.exchange.PaperExchange.step`).
 
-The clock stands still while no client has a streaming subscription (market data or keepUpToDate
-bars), so a program that connects and subscribes sees the market from where it started, and it
+The clock stands still while no client has a streaming subscription (market data, tick-by-tick,
+real-time bars or keepUpToDate bars), so a program that connects and subscribes sees the market from where it started, and it
 stops for good at the end of the replayed data (see :mod:`.replay`).
 """
 
@@ -22,6 +23,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from . import ticks_api
 from .calendar import utc
 from .market_api import MarketStreams
 
@@ -38,13 +40,20 @@ DRAIN_MARK = 16 * 1024
 _IDLE = 0.02  # seconds between looks while nobody watches or the data has ended
 
 
-def _streams(core: GatewayCore) -> list[MarketStreams]:
-    out = []
+def _watching(core: GatewayCore) -> tuple[bool, bool]:
+    """(some client streams, some client streams every second): market data, tick-by-tick and
+    real-time bars every second; keepUpToDate bars by the minute."""
+    watching = per_second = False
     for session in core.sessions.values():
+        if session.closed:
+            continue
         st = session.state.get("market")
-        if isinstance(st, MarketStreams) and not session.closed and (st.ticks or st.bars):
-            out.append(st)
-    return out
+        if ticks_api.streaming(session):
+            watching = per_second = True
+        elif isinstance(st, MarketStreams) and (st.ticks or st.bars):
+            watching = True
+            per_second = per_second or bool(st.ticks)
+    return watching, per_second
 
 
 async def _drained(core: GatewayCore) -> None:
@@ -63,8 +72,8 @@ async def run_max(core: GatewayCore) -> None:
     end = max((p.end_second for p in core.replay.values()), default=None)
     while True:
         now = core.exchange.market.step_second
-        streams = _streams(core)
-        if not streams or (end is not None and now >= end):
+        watching, per_second = _watching(core)
+        if not watching or (end is not None and now >= end):
             if end is not None and now >= end:
                 core.replay_tick(now)  # (clients connecting after the end hear it too)
             await asyncio.sleep(_IDLE)
@@ -72,7 +81,7 @@ async def run_max(core: GatewayCore) -> None:
         await _drained(core)
         # market data: every second; else to the last second of each minute and on to the next
         # (so a keepUpToDate bar is sent complete before the next one begins)
-        seconds = 1 if any(st.ticks for st in streams) else (59 - now % 60 or 1)
+        seconds = 1 if per_second else (59 - now % 60 or 1)
         if end is not None:
             seconds = min(seconds, end - now)
         try:

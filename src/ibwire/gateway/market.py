@@ -315,6 +315,22 @@ class Market:
         path = self._path(con_id)
         return self._sizes(path, self._live(path.inst, self._start_s + self._step))
 
+    def trades_at(self, con_id: int, second: int) -> list[tuple[float, Decimal]]:
+        """The trades printed at epoch ``second``: (price, size), in order -- the tape that
+        tick-by-tick and historical ticks show. Their sizes add up to the volume of the bars that
+        cover the second, their prices lie inside those bars."""
+        path = self._path(con_id)
+        return [(self._px(path.inst, p), Decimal(v)) for p, v in path.trades(second)]
+
+    def first_second(self, con_id: int) -> int | None:
+        """Where ``con_id``'s recorded data begins (None: the walk, which has no start)."""
+        return self._path(con_id).first_second
+
+    def touch_sizes_at(self, con_id: int, second: int) -> tuple[Decimal, Decimal]:
+        """``(bid size, ask size)`` at epoch ``second`` (what :meth:`quote_at` shows)."""
+        path = self._path(con_id)
+        return self._sizes(path, self._live(path.inst, second))
+
     def mark(self, con_id: int) -> float:
         """The mark price now: the mid of bid and ask."""
         path = self._path(con_id)

@@ -194,6 +194,13 @@ class PricePath:
     def last_at_ask(self, s: int) -> bool:
         return bool(mix(self.key, 8, s) & 1)
 
+    def trades(self, s: int) -> list[tuple[float, int]]:
+        """The trades printed at second ``s``: (price in ticks, size), in order. The walk prints
+        one per second that has volume: the last trade (at the bid or the ask) for that volume,
+        so a second's trades add up to the volume the bars count."""
+        v = self.sec_volume(s)
+        return [(value_at(self, s, "TRADES"), v)] if v > 0 else []
+
     # aggregation over [t0, t1)
     def segments(self, t0: int, t1: int) -> Iterator[tuple[int, int, int, int]]:
         """(high, low, spread, volume) of consecutive pieces covering [t0, t1)."""

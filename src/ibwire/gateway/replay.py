@@ -417,6 +417,7 @@ class DataPath(PricePath):
         self.end_second = ends[-1]
         self._secs: dict[int, _Secs] = {}
         self._stats: dict[int, _Stats] = {}
+        self._rows_by_second: dict[int, list[tuple[float, int]]] | None = None
 
     # segments
     def _seg(self, s: int) -> int:
@@ -501,6 +502,32 @@ class DataPath(PricePath):
         while k > 0 and vols[k] == 0:
             k -= 1
         return vols[k]
+
+    def trades(self, s: int) -> list[tuple[float, int]]:
+        """The trades printed at second ``s`` (price in ticks, size): recorded ticks as they
+        are (every row of that second with a size), a bar's second its share of the bar's
+        volume at that second's trade; none in gaps or after the data."""
+        i = self._seg(s)
+        if i < 0 or s >= self.ends[i]:
+            return []
+        if self.data.kind == "ticks":
+            rows = self._tick_rows.get(s) if s == self.starts[i] else None
+            return list(rows) if rows else []
+        trades, _bids, _up, vols = self._secs_of(i)
+        k = s - self.starts[i]
+        return [(trades[k], vols[k])] if vols[k] > 0 else []
+
+    @property
+    def _tick_rows(self) -> dict[int, list[tuple[float, int]]]:
+        got = self._rows_by_second
+        if got is None:
+            got = {}
+            tick = self.inst.min_tick
+            for t, price, size, _bid, _ask in self.data.ticks:
+                if size > 0:
+                    got.setdefault(math.floor(t), []).append((_ticks(price, tick), size))
+            self._rows_by_second = got
+        return got
 
     def trade(self, s: int) -> float:
         """The last trade at second ``s`` (ticks)."""

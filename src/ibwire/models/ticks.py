@@ -122,7 +122,8 @@ class LastTick:
     def of(cls, t: HistoricalTickLast, all_last: bool = False) -> LastTick:
         a = t.tick_attrib_last
         return cls(epoch_time(t.time), t.price or 0.0, t.size if t.size is not None else Decimal(0),
-                   t.exchange, t.special_conditions, a.past_limit, a.unreported, all_last)
+                   t.exchange, t.special_conditions, bool(a.past_limit), bool(a.unreported),
+                   all_last)
 
 
 @dataclass(slots=True, frozen=True)
@@ -143,7 +144,8 @@ class BidAskTick:
         zero = Decimal(0)
         return cls(epoch_time(t.time), t.price_bid or 0.0, t.price_ask or 0.0,
                    t.size_bid if t.size_bid is not None else zero,
-                   t.size_ask if t.size_ask is not None else zero, a.bid_past_low, a.ask_past_high)
+                   t.size_ask if t.size_ask is not None else zero, bool(a.bid_past_low),
+                   bool(a.ask_past_high))
 
 
 @dataclass(slots=True, frozen=True)

@@ -24,8 +24,7 @@ from ..elements import P, Proto
 from ..ids import In, Out
 from ..schema import Element, F, Message, Version, to_client, to_server
 from ..versions import Feature
-from .blocks import CONTRACT
-from .blocks import not_before as _not_before
+from .blocks import CONTRACT, not_before
 
 __all__ = [
     # client -> TWS
@@ -159,6 +158,8 @@ class CancelAccountSummary(Message):
 
     req_id: int | None = None
 
+
+_not_before = not_before  # (the name other domains import from here)
 
 _MODELS = Feature.MODELS_SUPPORT
 
