@@ -27,7 +27,7 @@ CALLS: list[tuple[str, list[Any], bool]] = [
     ("reqMktDepth", [RID, AAPL, 5, False, []], True),
     ("reqNewsBulletins", [True], False),
     ("reqScannerParameters", [], False),
-    ("reqRealTimeBars", [RID, AAPL, 5, "TRADES", True, []], True),
+    ("reqRealTimeBars", [RID, AAPL, 5, "TRADES", False, []], True),
     ("queryDisplayGroups", [RID], True),
     ("subscribeToGroupEvents", [RID, 1], True),
     ("reqFamilyCodes", [], False),
@@ -96,6 +96,9 @@ CALLS: list[tuple[str, list[Any], bool]] = [
     ("updateDisplayGroup", [RID + 1, "1"], True),
 ]
 
+# answered as the market moves: the market seconds after which an answer is due
+MARKET_PACED = {"reqRealTimeBars": 10}
+
 # sent and never answered by TWS either: what they change shows elsewhere (a data type, a bound
 # client, the log level), or they end a stream that has no end marker
 NO_ANSWER = {"reqMarketDataType": [1], "reqAutoOpenOrders": [False], "setServerLogLevel": [3],
@@ -130,6 +133,9 @@ def _ask_everything(oracle: Oracle, gateway: PaperGateway) -> None:
                 c.expect(CurrentTime)  # its answer is the sync marker itself
                 continue
             answer = c.sync()
+            if name in MARKET_PACED:  # (after the request was read: the sync answered)
+                gateway.step(MARKET_PACED[name])
+                answer += c.sync()
             if not answer:
                 silent.append(name)
                 continue

@@ -14,6 +14,7 @@ from ..protocol.connection import BadMessage
 from ..protocol.messages.historical import HistoricalData
 from ..protocol.messages.market_data import TickPrice
 from ..protocol.messages.system import ErrMsg
+from ..protocol.messages.ticks import TickByTick
 from ..protocol.schema import UnknownMessage
 from ..protocol.versions import Feature, supports
 from .ewrapper import TickAttrib
@@ -84,10 +85,11 @@ def on_unhandled(self: EClient, ev: Any) -> None:
 
 
 SPECIAL: dict[type, str] = {TickPrice: "_on_tick_price", HistoricalData: "_on_historical_data",
-                            ErrMsg: "_on_err_msg"}
+                            ErrMsg: "_on_err_msg", TickByTick: "_on_tick_by_tick"}
 """The messages the EClient handles by hand (TICK_PRICE also reports the implied size tick,
 HISTORICAL_DATA calls once per bar and ends the request below 196, ERR_MSG fits the program's
-``error`` signature) -> the EClient method. Every other callback derives from the declarations
+``error`` signature, TICK_BY_TICK calls one of three callbacks by its tick type:
+:func:`~ibwire.protocol.messages.ticks.tick_by_tick_call`) -> the EClient method. Every other callback derives from the declarations
 (:mod:`.eapi`)."""
 
 

@@ -67,6 +67,7 @@ from ..protocol import messages as _messages  # noqa: F401 - registers every sch
 from ..protocol.codec import UNSET_INT, format_tws_time
 from ..protocol.connection import BadMessage, ConnectionClosed, HandshakeComplete, SessionReady
 from ..protocol.messages.orders import CancelOrder, ReqGlobalCancel
+from ..protocol.messages.ticks import tick_by_tick_call
 from ..protocol.schema import TO_CLIENT, Message, UnknownMessage
 from ..protocol.versions import MAX_VERSION, MIN_VERSION
 from .eapi import ApiSpec, CallbackSpec, api_specs, callback_specs, item_getter, make_method
@@ -382,6 +383,11 @@ class EClient:
     def _on_err_msg(self, m: Any) -> None:
         self._call_error(m.req_id, m.error_code, m.error_string,
                          m.advanced_order_reject_json or "", m.error_time)
+
+    def _on_tick_by_tick(self, m: Any) -> None:
+        call = tick_by_tick_call(m)
+        if call is not None:
+            getattr(self.wrapper, call[0])(*call[1])
 
     def _server_version_or_none(self) -> int | None:
         """The negotiated version; None (read as the newest layouts) before a connection."""

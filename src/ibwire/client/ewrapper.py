@@ -25,6 +25,7 @@ from ..errors import ErrorCategory, classify
 if TYPE_CHECKING:
     from ..models import CommissionReport, Contract, Execution, Order, OrderState
     from ..models.market import BarData, ContractDetails
+    from ..models.ticks import TickAttribBidAsk, TickAttribLast
 
 __all__ = ["EWrapper", "TickAttrib"]
 
@@ -206,6 +207,23 @@ class EWrapper:
 
     def historicalDataUpdate(self, reqId: int | None, bar: BarData) -> None:
         """An update of the last bar (``keepUpToDate=True``)."""
+
+    # tick-by-tick: TICK_BY_TICK calls one of these by its tick type (see messages.ticks)
+
+    def tickByTickAllLast(self, reqId: int | None, tickType: int | None, time: int | None,
+                          price: float | None, size: Decimal | None,
+                          tickAttribLast: TickAttribLast, exchange: str | None,
+                          specialConditions: str | None) -> None:
+        """A trade of ``reqTickByTickData`` ``Last`` (tickType 1) or ``AllLast`` (2)."""
+
+    def tickByTickBidAsk(self, reqId: int | None, time: int | None, bidPrice: float | None,
+                         askPrice: float | None, bidSize: Decimal | None, askSize: Decimal | None,
+                         tickAttribBidAsk: TickAttribBidAsk) -> None:
+        """A quote of ``reqTickByTickData`` ``BidAsk``."""
+
+    def tickByTickMidPoint(self, reqId: int | None, time: int | None,
+                           midPoint: float | None) -> None:
+        """A midpoint of ``reqTickByTickData`` ``MidPoint``."""
 
 
 def _default_callback(name: str, arg_names: tuple[str, ...], msg_name: str) -> object:

@@ -18,6 +18,7 @@ from ..client.eapi import DEC, FLT, INT, OBJ, STR, CallbackSpec, item_getter
 from ..client.ecallbacks import IMPLIED_SIZE_TICK, Handler, historical_data_ends, tick_attr_mask
 from ..client.eclient import EClient as _TypedEClient
 from ..protocol.messages.depth import SmartComponents
+from ..protocol.messages.ticks import tick_by_tick_call
 from ..protocol.versions import Feature, supports
 from ._convert import to_compat
 from .common import (
@@ -65,6 +66,8 @@ def _str(v: Any) -> Any:
 
 _CONVERT: dict[str, Callable[[Any], Any]] = {OBJ: to_compat, DEC: _dec, FLT: _flt, INT: _int,
                                              STR: _str}
+_BY_LETTER: dict[str, Callable[[Any], Any]] = {"o": to_compat, "d": _dec, "f": _flt, "i": _int,
+                                               "s": _str}
 
 
 class EClient(_TypedEClient):
@@ -126,6 +129,12 @@ class EClient(_TypedEClient):
             value = [to_compat(c) for c in comps]
         wrapper: Any = self.wrapper  # (its callbacks are derived: mypy cannot see them)
         wrapper.smartComponents(_int(m.req_id), value)
+
+    def _on_tick_by_tick(self, m: Any) -> None:
+        call = tick_by_tick_call(m)
+        if call is not None:
+            name, args, kinds = call
+            getattr(self.wrapper, name)(*[_BY_LETTER[k](a) for k, a in zip(kinds, args)])
 
     def _on_err_msg(self, m: Any) -> None:
         self._call_error(-1 if m.req_id is None else m.req_id, _int(m.error_code),

@@ -3,7 +3,8 @@
 * REQ_TICK_BY_TICK_DATA streams TICK_BY_TICK for ``Last`` / ``AllLast`` (every trade of the price
   path, and every paper fill of that instrument: a fill's price appears on the tape at its
   second), ``BidAsk`` (each quote change; ``ignore_size``: price changes only) and ``MidPoint``.
-  ``number_of_ticks`` > 0 first sends that many recent ticks as HISTORICAL_TICKS_* (done set).
+  ``number_of_ticks`` > 0 first sends that many recent ticks as HISTORICAL_TICKS_* (done set);
+  without, the stream starts with the last trade (Last / AllLast) or the quote now.
   At most :data:`TBT_LIMIT` tick-by-tick subscriptions run at once in the gateway (TWS derives its
   cap from the account's market-data lines); one more gets 10190.
 * REQ_REAL_TIME_BARS sends a REAL_TIME_BARS bar after every 5 seconds of market time inside the
@@ -189,6 +190,11 @@ def _req_tick_by_tick(session: Session, msg: ReqTickByTickData) -> None:
         sub.last_quote = tape.quote(market, inst.con_id, now)
         if not msg.number_of_ticks:
             session.send(_tbt_quote(req_id, sub, sub.last_quote, now))
+    elif not msg.number_of_ticks:  # the last trade (of the last second that had one)
+        last = tape.historical_ticks(market, inst.con_id, "TRADES", None, now + 1, 1, False,
+                                     exchange=inst.exchange)
+        if last and isinstance(last[-1], HistoricalTickLast):
+            session.send(TickByTick(req_id, kind, last=last[-1]))
     st.tbt[req_id] = sub
 
 
@@ -279,7 +285,8 @@ def _req_real_time_bars(session: Session, msg: ReqRealTimeBars) -> None:
 @handles(CancelRealTimeBars)
 def _cancel_real_time_bars(session: Session, msg: CancelRealTimeBars) -> None:
     req_id = msg.req_id if msg.req_id is not None else 0
-    _streams(session).rtb.pop(req_id, None)  # TWS answers an unknown id with nothing
+    if _streams(session).rtb.pop(req_id, None) is None:
+        session.error(req_id, 300, f"Can't find EId with tickerId:{req_id}")
 
 
 def _rt_bars(core: GatewayCore, req_id: int, sub: _RtbSub, now: int) -> list[Message]:

@@ -84,8 +84,8 @@ __all__ = [
     "TickEFP", "DeltaNeutralValidation",
     # protobuf blocks
     "HISTORICAL_TICK", "HISTORICAL_TICK_BID_ASK", "HISTORICAL_TICK_LAST",
-    # tick-by-tick type numbers
-    "TBT_LAST", "TBT_ALL_LAST", "TBT_BID_ASK", "TBT_MID_POINT",
+    # tick-by-tick type numbers, and the callback a TICK_BY_TICK calls
+    "TBT_LAST", "TBT_ALL_LAST", "TBT_BID_ASK", "TBT_MID_POINT", "tick_by_tick_call",
 ]
 
 INT, FLOAT, DECIMAL, BOOL, STR, TAGS = (
@@ -365,18 +365,19 @@ class TickByTick(Message):
         return t.time if t is not None else None
 
 
-def tick_by_tick_call(m: TickByTick) -> tuple[str, tuple[Any, ...]] | None:
-    """The official callback TICK_BY_TICK calls and its arguments (None for tick type 0)."""
+def tick_by_tick_call(m: TickByTick) -> tuple[str, tuple[Any, ...], str] | None:
+    """The official callback TICK_BY_TICK calls, its arguments and their value kinds (``i`` int,
+    ``f`` float, ``d`` quantity, ``s`` text, ``o`` object, one letter each); None for type 0."""
     if m.last is not None and m.tick_type in (TBT_LAST, TBT_ALL_LAST):
         t = m.last
         return "tickByTickAllLast", (m.req_id, m.tick_type, t.time, t.price, t.size,
-                                     t.tick_attrib_last, t.exchange, t.special_conditions)
+                                     t.tick_attrib_last, t.exchange, t.special_conditions), "iiifdoss"
     if m.bid_ask is not None and m.tick_type == TBT_BID_ASK:
         q = m.bid_ask
         return "tickByTickBidAsk", (m.req_id, q.time, q.price_bid, q.price_ask, q.size_bid,
-                                    q.size_ask, q.tick_attrib_bid_ask)
+                                    q.size_ask, q.tick_attrib_bid_ask), "iiffddo"
     if m.mid_point is not None and m.tick_type == TBT_MID_POINT:
-        return "tickByTickMidPoint", (m.req_id, m.mid_point.time, m.mid_point.price)
+        return "tickByTickMidPoint", (m.req_id, m.mid_point.time, m.mid_point.price), "iif"
     return None
 
 
