@@ -1,0 +1,121 @@
+"""The official client 10.51 streaming tick-level data from the paper gateway (run with the
+oracle's Python path).
+
+``python e2e_ticks_app.py PORT`` connects with client id 32, asks for tick-by-tick Last and BidAsk,
+5-second real-time bars and historical ticks (TRADES, BID_ASK, MIDPOINT), prints ``subscribed``
+and waits for a line on stdin (the test moves the market meanwhile), then waits for the streams'
+callbacks and prints one JSON report of what they saw. Waits are on callbacks with a timeout,
+never sleeps. Only the official package's public classes are used; none of its code is copied.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from typing import Any
+
+from ibapi.client import EClient
+from ibapi.contract import Contract
+from ibapi.wrapper import EWrapper
+
+WAIT_S = 15.0
+
+
+class App(EWrapper, EClient):  # type: ignore[misc]
+    def __init__(self) -> None:
+        EWrapper.__init__(self)
+        EClient.__init__(self, wrapper=self)
+        self.cond = threading.Condition()
+        self.r: dict[str, Any] = {"errors": [], "last": [], "bid_ask": [], "bars": [],
+                                  "hist_last": [], "hist_bid_ask": [], "hist_mid": [],
+                                  "timeouts": [], "next_id": None}
+
+    def note(self, fn: Any) -> None:
+        with self.cond:
+            fn(self.r)
+            self.cond.notify_all()
+
+    def wait(self, pred: Any, what: str) -> bool:
+        with self.cond:
+            if self.cond.wait_for(lambda: pred(self.r), WAIT_S):
+                return True
+        self.r["timeouts"].append(what)
+        return False
+
+    def nextValidId(self, orderId: int) -> None:  # noqa: N802 - the official names
+        self.note(lambda r: r.__setitem__("next_id", orderId))
+
+    def error(self, reqId: int, errorTime: int, errorCode: int, errorString: str,  # noqa: N803
+              advancedOrderRejectJson: str = "") -> None:
+        self.note(lambda r: r["errors"].append([reqId, errorCode, errorString]))
+
+    def tickByTickAllLast(self, reqId, tickType, time, price, size, tickAttribLast,  # noqa: N802, N803
+                          exchange, specialConditions) -> None:
+        self.note(lambda r: r["last"].append([reqId, tickType, time, price, str(size),
+                                              tickAttribLast.pastLimit, exchange]))
+
+    def tickByTickBidAsk(self, reqId, time, bidPrice, askPrice, bidSize, askSize,  # noqa: N802, N803
+                         tickAttribBidAsk) -> None:
+        self.note(lambda r: r["bid_ask"].append([reqId, time, bidPrice, askPrice, str(bidSize),
+                                                 str(askSize), tickAttribBidAsk.bidPastLow]))
+
+    def realtimeBar(self, reqId, time, open_, high, low, close, volume, wap, count) -> None:  # noqa: N802, N803
+        self.note(lambda r: r["bars"].append([reqId, time, open_, high, low, close, str(volume),
+                                              str(wap), count]))
+
+    def historicalTicksLast(self, reqId, ticks, done) -> None:  # noqa: N802, N803
+        self.note(lambda r: r["hist_last"].append(
+            [reqId, [[t.time, t.price, str(t.size), t.exchange] for t in ticks], done]))
+
+    def historicalTicksBidAsk(self, reqId, ticks, done) -> None:  # noqa: N802, N803
+        self.note(lambda r: r["hist_bid_ask"].append(
+            [reqId, [[t.time, t.priceBid, t.priceAsk, str(t.sizeBid), str(t.sizeAsk)]
+                     for t in ticks], done]))
+
+    def historicalTicks(self, reqId, ticks, done) -> None:  # noqa: N802, N803
+        self.note(lambda r: r["hist_mid"].append(
+            [reqId, [[t.time, t.price] for t in ticks], done]))
+
+
+def stock(symbol: str) -> Contract:
+    c = Contract()
+    c.symbol, c.secType, c.exchange, c.currency = symbol, "STK", "SMART", "USD"
+    return c
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    app = App()
+    app.connect("127.0.0.1", port, 32)
+    runner = threading.Thread(target=app.run, daemon=True)
+    runner.start()
+    app.wait(lambda r: r["next_id"] is not None, "nextValidId")
+    app.reqTickByTickData(1, stock("AAPL"), "Last", 0, False)
+    app.reqTickByTickData(2, stock("AAPL"), "BidAsk", 0, False)
+    app.reqRealTimeBars(3, stock("AAPL"), 5, "TRADES", False, [])
+    app.reqHistoricalTicks(4, stock("AAPL"), "", "", 50, "TRADES", 0, True, [])  # refused: no time
+    app.wait(lambda r: any(e[0] == 4 for e in r["errors"]), "error for request 4")
+    app.wait(lambda r: r["last"] and r["bid_ask"], "the first ticks")
+    print("subscribed", flush=True)
+    sys.stdin.readline()  # the test moves the market
+    app.wait(lambda r: len(r["last"]) >= 5, "five trades")
+    app.wait(lambda r: len(r["bid_ask"]) >= 5, "five quotes")
+    app.wait(lambda r: len(r["bars"]) >= 2, "two real-time bars")
+    app.cancelTickByTickData(1)
+    app.cancelTickByTickData(2)
+    app.cancelRealTimeBars(3)
+    end = time.strftime("%Y%m%d-%H:%M:%S", time.gmtime(app.r["last"][-1][2] + 1))
+    app.reqHistoricalTicks(5, stock("AAPL"), "", end, 100, "TRADES", 0, True, [])
+    app.reqHistoricalTicks(6, stock("AAPL"), "", end, 100, "BID_ASK", 0, True, [])
+    app.reqHistoricalTicks(7, stock("AAPL"), "", end, 100, "MIDPOINT", 0, True, [])
+    app.wait(lambda r: r["hist_last"] and r["hist_bid_ask"] and r["hist_mid"], "historical ticks")
+    app.r["server_version"] = app.serverVersion()
+    app.disconnect()
+    runner.join(WAIT_S)
+    print(json.dumps(app.r))
+
+
+if __name__ == "__main__":
+    main()
