@@ -63,7 +63,7 @@ def test_official_1051_streams_ticks(oracle: Oracle, version: int) -> None:
             assert bid < ask and float(bid_size) > 0 and float(ask_size) > 0
 
         # two 5-second bars, each the historical 5-second bar of its window
-        for _, t, o, h, lo, c, volume, wap, count in r["bars"][:2]:
+        for _, t, o, h, lo, c, volume, _wap, count in r["bars"][:2]:
             assert t % 5 == 0 and lo <= min(o, c) <= max(o, c) <= h and count > 0
             trades = [x for x in tape if t <= x[0] < t + 5]
             assert float(volume) == sum(float(x[2]) for x in trades)

@@ -297,11 +297,10 @@ class TicksMixin(BrokerCore):
                                                "" if forward else text, want, what, use_rth,
                                                ignore_size, total)
             ended = len(page) < want  # TWS had no more
-            before = len(page)
             # whole seconds: the edge second of the page before is complete already
             if out:
                 page = [t for t in page if (t.time > edge if forward else t.time < edge)]
-            if not page or (out and len(page) == before and repeat):
+            if not page:
                 break
             if forward:
                 out += page

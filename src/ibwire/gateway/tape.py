@@ -132,8 +132,8 @@ def _ticks_at(market: Market, con_id: int, s: int, what: str, ignore_size: bool,
 def historical_ticks(market: Market, con_id: int, what: str, start: int | None, end: int | None,
                      count: int, use_rth: bool, ignore_size: bool = False,
                      exchange: str | None = None) -> list[TapeTick]:
-    """Up to ``count`` (at most :data:`MAX_TICKS`) ticks of ``what`` from ``start`` on, or
-    before ``end``, oldest first, never after market time now. Whole seconds: the last second
+    """Up to ``count`` (at most :data:`MAX_TICKS`) ticks of ``what`` from ``start`` on, or up to
+    ``end`` (included), oldest first, never after market time now. Whole seconds: the last second
     may bring a few more ticks than asked for, as TWS's answers do."""
     count = max(1, min(count, MAX_TICKS))
     cal = market.calendar(con_id)
@@ -145,7 +145,7 @@ def historical_ticks(market: Market, con_id: int, what: str, start: int | None, 
             if len(out) >= count or i >= _MAX_SCAN:
                 break
         return out
-    stop = now if end is None else min(end, now)
+    stop = now if end is None else min(end + 1, now)  # (the end second included)
     floor = market.first_second(con_id)
     chunks: list[list[TapeTick]] = []
     n = 0

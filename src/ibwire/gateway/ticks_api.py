@@ -183,7 +183,7 @@ def _req_tick_by_tick(session: Session, msg: ReqTickByTickData) -> None:
     sub = _TbtSub(inst.con_id, kind, bool(msg.ignore_size), inst.exchange, now + 1)
     if msg.number_of_ticks:
         what = {TBT_BID_ASK: "BID_ASK", TBT_MID_POINT: "MIDPOINT"}.get(kind, "TRADES")
-        ticks = tape.historical_ticks(market, inst.con_id, what, None, now + 1,
+        ticks = tape.historical_ticks(market, inst.con_id, what, None, now,
                                       msg.number_of_ticks, False, sub.ignore_size, inst.exchange)
         session.send(_history_messages(req_id, what, ticks))
     if kind in (TBT_BID_ASK, TBT_MID_POINT):  # the quote now (the history ended with it)
@@ -191,7 +191,7 @@ def _req_tick_by_tick(session: Session, msg: ReqTickByTickData) -> None:
         if not msg.number_of_ticks:
             session.send(_tbt_quote(req_id, sub, sub.last_quote, now))
     elif not msg.number_of_ticks:  # the last trade (of the last second that had one)
-        last = tape.historical_ticks(market, inst.con_id, "TRADES", None, now + 1, 1, False,
+        last = tape.historical_ticks(market, inst.con_id, "TRADES", None, now, 1, False,
                                      exchange=inst.exchange)
         if last and isinstance(last[-1], HistoricalTickLast):
             session.send(TickByTick(req_id, kind, last=last[-1]))

@@ -33,6 +33,10 @@ class TickAttribLast:
     past_limit: bool = False
     unreported: bool = False
 
+    def __post_init__(self) -> None:  # an absent protobuf bool is False
+        self.past_limit = bool(self.past_limit)
+        self.unreported = bool(self.unreported)
+
 
 @dataclass(slots=True)
 class TickAttribBidAsk:
@@ -40,6 +44,10 @@ class TickAttribBidAsk:
 
     bid_past_low: bool = False
     ask_past_high: bool = False
+
+    def __post_init__(self) -> None:  # an absent protobuf bool is False
+        self.bid_past_low = bool(self.bid_past_low)
+        self.ask_past_high = bool(self.ask_past_high)
 
 
 @dataclass(slots=True)
@@ -63,6 +71,10 @@ class HistoricalTickBidAsk:
     size_bid: Decimal | None = None
     size_ask: Decimal | None = None
 
+    def __post_init__(self) -> None:
+        if self.tick_attrib_bid_ask is None:  # (absent from a protobuf body)
+            self.tick_attrib_bid_ask = TickAttribBidAsk()
+
 
 @dataclass(slots=True)
 class HistoricalTickLast:
@@ -74,6 +86,10 @@ class HistoricalTickLast:
     size: Decimal | None = None
     exchange: str | None = None
     special_conditions: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.tick_attrib_last is None:  # (absent from a protobuf body)
+            self.tick_attrib_last = TickAttribLast()
 
 
 @dataclass(slots=True)
