@@ -17,12 +17,12 @@ or a reconnect they are requested again under new request ids, and their streams
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from ..errors import ConnectionLost, IbwireError, RequestTimeout, classify
+from ..errors import ConnectionLost, RequestTimeout, classify
 from ..models import Contract
 from ..models.ticks import (
     TICK_BY_TICK_TYPES,
@@ -38,8 +38,6 @@ from ..models.ticks import (
 )
 from ..protocol.messages.ticks import (
     TBT_ALL_LAST,
-    CancelRealTimeBars,
-    CancelTickByTickData,
     HistoricalTicks,
     HistoricalTicksBidAsk,
     HistoricalTicksLast,
@@ -83,16 +81,6 @@ def _tws_time(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y%m%d-%H:%M:%S")
 
 
-class _Sub:
-    """What re-sends a live subscription under a new request id."""
-
-    __slots__ = ("stream", "request")
-
-    def __init__(self, stream: LiveStream[Any], request: Callable[[int], Any]) -> None:
-        self.stream = stream
-        self.request = request
-
-
 class TicksMixin(BrokerCore):
     _HANDLERS: ClassVar[dict[type, str]] = {
         TickByTick: "_on_tick_by_tick",
@@ -104,13 +92,13 @@ class TicksMixin(BrokerCore):
 
     def _init_state(self) -> None:
         super()._init_state()
-        self._live_subs: dict[int, _Sub] = {}
+        self._live_subs: dict[int, LiveStream[Any]] = {}
 
     # --- incoming -------------------------------------------------------------------------------
 
     def _on_tick_by_tick(self, msg: TickByTick) -> None:
-        sub = self._live_subs.get(msg.req_id) if msg.req_id is not None else None
-        if sub is None:
+        stream = self._live_subs.get(msg.req_id) if msg.req_id is not None else None
+        if stream is None:
             return
         tick: Tick
         if msg.last is not None:
@@ -121,29 +109,29 @@ class TicksMixin(BrokerCore):
             tick = MidPointTick.of(msg.mid_point)
         else:
             return
-        sub.stream._push(tick)
+        stream._push(tick)
         self._emit(tick)
 
     def _on_real_time_bar(self, msg: RealTimeBars) -> None:
-        sub = self._live_subs.get(msg.req_id) if msg.req_id is not None else None
-        if sub is None:
+        stream = self._live_subs.get(msg.req_id) if msg.req_id is not None else None
+        if stream is None:
             return
         volume = msg.volume if msg.volume is not None and msg.volume >= 0 else None
         wap = msg.wap if msg.wap is not None and msg.wap >= 0 else None
         count = msg.count if msg.count is not None and msg.count >= 0 else None
         bar = RealtimeBar(epoch_time(msg.time), msg.open or 0.0, msg.high or 0.0, msg.low or 0.0,
                           msg.close or 0.0, volume, wap, count)
-        sub.stream._push(bar)
+        stream._push(bar)
         self._emit(bar)
 
     def _on_historical_ticks(self, msg: HistoricalTicks | HistoricalTicksBidAsk |
                              HistoricalTicksLast) -> None:
         if msg.req_id is None:
             return
-        sub = self._live_subs.get(msg.req_id)
-        if sub is not None:  # the recent ticks a tick-by-tick request asked for first
-            for tick in to_ticks(msg, sub.stream.kind == "AllLast"):
-                sub.stream._push(tick)
+        stream = self._live_subs.get(msg.req_id)
+        if stream is not None:  # the recent ticks a tick-by-tick request asked for first
+            for tick in to_ticks(msg, stream.kind == "AllLast"):
+                stream._push(tick)
             return
         p = self._registry.get(msg.req_id)
         if p is not None:
@@ -152,60 +140,49 @@ class TicksMixin(BrokerCore):
                 p.finish(list(p.rows))
 
     def _route_error(self, req_id: int, code: int, text: str, advanced: str | None) -> bool:
-        sub = self._live_subs.get(req_id)
-        if sub is None:
+        stream = self._live_subs.get(req_id)
+        if stream is None:
             return super()._route_error(req_id, code, text, advanced)
         if classify(code).is_error:
             del self._live_subs[req_id]
-            sub.stream._end(request_error(code, text, req_id, advanced))
+            self._subs.drop(req_id)  # TWS ended it: nothing to cancel
+            stream._end(request_error(code, text, req_id, advanced))
         self._notice(code, text, req_id)
         return True
 
     def _connection_lost(self, lost: ConnectionLost) -> None:
         super()._connection_lost(lost)
         if not self.reconnect:
-            for sub in list(self._live_subs.values()):
-                sub.stream._end()
+            for stream in list(self._live_subs.values()):
+                stream._end()
             self._live_subs.clear()
-
-    def _resubscribe(self, new_connection: bool) -> None:
-        super()._resubscribe(new_connection)
-        for old, sub in list(self._live_subs.items()):
-            if not sub.stream.active:
-                continue
-            new = self._registry.next_id()
-            del self._live_subs[old]
-            self._live_subs[new] = sub
-            sub.stream.req_id = new
-            log.info("re-requesting %s for %s (request id %d -> %d)", sub.stream.kind,
-                     sub.stream.contract, old, new)
-            try:
-                if not new_connection:
-                    self._cancel_live(sub.stream, old)
-                self._send(sub.request(new))
-            except IbwireError as exc:
-                log.warning("cannot re-request %s for %s: %s", sub.stream.kind, sub.stream.contract,
-                            exc)
 
     # --- subscriptions --------------------------------------------------------------------------
 
-    def _cancel_live(self, stream: LiveStream[Any], req_id: int | None = None) -> None:
-        rid = stream.req_id if req_id is None else req_id
-        if req_id is None:
-            self._live_subs.pop(rid, None)
-        if not self._transport_connected():
-            return
-        if stream.kind == "realtime bars":
-            self._send(CancelRealTimeBars(rid))
-        else:
-            self._send(CancelTickByTickData(rid))
+    def _cancel_live(self, stream: LiveStream[Any]) -> None:
+        self._live_subs.pop(stream.req_id, None)
+        cancel = self._subs.drop(stream.req_id)
+        if cancel is not None and self._transport_connected():
+            self._send(cancel)
 
-    def _start_live(self, stream: LiveStream[Any], request: Callable[[int], Any]) -> None:
-        self._live_subs[stream.req_id] = _Sub(stream, request)
+    def _live_renewed(self, stream: LiveStream[Any], request: object) -> None:
+        """A live stream asked for again (after 1101 or a reconnect) under a new request id."""
+        new = getattr(request, "req_id", None)
+        assert isinstance(new, int)
+        self._live_subs.pop(stream.req_id, None)
+        log.info("%s for %s goes on under request id %d", stream.kind, stream.contract, new)
+        stream.req_id = new
+        self._live_subs[new] = stream
+
+    def _start_live(self, stream: LiveStream[Any],
+                    request: ReqTickByTickData | ReqRealTimeBars) -> None:
+        self._live_subs[stream.req_id] = stream
+        self._subs.add(request, functools.partial(self._live_renewed, stream))
         try:
-            self._send(request(stream.req_id))
+            self._send(request)
         except BaseException:
             self._live_subs.pop(stream.req_id, None)
+            self._subs.drop(stream.req_id)
             raise
 
     def flow_tick_by_tick(self, contract: Contract, tick_type: str = "Last",
@@ -223,8 +200,8 @@ class TicksMixin(BrokerCore):
                              f"not {tick_type!r}")
         req_id = self._registry.next_id()
         stream: LiveStream[Tick] = LiveStream(tick_type, contract, req_id, self._cancel_live)
-        self._start_live(stream, lambda rid: ReqTickByTickData(
-            rid, contract, tick_type, number_of_ticks, ignore_size))
+        self._start_live(stream, ReqTickByTickData(req_id, contract, tick_type, number_of_ticks,
+                                                   ignore_size))
         return stream
         yield  # a flow: generator (returns without waiting)
 
@@ -238,15 +215,14 @@ class TicksMixin(BrokerCore):
         req_id = self._registry.next_id()
         stream: LiveStream[RealtimeBar] = LiveStream("realtime bars", contract, req_id,
                                                      self._cancel_live)
-        self._start_live(stream, lambda rid: ReqRealTimeBars(
-            rid, contract, 5, what_to_show, use_rth, []))
+        self._start_live(stream, ReqRealTimeBars(req_id, contract, 5, what_to_show, use_rth, []))
         return stream
         yield  # a flow: generator (returns without waiting)
 
     @property
     def live_streams(self) -> list[LiveStream[Any]]:
         """Active tick-by-tick and real-time bar subscriptions (local state)."""
-        return [s.stream for s in self._live_subs.values()]
+        return list(self._live_subs.values())
 
     # --- historical ticks -----------------------------------------------------------------------
 
