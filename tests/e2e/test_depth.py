@@ -332,3 +332,22 @@ def test_broker_follows_a_market_data_reroute(gateway, broker):
     assert t.wait_update(WAIT_S, after=n)
     assert (t.contract.con_id, t.contract.exchange) == (AAPL, "ISLAND") and t.error is None
     assert broker.wait_until(lambda: t.bid == quote(gateway, AAPL).bid, WAIT_S)
+
+
+def test_a_rerouted_book_is_renewed_as_rerouted_and_cancels_cleanly(gateway, broker):
+    from ibwire.protocol.messages.depth import RerouteMktDepthReq
+
+    book = broker.market_depth(Stock("AAPL"), rows=2, smart=True)
+    assert broker.wait_until(lambda: full(book), WAIT_S)
+    old = book.req_id
+    _send_to_clients(gateway, RerouteMktDepthReq(req_id=old, con_id=AAPL, exchange="ISLAND"))
+    assert broker.wait_until(lambda: book.req_id != old and full(book), WAIT_S)
+    rerouted = book.req_id
+    gateway.send_connectivity(1101)
+    assert broker.wait_until(lambda: book.req_id != rerouted and full(book), WAIT_S)
+    assert book.contract.exchange == "ISLAND" and book.smart
+    broker.cancel_market_depth(book)
+    broker.current_time()  # a round trip: a 310 for a wrong id would have arrived before it
+    assert not [n for n in broker.notices if n.code == 310]
+    assert gateway._on_core(lambda core: sum(len(s.state.get("depth") or {})
+                                             for s in core.sessions.values())) == 0

@@ -5,13 +5,16 @@
 kept current from MARKET_DEPTH / MARKET_DEPTH_L2 until ``cancel_market_depth(book)``; every row
 operation reaches listeners and streams as a :class:`~ibwire.client.book.DepthUpdate`. Books are
 requested again (new request id, the book emptied first) after 1101 "data lost" and after a
-reconnect, and follow TWS's REROUTE_MKT_DEPTH_REQ to the exchange it names (REROUTE_MKT_DATA_REQ
-moves a market data subscription the same way).
+reconnect (the core's subscription registry, from REQ_MKT_DEPTH's declared kind), and follow TWS's
+REROUTE_MKT_DEPTH_REQ to the contract and exchange it names (REROUTE_MKT_DATA_REQ moves a market
+data subscription the same way).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ..errors import ConnectionLost, IbwireError, classify
@@ -24,7 +27,6 @@ from ..models.depth import (
     SmartComponent,
 )
 from ..protocol.messages.depth import (
-    CancelMktDepth,
     MarketDepth,
     MarketDepthL2,
     MktDepthExchanges,
@@ -35,7 +37,8 @@ from ..protocol.messages.depth import (
     RerouteMktDepthReq,
     SmartComponents,
 )
-from ..protocol.messages.market_data import CancelMktData, ReqMktData
+from ..protocol.messages.market_data import ReqMktData
+from ..protocol.schema import Message
 from .accessors import LocalList
 from .book import DepthUpdate, OrderBook
 from .core import BrokerCore, Flow, Wait, request_error
@@ -112,6 +115,7 @@ class DepthMixin(BrokerCore):
             book.error = request_error(code, text, req_id, advanced)
             book.active = False
             self._books.pop(req_id, None)
+            self._subs.drop(req_id)  # TWS ended it: nothing to cancel
             first = self._first_depth.pop(req_id, None)
             if first is not None:
                 first.finish(book)
@@ -137,8 +141,10 @@ class DepthMixin(BrokerCore):
         first: Pending[Any] = Pending(f"market depth for {contract}", f"depth:{req_id}")
         self._books[req_id] = book
         self._first_depth[req_id] = first
+        request = ReqMktDepth(req_id, contract, rows, smart)
+        self._subs.add(request, functools.partial(self._book_renewed, book))
         try:
-            self._send(ReqMktDepth(req_id, contract, rows, smart))
+            self._send(request)
             if not (yield Wait(first, total)):
                 log.info("market depth for %s: no rows within %.1f s (the book stays open)",
                          contract, total)
@@ -154,8 +160,20 @@ class DepthMixin(BrokerCore):
 
     def _cancel_book(self, book: OrderBook) -> None:
         book.active = False
-        if self._books.pop(book.req_id, None) is not None and self._transport_connected():
-            self._send(CancelMktDepth(book.req_id, book.smart))
+        self._books.pop(book.req_id, None)
+        cancel = self._subs.drop(book.req_id)
+        if cancel is not None and self._transport_connected():
+            self._send(cancel)
+
+    def _book_renewed(self, book: OrderBook, request: object) -> None:
+        """A live book asked for again under a new request id (after 1101, a reconnect or a
+        reroute): emptied, TWS sends it whole."""
+        assert isinstance(request, ReqMktDepth) and request.req_id is not None
+        self._books.pop(book.req_id, None)
+        book.req_id = request.req_id
+        book.contract = request.contract
+        book.clear()
+        self._books[book.req_id] = book
 
     @property
     def books(self) -> LocalList[OrderBook]:
@@ -191,27 +209,21 @@ class DepthMixin(BrokerCore):
             lambda: self._send(ReqSmartComponents(req_id, bbo_exchange)), timeout)
         return result
 
-    # --- rerouting and resubscribing ------------------------------------------------------------
+    # --- rerouting (renewal after 1101 / a reconnect is the core's: see _subs) -------------------
 
-    def _move_book(self, book: OrderBook, contract: Contract, cancel_old: bool) -> None:
-        old, new = book.req_id, self._registry.next_id()
-        self._books.pop(old, None)
-        book.req_id = new
-        book.contract = contract
-        book.clear()
-        self._books[new] = book
-        log.info("re-requesting market depth for %s (request id %d -> %d)", contract, old, new)
+    def _reroute(self, old_id: int, request: Message, renewed: Callable[[Message], None]) -> None:
+        """Cancel subscription ``old_id`` and ask again with ``request`` (TWS's reroute)."""
+        cancel = self._subs.drop(old_id)
+        renewed(request)
+        self._subs.add(request, renewed)
+        log.info("TWS reroutes request %d: %s as request %s", old_id, type(request).__name__,
+                 getattr(request, "req_id", ""))
         try:
-            if cancel_old:
-                self._send(CancelMktDepth(old, book.smart))
-            self._send(ReqMktDepth(new, contract, book.rows, book.smart))
+            if cancel is not None:
+                self._send(cancel)
+            self._send(request)
         except IbwireError as exc:
-            log.warning("cannot re-request market depth for %s: %s", contract, exc)
-
-    def _resubscribe(self, new_connection: bool) -> None:
-        super()._resubscribe(new_connection)
-        for book in [b for b in self._books.values() if b.active]:
-            self._move_book(book, book.contract, cancel_old=not new_connection)
+            log.warning("cannot follow the reroute of request %d: %s", old_id, exc)
 
     def _on_reroute_depth(self, msg: RerouteMktDepthReq) -> None:
         book = self._books.get(msg.req_id) if msg.req_id is not None else None
@@ -219,28 +231,27 @@ class DepthMixin(BrokerCore):
         if book is None:
             log.warning("TWS reroutes market depth request %s, which is not open", msg.req_id)
             return
-        self._move_book(book, Contract(con_id=msg.con_id, exchange=msg.exchange),
-                        cancel_old=True)
+        contract = Contract(con_id=msg.con_id, exchange=msg.exchange)
+        self._reroute(book.req_id, ReqMktDepth(self._registry.next_id(), contract, book.rows,
+                                               book.smart),
+                      functools.partial(self._book_renewed, book))
 
     def _on_reroute_data(self, msg: RerouteMktDataReq) -> None:
         tickers: dict[int | None, Any] = getattr(self, "_tickers", {})
         ticker = tickers.get(msg.req_id)
         self._emit(msg)
-        if ticker is None:
+        renew = getattr(self, "_ticker_renewed", None)
+        if ticker is None or renew is None:
             log.warning("TWS reroutes market data request %s, which is not open", msg.req_id)
             return
-        old, new = ticker.req_id, self._registry.next_id()
-        tickers.pop(old, None)
-        ticker.req_id = new
-        ticker.contract = Contract(con_id=msg.con_id, exchange=msg.exchange)
-        tickers[new] = ticker
-        log.info("re-requesting market data for %s (request id %d -> %d)", ticker.contract, old,
-                 new)
-        try:
-            self._send(CancelMktData(old))
-            self._send(ReqMktData(new, ticker.contract, ticker.generic_ticks, False, False))
-        except IbwireError as exc:
-            log.warning("cannot re-request market data for %s: %s", ticker.contract, exc)
+        contract = Contract(con_id=msg.con_id, exchange=msg.exchange)
+
+        def renewed(request: Message) -> None:
+            ticker.contract = contract
+            renew(ticker, request)
+
+        self._reroute(ticker.req_id, ReqMktData(self._registry.next_id(), contract,
+                                                ticker.generic_ticks, False, False), renewed)
 
     def _connection_lost(self, lost: ConnectionLost) -> None:
         super()._connection_lost(lost)
