@@ -351,3 +351,16 @@ def test_a_rerouted_book_is_renewed_as_rerouted_and_cancels_cleanly(gateway, bro
     assert not [n for n in broker.notices if n.code == 310]
     assert gateway._on_core(lambda core: sum(len(s.state.get("depth") or {})
                                              for s in core.sessions.values())) == 0
+
+
+def test_an_options_smart_book_names_option_exchanges(gateway, broker):
+    details = broker.contract_details(Contract(symbol="AAPL", sec_type="OPT", exchange="SMART",
+                                               currency="USD", right="C"))
+    option = details[len(details) // 2].contract
+    valid = set((details[len(details) // 2].valid_exchanges or "").split(",")) - {"SMART"}
+    book = broker.market_depth(option, rows=4, smart=True)
+    assert broker.wait_until(lambda: full(book), WAIT_S)
+    sane(book)
+    assert {r.market_maker for r in book.bids + book.asks} <= valid
+    q = gateway.call(lambda ex: ex.quote(option.con_id))
+    assert book.bids[0].price == q.bid and book.asks[0].price == q.ask

@@ -103,8 +103,13 @@ def _rows_msg(req_id: int, book: _Book, side: int, op: Op, version: int) -> Mess
 def _ladder(inst: Instrument, rows: int, smart: bool, exchange: str | None) -> tuple[Ladder, bool]:
     """The ladder of a request and whether its rows go out as MARKET_DEPTH_L2."""
     if smart:
-        venues = tuple(v for v in SMART_VENUES if v in inst.valid_exchanges.split(",")) \
-            if inst.sec_type == "STK" else (inst.exchange,)
+        valid = [v for v in inst.valid_exchanges.split(",") if v and v != "SMART"]
+        if inst.sec_type == "STK":
+            venues = tuple(v for v in SMART_VENUES if v in valid)
+        elif inst.sec_type == "OPT":
+            venues = tuple(valid)  # the option exchanges SMART routes to
+        else:
+            venues = (inst.exchange,)
         return Ladder(inst, rows, venues or (inst.exchange,)), True
     if inst.sec_type == "STK":
         ex = (exchange or "").upper()
