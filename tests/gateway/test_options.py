@@ -265,3 +265,13 @@ def test_an_option_has_historical_bars() -> None:
     for b in bars:
         assert 0 <= b.low <= min(b.open, b.close) <= max(b.open, b.close) <= b.high
     assert bars[-1].close == ex.quote(con_id).last
+
+
+def test_an_option_con_id_is_found_without_listing_every_option() -> None:
+    listed = PaperExchange(market_start=START, seed=3)
+    con_id = _one(listed, FuturesOption("ES", "20261218", 6000, "C", "CME"))
+    fresh = PaperExchange(market_start=START, seed=3)  # (a state file's position, a bot's con id)
+    table = _table(fresh)
+    assert table.get(con_id) is not None and table.get(con_id).local_symbol == "ESZ6 C6000"  # type: ignore[union-attr]
+    assert fresh.resolve(Contract(con_id=12345)) == []
+    assert len(table._options) == 1  # only the option asked for was made

@@ -252,13 +252,17 @@ def _local_symbol(cls: OptionClass, expiry: date, strike: float, right: str,
     return f"{cls.trading_class}{code}{expiry.year % 10} {right}{strike:g}"
 
 
+def _con_id(cls: OptionClass, expiry: date, strike: float, right: str) -> int:
+    return stable_con_id(cls.sec_type, cls.underlying.symbol, cls.trading_class,
+                         expiry.strftime("%Y%m%d"), f"{strike:g}", right, cls.exchange)
+
+
 def _option(cls: OptionClass, expiry: date, under: Instrument, strike: float,
             right: str) -> Instrument:
     ymd = expiry.strftime("%Y%m%d")
     u = cls.underlying
     return Instrument(
-        con_id=stable_con_id(cls.sec_type, u.symbol, cls.trading_class, ymd, f"{strike:g}",
-                             right, cls.exchange),
+        con_id=_con_id(cls, expiry, strike, right),
         symbol=u.symbol, sec_type=cls.sec_type, exchange=cls.exchange, currency=u.currency,
         local_symbol=_local_symbol(cls, expiry, strike, right, under),
         trading_class=cls.trading_class,
@@ -313,25 +317,37 @@ class OptionTable(InstrumentTable):
         self._terms: dict[int, OptionTerms] = {}
         self._by_class: dict[tuple[str, str], list[Instrument]] = {}
         self._built: set[int] = set()
+        self._index: dict[int, tuple[OptionClass, date, Instrument, float, str]] | None = None
+
+    def _make(self, cls: OptionClass, expiry: date, under: Instrument, strike: float,
+              right: str) -> Instrument:
+        inst = _option(cls, expiry, under, strike, right)
+        if inst.con_id not in self._options:
+            self._options[inst.con_id] = inst
+            self._terms[inst.con_id] = OptionTerms(cls, expiry, _expiry_second(cls, expiry),
+                                                   strike, right, under.con_id)
+        return self._options[inst.con_id]
 
     def _build(self, i: int) -> list[Instrument]:
+        """Every option of class ``i`` (made once)."""
         cls = self.classes[i]
         key = (cls.symbol.upper(), cls.trading_class)
-        if i in self._built:
-            return [inst for inst in self._by_class.get(key, [])]
-        made: list[Instrument] = []
-        for expiry, under in cls.expiries:
-            second = _expiry_second(cls, expiry)
-            for strike in cls.strikes:
-                for right in ("C", "P"):
-                    inst = _option(cls, expiry, under, strike, right)
-                    self._options[inst.con_id] = inst
-                    self._terms[inst.con_id] = OptionTerms(cls, expiry, second, strike, right,
-                                                           under.con_id)
-                    made.append(inst)
-        self._by_class.setdefault(key, []).extend(made)
-        self._built.add(i)
-        return made
+        if i not in self._built:
+            self._by_class[key] = [self._make(cls, expiry, under, strike, right)
+                                   for expiry, under in cls.expiries
+                                   for strike in cls.strikes for right in ("C", "P")]
+            self._built.add(i)
+        return list(self._by_class[key])
+
+    def _where(self, con_id: int) -> tuple[OptionClass, date, Instrument, float, str] | None:
+        """What identifies option ``con_id`` (from an index of every listed option's con id,
+        made on the first lookup of a con id not seen yet: hashes only, no instruments)."""
+        if self._index is None:
+            self._index = {
+                _con_id(cls, expiry, strike, right): (cls, expiry, under, strike, right)
+                for cls in self.classes for expiry, under in cls.expiries
+                for strike in cls.strikes for right in ("C", "P")}
+        return self._index.get(con_id)
 
     def classes_of(self, symbol: str, sec_type: str | None = None,
                    exchange: str | None = None) -> list[OptionClass]:
@@ -359,10 +375,10 @@ class OptionTable(InstrumentTable):
         if inst is not None:
             return inst
         inst = self._options.get(con_id)
-        if inst is None and len(self._built) < len(self.classes):
-            for i in range(len(self.classes)):  # an option not seen yet: list every class once
-                self._build(i)
-            inst = self._options.get(con_id)
+        if inst is None:
+            where = self._where(con_id)
+            if where is not None:
+                inst = self._make(*where)
         return inst
 
     def __getitem__(self, con_id: int) -> Instrument:
