@@ -364,3 +364,33 @@ def test_an_options_smart_book_names_option_exchanges(gateway, broker):
     assert {r.market_maker for r in book.bids + book.asks} <= valid
     q = gateway.call(lambda ex: ex.quote(option.con_id))
     assert book.bids[0].price == q.bid and book.asks[0].price == q.ask
+
+
+# --- the official ibapi 9.81 (server version 157) -------------------------------------------------------
+
+def test_ibapi_981_gets_a_book_in_round_lots(gateway, ibapi_app):
+    """ibapi 9.81 negotiates 157: SMART rows flagged (146+), stock sizes in round lots (below 159,
+    as its market-data ticks are)."""
+    from ibapi.contract import Contract as IbContract
+
+    books: dict[int, OrderBook] = {}
+
+    def l2(reqId, position, marketMaker, operation, side, price, size, isSmartDepth):  # noqa: N803
+        def apply() -> None:
+            books.setdefault(reqId, OrderBook(Stock("AAPL"), reqId, 4, smart=isSmartDepth)).apply(
+                position, operation, side, price, Decimal(size), marketMaker)
+        ibapi_app._note(apply)
+
+    ibapi_app.updateMktDepthL2 = l2
+    c = IbContract()
+    c.symbol, c.secType, c.exchange, c.currency = "AAPL", "STK", "SMART", "USD"
+    ibapi_app.reqMktDepth(61, c, 4, True, [])
+    ibapi_app.wait(lambda: 61 in books and full(books[61]), "a SMART book")
+    book = books[61]
+    sane(book)
+    q = quote(gateway, AAPL)
+    assert book.smart and book.bids[0].price == q.bid and book.asks[0].price == q.ask
+    assert book.size_at(DepthSide.BID, q.bid) == q.bid_size // 100
+    ibapi_app.cancelMktDepth(61, True)
+    ibapi_app.sync()
+    assert not [e for e in ibapi_app.errors if e[0] == 61]

@@ -2,10 +2,11 @@
 
 REQ_MKT_DEPTH answers the whole book as inserts (top row first on each side), then, at every
 market step, the row operations that turn the book the client has into the new one
-(:func:`.ladder.diff`: updates in place, inserts and deletes at the end): MARKET_DEPTH_L2 for SMART depth (each row naming its exchange, flagged
-``isSmartDepth``) and for a stock's exchange book (the rows name the exchange), MARKET_DEPTH (no
-market maker) for futures and currency pairs. The book's top is the bid and ask the market-data
-ticks show at the same second (:mod:`.ladder`).
+(:func:`.ladder.diff`: updates in place, inserts and deletes at the end): MARKET_DEPTH_L2 for
+SMART depth (each row naming its exchange, flagged ``isSmartDepth``) and for a stock's exchange
+book (the rows name the exchange), MARKET_DEPTH (no market maker) for futures and currency pairs.
+The book's top is the bid and ask the market-data ticks show at the same second (:mod:`.ladder`).
+Below MARKET_DATA_IN_SHARES (159) stock sizes go out in round lots of 100, as the ticks do there.
 
 TWS's answers where users meet them:
 
@@ -74,6 +75,7 @@ class _Book:
     ladder: Ladder
     l2: bool  # MARKET_DEPTH_L2 rows (else MARKET_DEPTH)
     smart: bool
+    in_lots: bool  # stock sizes in round lots of 100 (server version < 159), as the ticks
     asks: list[Row] = field(default_factory=list)
     bids: list[Row] = field(default_factory=list)
 
@@ -92,12 +94,13 @@ def _open_books(core: GatewayCore) -> int:
 
 def _rows_msg(req_id: int, book: _Book, side: int, op: Op, version: int) -> Message:
     r = op.row
+    size = r.size // 100 if book.in_lots else r.size
     if book.l2:
         return MarketDepthL2(req_id=req_id, position=op.position, market_maker=r.market_maker or "",
-                             operation=int(op.operation), side=side, price=r.price, size=r.size,
+                             operation=int(op.operation), side=side, price=r.price, size=size,
                              is_smart_depth=book.smart and supports(version, Feature.SMART_DEPTH))
     return MarketDepth(req_id=req_id, position=op.position, operation=int(op.operation), side=side,
-                       price=r.price, size=r.size)
+                       price=r.price, size=size)
 
 
 def _ladder(inst: Instrument, rows: int, smart: bool, exchange: str | None) -> tuple[Ladder, bool]:
@@ -175,7 +178,9 @@ def _req_mkt_depth(session: Session, msg: ReqMktDepth) -> None:
         session.farm_notice("market")
     ladder, l2 = _ladder(inst, min(rows, _MAX_ROWS), bool(msg.is_smart_depth),
                          msg.contract.exchange)
-    book = _Book(inst.con_id, ladder, l2, bool(msg.is_smart_depth))
+    in_lots = inst.sec_type == "STK" and not supports(session.version,
+                                                      Feature.MARKET_DATA_IN_SHARES)
+    book = _Book(inst.con_id, ladder, l2, bool(msg.is_smart_depth), in_lots)
     books[req_id] = book
     _update(session, core, req_id, book)
 
