@@ -132,7 +132,8 @@ def test_broker_depth_exchanges_and_smart_components(gateway, broker):
     assert ("NASDAQ", "STK", "Deep2") in {(d.exchange, d.sec_type, d.service_data_type)
                                            for d in exchanges}
     t = broker.market_data(Stock("AAPL"))
-    comps = broker.smart_components("9c0001")
+    assert t.bbo_exchange == "9c0001"  # from TICK_REQ_PARAMS
+    comps = broker.smart_components(t.bbo_exchange)
     assert {c.exchange for c in comps} >= {"NASDAQ", "ARCA", "NYSE"}
     assert {c.exchange_letter for c in comps if c.exchange == "NASDAQ"} == {"Q"}
     broker.cancel_market_data(t)

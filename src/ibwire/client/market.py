@@ -187,6 +187,7 @@ class MarketMixin(BrokerCore):
         t = self._tickers.get(msg.req_id)
         if t is not None:
             t.min_tick = msg.min_tick
+            t.bbo_exchange = msg.bbo_exchange
             self._touch(t)
 
     def _on_market_data_type(self, msg: MarketDataType) -> None:

@@ -51,6 +51,7 @@ class Ticker:
     halted: float | None = None
     market_data_type: int | None = None  # 1 live, 2 frozen, 3 delayed, 4 delayed frozen
     min_tick: float | None = None
+    bbo_exchange: str | None = None  # the SMART components code (broker.smart_components(...))
     # options: the implied volatility and greeks of the bid, ask and last, and the model's
     bid_greeks: OptionComputation | None = None
     ask_greeks: OptionComputation | None = None
