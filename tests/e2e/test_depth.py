@@ -395,3 +395,26 @@ def test_ibapi_981_gets_a_book_in_round_lots(gateway, ibapi_app):
     ibapi_app.cancelMktDepth(61, True)
     ibapi_app.sync()
     assert not [e for e in ibapi_app.errors if e[0] == 61]
+
+
+def test_async_broker_book_is_asked_for_again_after_a_reconnect(gateway):
+    async def scenario() -> tuple[int, int, OrderBook]:
+        b = await AsyncBroker.connect("127.0.0.1", gateway.port, client_id=7, timeout=WAIT_S,
+                                      reconnect=True)
+        try:
+            b.reconnect_initial_delay = 0.05
+            book = await b.market_depth(Stock("AAPL"), rows=3, smart=True)
+            await b.wait_for(lambda: full(book), WAIT_S, "a full book")
+            first = book.req_id
+            await asyncio.to_thread(gateway.drop_client, 7)
+            await b.wait_for(lambda: book.req_id != first and full(book) and b.is_connected(),
+                             WAIT_S, "the book asked for again on the new connection")
+            await asyncio.to_thread(gateway.step, 30)
+            await b.wait_for(lambda: top_is_the_quote(gateway, book), WAIT_S, "the new top")
+            return first, book.req_id, book
+        finally:
+            await b.disconnect()
+
+    first, again, book = run(scenario)
+    assert again != first and book.active and book.error is None
+    sane(book)
