@@ -44,7 +44,15 @@ from .accessors import LocalList
 from .core import BrokerCore, Flow, Wait, request_error
 from .requests import Pending
 from .router import singleton_key
-from .ticker import IMPLIED_SIZE, PRICE_FIELDS, SIZE_FIELDS, TIMESTAMP_TYPES, Ticker
+from .ticker import (
+    GENERIC_FIELDS,
+    IMPLIED_SIZE,
+    PRICE_FIELDS,
+    SIZE_FIELDS,
+    STRING_FIELDS,
+    TIMESTAMP_TYPES,
+    Ticker,
+)
 
 __all__ = ["MarketMixin", "CompletedOrderInfo", "STANDARD_SUMMARY_TAGS", "parse_bar_time"]
 
@@ -173,14 +181,22 @@ class MarketMixin(BrokerCore):
             return
         if msg.tick_type in TIMESTAMP_TYPES and msg.value and msg.value.isdigit():
             t.time = datetime.fromtimestamp(int(msg.value), tz=UTC)
+        parsed = STRING_FIELDS.get(msg.tick_type)
+        if parsed is not None and msg.value:
+            try:
+                setattr(t, parsed[0], parsed[1](msg.value))
+            except (ValueError, ArithmeticError):
+                log.warning("ticker %d: cannot read tick %s %r", t.req_id, msg.tick_type,
+                            msg.value)
         self._touch(t)
 
     def _on_tick_generic(self, msg: TickGeneric) -> None:
         t = self._tickers.get(msg.req_id)
         if t is None:
             return
-        if msg.tick_type in (49, 90):  # HALTED, DELAYED_HALTED
-            t.halted = msg.value
+        name = GENERIC_FIELDS.get(msg.tick_type)  # halted, shortable, volatilities ...
+        if name is not None:
+            setattr(t, name, msg.value)
         self._touch(t)
 
     def _on_tick_req_params(self, msg: TickReqParams) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -10,19 +11,41 @@ from typing import Any
 
 from ..models import Contract
 from ..models.option import OptionComputation
+from ..models.ticks import Dividends, RtVolume, parse_ratios
 from .tickets import refuse_on_loop
 
-__all__ = ["Ticker", "TickersUpdated", "PRICE_FIELDS", "SIZE_FIELDS"]
+__all__ = ["Ticker", "TickersUpdated", "PRICE_FIELDS", "SIZE_FIELDS", "GENERIC_FIELDS",
+           "STRING_FIELDS"]
 
 # tick type -> Ticker attribute (live and delayed types share attributes)
 PRICE_FIELDS: dict[int | None, str] = {
     1: "bid", 2: "ask", 4: "last", 6: "high", 7: "low", 9: "close", 14: "open",
     66: "bid", 67: "ask", 68: "last", 72: "high", 73: "low", 75: "close", 76: "open",
+    # generic ticks 165 (misc. stats), 221 (mark price), 225 (auction), 318 (last RTH trade)
+    15: "low_13_week", 16: "high_13_week", 17: "low_26_week", 18: "high_26_week",
+    19: "low_52_week", 20: "high_52_week", 35: "auction_price", 37: "mark_price",
+    57: "last_rth_trade",
 }
 SIZE_FIELDS: dict[int | None, str] = {
     0: "bid_size", 3: "ask_size", 5: "last_size", 8: "volume",
     69: "bid_size", 70: "ask_size", 71: "last_size", 74: "volume",
+    # generic ticks 100 / 101 / 105 (options), 165, 225, 236, 588, 595
+    21: "avg_volume", 27: "call_open_interest", 28: "put_open_interest", 29: "call_volume",
+    30: "put_volume", 34: "auction_volume", 36: "auction_imbalance", 61: "regulatory_imbalance",
+    63: "volume_3_min", 64: "volume_5_min", 65: "volume_10_min", 86: "futures_open_interest",
+    87: "avg_option_volume", 89: "shortable_shares",
 }
+GENERIC_FIELDS: dict[int | None, str] = {
+    49: "halted", 90: "halted", 23: "hist_volatility", 24: "implied_volatility",
+    46: "shortable", 54: "trade_count", 55: "trade_rate", 56: "volume_rate",
+    58: "rt_hist_volatility",
+}
+"""TICK_GENERIC tick type -> Ticker attribute (generic ticks 104, 106, 236, 293..295, 411)."""
+STRING_FIELDS: dict[int | None, tuple[str, Callable[[str], Any]]] = {
+    48: ("rt_volume", RtVolume.parse), 77: ("rt_trade_volume", RtVolume.parse),
+    59: ("dividends", Dividends.parse), 47: ("fundamental_ratios", parse_ratios),
+}
+"""TICK_STRING tick type -> (Ticker attribute, parser): generic ticks 233, 375, 456, 258."""
 TIMESTAMP_TYPES = frozenset({45, 88})
 # a price tick carries the size of the same side: BID -> BID_SIZE, ASK -> ASK_SIZE, LAST -> LAST_SIZE
 IMPLIED_SIZE: dict[int | None, str] = {1: "bid_size", 2: "ask_size", 4: "last_size",
@@ -57,6 +80,46 @@ class Ticker:
     ask_greeks: OptionComputation | None = None
     last_greeks: OptionComputation | None = None
     model_greeks: OptionComputation | None = None
+    # generic ticks (REQ_MKT_DATA's generic tick list), parsed: 165 misc. stats
+    low_13_week: float | None = None
+    high_13_week: float | None = None
+    low_26_week: float | None = None
+    high_26_week: float | None = None
+    low_52_week: float | None = None
+    high_52_week: float | None = None
+    avg_volume: Decimal | None = None
+    # 233 / 375 the last trade as RT volume reports it; 456 dividends; 258 fundamental ratios
+    rt_volume: RtVolume | None = None
+    rt_trade_volume: RtVolume | None = None
+    dividends: Dividends | None = None
+    fundamental_ratios: dict[str, float | str] | None = None
+    # 236 shortable (3.0 easy to borrow, 2.0 hard, 1.0 not), shortable shares
+    shortable: float | None = None
+    shortable_shares: Decimal | None = None
+    # 104 / 106 / 411 volatilities; 100 / 101 / 105 option volumes; 588 futures open interest
+    hist_volatility: float | None = None
+    implied_volatility: float | None = None
+    rt_hist_volatility: float | None = None
+    call_volume: Decimal | None = None
+    put_volume: Decimal | None = None
+    call_open_interest: Decimal | None = None
+    put_open_interest: Decimal | None = None
+    avg_option_volume: Decimal | None = None
+    futures_open_interest: Decimal | None = None
+    # 221 mark price; 318 last RTH trade; 293..295 trade count and rates; 595 short-term volume
+    mark_price: float | None = None
+    last_rth_trade: float | None = None
+    trade_count: float | None = None
+    trade_rate: float | None = None
+    volume_rate: float | None = None
+    volume_3_min: Decimal | None = None
+    volume_5_min: Decimal | None = None
+    volume_10_min: Decimal | None = None
+    # 225 auction values
+    auction_volume: Decimal | None = None
+    auction_price: float | None = None
+    auction_imbalance: Decimal | None = None
+    regulatory_imbalance: Decimal | None = None
     snapshot_done: bool = False
     updates: int = 0
     notices: list[tuple[int, str]] = field(default_factory=list)

@@ -50,7 +50,7 @@ from ..protocol.messages.market_data import (
 )
 from ..protocol.schema import Message
 from ..protocol.versions import Feature, supports
-from . import combos, options_api
+from . import combos, generic_ticks, options_api
 from .instruments import Instrument
 from .market import BAR_SIZES, BarRequestError, Quote
 from .session import Session, handles
@@ -86,6 +86,7 @@ class _Sub:
     in_lots: bool  # stock sizes in round lots (server version < 159)
     sent: dict[str, object] = field(default_factory=dict)
     combo: Contract | None = None  # a combo (BAG): quoted from its legs (see .combos)
+    generic: frozenset[int] = frozenset()  # streaming generic ticks (see .generic_ticks)
 
     @property
     def delayed(self) -> bool:
@@ -218,6 +219,10 @@ def _req_mkt_data(session: Session, msg: ReqMktData) -> None:
     inst = _resolve(session, req_id, msg.contract)
     if inst is None:
         return
+    generic, bad = generic_ticks.parse(msg.generic_tick_list, inst)
+    if bad is not None:
+        session.error(req_id, 321, bad)
+        return
     if session.core.config.mode == "gateway":
         session.farm_notice("market")
     snapshot = bool(msg.snapshot or msg.regulatory_snapshot)
@@ -233,10 +238,11 @@ def _req_mkt_data(session: Session, msg: ReqMktData) -> None:
     _ticks(session, req_id, sub, q, inst.sec_type)
     if inst.right is not None:  # an option: its computations (see .options_api)
         options_api.send_computations(session, req_id, sub.sent, q, sub.delayed)
-    generic = {g.strip() for g in (msg.generic_tick_list or "").split(",") if g.strip()}
     session.send(TickGeneric(req_id=req_id, tick_type=TickType.HALTED, value=0.0))
-    if "236" in generic:
-        session.send(TickGeneric(req_id=req_id, tick_type=TickType.SHORTABLE, value=3.0))
+    if generic:  # the generic tick list's values (see .generic_ticks)
+        session.send_all(generic_ticks.initial(session.core.exchange.market, inst, generic, q,
+                                               req_id))
+        sub.generic = generic & generic_ticks.STREAMING
     if snapshot:
         session.send(TickSnapshotEnd(req_id=req_id))
     elif sub.streams:
@@ -387,5 +393,8 @@ def refresh(core: GatewayCore) -> None:
                 _ticks(session, req_id, sub, q, inst.sec_type)
                 if inst.right is not None:
                     options_api.send_computations(session, req_id, sub.sent, q, sub.delayed)
+                if sub.generic:
+                    session.send_all(generic_ticks.update(core.exchange.market, inst, sub.generic,
+                                                          q, sub.sent, req_id))
         for req_id, bsub in list(st.bars.items()):
             _bar_update(session, req_id, bsub)

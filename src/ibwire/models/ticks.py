@@ -14,13 +14,14 @@ Two layers, as elsewhere in ibwire:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 __all__ = [
     "TickAttribLast", "TickAttribBidAsk", "HistoricalTick", "HistoricalTickBidAsk",
     "HistoricalTickLast", "RealTimeBar", "LastTick", "BidAskTick", "MidPointTick", "RealtimeBar",
-    "Tick", "TICK_BY_TICK_TYPES", "TickByTickType", "epoch_time",
+    "Tick", "TICK_BY_TICK_TYPES", "TickByTickType", "epoch_time", "RtVolume", "Dividends",
+    "parse_ratios",
 ]
 
 
@@ -191,3 +192,64 @@ class RealtimeBar:
     volume: Decimal | None
     wap: Decimal | None
     count: int | None
+
+
+# --- generic tick values, parsed (the Ticker's typed fields) -----------------------------------
+
+@dataclass(slots=True, frozen=True)
+class RtVolume:
+    """A trade as generic tick 233 (RT_VOLUME) or 375 (RT_TRD_VOLUME) reports it."""
+
+    price: float | None
+    size: Decimal | None
+    time: datetime | None
+    total_volume: Decimal | None
+    vwap: float | None
+    single_trade: bool
+
+    @classmethod
+    def parse(cls, text: str) -> RtVolume:
+        """``price;size;epoch_ms;totalVolume;vwap;singleTrade`` (empty price and size: a volume
+        correction without a trade)."""
+        parts = text.split(";")
+        if len(parts) < 6:
+            raise ValueError(f"an RT volume has 6 fields: {text!r}")
+        price, size, ms, total, vwap, single = parts[:6]
+        return cls(float(price) if price else None, Decimal(size) if size else None,
+                   datetime.fromtimestamp(int(ms) / 1000, UTC) if ms else None,
+                   Decimal(total) if total else None, float(vwap) if vwap else None,
+                   single.strip().lower() == "true")
+
+
+@dataclass(slots=True, frozen=True)
+class Dividends:
+    """Generic tick 456 (IB_DIVIDENDS): the past and next twelve months' dividends and the next
+    one (``next_date`` None when none is announced)."""
+
+    past_12_months: float | None
+    next_12_months: float | None
+    next_date: date | None
+    next_amount: float | None
+
+    @classmethod
+    def parse(cls, text: str) -> Dividends:
+        """``past12,next12,yyyymmdd,amount``."""
+        parts = (text.split(",") + ["", "", "", ""])[:4]
+        past, nxt, day, amount = (p.strip() for p in parts)
+        return cls(float(past) if past else None, float(nxt) if nxt else None,
+                   datetime.strptime(day, "%Y%m%d").date() if day else None,
+                   float(amount) if amount else None)
+
+
+def parse_ratios(text: str) -> dict[str, float | str]:
+    """Generic tick 258 (FUNDAMENTAL_RATIOS): ``TAG=value;...`` with numbers as floats."""
+    out: dict[str, float | str] = {}
+    for item in text.split(";"):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            continue
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            out[key.strip()] = value.strip()
+    return out
