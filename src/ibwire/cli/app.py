@@ -57,8 +57,8 @@ else:
         """ibwire: the TWS API socket protocol from the terminal."""
 
     # each module registers its commands; --help lists them in this order
-    for _module in ("account", "trade", "quote", "depth", "chain", "pnl", "bars", "monitor",
-                    "record", "gateway", "demo"):
+    for _module in ("account", "trade", "quote", "depth", "ticks", "chain", "pnl", "bars",
+                    "monitor", "record", "gateway", "demo"):
         importlib.import_module(f".{_module}", __package__)
 
     def main() -> None:

@@ -405,16 +405,30 @@ def bars_cmd(
     plot: Annotated[str | None, typer.Option("--plot", metavar="FILE.png",
                                              help="Draw candles and volume to FILE (needs "
                                                   "matplotlib: pip install 'ibwire\\[plot]').")] = None,
+    realtime: Annotated[bool, typer.Option("--realtime", help="Live 5-second bars until Ctrl-C "
+                                                              "(or --count) instead.")] = False,
+    count: Annotated[int | None, typer.Option("--count", min=1, help="With --realtime: stop "
+                                                                    "after this many bars.")] = None,
     sec_type: SecTypeOpt = None, exchange: ExchangeOpt = None, currency: CurrencyOpt = "USD",
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
     timeout: TimeoutOpt = 30.0, json_: JsonOpt = False,
 ) -> None:
-    """Historical bars as a table, CSV (--csv), JSON (--json) or a chart (--plot).
+    """Historical bars as a table, CSV (--csv), JSON (--json) or a chart (--plot); with
+    --realtime, live 5-second bars (TRADES, MIDPOINT, BID or ASK) as they complete.
 
     Examples: ibwire bars AAPL --duration "5 D" --bar-size "5 mins" --csv aapl.csv;
-    ibwire bars EUR.USD --what MIDPOINT --bar-size "1 hour" --duration "1 M" --plot eurusd.png
+    ibwire bars EUR.USD --what MIDPOINT --bar-size "1 hour" --duration "1 M" --plot eurusd.png;
+    ibwire bars AAPL --realtime --json
     """
     out = Output(json_)
+    if realtime:  # (cli/ticks.py)
+        from .ticks import stream_realtime_bars
+        what_rt = what.strip().upper()
+        if what_rt not in ("TRADES", "MIDPOINT", "BID", "ASK"):
+            raise typer.BadParameter("one of: TRADES, MIDPOINT, BID, ASK", param_hint="--what")
+        stream_realtime_bars(symbol, make_contract(symbol, sec_type, exchange, currency), what_rt,
+                             all_hours, count, csv_file, Conn(host, port, client_id, timeout), out)
+        return
     size = normalize_bar_size(bar_size)
     if size not in BAR_SECONDS:
         raise typer.BadParameter(f"one of: {', '.join(BAR_SECONDS)}", param_hint="--bar-size")
