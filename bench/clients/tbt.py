@@ -1,0 +1,301 @@
+# mypy: disable-error-code="no-untyped-call"
+"""Tick-by-tick benchmark clients: each asks for AAPL's ``Last`` and ``BidAsk`` streams and tallies
+every tick.
+
+``python -m bench.clients.tbt --client NAME --port P [--n N]``; NAME is
+
+* ``ibwire_eclient`` -- ibwire's ``EClient`` / ``EWrapper`` (reader thread + ``run()``);
+  ``tickByTickAllLast`` / ``tickByTickBidAsk`` tally each tick;
+* ``ibwire_broker`` -- ``Broker.tick_by_tick`` twice: two LiveStreams of typed ticks (aware
+  datetimes), read by this thread;
+* ``ib_async_client`` -- ib_async 2.1's ``Client`` (its decoder) with a minimal wrapper tallying
+  each tick, as the EClient programs do;
+* ``ib_async_ib`` -- ib_async 2.1's ``IB.reqTickByTickData``: its wrapper builds a
+  ``TickByTickAllLast`` / ``TickByTickBidAsk`` per tick on the Ticker (tallied from the calls);
+* ``official1051`` -- the official client 10.51 (its directory first on ``PYTHONPATH``), tallying
+  as the ibwire EClient program does.
+
+The window opens just before the requests are sent and closes when the sentinel CURRENT_TIME has
+been handled (the Broker: when its streams have delivered every tick). One JSON report on the last
+stdout line: ``trades``, ``quotes``, ``volume`` (sum of trade sizes), ``last`` ([time, price,
+size]), ``quote`` ([time, bid, ask, bid size, ask size]), ``wall_s``, ``cpu_s``, ``msgs_per_s``,
+``cpu_us_per_msg``, ``peak_rss_mb``, ``server_version``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from typing import Any
+
+from bench.clients.common import Meter, emit
+from bench.tbt_stream import BID_ASK_ID, LAST_ID, SENTINEL_EPOCH
+
+
+class Tally:
+    __slots__ = ("trades", "quotes", "volume", "last", "quote")
+
+    def __init__(self) -> None:
+        self.trades = self.quotes = self.volume = 0
+        self.last: list[Any] = []
+        self.quote: list[Any] = []
+
+    def trade(self, time: Any, price: float, size: Any) -> None:
+        self.trades += 1
+        self.volume += int(size)
+        self.last = [time, price, size]
+
+    def bid_ask(self, time: Any, bid: float, ask: float, bid_size: Any, ask_size: Any) -> None:
+        self.quotes += 1
+        self.quote = [time, bid, ask, bid_size, ask_size]
+
+    def report(self) -> dict[str, Any]:
+        return {"trades": self.trades, "quotes": self.quotes, "volume": self.volume,
+                "last": [0, self.last[1], float(self.last[2])] if self.last else [],
+                "quote": ([0, self.quote[1], self.quote[2], float(self.quote[3]),
+                           float(self.quote[4])] if self.quote else [])}
+
+
+def _finish(meter: Meter, tally: Tally, n: int, client: str, version: int | None) -> None:
+    out = meter.burst_report(n, {}, [], client=client, server_version=version)
+    out.pop("counts")
+    out.pop("final_bid")
+    out.update(tally.report())
+    emit(out)
+
+
+def run_ibwire_eclient(a: argparse.Namespace) -> None:
+    from ibwire import EClient, EWrapper
+    from ibwire.models import Contract
+
+    class App(EWrapper, EClient):
+        def __init__(self) -> None:
+            EWrapper.__init__(self)
+            EClient.__init__(self, self)
+            self.tally = Tally()
+            self.meter = Meter()
+            self.done = False
+
+        def nextValidId(self, orderId: Any) -> None:  # noqa: N802,N803
+            c = Contract(symbol="AAPL", sec_type="STK", exchange="SMART", currency="USD")
+            self.meter.start()
+            self.reqTickByTickData(LAST_ID, c, "Last", 0, False)
+            self.reqTickByTickData(BID_ASK_ID, c, "BidAsk", 0, False)
+
+        def tickByTickAllLast(self, reqId: Any, tickType: Any, time: Any, price: Any,  # noqa: N802,N803
+                              size: Any, tickAttribLast: Any, exchange: Any,  # noqa: N803
+                              specialConditions: Any) -> None:  # noqa: N803
+            self.tally.trade(time, price, size)
+
+        def tickByTickBidAsk(self, reqId: Any, time: Any, bidPrice: Any, askPrice: Any,  # noqa: N802,N803
+                             bidSize: Any, askSize: Any, tickAttribBidAsk: Any) -> None:  # noqa: N803
+            self.tally.bid_ask(time, bidPrice, askPrice, bidSize, askSize)
+
+        def currentTime(self, time_: Any) -> None:  # noqa: N802
+            if time_ == SENTINEL_EPOCH:
+                self.meter.stop()
+                self.done = True
+                self.disconnect()
+
+    app = App()
+    app.connect(a.host, a.port, a.client_id)
+    version = app.serverVersion()
+    app.run()
+    if not app.done:
+        raise SystemExit("connection ended before the sentinel")
+    _finish(app.meter, app.tally, a.n, "ibwire EClient", version)
+
+
+def run_ibwire_broker(a: argparse.Namespace) -> None:
+    from ibwire import Broker, Stock
+    from ibwire.models.ticks import BidAskTick, LastTick
+
+    with Broker.connect(a.host, a.port, client_id=a.client_id, timeout=60) as b:
+        tally = Tally()
+        meter = Meter()
+        meter.start()
+        last = b.tick_by_tick(Stock("AAPL"), "Last")
+        quotes = b.tick_by_tick(Stock("AAPL"), "BidAsk")
+        last.timeout = quotes.timeout = 60
+        # the two streams arrive interleaved; each is read to its end (its own count) in turn
+        seen = 0
+        while seen < a.n:
+            for stream in (last, quotes):
+                while stream._unread:  # (what has arrived; then wait on the other)
+                    tick = next(stream)
+                    seen += 1
+                    if isinstance(tick, LastTick):
+                        tally.trade(tick.time, tick.price, tick.size)
+                    elif isinstance(tick, BidAskTick):
+                        tally.bid_ask(tick.time, tick.bid_price, tick.ask_price, tick.bid_size,
+                                      tick.ask_size)
+            if seen < a.n and not b.wait_until(
+                    lambda: bool(last._unread or quotes._unread), 60):
+                raise SystemExit(f"the streams stopped at {seen} ticks")
+        meter.stop()
+        _finish(meter, tally, a.n, "ibwire Broker + LiveStreams", b.server_version)
+
+
+async def _ib_async_client(a: argparse.Namespace) -> None:
+    from ib_async.client import Client
+    from ib_async.contract import Stock
+
+    tally = Tally()
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    class Wrapper:
+        def tickByTickAllLast(self, reqId: int, tickType: int, time: int, price: float,  # noqa: N802,N803
+                              size: float, tickAttribLast: Any, exchange: str,  # noqa: N803
+                              specialConditions: str) -> None:  # noqa: N803
+            tally.trade(time, price, size)
+
+        def tickByTickBidAsk(self, reqId: int, time: int, bidPrice: float, askPrice: float,  # noqa: N802,N803
+                             bidSize: float, askSize: float, tickAttribBidAsk: Any) -> None:  # noqa: N803
+            tally.bid_ask(time, bidPrice, askPrice, bidSize, askSize)
+
+        def currentTime(self, time: int) -> None:  # noqa: N802
+            if time == SENTINEL_EPOCH and not done.done():
+                done.set_result(None)
+
+        def connectAck(self) -> None: ...  # noqa: N802
+        def nextValidId(self, orderId: int) -> None: ...  # noqa: N802,N803
+        def managedAccounts(self, accountsList: str) -> None: ...  # noqa: N802,N803
+        def error(self, *args: object) -> None: ...
+        def setEventsDone(self) -> None: ...  # noqa: N802
+        def connectionClosed(self) -> None: ...  # noqa: N802
+
+    c = Client(Wrapper())
+    await c.connectAsync(a.host, a.port, a.client_id)
+    meter = Meter()
+    meter.start()
+    c.reqTickByTickData(LAST_ID, Stock("AAPL", "SMART", "USD"), "Last", 0, False)
+    c.reqTickByTickData(BID_ASK_ID, Stock("AAPL", "SMART", "USD"), "BidAsk", 0, False)
+    await done
+    meter.stop()
+    _finish(meter, tally, a.n, "ib_async Client", c.serverVersion())
+    c.disconnect()
+
+
+async def _ib_async_ib(a: argparse.Namespace) -> None:
+    from ib_async import IB, Stock
+
+    ib = IB()
+    await ib.connectAsync(a.host, a.port, clientId=a.client_id, timeout=60)
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+    tally = Tally()
+    wrapper = ib.wrapper
+    on_last, on_quote, end_req = (wrapper.tickByTickAllLast, wrapper.tickByTickBidAsk,
+                                  wrapper.currentTime)
+
+    def count_last(reqId: int, tickType: int, time: int, price: float, size: float,  # noqa: N803
+                   *rest: Any) -> None:
+        tally.trade(time, price, size)
+        on_last(reqId, tickType, time, price, size, *rest)
+
+    def count_quote(reqId: int, time: int, bid: float, ask: float, bid_size: float,  # noqa: N803
+                    ask_size: float, *rest: Any) -> None:
+        tally.bid_ask(time, bid, ask, bid_size, ask_size)
+        on_quote(reqId, time, bid, ask, bid_size, ask_size, *rest)
+
+    def sentinel(time: int) -> None:
+        if time == SENTINEL_EPOCH:
+            if not done.done():
+                done.set_result(None)
+        else:
+            end_req(time)
+
+    wrapper.tickByTickAllLast = count_last  # type: ignore[method-assign]
+    wrapper.tickByTickBidAsk = count_quote  # type: ignore[method-assign]
+    wrapper.currentTime = sentinel  # type: ignore[method-assign]
+    contract = Stock("AAPL", "SMART", "USD")
+    contract.conId = 265598  # (ib_async keys its tickers by a qualified contract)
+    meter = Meter()
+    meter.start()
+    ib.reqTickByTickData(contract, "Last")
+    ib.reqTickByTickData(contract, "BidAsk")
+    await done
+    meter.stop()
+    _finish(meter, tally, a.n, "ib_async IB + Ticker.tickByTicks", ib.client.serverVersion())
+    ib.disconnect()
+
+
+def run_official1051(a: argparse.Namespace) -> None:
+    try:
+        from ibapi.client import EClient
+        from ibapi.contract import Contract
+        from ibapi.server_versions import MAX_CLIENT_VER
+        from ibapi.wrapper import EWrapper
+    except Exception as exc:  # the runner reports the row as unavailable, never a number
+        emit({"unavailable": f"{type(exc).__name__}: {exc}"})
+        raise SystemExit(3) from None
+    if MAX_CLIENT_VER < 226:
+        emit({"unavailable": f"ibapi with MAX_CLIENT_VER {MAX_CLIENT_VER} is not 10.51"})
+        raise SystemExit(3)
+
+    class App(EWrapper, EClient):  # type: ignore[misc]
+        def __init__(self) -> None:
+            EWrapper.__init__(self)
+            EClient.__init__(self, self)
+            self.tally = Tally()
+            self.meter = Meter()
+            self.done = False
+            self.version: int | None = None
+
+        def nextValidId(self, orderId: int) -> None:  # noqa: N802,N803
+            self.version = self.serverVersion()
+            c = Contract()
+            c.symbol, c.secType, c.exchange, c.currency = "AAPL", "STK", "SMART", "USD"
+            self.meter.start()
+            self.reqTickByTickData(LAST_ID, c, "Last", 0, False)
+            self.reqTickByTickData(BID_ASK_ID, c, "BidAsk", 0, False)
+
+        def tickByTickAllLast(self, reqId, tickType, time, price, size, tickAttribLast,  # noqa: N802,N803
+                              exchange, specialConditions) -> None:  # noqa: N803
+            self.tally.trade(time, price, size)
+
+        def tickByTickBidAsk(self, reqId, time, bidPrice, askPrice, bidSize, askSize,  # noqa: N802,N803
+                             tickAttribBidAsk) -> None:  # noqa: N803
+            self.tally.bid_ask(time, bidPrice, askPrice, bidSize, askSize)
+
+        def error(self, *args: Any, **kwargs: Any) -> None: ...
+
+        def currentTime(self, time_: int) -> None:  # noqa: N802
+            if time_ == SENTINEL_EPOCH:
+                self.meter.stop()
+                self.done = True
+                self.disconnect()
+
+    app = App()
+    app.connect(a.host, a.port, a.client_id)
+    app.run()
+    if not app.done:
+        raise SystemExit("connection ended before the sentinel")
+    _finish(app.meter, app.tally, a.n, "official client 10.51", app.version)
+
+
+CLIENTS = {
+    "ibwire_eclient": run_ibwire_eclient,
+    "ibwire_broker": run_ibwire_broker,
+    "ib_async_client": lambda a: asyncio.run(_ib_async_client(a)),
+    "ib_async_ib": lambda a: asyncio.run(_ib_async_ib(a)),
+    "official1051": run_official1051,
+}
+
+
+def main() -> None:
+    logging.disable(logging.CRITICAL)  # no log records on the hot path (as the other scripts)
+    p = argparse.ArgumentParser(prog="bench.clients.tbt")
+    p.add_argument("--client", choices=sorted(CLIENTS), required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7497)
+    p.add_argument("--client-id", type=int, default=1)
+    p.add_argument("--n", type=int, default=200_000)
+    a = p.parse_args()
+    CLIENTS[a.client](a)
+
+
+if __name__ == "__main__":
+    main()
