@@ -15,9 +15,10 @@ import dataclasses
 import itertools
 import types
 import typing
-from collections.abc import Sequence
-from typing import Any, Union
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, Union
 
+from ..errors import LocalProtocolError
 from .codec import (
     DECIMAL_CACHE,
     DECODERS,
@@ -27,12 +28,12 @@ from .codec import (
     UNSET_INT_TEXTS,
     Kind,
 )
-from .elements import Cond, Custom, Element, F, Opt, P, Proto, Repeat, Skip, Version
+from .elements import Cond, Custom, Element, F, Opt, P, Proto, Refuse, Repeat, Skip, Version
 
 __all__ = ["DecoderGen", "EncoderGen", "Scope", "cond_refs"]
 
 
-def _present(el: F | Skip | Version | Cond | Repeat | Opt | Custom, version: int) -> bool:
+def _present(el: F | Skip | Version | Cond | Repeat | Opt | Custom | Refuse, version: int) -> bool:
     return (el.since is None or version >= el.since) and (el.until is None or version < el.until)
 
 
@@ -139,8 +140,8 @@ class DecoderGen:
     def elements(self, els: Sequence[Element], scope: Scope, indent: int, base: str,
                  refs: set[str]) -> None:
         for el in els:
-            if isinstance(el, (Proto, P)) or not _present(el, self.version):
-                continue  # (protobuf-only declarations)
+            if isinstance(el, (Proto, P, Refuse)) or not _present(el, self.version):
+                continue  # (protobuf-only declarations; a refusal has no width)
             if isinstance(el, (Skip, Version)):
                 self.const += 1
             elif isinstance(el, F):
@@ -300,7 +301,9 @@ class EncoderGen:
         for el in els:
             if isinstance(el, (Proto, P)) or not _present(el, self.version):
                 continue  # (protobuf-only declarations)
-            if isinstance(el, Skip):
+            if isinstance(el, Refuse):
+                self.refuse(el, indent, obj)
+            elif isinstance(el, Skip):
                 self.emit(indent, f"a({el.value!r})")
             elif isinstance(el, Version):
                 self.emit(indent, f"a({str(el.value)!r})")
@@ -348,3 +351,21 @@ class EncoderGen:
                 self.emit(indent, f"{fn}({value}, a)")
             else:  # pragma: no cover
                 raise TypeError(f"not a schema element: {el!r}")
+
+    def refuse(self, el: Refuse, indent: int, obj: str) -> None:
+        err = self.name("_e")
+        self.ns[err] = _refusal(el.reason)
+        if el.ref is None:
+            self.emit(indent, f"{err}()")
+            return
+        if el.test is None:
+            raise TypeError(f"Refuse({el.reason!r}) names {el.ref!r} without a test")
+        test = self.name("_t")
+        self.ns[test] = el.test
+        self.emit(indent, f"if {test}({obj}.{el.ref}): {err}()")
+
+
+def _refusal(reason: str) -> Callable[[], NoReturn]:
+    def refuse() -> NoReturn:
+        raise LocalProtocolError(reason)
+    return refuse

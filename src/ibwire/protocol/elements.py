@@ -13,8 +13,8 @@ from .codec import Kind
 from .protobuf import PT, P, PbType
 from .versions import Feature
 
-__all__ = ["F", "W", "Skip", "Version", "Cond", "Repeat", "Opt", "Custom", "Proto", "P", "PT",
-           "PbType", "Element"]
+__all__ = ["F", "W", "Skip", "Version", "Cond", "Repeat", "Opt", "Custom", "Refuse", "Proto", "P",
+           "PT", "PbType", "Element"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +108,25 @@ class Custom:
 
 
 @dataclass(frozen=True, slots=True)
+class Refuse:
+    """Where present, the message cannot be written: its text encoder raises
+    :class:`~ibwire.errors.LocalProtocolError` with ``reason`` (as the official client refuses
+    to send it, naming the server version it needs). Zero width: decoders ignore it.
+
+    Without ``ref`` it refuses the whole message (``Refuse("REQ_HEAD_TIMESTAMP needs server
+    version 118", until=Feature.REQ_HEAD_TIMESTAMP)``); with ``ref`` and ``test`` only when the
+    attribute ``ref``'s value passes ``test`` (whatToShow ``SCHEDULE`` below 165). A message that
+    has no text form at all refuses with no gate (its protobuf form is written from its
+    ``Proto`` version on)."""
+
+    reason: str
+    ref: str | None = None
+    test: Callable[[Any], bool] | None = None
+    since: Feature | None = None
+    until: Feature | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Proto:
     """The message's protobuf type: its ``name`` (PROTOCOL-V2.md Appendix A) and ``since``, the
     server version from which the message travels as protobuf (sheet sections 3.1 / 3.2).
@@ -126,4 +145,4 @@ class Proto:
     finish: Callable[[Any], Any] | None = None  # what the protobuf type decoded -> the message
 
 
-Element = Union[F, Skip, Version, Cond, Repeat, Opt, Custom, Proto, P]
+Element = Union[F, Skip, Version, Cond, Repeat, Opt, Custom, Refuse, Proto, P]

@@ -11,6 +11,8 @@ A schema lists a message's wire fields in order. Each element may carry a versio
 * :class:`Repeat` -- a count, then that many items of a model class;
 * :class:`Opt` -- a 0/1 flag, then one optional item of a model class;
 * :class:`Custom` -- a hand-written piece for polymorphic blocks (order conditions);
+* :class:`Refuse` -- where present the message cannot be written (a request the server version
+  does not know, a value it cannot take): the encoder raises, as the official client refuses;
 * :class:`Proto` -- the message's protobuf type and the version from which it travels as protobuf;
   its fields are the ``F(..., pb=N)`` elements and the protobuf-only :class:`P` elements (nested
   types declared once as :class:`PbType`, e.g. the contract). See :mod:`ibwire.protocol.protobuf`.
@@ -36,7 +38,22 @@ from typing import Any, ClassVar, TypeVar
 from ..errors import LocalProtocolError, RemoteProtocolError
 from .api import Api, Callback, Request
 from .compiler import DecoderGen, EncoderGen, Scope, cond_refs
-from .elements import PT, Cond, Custom, Element, F, Opt, P, PbType, Proto, Repeat, Skip, Version, W
+from .elements import (
+    PT,
+    Cond,
+    Custom,
+    Element,
+    F,
+    Opt,
+    P,
+    PbType,
+    Proto,
+    Refuse,
+    Repeat,
+    Skip,
+    Version,
+    W,
+)
 from .ids import In, Out
 
 __all__ = [
@@ -49,6 +66,7 @@ __all__ = [
     "Repeat",
     "Opt",
     "Custom",
+    "Refuse",
     "Proto",
     "P",
     "PT",

@@ -24,7 +24,7 @@ from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
 from ..elements import P, Proto
 from ..ids import In, Out
-from ..schema import F, Message, Repeat, Skip, Version, to_client, to_server
+from ..schema import F, Message, Refuse, Repeat, Skip, Version, to_client, to_server
 from ..versions import Feature
 from .blocks import CONTRACT, HISTORICAL_DATA_BAR
 from .market_data import combo_legs_if_bag, request_contract_fields
@@ -47,7 +47,15 @@ _QTY_UNSET = "9223372036854775807"
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(Out.REQ_HISTORICAL_DATA, Version(6, until=Feature.SYNT_REALTIME_BARS), F("req_id", INT),
+def _is_schedule(what_to_show: object) -> bool:
+    return what_to_show == "SCHEDULE"
+
+
+@to_server(Out.REQ_HISTORICAL_DATA,
+           Refuse("REQ_HISTORICAL_DATA with whatToShow SCHEDULE needs server version "
+                  f"{int(Feature.HISTORICAL_SCHEDULE)} (HISTORICAL_SCHEDULE) or later",
+                  ref="what_to_show", test=_is_schedule, until=Feature.HISTORICAL_SCHEDULE),
+           Version(6, until=Feature.SYNT_REALTIME_BARS), F("req_id", INT),
            *request_contract_fields(),
            F("contract.include_expired", BOOL, unset="0"),
            F("end_date_time", STR),
@@ -72,6 +80,8 @@ class ReqHistoricalData(Message):
 
     ``bar_size_setting`` "1 min", "1 hour", "1 day" ...; ``duration_str`` "3600 S", "1 D", "2 W";
     ``what_to_show`` TRADES, MIDPOINT, BID, ASK, BID_ASK ...; ``format_date`` 1 text, 2 epoch.
+    ``SCHEDULE`` (from 165) asks for the sessions of the period instead: HISTORICAL_SCHEDULE
+    answers it (:class:`~ibwire.protocol.messages.reference.HistoricalSchedule`).
     """
 
     req_id: int | None = None
