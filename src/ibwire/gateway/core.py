@@ -36,7 +36,16 @@ from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
 from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
-from . import accounts_api, depth_api, market_api, options_api, orders_api, pnl_api, ticks_api
+from . import (
+    accounts_api,
+    depth_api,
+    market_api,
+    options_api,
+    orders_api,
+    pnl_api,
+    reference_api,
+    ticks_api,
+)
 from .calendar import OpenBand, last_full_close, utc
 from .clock import MarketClock
 from .exchange import (
@@ -64,7 +73,8 @@ REVALUE_S = 180
 """Market seconds between price-driven account revaluations (TWS: about every three minutes)."""
 
 # the handler modules register themselves with the session dispatcher when imported
-_HANDLER_MODULES = (orders_api, accounts_api, market_api, depth_api, options_api, pnl_api, ticks_api)
+_HANDLER_MODULES = (orders_api, accounts_api, market_api, depth_api, options_api, pnl_api,
+                    ticks_api, reference_api)
 
 
 @dataclass(slots=True)

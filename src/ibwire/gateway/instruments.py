@@ -42,6 +42,7 @@ from ..models.contract import Contract
 from ..models.market import ContractDetails
 from ..protocol.codec import TagValue
 from .calendar import RULES, Calendar
+from .rules import BANDED_RULES, EURONEXT_RULE, XETRA_RULE, increment_at
 
 __all__ = [
     "Instrument",
@@ -55,6 +56,7 @@ __all__ = [
     "isin_valid",
     "last_trade_date",
     "listed_months",
+    "listing_date",
     "load_stocks",
     "resolve",
     "stable_con_id",
@@ -128,6 +130,7 @@ class Instrument:
     last_trade_time: str | None = None  # HH:MM in the exchange's zone on the last trade date
     strike: float | None = None  # options (see .options)
     right: str | None = None  # C / P (options)
+    first_date: str | None = None  # YYYYMMDD: where its history begins (None: see history_start)
 
     @property
     def primary_exchange(self) -> str:
@@ -148,6 +151,17 @@ class Instrument:
     def round_price(self, price: float) -> float:
         """``price`` as a float with no more decimals than the tick grid has."""
         return round(price, self.price_decimals)
+
+    def history_start(self) -> date:
+        """The first trading date of the instrument's history (HEAD_TIMESTAMP; no bars before
+        it): ``first_date`` (a future's listing day), else a date in 1990..2009 derived from the
+        con id (the paper universe does not know when a stock was listed; a fixed date per
+        instrument, the same on every run)."""
+        if self.first_date:
+            return date(int(self.first_date[:4]), int(self.first_date[4:6]),
+                        int(self.first_date[6:8]))
+        h = int.from_bytes(hashlib.sha256(f"first|{self.con_id}".encode()).digest()[:4], "big")
+        return date(1990, 1, 2) + timedelta(days=h % (20 * 365))
 
     def on_grid(self, price: float) -> bool:
         """Whether ``price`` is a whole number of ticks."""
@@ -190,8 +204,8 @@ _VENUES: dict[str, _Venue] = {
     "NASDAQ": _US_VENUE, "NYSE": _US_VENUE, "ARCA": _US_VENUE, "BATS": _US_VENUE,
     "AMEX": _US_VENUE, "IEX": _US_VENUE,
     "TSE": _Venue("tsx", "America/Toronto", "SMART,TSE,ALPHA,CHIXCA,OMEGA,PURE", "1"),
-    "IBIS": _Venue("xetra", "MET", "SMART,IBIS,FWB,SWB,GETTEX,TGATE", "87"),
-    "AEB": _Venue("euronext", "MET", "SMART,AEB,BATEEN,CHIXEN,TRQXEN", "33"),
+    "IBIS": _Venue("xetra", "MET", "SMART,IBIS,FWB,SWB,GETTEX,TGATE", str(XETRA_RULE)),
+    "AEB": _Venue("euronext", "MET", "SMART,AEB,BATEEN,CHIXEN,TRQXEN", str(EURONEXT_RULE)),
 }
 _STOCK_TYPES = ("COMMON", "ETF", "ADR", "REIT", "PREFERRED", "ETN", "CLOSED-END FUND", "MLP")
 _STOCK_COLUMNS = ("con_id", "symbol", "exchange", "currency", "long_name", "industry", "category",
@@ -265,7 +279,8 @@ def stock_from_row(row: dict[str, str], where: str) -> Instrument:
     or AEB), ``currency`` and ``price`` are required; ``con_id`` (default: :func:`stable_con_id`),
     ``long_name``, ``industry``, ``category``, ``subcategory``, ``isin`` (checked),
     ``stock_type`` (COMMON, ETF, ...), ``volatility`` (log standard deviation per half hour),
-    ``volume`` (typical shares per half hour) and ``min_tick`` (default 0.01) are optional.
+    ``volume`` (typical shares per half hour) and ``min_tick`` (default: the increment the
+    venue's market rule gives at ``price``, 0.01 for US stocks) are optional.
     Raises :class:`InstrumentFileError` naming ``where`` (``file:line``).
     """
     for key in _REQUIRED:
@@ -296,13 +311,17 @@ def stock_from_row(row: dict[str, str], where: str) -> Instrument:
     vol = _num(row, "volatility", where)
     volume = _num(row, "volume", where, integer=True, positive=False)
     tick = _num(row, "min_tick", where)
+    if tick is None:  # the increment the venue's market rule gives at the price
+        bands = BANDED_RULES.get(int(venue.market_rule))
+        tick = increment_at(bands, price) if bands is not None else 0.01
+        price = round(round(price / tick) * tick, 10)  # a price level on that grid
     nms = exchange == "NASDAQ"
     return Instrument(
         con_id=int(con_id) if con_id is not None
         else stable_con_id("STK", symbol, exchange, currency),
         symbol=symbol, sec_type="STK", exchange=exchange, currency=currency,
         local_symbol=symbol, trading_class="NMS" if nms else symbol,
-        long_name=row.get("long_name") or symbol, min_tick=tick or 0.01, base_price=price,
+        long_name=row.get("long_name") or symbol, min_tick=tick, base_price=price,
         industry=row.get("industry", ""), category=row.get("category", ""),
         subcategory=row.get("subcategory", ""), time_zone_id=venue.time_zone_id,
         hours=venue.hours, valid_exchanges=venue.valid_exchanges,
@@ -556,8 +575,29 @@ def future_instrument(spec: FutureSpec, y: int, m: int) -> Instrument:
         under_sec_type=spec.under_sec_type, market_name=spec.trading_class,
         agg_group=2147483647, volatility=spec.volatility,
         block_volume=max(100, int(spec.volume * spec.volume_decay ** max(0, k))), lot=1,
-        last_trade_time=spec.last_trade_time,
+        last_trade_time=spec.last_trade_time, first_date=f"{listing_date(spec, y, m):%Y%m%d}",
     )
+
+
+def listing_date(spec: FutureSpec, y: int, m: int) -> date:
+    """The first date on which the ``y``/``m`` contract is listed (see :func:`listed_months`):
+    the day after the contract ``listed`` cycle months before it stopped trading (it took its
+    place), or for a serial month the day after the one ``serial`` calendar months before."""
+    ltd = last_trade_date(spec.last_trade_rule, y, m, spec.hours)
+    found: list[date] = []
+    if _MONTH_CODES[m - 1] in spec.cycle:
+        py, pm, n = y, m, spec.listed
+        while n:
+            py, pm = _prev_month(py, pm)
+            if _MONTH_CODES[pm - 1] in spec.cycle:
+                n -= 1
+        found.append(last_trade_date(spec.last_trade_rule, py, pm, spec.hours) + timedelta(days=1))
+    if spec.serial:
+        py, pm = y, m
+        for _ in range(spec.serial):
+            py, pm = _prev_month(py, pm)
+        found.append(last_trade_date(spec.last_trade_rule, py, pm, spec.hours) + timedelta(days=1))
+    return min(found) if found else ltd
 
 
 def listed_months(spec: FutureSpec, on: date) -> list[tuple[int, int]]:

@@ -363,6 +363,22 @@ class Market:
         s = self._start_s + self._step if second is None else second
         return self.calendar(con_id).session_at(s, liquid) is not None
 
+    def history_start(self, con_id: int) -> int:
+        """The first second of ``con_id``'s history (epoch seconds): where recorded data begins,
+        else the open of the first trading session on or after the instrument's
+        :meth:`~ibwire.gateway.instruments.Instrument.history_start` date. No bars exist before
+        it; HEAD_TIMESTAMP reports it."""
+        path = self._path(con_id)
+        if path.first_second is not None:
+            return path.first_second
+        cal = Calendar.of(path.inst.hours)
+        d = path.inst.history_start()
+        for i in range(30):
+            s = cal.session(d + timedelta(days=i))
+            if s is not None:
+                return s.open
+        raise LookupError(f"no session within 30 days of {d}")  # pragma: no cover
+
     def _live(self, inst: Instrument, s: int) -> int:
         """The second whose prices the market shows at ``s``: ``s`` itself, or in strict mode and
         outside the instrument's trading session the last second of the previous session (quotes
@@ -418,16 +434,9 @@ class Market:
         else:
             if size < 86400:
                 raise BarRequestError(162, _HMDS + "Time length exceed max.")
-        cal = Calendar.of(inst.hours)
         tz = _zone(inst.time_zone_id)
-        now_s = self._start_s + self._step
-        end_s = min(_epoch(end), now_s + 1) if end is not None else now_s + 1
-        sessions = self._covered(cal, end_s, n, unit, use_rth)
-        pieces = [(max(ss.open, lo), min(ss.close, end_s), ss.date) for ss, lo in sessions
-                  if max(ss.open, lo) < min(ss.close, end_s)]
-        first = path.first_second  # recorded data: no bars before it
-        if first is not None:
-            pieces = [(max(a, first), b, d) for a, b, d in pieces if b > first]
+        end_s = self._end_second(end)
+        pieces = self.pieces(con_id, end, n, unit, use_rth)
         if not pieces:
             raise BarRequestError(162, _HMDS + f"HMDS query returned no data: {inst.symbol}@"
                                        f"{inst.exchange} {what.title()}")
@@ -447,6 +456,36 @@ class Market:
                            low=self._px(inst, lo), close=self._px(inst, c), volume=volume,
                            wap=wap, bar_count=count, daily=daily))
         return out
+
+    def _end_second(self, end: datetime | None) -> int:
+        """The (exclusive) end of a request ending at ``end``: at most the current second."""
+        now_s = self._start_s + self._step
+        return min(_epoch(end), now_s + 1) if end is not None else now_s + 1
+
+    def pieces(self, con_id: int, end: datetime | None, n: int, unit: str,
+               use_rth: bool = False) -> list[tuple[int, int, date]]:
+        """``(start, end, trading date)`` of the stretches of market time a duration of ``n``
+        ``unit`` (S, D, W, M, Y; see :meth:`bars`) before ``end`` covers: inside sessions (the
+        liquid ones with ``use_rth``), not after now, not before the instrument's history
+        (:meth:`history_start`). Bars and histograms aggregate these."""
+        cal = self.calendar(con_id)
+        end_s = self._end_second(end)
+        sessions = self._covered(cal, end_s, n, unit, use_rth)
+        out = [(max(ss.open, lo), min(ss.close, end_s), ss.date) for ss, lo in sessions
+               if max(ss.open, lo) < min(ss.close, end_s)]
+        first = self.history_start(con_id)  # no data before the instrument's history begins
+        return [(max(a, first), b, d) for a, b, d in out if b > first]
+
+    def sessions(self, con_id: int, end: datetime | None, n: int, unit: str,
+                 use_rth: bool = False) -> list[Session]:
+        """The whole sessions a duration of ``n`` ``unit`` before ``end`` covers (the schedule
+        of HISTORICAL_SCHEDULE): every session that opened before ``end`` (default: now) and
+        ends after the instrument's history begins, not clipped to now."""
+        cal = self.calendar(con_id)
+        now_s = self._start_s + self._step
+        end_s = _epoch(end) if end is not None else now_s + 1
+        first = self.history_start(con_id)
+        return [ss for ss, _lo in self._covered(cal, end_s, n, unit, use_rth) if ss.close > first]
 
     @staticmethod
     def _covered(cal: Calendar, end_s: int, n: int, unit: str,

@@ -53,6 +53,7 @@ from ..protocol.versions import Feature, supports
 from . import combos, generic_ticks, options_api
 from .instruments import Instrument
 from .market import BAR_SIZES, BarRequestError, Quote
+from .reference_api import answer_schedule
 from .session import Session, handles
 
 if TYPE_CHECKING:
@@ -306,6 +307,9 @@ def _req_historical_data(session: Session, msg: ReqHistoricalData) -> None:
     core = session.core
     if core.config.mode == "gateway":
         session.farm_notice("hmds")
+    if (msg.what_to_show or "").strip().upper() == "SCHEDULE":
+        answer_schedule(session, msg)  # the sessions, not bars: HISTORICAL_SCHEDULE
+        return
     inst = _resolve(session, req_id, msg.contract)
     if inst is None:
         return
