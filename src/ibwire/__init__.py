@@ -65,6 +65,13 @@ if TYPE_CHECKING:
     )
     from .models.bar import AccountSummaryItem, Bar
     from .models.market import ContractDetails
+    from .models.reference import (
+        HistogramData,
+        MarketRule,
+        PriceIncrement,
+        TradingSchedule,
+        TradingSession,
+    )
 
 _WHERE: dict[str, str] = {
     "AsyncBroker": ".client.aio",
@@ -124,6 +131,11 @@ _WHERE: dict[str, str] = {
     "AccountSummaryItem": ".models.bar",
     "Bar": ".models.bar",
     "ContractDetails": ".models.market",
+    "HistogramData": ".models.reference",
+    "MarketRule": ".models.reference",
+    "PriceIncrement": ".models.reference",
+    "TradingSchedule": ".models.reference",
+    "TradingSession": ".models.reference",
 }
 """Public name -> the module that defines it (loaded when the name is first used)."""
 
@@ -154,5 +166,6 @@ __all__ = [
     "LimitOrder", "MarketOrder", "Order", "OrderState", "PortfolioItem", "Position", "Stock",
     "StopLimitOrder", "StopOrder", "TagValue", "AccountSummaryItem", "Bar", "ContractDetails",
     "Option", "FuturesOption", "OptionChain", "OptionComputation",
+    "HistogramData", "MarketRule", "PriceIncrement", "TradingSchedule", "TradingSession",
     "__version__",
 ]

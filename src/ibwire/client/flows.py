@@ -20,6 +20,7 @@ from .options import OptionsMixin
 from .orders import OrdersMixin
 from .pnl import PnLMixin
 from .reconcile import ReconcileMixin
+from .reference import ReferenceMixin
 from .ticks import TicksMixin
 
 __all__ = ["front_method", "Flows", "SyncFront", "AsyncFront"]
@@ -116,3 +117,10 @@ class Flows:
     tick_by_tick = front_method(TicksMixin.flow_tick_by_tick)
     realtime_bars = front_method(TicksMixin.flow_realtime_bars)
     historical_ticks = front_method(TicksMixin.flow_historical_ticks)
+    # historical reference data (issue 13: client/reference.py)
+    head_timestamp = front_method(ReferenceMixin.flow_head_timestamp)
+    histogram = front_method(ReferenceMixin.flow_histogram)
+    market_rule = front_method(ReferenceMixin.flow_market_rule)
+    price_rule = front_method(ReferenceMixin.flow_price_rule)
+    round_price = front_method(ReferenceMixin.flow_round_price)
+    historical_schedule = front_method(ReferenceMixin.flow_historical_schedule)

@@ -39,6 +39,7 @@ from .journal import UNKNOWN
 from .market import CompletedOrderInfo, MarketMixin
 from .orders import OPEN_ORDERS, UNKNOWN_STATUS, OrdersMixin
 from .pnl import PnLMixin
+from .reference import ReferenceMixin
 from .requests import Pending
 from .state import GapEvent, OrderEvent
 from .tickets import Fill, OrderTicket
@@ -82,7 +83,7 @@ class ReconcileReport:
         return len(self.unknown) + len(self.missing) + len(self.offline_fills)
 
 
-class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrdersMixin, TicksMixin):
+class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrdersMixin, TicksMixin, ReferenceMixin):
     """Reconciliation and resubscription for the Broker front ends."""
 
     def _init_state(self) -> None:

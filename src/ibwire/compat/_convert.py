@@ -28,6 +28,7 @@ from ..models import depth as md
 from ..models import execution as me
 from ..models import market as mk
 from ..models import order as mo
+from ..models import reference as mr
 from ..models import tag_value as mt
 from ..models import ticks as mtk
 from ..models.camel import snake_name, to_model
@@ -35,9 +36,12 @@ from .commission_report import CommissionReport
 from .common import (
     BarData,
     DepthMktDataDescription,
+    HistogramData,
+    HistoricalSession,
     HistoricalTick,
     HistoricalTickBidAsk,
     HistoricalTickLast,
+    PriceIncrement,
     RealTimeBar,
     SmartComponent,
     TickAttribBidAsk,
@@ -77,6 +81,10 @@ PAIRS: dict[type, type] = {
     HistoricalTickBidAsk: mtk.HistoricalTickBidAsk,
     HistoricalTickLast: mtk.HistoricalTickLast,
     RealTimeBar: mtk.RealTimeBar,
+    # historical reference data
+    HistogramData: mr.HistogramData,
+    PriceIncrement: mr.PriceIncrement,
+    HistoricalSession: mr.HistoricalSession,
 }
 """compat class -> ibwire model class."""
 

@@ -16,6 +16,8 @@ __all__ = [
     "TickAttribLast", "TickAttribBidAsk", "HistoricalTick", "HistoricalTickBidAsk",
     "HistoricalTickLast", "RealTimeBar", "ListOfHistoricalTick", "ListOfHistoricalTickBidAsk",
     "ListOfHistoricalTickLast",
+    "HistogramData", "PriceIncrement", "HistoricalSession", "ListOfPriceIncrements",
+    "ListOfHistoricalSessions",
 ]
 
 NO_VALID_ID = -1
@@ -36,6 +38,8 @@ SmartComponentMap = list
 ListOfHistoricalTick = list
 ListOfHistoricalTickBidAsk = list
 ListOfHistoricalTickLast = list
+ListOfPriceIncrements = list
+ListOfHistoricalSessions = list
 
 
 @dataclass
@@ -149,3 +153,30 @@ class RealTimeBar(Object):
     volume: Decimal = UNSET_DECIMAL
     wap: Decimal = UNSET_DECIMAL
     count: int = 0
+
+
+# --- historical reference data (issue 13) ----------------------------------------------------------
+
+@dataclass
+class HistogramData(Object):
+    """One row of ``histogramData``: the size traded at a price."""
+
+    price: float = 0.0
+    size: Decimal = UNSET_DECIMAL
+
+
+@dataclass
+class PriceIncrement(Object):
+    """One band of ``marketRule``: from ``lowEdge`` up, prices move by ``increment``."""
+
+    lowEdge: float = 0.0
+    increment: float = 0.0
+
+
+@dataclass
+class HistoricalSession(Object):
+    """One session of ``historicalSchedule`` (times as TWS writes them)."""
+
+    startDateTime: str = ""
+    endDateTime: str = ""
+    refDate: str = ""

@@ -33,6 +33,14 @@ from .order import (
     TimeCondition,
     VolumeCondition,
 )
+from .reference import (
+    HistogramData,
+    HistoricalSession,
+    MarketRule,
+    PriceIncrement,
+    TradingSchedule,
+    TradingSession,
+)
 from .tag_value import TagValue
 
 __all__ = [
@@ -45,4 +53,6 @@ __all__ = [
     "BarData", "ContractDetails", "TickType",
     "DepthLevel", "DepthMktDataDescription", "DepthOperation", "DepthSide", "SmartComponent",
     "FuturesOption", "Option", "OptionChain", "OptionComputation",
+    "HistogramData", "HistoricalSession", "MarketRule", "PriceIncrement", "TradingSchedule",
+    "TradingSession",
 ]

@@ -40,6 +40,7 @@ from .depth import DepthMktDataDescription, SmartComponent
 from .execution import CommissionReport, Execution, ExecutionFilter
 from .market import BarData, ContractDetails, IneligibilityReason
 from .order import Order, OrderAllocation, OrderComboLeg, OrderState, SoftDollarTier
+from .reference import HistogramData, HistoricalSession, PriceIncrement
 from .tag_value import TagValue
 from .ticks import (
     HistoricalTick,
@@ -71,6 +72,7 @@ CAMEL_MODELS: tuple[type, ...] = (
     # tick-level market data
     TickAttribLast, TickAttribBidAsk, HistoricalTick, HistoricalTickBidAsk, HistoricalTickLast,
     RealTimeBar,
+    HistogramData, PriceIncrement, HistoricalSession,  # historical reference data
 )
 """The models with a camelCase twin in the official client."""
 
