@@ -71,7 +71,7 @@ def _is_schedule(what_to_show: object) -> bool:
            P(3, "end_date_time"), P(4, "bar_size_setting"), P(5, "duration_str"),
            P(6, "use_rth"), P(7, "what_to_show"), P(8, "format_date"),
            P(9, "keep_up_to_date"), P(10, "chart_options"),
-           request=Request(replies=(In.HISTORICAL_DATA, In.HISTORICAL_DATA_UPDATE), end=In.HISTORICAL_DATA_END, cancel=Out.CANCEL_HISTORICAL_DATA),
+           request=Request(replies=(In.HISTORICAL_DATA, In.HISTORICAL_DATA_UPDATE, In.HISTORICAL_SCHEDULE), end=In.HISTORICAL_DATA_END, cancel=Out.CANCEL_HISTORICAL_DATA),
            api=Api("reqHistoricalData", "reqId", "contract", "endDateTime", "durationStr", "barSizeSetting", "whatToShow", "useRTH", "formatDate", "keepUpToDate", "chartOptions"))
 @dataclass(slots=True)
 class ReqHistoricalData(Message):
