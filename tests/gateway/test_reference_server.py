@@ -107,9 +107,22 @@ def test_head_timestamp_errors(wire):
     assert _error(c).error_code == 162
     c.send(ReqHeadTimestamp(4, Stock("AAPL"), "TRADES", True, 3))
     assert _error(c).error_code == 321
-    c.send(CancelHeadTimestamp(1))
+    c.send(CancelHeadTimestamp(9))
     err = _error(c)
-    assert (err.req_id, err.error_code) == (1, 366)
+    assert (err.req_id, err.error_code) == (9, 366)
+
+
+def test_cancelling_an_answered_request_is_quiet(wire):
+    # ib_async cancels every head timestamp after its answer; TWS takes it in stride
+    c = wire(1, max_version=MAX_VERSION)
+    c.send(ReqHeadTimestamp(1, Stock("AAPL"), "TRADES", True, 1))
+    _one(c, HeadTimestamp)
+    c.send(ReqHistogramData(2, Stock("AAPL"), True, "1 day"))
+    _one(c, HistogramDataMsg)
+    c.send(ReqContractData(3, Stock("AAPL")))
+    assert c.sync()
+    c.send(CancelHeadTimestamp(1), CancelHistogramData(2), CancelContractData(3))
+    assert c.sync() == []
 
 
 # --- histogram ----------------------------------------------------------------------------------
@@ -152,7 +165,7 @@ def test_histogram_errors(wire):
     assert _error(c).error_code == 162
     c.send(ReqHistogramData(4, Stock("NOPE"), True, "1 day"))
     assert _error(c).error_code == 200
-    c.send(CancelHistogramData(4))
+    c.send(CancelHistogramData(14))
     assert _error(c).error_code == 366
 
 

@@ -53,7 +53,7 @@ from ..protocol.versions import Feature, supports
 from . import combos, generic_ticks, options_api
 from .instruments import Instrument
 from .market import BAR_SIZES, BarRequestError, Quote
-from .reference_api import answer_schedule
+from .reference_api import answer_schedule, remember_contract_request
 from .session import Session, handles
 
 if TYPE_CHECKING:
@@ -284,6 +284,7 @@ def _cancel_mkt_data(session: Session, msg: CancelMktData) -> None:
 @handles(ReqContractData)
 def _req_contract_data(session: Session, msg: ReqContractData) -> None:
     req_id = msg.req_id if msg.req_id is not None else 0
+    remember_contract_request(session, req_id)
     if session.core.config.mode == "gateway":
         session.farm_notice("secdef")
     details = session.core.exchange.contract_details(msg.contract)

@@ -13,9 +13,11 @@ schedules, all from the same calendar and price path as the historical bars.
   names in ``marketRuleIds`` has one.
 * REQ_HISTORICAL_DATA with whatToShow ``SCHEDULE`` -> HISTORICAL_SCHEDULE: the calendar's
   sessions of the duration before the end time, in the exchange's time zone.
-* CANCEL_HEAD_TIMESTAMP / CANCEL_HISTOGRAM_DATA: the gateway answers at once, so a cancel names a
-  request that is no longer running: 366, as for CANCEL_HISTORICAL_DATA; CANCEL_CONTRACT_DATA
-  likewise gets 300.
+* CANCEL_HEAD_TIMESTAMP / CANCEL_HISTOGRAM_DATA: the gateway answers at once, so a cancel always
+  names a request that has ended. One the session asked is taken in stride (ib_async cancels
+  every head timestamp after its answer, and TWS does not object); an id it never used gets 366,
+  as CANCEL_HISTORICAL_DATA does. CANCEL_CONTRACT_DATA likewise: quiet for a request id of the
+  session, 300 otherwise.
 
 Errors as TWS words them: 200 for an unknown or ambiguous contract, 321 for a malformed request
 (what to show, format date, time period, rule id), 162 (Historical Market Data Service) for data
@@ -53,7 +55,8 @@ from .pricepath import BLOCK, aggregate
 from .rules import market_rules
 from .session import Session, handles
 
-__all__ = ["head_timestamp", "histogram", "schedule", "parse_period", "answer_schedule"]
+__all__ = ["head_timestamp", "histogram", "schedule", "parse_period", "answer_schedule",
+           "remember_contract_request", "RequestRefused"]
 
 NO_SECDEF = "No security definition has been found for the request"
 _HMDS = "Historical Market Data Service error message:"
@@ -181,9 +184,30 @@ def _rid(req_id: int | None) -> int:
     return req_id if req_id is not None else 0
 
 
+_ASKED_MAX = 10_000
+
+
+def _asked(session: Session, kind: str) -> set[int]:
+    """The request ids of ``kind`` this session has sent (answered at once; a later cancel of one
+    is taken in stride)."""
+    key = f"reference.{kind}"
+    got = session.state.get(key)
+    if not isinstance(got, set):
+        got = session.state[key] = set()
+    if len(got) > _ASKED_MAX:
+        got.clear()
+    return got
+
+
+def remember_contract_request(session: Session, req_id: int) -> None:
+    """REQ_CONTRACT_DATA ``req_id`` was answered (a later CANCEL_CONTRACT_DATA is quiet)."""
+    _asked(session, "contract").add(req_id)
+
+
 @handles(ReqHeadTimestamp)
 def _req_head_timestamp(session: Session, msg: ReqHeadTimestamp) -> None:
     req_id = _rid(msg.req_id)
+    _asked(session, "head").add(req_id)
     if session.core.config.mode == "gateway":
         session.farm_notice("hmds")
     inst = _resolve(session, req_id, msg.contract)
@@ -205,6 +229,7 @@ def _req_head_timestamp(session: Session, msg: ReqHeadTimestamp) -> None:
 @handles(ReqHistogramData)
 def _req_histogram_data(session: Session, msg: ReqHistogramData) -> None:
     req_id = _rid(msg.req_id)
+    _asked(session, "histogram").add(req_id)
     if session.core.config.mode == "gateway":
         session.farm_notice("hmds")
     inst = _resolve(session, req_id, msg.contract)
@@ -258,21 +283,25 @@ def answer_schedule(session: Session, msg: ReqHistoricalData) -> None:
                                     time_zone=zone, sessions=sessions))
 
 
-def _no_query(session: Session, req_id: int) -> None:
-    session.error(req_id, 366, f"No historical data query found for ticker id:{req_id}")
+def _cancel(session: Session, kind: str, req_id: int, code: int, text: str) -> None:
+    if req_id not in _asked(session, kind):
+        session.error(req_id, code, text)
 
 
 @handles(CancelHeadTimestamp)
 def _cancel_head_timestamp(session: Session, msg: CancelHeadTimestamp) -> None:
-    _no_query(session, _rid(msg.req_id))  # answered at once: nothing is running
+    req_id = _rid(msg.req_id)
+    _cancel(session, "head", req_id, 366, f"No historical data query found for ticker id:{req_id}")
 
 
 @handles(CancelHistogramData)
 def _cancel_histogram_data(session: Session, msg: CancelHistogramData) -> None:
-    _no_query(session, _rid(msg.req_id))
+    req_id = _rid(msg.req_id)
+    _cancel(session, "histogram", req_id, 366,
+            f"No historical data query found for ticker id:{req_id}")
 
 
 @handles(CancelContractData)
 def _cancel_contract_data(session: Session, msg: CancelContractData) -> None:
-    req_id = _rid(msg.req_id)  # contract details are answered at once: nothing is running
-    session.error(req_id, 300, f"Can't find EId with tickerId:{req_id}")
+    req_id = _rid(msg.req_id)
+    _cancel(session, "contract", req_id, 300, f"Can't find EId with tickerId:{req_id}")

@@ -11,9 +11,8 @@ type and skipped when decoding (as unknown fields are).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Never
+from typing import Any
 
 from ...errors import LocalProtocolError, RemoteProtocolError
 from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
@@ -29,7 +28,7 @@ from ...models.order import (
     SoftDollarTier,
 )
 from ..codec import Kind
-from ..elements import Custom
+from ..elements import Refuse
 from ..protobuf import PT, P, PbType, format_multiplier
 from ..versions import Feature
 
@@ -471,15 +470,7 @@ ATTACHED_ORDERS = PbType("AttachedOrders", AttachedOrders, (
 ))
 
 
-def not_before(feature: Feature, name: str) -> Custom:
+def not_before(feature: Feature, name: str) -> Refuse:
     """A request the official client refuses to send below ``feature`` (error 503): encoding it
-    for an older server raises; decoding reads nothing (the plain fields that follow do).
-    List it first in the layout."""
-
-    def refuse(value: object, append: Callable[[str], None]) -> Never:
-        raise LocalProtocolError(f"{name} needs server version {int(feature)} or later")
-
-    def nothing(fields: list[str], i: int) -> tuple[None, int]:
-        return None, i
-
-    return Custom("req_id", nothing, refuse, until=feature)
+    for an older server raises (a :class:`~ibwire.protocol.elements.Refuse`: no wire width)."""
+    return Refuse(f"{name} needs server version {int(feature)} or later", until=feature)
