@@ -413,7 +413,8 @@ CHUNKS = 4  # (every message in one example would draw more than hypothesis allo
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 @pytest.mark.parametrize("version", PROTOBUF_VERSIONS)
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None,  # (one example draws a message of every class)
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_every_message_in_protobuf_both_roles(version: int, chunk: int,
                                               data: st.DataObject) -> None:
