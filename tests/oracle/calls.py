@@ -15,7 +15,7 @@ from ibwire.protocol.schema import Message
 from ibwire.protocol.versions import Feature
 
 ORACLE_CLASSES = {"Contract", "ComboLeg", "DeltaNeutralContract", "Order", "OrderComboLeg",
-                  "SoftDollarTier", "TagValue", "ExecutionFilter", "OrderCancel"}
+                  "SoftDollarTier", "TagValue", "ExecutionFilter", "OrderCancel", "WshEventData"}
 
 
 def to_json(v: Any) -> Any:

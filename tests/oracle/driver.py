@@ -9,7 +9,7 @@ Commands:
 
 * ``{"op": "encode", "v": V, "client_id": N, "call": [method, [args...]]}`` -- call
   ``EClient.<method>(*args)`` on a client "connected" at server version ``V`` whose socket is a
-  recorder; result ``{"frames": [hex...], "errors": [[code, text]...]}`` (each frame is what the
+  recorder (opened with the intent to authenticate unless ``"extra_auth": false``); result ``{"frames": [hex...], "errors": [[code, text]...]}`` (each frame is what the
   client hands its socket: length prefix included).
 * ``{"op": "decode", "v": V, "frame": hex}`` -- feed one frame (length prefix included) to the
   official decoder at ``V`` as its message loop would; result ``{"calls": [[callback, [args...]]],
@@ -17,7 +17,8 @@ Commands:
 * ``{"op": "info"}`` -- ``{"version": ibapi version, "max_client_version": N}``.
 
 Values: objects travel as ``{"$": class name, "a": {attribute: value}}``, ``Decimal`` as
-``{"$dec": text}``; floats use JSON's ``Infinity`` / ``NaN`` extension.
+``{"$dec": text}``, the official client's protobuf messages as ``{"$pb": type name, "a": {field:
+value}}``; floats use JSON's ``Infinity`` / ``NaN`` extension.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 import ibapi
 from ibapi import comm
 from ibapi.client import EClient
+from ibapi.common import WshEventData
 from ibapi.contract import ComboLeg, Contract, DeltaNeutralContract
 from ibapi.decoder import Decoder
 from ibapi.execution import ExecutionFilter
@@ -47,7 +49,30 @@ CLASSES: dict[str, Any] = {
     "Contract": Contract, "ComboLeg": ComboLeg, "DeltaNeutralContract": DeltaNeutralContract,
     "Order": Order, "OrderComboLeg": OrderComboLeg, "OrderCancel": OrderCancel,
     "SoftDollarTier": SoftDollarTier, "TagValue": TagValue, "ExecutionFilter": ExecutionFilter,
+    "WshEventData": WshEventData,
 }
+
+
+def build_pb(v: dict[str, Any]) -> Any:
+    """``{"$pb": "ConfigRequest", "a": {field: value}}``: the official client's own protobuf
+    message (for the requests whose only official method takes one, e.g. reqConfigProtoBuf)."""
+    import importlib
+
+    name = v["$pb"]
+    msg = getattr(importlib.import_module(f"ibapi.protobuf.{name}_pb2"), name)()
+    for field, value in v["a"].items():
+        if isinstance(value, dict) and "$pb" in value:
+            getattr(msg, field).CopyFrom(build_pb(value))
+        elif isinstance(value, list):
+            target = getattr(msg, field)
+            for item in value:
+                if isinstance(item, dict) and "$pb" in item:
+                    target.add().CopyFrom(build_pb(item))
+                else:
+                    target.append(item)
+        else:
+            setattr(msg, field, value)
+    return msg
 
 
 def build(v: Any) -> Any:
@@ -56,6 +81,8 @@ def build(v: Any) -> Any:
     if isinstance(v, dict):
         if "$dec" in v:
             return Decimal(v["$dec"])
+        if "$pb" in v:
+            return build_pb(v)
         cls = CLASSES[v["$"]]
         obj = cls()
         for name, value in v["a"].items():
@@ -126,6 +153,7 @@ def encode(cmd: dict[str, Any]) -> dict[str, Any]:
     client.clientId = cmd.get("client_id", 0)
     client.optCapab = cmd.get("opt_capab")
     client.connState = EClient.CONNECTED
+    client.extraAuth = cmd.get("extra_auth", True)  # the verify requests are sent only with it
     method, args = cmd["call"]
     getattr(client, method)(*build(args))
     errors = [c[1] for c in wrapper.calls if c[0] == "error"]

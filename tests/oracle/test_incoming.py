@@ -206,7 +206,19 @@ def _time(v: Any) -> datetime | None:
         return None
 
 
+# 10.51's OptionExerciseType members (Execution.optExerciseOrLapseType) by their code, which is
+# what ibwire.compat holds
+_EXERCISE_CODES = {"NoneItem": -1, "Exercise": 1, "Lapse": 2, "DoNothing": 3, "Assigned": 100,
+                   "AutoexerciseClearing": 101, "Expired": 102, "Netting": 103,
+                   "AutoexerciseTrading": 200}
+
+
 def _same(a: Any, b: Any, path: str, out: list[str]) -> None:
+    if isinstance(b, dict) and str(b.get("$enum", "")).startswith("OptionExerciseType."):
+        b = _EXERCISE_CODES.get(b["$enum"].split(".", 1)[1], b)
+    if isinstance(a, bool) and b in ("true", "false"):
+        # VERIFY_COMPLETED's isSuccessful: 10.51's text decoder passes the wire text on
+        b = b == "true"
     if _unset(a, _UNSET_OURS) and _unset(b, _UNSET_THEIRS):
         return
     if path.endswith(".exemptCode") and a == -1 and b == 0:

@@ -25,6 +25,7 @@ from typing import Any
 from ..models import camel
 from ..models import contract as mc
 from ..models import depth as md
+from ..models import discovery as mdisc
 from ..models import execution as me
 from ..models import market as mk
 from ..models import order as mo
@@ -36,6 +37,7 @@ from .commission_report import CommissionReport
 from .common import (
     BarData,
     DepthMktDataDescription,
+    FamilyCode,
     HistogramData,
     HistoricalSession,
     HistoricalTick,
@@ -46,8 +48,16 @@ from .common import (
     SmartComponent,
     TickAttribBidAsk,
     TickAttribLast,
+    WshEventData,
 )
-from .contract import ComboLeg, Contract, ContractDetails, DeltaNeutralContract, IneligibilityReason
+from .contract import (
+    ComboLeg,
+    Contract,
+    ContractDescription,
+    ContractDetails,
+    DeltaNeutralContract,
+    IneligibilityReason,
+)
 from .execution import Execution, ExecutionFilter
 from .order import Order, OrderComboLeg
 from .order_state import OrderAllocation, OrderState
@@ -85,6 +95,10 @@ PAIRS: dict[type, type] = {
     HistogramData: mr.HistogramData,
     PriceIncrement: mr.PriceIncrement,
     HistoricalSession: mr.HistoricalSession,
+    # discovery
+    ContractDescription: mdisc.ContractDescription,
+    FamilyCode: mdisc.FamilyCode,
+    WshEventData: mdisc.WshEventData,
 }
 """compat class -> ibwire model class."""
 

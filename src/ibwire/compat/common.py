@@ -18,6 +18,7 @@ __all__ = [
     "ListOfHistoricalTickLast",
     "HistogramData", "PriceIncrement", "HistoricalSession", "ListOfPriceIncrements",
     "ListOfHistoricalSessions",
+    "FamilyCode", "WshEventData", "ListOfFamilyCode", "ListOfContractDescription",
 ]
 
 NO_VALID_ID = -1
@@ -40,6 +41,8 @@ ListOfHistoricalTickBidAsk = list
 ListOfHistoricalTickLast = list
 ListOfPriceIncrements = list
 ListOfHistoricalSessions = list
+ListOfFamilyCode = list
+ListOfContractDescription = list
 
 
 @dataclass
@@ -92,6 +95,9 @@ class SmartComponent(Object):
     bitNumber: int = 0
     exchange: str = ""
     exchangeLetter: str = ""
+
+
+@dataclass
 class TickAttribLast(Object):
     """A trade tick's attributes (tick-by-tick and historical TRADES ticks)."""
 
@@ -180,3 +186,28 @@ class HistoricalSession(Object):
     startDateTime: str = ""
     endDateTime: str = ""
     refDate: str = ""
+
+
+# --- discovery (issue 15) ------------------------------------------------------------------------
+
+@dataclass
+class FamilyCode(Object):
+    """One account's family code (``familyCodes`` callback)."""
+
+    accountID: str = ""
+    familyCodeStr: str = ""
+
+
+@dataclass
+class WshEventData(Object):
+    """What ``reqWshEventData`` asks for: a contract, or the watchlist / portfolio / competitors
+    (server version 171), between dates and up to a count (173)."""
+
+    conId: int = UNSET_INTEGER
+    filter: str = ""
+    fillWatchlist: bool = False
+    fillPortfolio: bool = False
+    fillCompetitors: bool = False
+    startDate: str = ""
+    endDate: str = ""
+    totalLimit: int = UNSET_INTEGER

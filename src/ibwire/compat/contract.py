@@ -11,6 +11,7 @@ from .common import UNSET_DECIMAL
 from .tag_value import TagValue
 
 __all__ = ["Contract", "ComboLeg", "DeltaNeutralContract", "ContractDetails", "IneligibilityReason",
+           "ContractDescription",
            "SAME_POS", "OPEN_POS", "CLOSE_POS", "UNKNOWN_POS"]
 
 (SAME_POS, OPEN_POS, CLOSE_POS, UNKNOWN_POS) = range(4)
@@ -117,7 +118,7 @@ class ContractDetails(Object):
     fundDistributionPolicyIndicator: str = ""
     fundAssetType: str = ""
     ineligibilityReasonList: list[IneligibilityReason] | None = None
-    # bond fields (BOND_CONTRACT_DATA; not decoded by ibwire yet, kept for programs that read them)
+    # bond fields (BOND_CONTRACT_DATA)
     cusip: str = ""
     ratings: str = ""
     descAppend: str = ""
@@ -133,3 +134,20 @@ class ContractDetails(Object):
     nextOptionType: str = ""
     nextOptionPartial: bool = False
     notes: str = ""
+    # protobuf only (server version >= 205)
+    minAlgoSize: Decimal = UNSET_DECIMAL
+    lastPricePrecision: Decimal = UNSET_DECIMAL
+    lastSizePrecision: Decimal = UNSET_DECIMAL
+    eventContract1: str = ""
+    eventContractDescription1: str = ""
+    eventContractDescription2: str = ""
+    settlementMethod: str = ""
+
+
+@dataclass
+class ContractDescription(Object):
+    """One answer of ``reqMatchingSymbols``: a contract and the derivative sec types listed on
+    it."""
+
+    contract: Contract = field(default_factory=Contract)
+    derivativeSecTypes: list[str] = field(default_factory=list)

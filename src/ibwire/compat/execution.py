@@ -35,6 +35,10 @@ class Execution(Object):
     lastLiquidity: int = 0
     pendingPriceRevision: bool = False
     submitter: str = ""
+    optExerciseOrLapseType: int = -1
+    """The official client's OptionExerciseType code (-1 none, 1 exercise, 2 lapse, 3 do nothing,
+    100 assigned, 101 / 200 auto-exercise clearing / trading, 102 expired, 103 netting); ibapi
+    10.51 holds the enum member whose value starts with this code."""
 
 
 @dataclass

@@ -37,6 +37,7 @@ from ..protocol.api import camel_name, snake_name
 from ..protocol.codec import format_tws_time, parse_tws_time
 from .contract import ComboLeg, Contract, DeltaNeutralContract
 from .depth import DepthMktDataDescription, SmartComponent
+from .discovery import ContractDescription, FamilyCode, WshEventData
 from .execution import CommissionReport, Execution, ExecutionFilter
 from .market import BarData, ContractDetails, IneligibilityReason
 from .order import Order, OrderAllocation, OrderComboLeg, OrderState, SoftDollarTier
@@ -73,11 +74,13 @@ CAMEL_MODELS: tuple[type, ...] = (
     TickAttribLast, TickAttribBidAsk, HistoricalTick, HistoricalTickBidAsk, HistoricalTickLast,
     RealTimeBar,
     HistogramData, PriceIncrement, HistoricalSession,  # historical reference data
+    ContractDescription, FamilyCode, WshEventData,  # discovery
 )
 """The models with a camelCase twin in the official client."""
 
 CAMEL_NAMES: dict[tuple[str, str], str] = {
     ("CommissionReport", "realized_pnl"): "realizedPNL",
+    ("FamilyCode", "account_id"): "accountID",
     ("CommissionReport", "yield_"): "yield_",
     ("IneligibilityReason", "id"): "id_",
     ("SoftDollarTier", "value"): "val",

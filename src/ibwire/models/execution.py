@@ -31,6 +31,10 @@ class Execution:
     last_liquidity: int | None = 0
     pending_price_revision: bool | None = False
     submitter: str | None = None  # server version >= 198
+    opt_exercise_or_lapse_type: int | None = None
+    """Protobuf only: what an option execution was (-1 none, 1 exercise, 2 lapse, 3 do nothing,
+    100 assigned, 101 auto-exercise clearing, 102 expired, 103 netting, 200 auto-exercise
+    trading)."""
 
 
 @dataclass(slots=True)

@@ -77,6 +77,30 @@ class ContractDetails:
     fund_distribution_policy_indicator: str | None = None
     fund_asset_type: str | None = None
     ineligibility_reason_list: list[IneligibilityReason] = field(default_factory=list)  # >= 186
+    # bonds (BOND_CONTRACT_DATA): ``maturity`` is the bond's lastTradeDateOrContractMonth date
+    cusip: str | None = None
+    ratings: str | None = None
+    desc_append: str | None = None
+    bond_type: str | None = None
+    coupon_type: str | None = None
+    callable: bool | None = False
+    putable: bool | None = False
+    coupon: float | None = None
+    convertible: bool | None = False
+    maturity: str | None = None
+    issue_date: str | None = None
+    next_option_date: str | None = None
+    next_option_type: str | None = None
+    next_option_partial: bool | None = False
+    notes: str | None = None
+    # protobuf only (server version >= 205): no text layout carries them
+    event_contract1: str | None = None
+    event_contract_description1: str | None = None
+    event_contract_description2: str | None = None
+    min_algo_size: Decimal | None = None
+    last_price_precision: Decimal | None = None
+    last_size_precision: Decimal | None = None
+    settlement_method: str | None = None
 
 
 @dataclass(slots=True)

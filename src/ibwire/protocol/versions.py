@@ -33,6 +33,8 @@ class Feature(IntEnum):
     LINKING = 70  # pre-v100 handshake history
     OPTIONAL_CAPABILITIES = 72  # START_API carries optionalCapabilities
     PRIMARY_EXCHANGE_IN_CONTRACT_DATA_REQ = 75
+    REQ_FAMILY_CODES = 107  # REQ_FAMILY_CODES (80) / FAMILY_CODES (78)
+    REQ_MATCHING_SYMBOLS = 108  # REQ_MATCHING_SYMBOLS (81) / SYMBOL_SAMPLES (79)
     FRACTIONAL_POSITIONS = 101  # PLACE_ORDER totalQuantity as a decimal (an integer before)
     PEGGED_TO_BENCHMARK = 102  # PLACE_ORDER / OPEN_ORDER: PEG BENCH, conditions, adjusted order
     MODELS_SUPPORT = 103  # modelCode in PLACE_ORDER / OPEN_ORDER / EXECUTION_DATA
@@ -135,6 +137,8 @@ class Feature(IntEnum):
     PROTOBUF_REST_MESSAGES_2 = 212
     PROTOBUF_REST_MESSAGES_3 = 213  # every message that has a protobuf type (START_API, REQ_IDS ..)
     CANCEL_CONTRACT_DATA = 215  # protobuf-only CANCEL_CONTRACT_DATA, CANCEL_HISTORICAL_TICKS
+    CONFIG = 219  # REQ_CONFIG (108) / CONFIG_RESPONSE (110), protobuf only
+    UPDATE_CONFIG = 221  # UPDATE_CONFIG (109) / UPDATE_CONFIG_RESPONSE (111), protobuf only
 
 
 MIN_VERSION = 100

@@ -347,9 +347,6 @@ ORDER_STATE = PbType("OrderState", OrderState, (
     P(30, "completed_status", STR, name="completedStatus"),
 ))
 
-# not modelled: 44 .. 57 (bond fields: cusip .. bondNotes), 59 .. 65 (eventContract1,
-#   eventContractDescription1/2, minAlgoSize, lastPricePrecision, lastSizePrecision,
-#   settlementMethod: protobuf only)
 INELIGIBILITY_REASON = PbType("IneligibilityReason", IneligibilityReason, (
     P(1, "id", STR, name="id"), P(2, "description", STR, name="description"),
 ))
@@ -392,11 +389,27 @@ CONTRACT_DETAILS = PbType("ContractDetails", ContractDetails, (
     P(41, "fund_blue_sky_territories", STR, name="fundBlueSkyTerritories"),
     P(42, "fund_distribution_policy_indicator", STR, name="fundDistributionPolicyIndicator"),
     P(43, "fund_asset_type", STR, name="fundAssetType"),
+    P(44, "cusip", STR, name="cusip"), P(45, "issue_date", STR, name="issueDate"),
+    P(46, "ratings", STR, name="ratings"), P(47, "bond_type", STR, name="bondType"),
+    P(48, "coupon", FLOAT, name="coupon"), P(49, "coupon_type", STR, name="couponType"),
+    P(50, "convertible", BOOL, name="convertible"), P(51, "callable", BOOL, name="callable"),
+    P(52, "putable", BOOL, name="puttable"), P(53, "desc_append", STR, name="descAppend"),
+    P(54, "next_option_date", STR, name="nextOptionDate"),
+    P(55, "next_option_type", STR, name="nextOptionType"),
+    P(56, "next_option_partial", BOOL, name="nextOptionPartial"),
+    P(57, "notes", STR, name="bondNotes"),
     P(58, "ineligibility_reason_list", sub=INELIGIBILITY_REASON, repeated=True,
       name="ineligibilityReasonList"),
+    # 59 .. 65 exist in protobuf only (PROTOCOL-V2.md section 3.3)
+    P(59, "event_contract1", STR, name="eventContract1"),
+    P(60, "event_contract_description1", STR, name="eventContractDescription1"),
+    P(61, "event_contract_description2", STR, name="eventContractDescription2"),
+    P(62, "min_algo_size", DEC, name="minAlgoSize"),
+    P(63, "last_price_precision", DEC, name="lastPricePrecision"),
+    P(64, "last_size_precision", DEC, name="lastSizePrecision"),
+    P(65, "settlement_method", STR, name="settlementMethod"),
 ))
 
-# not modelled: 21 optExerciseOrLapseType int32
 EXECUTION = PbType("Execution", Execution, (
     P(1, "order_id", INT, name="orderId"), P(2, "exec_id", STR, name="execId"),
     P(3, "time", TIME, name="time"), P(4, "acct_number", STR, name="acctNumber"),
@@ -410,6 +423,7 @@ EXECUTION = PbType("Execution", Execution, (
     P(18, "last_liquidity", INT, name="lastLiquidity"),
     P(19, "pending_price_revision", BOOL, name="isPriceRevisionPending"),
     P(20, "submitter", STR, name="submitter"),
+    P(21, "opt_exercise_or_lapse_type", INT, name="optExerciseOrLapseType"),  # protobuf only
 ))
 
 # clientId 0 is "any client" (the filter's None), as the official client sends it

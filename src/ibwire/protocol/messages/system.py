@@ -15,6 +15,7 @@ from ..elements import PT, Proto, W
 from ..ids import In, Out
 from ..schema import Message, Version, to_client, to_server
 from ..versions import Feature
+from .discovery import exists_from
 
 __all__ = [
     "StartApi",
@@ -107,7 +108,9 @@ class ErrMsg(Message):
     error_time: Annotated[int | None, W(INT, pb=2, pbt=PT.INT64, since=Feature.ERROR_TIME)] = None
 
 
-@to_server(Out.REQ_CURRENT_TIME_IN_MILLIS, Proto("CurrentTimeInMillisRequest", Feature.PROTOBUF_REST_MESSAGES_3),
+@to_server(Out.REQ_CURRENT_TIME_IN_MILLIS,
+           exists_from(Feature.CURRENT_TIME_IN_MILLIS, "REQ_CURRENT_TIME_IN_MILLIS"),
+           Proto("CurrentTimeInMillisRequest", Feature.PROTOBUF_REST_MESSAGES_3),
            request=Request(replies=(In.CURRENT_TIME_IN_MILLIS,), key=None),
            api=Api("reqCurrentTimeInMillis"))
 @dataclass(slots=True)
