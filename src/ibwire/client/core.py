@@ -62,14 +62,16 @@ from ..protocol.messages.accounts import (
 )
 from ..protocol.messages.system import (
     CurrentTime,
+    CurrentTimeInMillis,
     ErrMsg,
     ManagedAccts,
     NextValidId,
     ReqCurrentTime,
+    ReqCurrentTimeInMillis,
     ReqIds,
 )
 from ..protocol.schema import Message, UnknownMessage
-from ..protocol.versions import MAX_VERSION, MIN_VERSION
+from ..protocol.versions import MAX_VERSION, MIN_VERSION, Feature, supports
 from .journal import Journal, SqliteJournal, open_journal
 from .pacing import DEFAULT_MAX_RATE, Pacer
 from .requests import Pending, Registry
@@ -139,6 +141,7 @@ class Patience:
 
 _IDS = singleton_key(ReqIds)
 _CURRENT_TIME = singleton_key(ReqCurrentTime)
+_CURRENT_TIME_MS = singleton_key(ReqCurrentTimeInMillis)
 _POSITIONS = singleton_key(ReqPositions)
 _ACCOUNT = singleton_key(ReqAcctData)
 
@@ -180,6 +183,7 @@ class BrokerCore:
         ManagedAccts: "_on_managed_accts",
         ErrMsg: "_on_error",
         CurrentTime: "_on_current_time",
+        CurrentTimeInMillis: "_on_current_time_in_millis",
         PositionData: "_on_position",
         PositionEnd: "_on_position_end",
         AcctValue: "_on_account_row",
@@ -410,6 +414,11 @@ class BrokerCore:
         if p is not None and msg.time is not None:
             p.finish(datetime.fromtimestamp(msg.time, tz=UTC))
 
+    def _on_current_time_in_millis(self, msg: CurrentTimeInMillis) -> None:
+        p = self._registry.pop(_CURRENT_TIME_MS)
+        if p is not None and msg.time_ms is not None:
+            p.finish(datetime.fromtimestamp(msg.time_ms / 1000, tz=UTC))
+
     def _on_unknown(self, msg: UnknownMessage) -> None:
         log.warning("unknown message id %d with %d fields", msg.msg_id, len(msg.fields))
         self.unknown_messages.append(msg)
@@ -569,9 +578,14 @@ class BrokerCore:
                 del self._live_reads[key]
 
     def flow_current_time(self, timeout: float | None = None) -> Flow[datetime]:
-        """TWS's clock, as an aware UTC datetime."""
+        """TWS's clock, as an aware UTC datetime: to the millisecond where the server has
+        REQ_CURRENT_TIME_IN_MILLIS (197+), else to the second."""
+        millis = self.server_version is not None and supports(
+            self.server_version, Feature.CURRENT_TIME_IN_MILLIS)
+        request: Message = ReqCurrentTimeInMillis() if millis else ReqCurrentTime()
         result: datetime = yield from self._read_flow(
-            "current time", _CURRENT_TIME, lambda: self._send(ReqCurrentTime()), timeout)
+            "current time", _CURRENT_TIME_MS if millis else _CURRENT_TIME,
+            lambda: self._send(request), timeout)
         return result
 
     def flow_next_order_id(self, timeout: float | None = None) -> Flow[int]:

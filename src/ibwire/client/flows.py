@@ -15,6 +15,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from .core import BrokerCore, Flow
 from .depth import DepthMixin
+from .discovery import DiscoveryMixin
 from .market import MarketMixin
 from .options import OptionsMixin
 from .orders import OrdersMixin
@@ -124,3 +125,9 @@ class Flows:
     price_rule = front_method(ReferenceMixin.flow_price_rule)
     round_price = front_method(ReferenceMixin.flow_round_price)
     historical_schedule = front_method(ReferenceMixin.flow_historical_schedule)
+    # discovery (issue 15, client/discovery.py): symbol search, family codes, user info, config
+    search_symbols = front_method(DiscoveryMixin.flow_search_symbols)
+    family_codes = front_method(DiscoveryMixin.flow_family_codes)
+    user_info = front_method(DiscoveryMixin.flow_user_info)
+    config = front_method(DiscoveryMixin.flow_config)
+    update_config = front_method(DiscoveryMixin.flow_update_config)

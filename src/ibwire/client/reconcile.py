@@ -35,6 +35,7 @@ from ..models import ExecutionFilter
 from ..protocol.messages.orders import ReqAllOpenOrders, ReqOpenOrders
 from .core import Flow, Wait
 from .depth import DepthMixin
+from .discovery import DiscoveryMixin
 from .journal import UNKNOWN
 from .market import CompletedOrderInfo, MarketMixin
 from .orders import OPEN_ORDERS, UNKNOWN_STATUS, OrdersMixin
@@ -83,7 +84,8 @@ class ReconcileReport:
         return len(self.unknown) + len(self.missing) + len(self.offline_fills)
 
 
-class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrdersMixin, TicksMixin, ReferenceMixin):
+class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrdersMixin, TicksMixin, ReferenceMixin,
+                     DiscoveryMixin):
     """Reconciliation and resubscription for the Broker front ends."""
 
     def _init_state(self) -> None:

@@ -39,6 +39,7 @@ from ..protocol.versions import MAX_VERSION
 from . import (
     accounts_api,
     depth_api,
+    discovery_api,
     market_api,
     options_api,
     orders_api,
@@ -74,7 +75,7 @@ REVALUE_S = 180
 
 # the handler modules register themselves with the session dispatcher when imported
 _HANDLER_MODULES = (orders_api, accounts_api, market_api, depth_api, options_api, pnl_api,
-                    ticks_api, reference_api)
+                    ticks_api, reference_api, discovery_api)
 
 
 @dataclass(slots=True)
