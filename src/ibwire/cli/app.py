@@ -38,6 +38,7 @@ else:
             "  ibwire chain SPY --strikes 8             # an option chain with greeks\n\n"
             "  ibwire pnl                               # live daily / unrealized / realized PnL\n\n"
             "  ibwire bars AAPL --duration \"5 D\" --bar-size \"5 mins\" --csv aapl.csv\n\n"
+            "  ibwire search AAP                        # contracts matching a symbol or name\n\n"
             "  ibwire monitor                           # full-screen live view\n\n"
             "  ibwire record --upstream 127.0.0.1:7497 --out s.jsonl   # record a session\n\n"
         ),
@@ -57,7 +58,7 @@ else:
         """ibwire: the TWS API socket protocol from the terminal."""
 
     # each module registers its commands; --help lists them in this order
-    for _module in ("account", "trade", "quote", "depth", "ticks", "chain", "pnl", "bars",
+    for _module in ("account", "trade", "quote", "depth", "ticks", "chain", "pnl", "bars", "search",
                     "monitor", "record", "gateway", "demo"):
         importlib.import_module(f".{_module}", __package__)
 
