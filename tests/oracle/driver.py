@@ -15,6 +15,10 @@ Commands:
   official decoder at ``V`` as its message loop would; result ``{"calls": [[callback, [args...]]],
   "exception": text | null}``.
 * ``{"op": "info"}`` -- ``{"version": ibapi version, "max_client_version": N}``.
+* ``{"op": "ids"}`` -- every message id of the official client: ``{"in": {name: id}, "out":
+  {name: id}, "in_text": [ids], "in_protobuf": [ids], "out_text": [ids], "out_protobuf": [ids]}``
+  (incoming: the decoder's text and protobuf handler tables; outgoing: the ids its EClient sends
+  as text, ``sendMsg(OUT.X, ...)``, and as protobuf, ``OUT.X + PROTOBUF_MSG_ID``).
 
 Values: objects travel as ``{"$": class name, "a": {attribute: value}}``, ``Decimal`` as
 ``{"$dec": text}``, the official client's protobuf messages as ``{"$pb": type name, "a": {field:
@@ -185,6 +189,21 @@ def decode(cmd: dict[str, Any]) -> dict[str, Any]:
     return {"calls": dump(wrapper.calls), "exception": exc}
 
 
+def ids() -> dict[str, Any]:
+    import re
+
+    from ibapi import client as client_module
+    from ibapi.message import IN, OUT
+
+    source = inspect.getsource(client_module)
+    text = {OUT[n] for n in re.findall(r"sendMsg\(\s*OUT\.(\w+)", source)}
+    proto = {OUT[n] for n in re.findall(r"OUT\.(\w+)\s*\+\s*PROTOBUF_MSG_ID", source)}
+    return {"in": {m.name: int(m) for m in IN}, "out": {m.name: int(m) for m in OUT},
+            "in_text": sorted(int(i) for i in Decoder.msgId2handleInfo),
+            "in_protobuf": sorted(int(i) for i in Decoder.msgId2handleInfoProtoBuf),
+            "out_text": sorted(int(i) for i in text), "out_protobuf": sorted(int(i) for i in proto)}
+
+
 def main() -> None:
     cmds = json.load(sys.stdin)
     out = []
@@ -194,6 +213,8 @@ def main() -> None:
                 out.append(encode(cmd))
             elif cmd["op"] == "decode":
                 out.append(decode(cmd))
+            elif cmd["op"] == "ids":
+                out.append(ids())
             elif cmd["op"] == "info":
                 out.append({"version": getattr(ibapi, "__version__", None) or ibapi.get_version_string(),
                             "max_client_version": MAX_CLIENT_VER})
