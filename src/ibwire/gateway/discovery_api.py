@@ -13,9 +13,11 @@ What the paper gateway answers, as TWS answers a paper login that uses none of t
 * REQ_USER_INFO: no white branding (an empty id), as for an IBKR login.
 * REQ_WSH_META_DATA / REQ_WSH_EVENT_DATA: error 10276 ("News feed is not allowed"): the paper
   accounts have no Wall Street Horizon subscription (the code and text are INFERRED from user
-  reports); the cancels are accepted silently, as TWS does for a request that already ended.
+  reports); a cancel finds nothing to cancel (error 321 naming it: the request ended with its
+  error).
 * Display groups: the seven groups exist ("1|2|3|4|5|6|7"), each showing nothing ("none") until a
-  client sets a contract with UPDATE_DISPLAY_GROUP; every subscriber of that group is told.
+  client sets a contract with UPDATE_DISPLAY_GROUP; every subscriber of that group is told. An
+  update or unsubscribe under a request id with no subscription gets error 321 naming it.
 * Verification: this gateway registers no third-party application, so VERIFY_REQUEST /
   VERIFY_MESSAGE answer VERIFY_COMPLETED(false) and the ``..._AND_AUTH`` pair
   VERIFY_AND_AUTH_COMPLETED(false), with a reason (INFERRED: TWS's texts are not public).
@@ -191,10 +193,17 @@ def _req_wsh(session: Session, msg: ReqWshMetaData | ReqWshEventData) -> None:
     session.error(msg.req_id if msg.req_id is not None else -1, *WSH_NOT_ALLOWED)
 
 
+def _no_active(session: Session, name: str, req_id: int, what: str = "request") -> None:
+    """A cancel (or change) of something that is not there: TWS's error naming the request."""
+    session.error(req_id, 321, f"Error validating request.-'{name}' : cause - no active {what} "
+                               f"has request id {req_id}")
+
+
 @handles(CancelWshMetaData, CancelWshEventData)
 def _cancel_wsh(session: Session, msg: CancelWshMetaData | CancelWshEventData) -> None:
-    log.info("client %s: %s %s (no WSH request is open)", session.client_id, type(msg).__name__,
-             msg.req_id)
+    # a WSH request ends at once (with its error), so there is never one to cancel
+    name = "CANCEL_WSH_META_DATA" if isinstance(msg, CancelWshMetaData) else "CANCEL_WSH_EVENT_DATA"
+    _no_active(session, name, msg.req_id if msg.req_id is not None else -1, "WSH request")
 
 
 # --- state shared by the sessions of one gateway ------------------------------------------------
@@ -251,8 +260,7 @@ def _update_display_group(session: Session, msg: UpdateDisplayGroup) -> None:
     req_id = msg.req_id if msg.req_id is not None else -1
     group = _group_subs(session).get(req_id)
     if group is None:
-        session.error(req_id, 321, "Error validating request.-'UPDATE_DISPLAY_GROUP' : cause - "
-                                   f"no display group subscription has request id {req_id}")
+        _no_active(session, "UPDATE_DISPLAY_GROUP", req_id, "display group subscription")
         return
     info = msg.contract_info or "none"
     _shared(session.core).groups[group] = info
@@ -264,7 +272,9 @@ def _update_display_group(session: Session, msg: UpdateDisplayGroup) -> None:
 
 @handles(UnsubscribeFromGroupEvents)
 def _unsubscribe_from_group_events(session: Session, msg: UnsubscribeFromGroupEvents) -> None:
-    _group_subs(session).pop(msg.req_id if msg.req_id is not None else -1, None)
+    req_id = msg.req_id if msg.req_id is not None else -1
+    if _group_subs(session).pop(req_id, None) is None:
+        _no_active(session, "UNSUBSCRIBE_FROM_GROUP_EVENTS", req_id, "display group subscription")
 
 
 # --- verification, log level --------------------------------------------------------------------
