@@ -147,8 +147,8 @@ def test_config_is_answered_and_updated_at_226(wire, gateway):
     c.send(UpdateConfig(22, TwsConfig(api=ApiConfig(settings=ApiSettingsConfig(
         read_only_api=True)))))
     done = c.expect(UpdateConfigResponse)
-    assert (done.req_id, done.status, done.changed_fields) == (22, "SUCCESS",
-                                                               ["api.settings.readOnlyApi"])
+    assert (done.req_id, done.result.status, done.result.changed_fields) == (
+        22, "SUCCESS", ["api.settings.readOnlyApi"])
     other = wire(2, max_version=226)  # the configuration is the gateway's, not the session's
     other.send(ReqConfig(23))
     assert other.expect(ConfigResponse).config.api.settings.read_only_api is True

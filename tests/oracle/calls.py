@@ -10,7 +10,8 @@ from typing import Any
 
 from ibwire.client.eapi import api_specs, attr_type
 from ibwire.compat._convert import to_compat
-from ibwire.protocol.messages import historical, orders, system
+from ibwire.protocol.messages import config, historical, orders, system
+from ibwire.protocol.protobuf import PbType
 from ibwire.protocol.schema import Message
 from ibwire.protocol.versions import Feature
 
@@ -88,10 +89,32 @@ def oracle_call(m: Message, version: int) -> tuple[str, list[Any]]:
                                      bool(m.keep_up_to_date), to_json(m.chart_options)]
     if t is system.StartApi:
         return "startApi", []
+    if t in (config.ReqConfig, config.UpdateConfig):
+        # 10.51's only methods for them take its own protobuf object (no plain method exists)
+        name = "reqConfigProtoBuf" if t is config.ReqConfig else "updateConfigProtoBuf"
+        pb = m.SCHEMA.pb
+        assert pb is not None
+        return name, [_pb_json(m, pb)]
     spec = next((s for s in api_specs().values() if s.msg_cls is t), None)
     if spec is not None:  # every other request: from its declared official method
         return spec.name, [_arg(m, path) for path in spec.paths]
     raise KeyError(f"no oracle call for {t.__name__}")
+
+
+def _pb_json(obj: Any, pb: PbType) -> dict[str, Any]:
+    """``obj`` as the official client's protobuf object of type ``pb`` (driver JSON ``$pb``),
+    with exactly the fields ibwire writes (unset, empty and false ones left out)."""
+    attrs: dict[str, Any] = {}
+    for f in pb.fields:
+        value = operator.attrgetter(f.path)(obj)
+        if value is None or value == "" or value is False or value == []:
+            continue
+        name = f.name or _camel(f.path.rsplit(".", 1)[-1])
+        if f.sub is not None:
+            sub = f.sub
+            value = [_pb_json(x, sub) for x in value] if f.repeated else _pb_json(value, sub)
+        attrs[name] = value
+    return {"$pb": pb.name, "a": attrs}
 
 
 def encode_cmd(m: Message, version: int) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from ibwire.models.config import (
     ApiConfig,
     ApiPrecautionsConfig,
     ApiSettingsConfig,
+    ConfigUpdateResult,
     LockAndExitConfig,
     MessageConfig,
     OrdersConfig,
@@ -118,9 +119,9 @@ INCOMING: list[tuple[Feature | None, Message]] = [
     (None, display.VerifyAndAuthMessageApi("api-data", "challenge")),
     (None, display.VerifyAndAuthCompleted(False, "not allowed")),
     (Feature.CONFIG, config.ConfigResponse(61, _CONFIG)),
-    (Feature.UPDATE_CONFIG, config.UpdateConfigResponse(
-        62, "SUCCESS", "Configuration updated", ["api.settings.readOnlyApi"], [],
-        [UpdateConfigWarning(1, "Read-only API", "Orders cannot be placed")])),
+    (Feature.UPDATE_CONFIG, config.UpdateConfigResponse(62, ConfigUpdateResult(
+        "SUCCESS", "Configuration updated", ["api.settings.readOnlyApi"], [],
+        [UpdateConfigWarning(1, "Read-only API", "Orders cannot be placed")]))),
     (None, contracts.ContractData(24, _EVENT)),
     (None, executions.ExecutionData(-1, Contract(con_id=700000001, symbol="SPY", sec_type="OPT",
                                                  exchange="CBOE", currency="USD",

@@ -67,7 +67,9 @@ def test_incoming_decodes_like_the_official_client_from_201(oracle: Oracle) -> N
             failures.append(f"{name} at {v}: the official decoder raised {res['exception']}")
             continue
         # 10.51 also hands the raw protobuf object to an extra ``...ProtoBuf`` callback first
-        mine = ours(m, v, incoming)
+        # (ibwire's EWrapper calls the ...ProtoBuf callbacks only for the config answers, which
+        # 10.51 hands nothing else: with ibwire's decoded models, not comparable to its objects)
+        mine = [c for c in ours(m, v, incoming) if not c[0].endswith("ProtoBuf")]
         theirs = [c for c in res["calls"] if not c[0].endswith("ProtoBuf")]
         problem = incoming.compare_calls(name, v, mine, theirs)
         if problem:

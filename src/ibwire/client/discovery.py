@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..errors import IbwireError
-from ..models.config import TwsConfig, UpdateConfigWarning
+from ..models.config import ConfigUpdateResult, TwsConfig, UpdateConfigWarning
 from ..models.discovery import ContractDescription, FamilyCode
 from ..protocol.messages.config import ConfigResponse, ReqConfig, UpdateConfig, UpdateConfigResponse
 from ..protocol.messages.discovery import (
@@ -78,7 +78,7 @@ class DiscoveryMixin(BrokerCore):
         self._finish_by_req_id(msg.req_id, msg.config)
 
     def _on_update_config_response(self, msg: UpdateConfigResponse) -> None:
-        self._finish_by_req_id(msg.req_id, msg)
+        self._finish_by_req_id(msg.req_id, msg.result)
 
     # --- flows ---------------------------------------------------------------------------------
 
@@ -123,12 +123,12 @@ class DiscoveryMixin(BrokerCore):
 
     def flow_update_config(self, config: TwsConfig,
                            accepted_warnings: list[UpdateConfigWarning] | None = None,
-                           timeout: float | None = None) -> Flow[UpdateConfigResponse]:
+                           timeout: float | None = None) -> Flow[ConfigUpdateResult]:
         """Change the parts of TWS's configuration that ``config`` sets (server version 221 or
         later); returns TWS's answer (status, fields changed, errors, warnings to accept)."""
         self._require(Feature.UPDATE_CONFIG, "changing TWS's configuration (UPDATE_CONFIG)")
         req_id = self._registry.next_id()
         msg = UpdateConfig(req_id, config, list(accepted_warnings or []))
-        result: UpdateConfigResponse = yield from self._read_flow(
+        result: ConfigUpdateResult = yield from self._read_flow(
             "update config", req_id, lambda: self._send(msg), timeout)
         return result

@@ -41,6 +41,7 @@ from ..models.config import (
     ApiConfig,
     ApiPrecautionsConfig,
     ApiSettingsConfig,
+    ConfigUpdateResult,
     LockAndExitConfig,
     OrdersConfig,
     OrdersSmartRoutingConfig,
@@ -368,7 +369,6 @@ def _update_config(session: Session, msg: UpdateConfig) -> None:
         return
     changed: list[str] = []
     _merge(gateway_config(session.core), msg.config, "", changed)
-    session.send(UpdateConfigResponse(
-        req_id=req_id, status="SUCCESS",
-        message="Configuration updated" if changed else "Nothing to change",
-        changed_fields=changed))
+    session.send(UpdateConfigResponse(req_id=req_id, result=ConfigUpdateResult(
+        status="SUCCESS", message="Configuration updated" if changed else "Nothing to change",
+        changed_fields=changed)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 __all__ = ["LockAndExitConfig", "MessageConfig", "ApiPrecautionsConfig", "ApiSettingsConfig",
            "ApiConfig", "OrdersSmartRoutingConfig", "OrdersConfig", "UpdateConfigWarning",
-           "TwsConfig"]
+           "TwsConfig", "ConfigUpdateResult"]
 
 
 @dataclass(slots=True)
@@ -127,3 +127,16 @@ class TwsConfig:
     messages: list[MessageConfig] = field(default_factory=list)
     api: ApiConfig | None = None
     orders: OrdersConfig | None = None
+
+
+@dataclass(slots=True)
+class ConfigUpdateResult:
+    """TWS's answer to an UPDATE_CONFIG: ``status`` (``"SUCCESS"`` / ``"FAILED"``), a message, the
+    fields changed (``"api.settings.readOnlyApi"``), errors, and the warnings to accept (send the
+    update again with them in ``accepted_warnings``) before the change is made."""
+
+    status: str | None = None
+    message: str | None = None
+    changed_fields: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[UpdateConfigWarning] = field(default_factory=list)

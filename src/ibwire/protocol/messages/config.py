@@ -8,8 +8,12 @@ answered with a status, the fields it changed, errors, and the warnings the call
 (by sending the update again with them in ``accepted_warnings``).
 
 The official client 10.51 has no plain method for them (only ``reqConfigProtoBuf`` /
-``updateConfigProtoBuf`` taking its generated protobuf objects) and calls only
-``configResponseProtoBuf`` / ``updateConfigResponseProtoBuf``.
+``updateConfigProtoBuf`` taking its generated protobuf objects), so ibwire's EClient has none
+either (send :class:`ReqConfig` / :class:`UpdateConfig`, or use ``Broker.config()``); it calls only
+``configResponseProtoBuf`` / ``updateConfigResponseProtoBuf`` with its protobuf object, and
+ibwire's EWrapper calls the same names with the decoded configuration (a
+:class:`~ibwire.models.config.TwsConfig`) / update result (a
+:class:`~ibwire.models.config.ConfigUpdateResult`), snake_case models rather than protobuf objects.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ...models.config import (
     ApiConfig,
     ApiPrecautionsConfig,
     ApiSettingsConfig,
+    ConfigUpdateResult,
     LockAndExitConfig,
     MessageConfig,
     OrdersConfig,
@@ -30,7 +35,7 @@ from ...models.config import (
 from ..codec import Kind
 from ..elements import P, PbType, Proto
 from ..ids import In, Out
-from ..schema import Message, Request, to_client, to_server
+from ..schema import Callback, Message, Request, to_client, to_server
 from ..versions import Feature
 from .discovery import exists_from
 
@@ -142,7 +147,8 @@ class ReqConfig(Message):
 
 
 @to_client(In.CONFIG_RESPONSE, Proto("ConfigResponse", Feature.CONFIG), P(1, "req_id", INT),
-           *_CONFIG_FIELDS)
+           *_CONFIG_FIELDS,
+           callback=Callback("configResponseProtoBuf", "configResponseProto:config"))
 @dataclass(slots=True)
 class ConfigResponse(Message):
     """CONFIG_RESPONSE (110, protobuf only): TWS's configuration."""
@@ -170,18 +176,15 @@ class UpdateConfig(Message):
 
 
 @to_client(In.UPDATE_CONFIG_RESPONSE, Proto("UpdateConfigResponse", Feature.UPDATE_CONFIG),
-           P(1, "req_id", INT), P(2, "status", STR), P(3, "message", STR),
-           P(4, "changed_fields", STR, repeated=True), P(5, "errors", STR, repeated=True),
-           P(6, "warnings", sub=UPDATE_CONFIG_WARNING, repeated=True))
+           P(1, "req_id", INT), P(2, "result.status", STR, name="status"),
+           P(3, "result.message", STR, name="message"),
+           P(4, "result.changed_fields", STR, repeated=True, name="changedFields"),
+           P(5, "result.errors", STR, repeated=True, name="errors"),
+           P(6, "result.warnings", sub=UPDATE_CONFIG_WARNING, repeated=True, name="warnings"),
+           callback=Callback("updateConfigResponseProtoBuf", "updateConfigResponseProto:result"))
 @dataclass(slots=True)
 class UpdateConfigResponse(Message):
-    """UPDATE_CONFIG_RESPONSE (111, protobuf only): ``status`` (``"SUCCESS"`` / ``"FAILED"``), a
-    message, the fields changed, the errors, and the warnings to accept before the change is
-    made."""
+    """UPDATE_CONFIG_RESPONSE (111, protobuf only): how TWS took an UPDATE_CONFIG."""
 
     req_id: int | None = None
-    status: str | None = None
-    message: str | None = None
-    changed_fields: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[UpdateConfigWarning] = field(default_factory=list)
+    result: ConfigUpdateResult = field(default_factory=ConfigUpdateResult)
