@@ -295,7 +295,7 @@ def test_every_model_field_has_a_camelcase_twin(compat_cls):
 def test_contract_details_maps_all_model_fields():
     missing_in_model, missing_in_compat = _convert.unmapped(ContractDetails)
     assert missing_in_compat == []
-    assert "cusip" in missing_in_model  # bond fields: ibwire does not decode BOND_CONTRACT_DATA
+    assert missing_in_model == []  # the bond fields too (BOND_CONTRACT_DATA, issue 15)
 
 
 def test_round_trip_contract_with_legs():
