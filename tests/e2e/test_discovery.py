@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ibwire import AsyncBroker, Broker
+from ibwire.compat.common import WshEventData as CompatWshEventData
 from ibwire.errors import IbwireError
 from ibwire.gateway import PaperGateway
 from ibwire.models.config import ApiConfig, ApiSettingsConfig, TwsConfig
@@ -125,6 +126,10 @@ def test_eclient_discovery_callbacks(dapp, gateway):
     dapp.wait(lambda: bool(dapp.of("currentTimeInMillis")), "currentTimeInMillis")
     [(ms,)] = dapp.of("currentTimeInMillis")
     assert ms == int(gateway.call(lambda ex: ex.now()).timestamp() * 1000)
+    # an official-style WshEventData (camelCase) is taken as it is; the paper account has no WSH
+    dapp.reqWshEventData(63, CompatWshEventData(conId=AAPL, startDate="20261201"))
+    dapp.wait(lambda: bool(dapp.errors(63)), "error for reqWshEventData")
+    assert dapp.errors(63) == [(63, 10276, "News feed is not allowed")]
 
 
 # --- ib_async 2.1.0 (server version 178) ------------------------------------------------------------
