@@ -359,7 +359,8 @@ def test_every_incoming_message_calls_a_wrapper_callback():
 
 
 _HAND_WRITTEN = {"CancelOrder": "cancelOrder", "ReqGlobalCancel": "reqGlobalCancel",
-                 "StartApi": "startApi"}
+                 "StartApi": "startApi", "ReqConfig": "reqConfigProtoBuf",
+                 "UpdateConfig": "updateConfigProtoBuf"}
 
 
 def test_every_request_has_its_official_eclient_method():

@@ -66,10 +66,12 @@ from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, LocalProtocol
 from ..protocol import messages as _messages  # noqa: F401 - registers every schema
 from ..protocol.codec import UNSET_INT, format_tws_time
 from ..protocol.connection import BadMessage, ConnectionClosed, HandshakeComplete, SessionReady
+from ..protocol.messages.config import ReqConfig, UpdateConfig
 from ..protocol.messages.orders import CancelOrder, ReqGlobalCancel
 from ..protocol.messages.ticks import tick_by_tick_call
 from ..protocol.schema import TO_CLIENT, Message, UnknownMessage
 from ..protocol.versions import MAX_VERSION, MIN_VERSION
+from .discovery import config_request
 from .eapi import ApiSpec, CallbackSpec, api_specs, callback_specs, item_getter, make_method
 from .ecallbacks import (
     ALREADY_CONNECTED,
@@ -475,6 +477,28 @@ class EClient:
         fields = _order_cancel(orderCancel)
         fields.pop("manual_order_cancel_time", None)
         self._send(ReqGlobalCancel(**fields))
+
+    def reqConfigProtoBuf(self, configRequestProto: Any) -> None:  # noqa: N802, N803
+        """Ask TWS for its configuration (server version 219+; protobuf only): the argument is
+        the official client's ``ConfigRequest`` object, or any object with ``reqId`` (or a
+        :class:`~ibwire.protocol.messages.config.ReqConfig`). Answers: configResponseProtoBuf."""
+        req_id = getattr(configRequestProto, "reqId", None) or getattr(
+            configRequestProto, "req_id", None)
+        self._send_built(req_id if isinstance(req_id, int) else NO_VALID_ID, 592,
+                         "Request Config Sending Error",
+                         lambda: config_request(configRequestProto, ReqConfig))
+
+    def updateConfigProtoBuf(self, updateConfigRequestProto: Any) -> None:  # noqa: N802, N803
+        """Change TWS's configuration (server version 221+; protobuf only): the argument is the
+        official client's ``UpdateConfigRequest`` object (reqId, lockAndExit, messages, api,
+        orders, acceptedWarnings, resetAPIOrderSequence by their protobuf names), or an
+        :class:`~ibwire.protocol.messages.config.UpdateConfig`. Answers:
+        updateConfigResponseProtoBuf."""
+        req_id = getattr(updateConfigRequestProto, "reqId", None) or getattr(
+            updateConfigRequestProto, "req_id", None)
+        self._send_built(req_id if isinstance(req_id, int) else NO_VALID_ID, 593,
+                         "Update Config Request Sending Error",
+                         lambda: config_request(updateConfigRequestProto, UpdateConfig))
 
     if TYPE_CHECKING:  # the declared official methods are added below, from the API table
         def __getattr__(self, name: str) -> Callable[..., None]: ...
