@@ -146,7 +146,8 @@ class ReqConfig(Message):
     req_id: int | None = None
 
 
-@to_client(In.CONFIG_RESPONSE, Proto("ConfigResponse", Feature.CONFIG), P(1, "req_id", INT),
+@to_client(In.CONFIG_RESPONSE, exists_from(Feature.CONFIG, "CONFIG_RESPONSE"),
+           Proto("ConfigResponse", Feature.CONFIG), P(1, "req_id", INT),
            *_CONFIG_FIELDS,
            callback=Callback("configResponseProtoBuf", "configResponseProto:config"))
 @dataclass(slots=True)
@@ -175,7 +176,8 @@ class UpdateConfig(Message):
     reset_api_order_sequence: bool | None = False
 
 
-@to_client(In.UPDATE_CONFIG_RESPONSE, Proto("UpdateConfigResponse", Feature.UPDATE_CONFIG),
+@to_client(In.UPDATE_CONFIG_RESPONSE, exists_from(Feature.UPDATE_CONFIG, "UPDATE_CONFIG_RESPONSE"),
+           Proto("UpdateConfigResponse", Feature.UPDATE_CONFIG),
            P(1, "req_id", INT), P(2, "result.status", STR, name="status"),
            P(3, "result.message", STR, name="message"),
            P(4, "result.changed_fields", STR, repeated=True, name="changedFields"),

@@ -63,9 +63,9 @@ _INT_UNSET = str(UNSET_INT)
 
 
 def exists_from(feature: Feature, name: str) -> Custom:
-    """A request that does not exist below ``feature``: encoding it for an older server raises
-    LocalProtocolError (as the official client refuses with error 503 and sends nothing);
-    decoding reads nothing."""
+    """A message that does not exist below ``feature``: encoding it for an older server raises
+    LocalProtocolError (for a request, as the official client refuses with error 503 and sends
+    nothing); decoding reads nothing."""
 
     def refuse(value: object, append: Callable[[str], None]) -> Never:
         raise LocalProtocolError(f"{name} needs server version {int(feature)} or later")
