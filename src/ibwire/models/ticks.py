@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 __all__ = [
-    "TickAttribLast", "TickAttribBidAsk", "HistoricalTick", "HistoricalTickBidAsk",
+    "TickAttribLast", "TickAttribBidAsk", "LAST_ATTRIBS", "HistoricalTick", "HistoricalTickBidAsk",
     "HistoricalTickLast", "RealTimeBar", "LastTick", "BidAskTick", "MidPointTick", "RealtimeBar",
     "Tick", "TICK_BY_TICK_TYPES", "TickByTickType", "epoch_time", "RtVolume", "Dividends",
     "parse_ratios",
@@ -27,28 +27,36 @@ __all__ = [
 
 # --- wire models --------------------------------------------------------------------------------
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class TickAttribLast:
-    """A trade's attributes: ``past_limit`` (traded beyond the day's limit), ``unreported``."""
+    """A trade's attributes: ``past_limit`` (traded beyond the day's limit), ``unreported``.
+    Immutable: the decoders share one instance per combination."""
 
     past_limit: bool = False
     unreported: bool = False
 
     def __post_init__(self) -> None:  # an absent protobuf bool is False
-        self.past_limit = bool(self.past_limit)
-        self.unreported = bool(self.unreported)
+        if self.past_limit is None or self.unreported is None:
+            object.__setattr__(self, "past_limit", bool(self.past_limit))
+            object.__setattr__(self, "unreported", bool(self.unreported))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class TickAttribBidAsk:
-    """A quote's attributes: the bid below the day's low, the ask above the day's high."""
+    """A quote's attributes: the bid below the day's low, the ask above the day's high.
+    Immutable: the decoders share one instance per combination."""
 
     bid_past_low: bool = False
     ask_past_high: bool = False
 
     def __post_init__(self) -> None:  # an absent protobuf bool is False
-        self.bid_past_low = bool(self.bid_past_low)
-        self.ask_past_high = bool(self.ask_past_high)
+        if self.bid_past_low is None or self.ask_past_high is None:
+            object.__setattr__(self, "bid_past_low", bool(self.bid_past_low))
+            object.__setattr__(self, "ask_past_high", bool(self.ask_past_high))
+
+
+LAST_ATTRIBS = tuple(TickAttribLast(bool(m & 1), bool(m & 2)) for m in range(4))
+"""TickAttribLast by mask (bit 0 pastLimit, bit 1 unreported)."""
 
 
 @dataclass(slots=True)
@@ -67,14 +75,11 @@ class HistoricalTickBidAsk:
 
     time: int | None = None
     tick_attrib_bid_ask: TickAttribBidAsk = field(default_factory=TickAttribBidAsk)
+    # (None when a protobuf body leaves it out: read as no attributes)
     price_bid: float | None = None
     price_ask: float | None = None
     size_bid: Decimal | None = None
     size_ask: Decimal | None = None
-
-    def __post_init__(self) -> None:
-        if self.tick_attrib_bid_ask is None:  # (absent from a protobuf body)
-            self.tick_attrib_bid_ask = TickAttribBidAsk()
 
 
 @dataclass(slots=True)
@@ -83,14 +88,11 @@ class HistoricalTickLast:
 
     time: int | None = None
     tick_attrib_last: TickAttribLast = field(default_factory=TickAttribLast)
+    # (None when a protobuf body leaves it out: read as no attributes)
     price: float | None = None
     size: Decimal | None = None
     exchange: str | None = None
     special_conditions: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.tick_attrib_last is None:  # (absent from a protobuf body)
-            self.tick_attrib_last = TickAttribLast()
 
 
 @dataclass(slots=True)
@@ -137,7 +139,7 @@ class LastTick:
 
     @classmethod
     def of(cls, t: HistoricalTickLast, all_last: bool = False) -> LastTick:
-        a = t.tick_attrib_last
+        a = t.tick_attrib_last or LAST_ATTRIBS[0]
         return cls(epoch_time(t.time), t.price or 0.0, t.size if t.size is not None else Decimal(0),
                    t.exchange, t.special_conditions, bool(a.past_limit), bool(a.unreported),
                    all_last)
@@ -157,7 +159,7 @@ class BidAskTick:
 
     @classmethod
     def of(cls, t: HistoricalTickBidAsk) -> BidAskTick:
-        a = t.tick_attrib_bid_ask
+        a = t.tick_attrib_bid_ask or TickAttribBidAsk()
         zero = Decimal(0)
         return cls(epoch_time(t.time), t.price_bid or 0.0, t.price_ask or 0.0,
                    t.size_bid if t.size_bid is not None else zero,

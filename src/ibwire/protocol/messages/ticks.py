@@ -35,6 +35,7 @@ from typing import Any
 from ...errors import LocalProtocolError
 from ...models.contract import Contract, DeltaNeutralContract
 from ...models.ticks import (
+    LAST_ATTRIBS,
     HistoricalTick,
     HistoricalTickBidAsk,
     HistoricalTickLast,
@@ -42,14 +43,15 @@ from ...models.ticks import (
     TickAttribLast,
 )
 from ..codec import (
+    DECIMAL_CACHE,
+    UNSET_DOUBLE,
     UNSET_DOUBLE_STR,
+    UNSET_FLOAT_TEXTS,
     UNSET_INT,
+    UNSET_INT_TEXTS,
     Kind,
     TagValue,
     dec_decimal,
-    dec_float,
-    dec_int,
-    dec_str,
     enc_decimal,
     enc_float,
     enc_int,
@@ -133,9 +135,10 @@ def _mask_of(a: object, first: str, second: str) -> str:
 def _mask_custom(path: str, cls: type, first: str, second: str) -> Custom:
     """An attribute mask field: bit 0 is ``first``, bit 1 ``second``."""
 
+    by_mask = tuple(cls(**{first: bool(m & 1), second: bool(m & 2)}) for m in range(4))
+
     def decode(fields: list[str], i: int) -> tuple[Any, int]:
-        mask = int(fields[i] or 0)
-        return cls(**{first: bool(mask & 1), second: bool(mask & 2)}), i + 1
+        return by_mask[int(fields[i] or 0) & 3], i + 1
 
     def encode(value: Any, append: Callable[[str], None]) -> None:
         append(_mask_of(value, first, second))
@@ -151,28 +154,44 @@ _HIST_BID_ASK_MASK = _mask_custom("tick_attrib_bid_ask", TickAttribBidAsk, "ask_
 
 # --- TICK_BY_TICK's body: one of three forms, chosen by the tick type --------------------------
 
+_BID_ASK_ATTRIBS = tuple(TickAttribBidAsk(bool(m & 1), bool(m & 2)) for m in range(4))
+_NO_LAST, _NO_BID_ASK = LAST_ATTRIBS[0], _BID_ASK_ATTRIBS[0]
+_ZERO = Decimal(0)
+
+
+def _num(s: str) -> float | None:
+    if s in UNSET_FLOAT_TEXTS:
+        return None
+    v = float(s)
+    return v if -UNSET_DOUBLE < v < UNSET_DOUBLE else None
+
+
+def _qty(s: str) -> Decimal | None:
+    d = DECIMAL_CACHE.get(s)
+    return d if d is not None else dec_decimal(s)
+
+
 def _decode_tbt(f: list[str], i: int) -> tuple[tuple[Any, ...], int]:
-    tick_type = dec_int(f[i])
-    time = dec_int(f[i + 1])
+    # the hot path of a tick-by-tick stream: plain conversions inline, shared attribute objects
+    tt = f[i]
+    tick_type = int(tt) if tt else None
+    ts = f[i + 1]
+    time = int(ts) if ts and ts not in UNSET_INT_TEXTS else None
     i += 2
-    last = bid_ask = mid = None
-    if tick_type in (TBT_LAST, TBT_ALL_LAST):
-        mask = int(f[i + 2] or 0)
-        last = HistoricalTickLast(time, TickAttribLast(bool(mask & 1), bool(mask & 2)),
-                                  dec_float(f[i]), dec_decimal(f[i + 1]), dec_str(f[i + 3]),
-                                  dec_str(f[i + 4]))
-        i += 5
-    elif tick_type == TBT_BID_ASK:
-        mask = int(f[i + 4] or 0)
-        bid_ask = HistoricalTickBidAsk(time, TickAttribBidAsk(bool(mask & 1), bool(mask & 2)),
-                                       dec_float(f[i]), dec_float(f[i + 1]),
-                                       dec_decimal(f[i + 2]), dec_decimal(f[i + 3]))
-        i += 5
-    elif tick_type == TBT_MID_POINT:
-        mid = HistoricalTick(time, dec_float(f[i]), Decimal(0))
-        i += 1
+    if tick_type == TBT_BID_ASK:
+        mask = f[i + 4]
+        q = HistoricalTickBidAsk(time, _BID_ASK_ATTRIBS[int(mask) & 3] if mask else _NO_BID_ASK,
+                                 _num(f[i]), _num(f[i + 1]), _qty(f[i + 2]), _qty(f[i + 3]))
+        return (tick_type, None, q, None), i + 5
+    if tick_type == TBT_LAST or tick_type == TBT_ALL_LAST:
+        mask = f[i + 2]
+        t = HistoricalTickLast(time, LAST_ATTRIBS[int(mask) & 3] if mask else _NO_LAST,
+                               _num(f[i]), _qty(f[i + 1]), f[i + 3] or None, f[i + 4] or None)
+        return (tick_type, t, None, None), i + 5
+    if tick_type == TBT_MID_POINT:
+        return (tick_type, None, None, HistoricalTick(time, _num(f[i]), _ZERO)), i + 1
     # tick type 0 ("none") carries the time alone, as the official client reads it
-    return (tick_type, last, bid_ask, mid), i
+    return (tick_type, None, None, None), i
 
 
 def _encode_tbt(value: tuple[Any, ...], a: Callable[[str], None]) -> None:
@@ -371,11 +390,12 @@ def tick_by_tick_call(m: TickByTick) -> tuple[str, tuple[Any, ...], str] | None:
     if m.last is not None and m.tick_type in (TBT_LAST, TBT_ALL_LAST):
         t = m.last
         return "tickByTickAllLast", (m.req_id, m.tick_type, t.time, t.price, t.size,
-                                     t.tick_attrib_last, t.exchange, t.special_conditions), "iiifdoss"
+                                     t.tick_attrib_last or _NO_LAST, t.exchange,
+                                     t.special_conditions), "iiifdoss"
     if m.bid_ask is not None and m.tick_type == TBT_BID_ASK:
         q = m.bid_ask
         return "tickByTickBidAsk", (m.req_id, q.time, q.price_bid, q.price_ask, q.size_bid,
-                                    q.size_ask, q.tick_attrib_bid_ask), "iiffddo"
+                                    q.size_ask, q.tick_attrib_bid_ask or _NO_BID_ASK), "iiffddo"
     if m.mid_point is not None and m.tick_type == TBT_MID_POINT:
         return "tickByTickMidPoint", (m.req_id, m.mid_point.time, m.mid_point.price), "iif"
     return None
