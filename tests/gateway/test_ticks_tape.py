@@ -133,3 +133,23 @@ def test_replayed_ticks_print_as_recorded(tmp_path: Path) -> None:
         (hist,) = [m for m in c.sync() if isinstance(m, HistoricalTicksLast)]
     want = [(int(t.timestamp()), round(p, 2), Decimal(q)) for t, p, q in rows]
     assert [(t.time, t.price, t.size) for t in hist.ticks] == want
+
+
+def test_replayed_ticks_stream_tick_by_tick(tmp_path: Path) -> None:
+    """Replayed data drives the live tape too: a Last stream prints the recorded trades."""
+    start = datetime(2026, 11, 20, 10, 0, tzinfo=NY)
+    rows = [(start + timedelta(seconds=s), 230.0 + s * 0.01, 100 + s) for s in range(30)]
+    path = tmp_path / "AAPL.csv"
+    path.write_text("time,price,size\n" + "".join(
+        f"{t.isoformat()},{p:.2f},{q}\n" for t, p, q in rows))
+    with PaperGateway(port=0, tick_interval=None, data=[path]) as gw:
+        gw.step(5)
+        c = _client(gw)
+        c.drain()
+        c.send(ReqTickByTickData(1, STOCK, "Last"))
+        first = [m for m in c.sync() if isinstance(m, TickByTick)]
+        gw.step(10)
+        later = [m for m in c.sync() if isinstance(m, TickByTick)]
+    got = [(m.last.time, m.last.price, m.last.size) for m in first + later if m.last is not None]
+    want = [(int(t.timestamp()), round(p, 2), Decimal(q)) for t, p, q in rows]
+    assert got == want[5:16]  # the last trade before the request, then every one after it
