@@ -7,7 +7,7 @@ every tick.
 * ``ibwire_eclient`` -- ibwire's ``EClient`` / ``EWrapper`` (reader thread + ``run()``);
   ``tickByTickAllLast`` / ``tickByTickBidAsk`` tally each tick;
 * ``ibwire_broker`` -- ``Broker.tick_by_tick`` twice: two LiveStreams of typed ticks (aware
-  datetimes), read by this thread;
+  datetimes), each read by a thread of its own;
 * ``ib_async_client`` -- ib_async 2.1's ``Client`` (its decoder) with a minimal wrapper tallying
   each tick, as the EClient programs do;
 * ``ib_async_ib`` -- ib_async 2.1's ``IB.reqTickByTickData``: its wrapper builds a
@@ -108,6 +108,8 @@ def run_ibwire_eclient(a: argparse.Namespace) -> None:
 
 
 def run_ibwire_broker(a: argparse.Namespace) -> None:
+    import threading
+
     from ibwire import Broker, Stock
     from ibwire.models.ticks import BidAskTick, LastTick
 
@@ -118,21 +120,31 @@ def run_ibwire_broker(a: argparse.Namespace) -> None:
         last = b.tick_by_tick(Stock("AAPL"), "Last")
         quotes = b.tick_by_tick(Stock("AAPL"), "BidAsk")
         last.timeout = quotes.timeout = 60
-        # the two streams arrive interleaved; each is read to its end (its own count) in turn
-        seen = 0
-        while seen < a.n:
-            for stream in (last, quotes):
-                while stream._unread:  # (what has arrived; then wait on the other)
-                    tick = next(stream)
-                    seen += 1
-                    if isinstance(tick, LastTick):
-                        tally.trade(tick.time, tick.price, tick.size)
-                    elif isinstance(tick, BidAskTick):
-                        tally.bid_ask(tick.time, tick.bid_price, tick.ask_price, tick.bid_size,
-                                      tick.ask_size)
-            if seen < a.n and not b.wait_until(
-                    lambda: bool(last._unread or quotes._unread), 60):
-                raise SystemExit(f"the streams stopped at {seen} ticks")
+        seen = [0, 0]
+        total = {"n": a.n}
+
+        def read_quotes() -> None:  # one thread per stream, as a program would read them
+            for tick in quotes:
+                assert isinstance(tick, BidAskTick)
+                tally.bid_ask(tick.time, tick.bid_price, tick.ask_price, tick.bid_size,
+                              tick.ask_size)
+                seen[1] += 1
+                if seen[0] + seen[1] >= total["n"]:
+                    last.close()
+                    break
+
+        reader = threading.Thread(target=read_quotes, daemon=True)
+        reader.start()
+        for tick in last:
+            assert isinstance(tick, LastTick)
+            tally.trade(tick.time, tick.price, tick.size)
+            seen[0] += 1
+            if seen[0] + seen[1] >= total["n"]:
+                quotes.close()
+                break
+        reader.join(60)
+        if seen[0] + seen[1] < a.n:
+            raise SystemExit(f"the streams stopped at {seen[0] + seen[1]} ticks")
         meter.stop()
         _finish(meter, tally, a.n, "ibwire Broker + LiveStreams", b.server_version)
 

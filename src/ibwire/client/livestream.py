@@ -52,6 +52,7 @@ class LiveStream(Generic[T]):
         self.updates = 0
         self._unread: collections.deque[T] = collections.deque()
         self._cond = threading.Condition(threading.Lock())
+        self._sleepers = 0  # threads waiting in __next__
         self._waiter: asyncio.Future[None] | None = None
         self._cancel = cancel
 
@@ -67,8 +68,10 @@ class LiveStream(Generic[T]):
             self.items.append(item)
             self._unread.append(item)
             self.updates += 1
-            self._cond.notify_all()
-        self._wake()
+            if self._sleepers:
+                self._cond.notify_all()
+        if self._waiter is not None:
+            self._wake()
 
     def _end(self, error: Exception | None = None) -> None:
         with self._cond:
@@ -98,8 +101,14 @@ class LiveStream(Generic[T]):
 
     def __next__(self) -> T:
         with self._cond:
-            ready = self._cond.wait_for(lambda: bool(self._unread) or not self.active,
-                                        self.timeout)
+            if self._unread:
+                return self._unread.popleft()
+            self._sleepers += 1
+            try:
+                ready = self._cond.wait_for(lambda: bool(self._unread) or not self.active,
+                                            self.timeout)
+            finally:
+                self._sleepers -= 1
             if self._unread:
                 return self._unread.popleft()
             self.timed_out = not ready

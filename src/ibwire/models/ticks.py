@@ -124,7 +124,7 @@ def epoch_time(t: int | None) -> datetime:
     return datetime.fromtimestamp(t or 0, UTC)
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class LastTick:
     """A trade: tick-by-tick ``Last`` / ``AllLast`` (``all_last``) or a historical TRADES tick."""
 
@@ -145,7 +145,7 @@ class LastTick:
                    all_last)
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class BidAskTick:
     """A quote: tick-by-tick ``BidAsk`` or a historical BID_ASK tick."""
 
@@ -167,7 +167,7 @@ class BidAskTick:
                    bool(a.ask_past_high))
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class MidPointTick:
     """A midpoint: tick-by-tick ``MidPoint`` or a historical MIDPOINT tick."""
 
@@ -182,7 +182,7 @@ class MidPointTick:
 Tick = LastTick | BidAskTick | MidPointTick
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class RealtimeBar:
     """A 5-second bar: ``time`` its start (aware, UTC)."""
 
@@ -198,7 +198,7 @@ class RealtimeBar:
 
 # --- generic tick values, parsed (the Ticker's typed fields) -----------------------------------
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class RtVolume:
     """A trade as generic tick 233 (RT_VOLUME) or 375 (RT_TRD_VOLUME) reports it."""
 
@@ -223,7 +223,7 @@ class RtVolume:
                    single.strip().lower() == "true")
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Dividends:
     """Generic tick 456 (IB_DIVIDENDS): the past and next twelve months' dividends and the next
     one (``next_date`` None when none is announced)."""
