@@ -146,3 +146,13 @@ def test_completed_orders_report_their_filled_quantity(gateway: PaperGateway) ->
         broker.submit_order(Stock("AAPL"), MarketOrder("BUY", 7), client_order_id="cq-1").wait_done(10)
         (done,) = [c for c in broker.completed_orders() if c.order.order_ref == "cq-1"]
         assert done.status == "Filled" and done.order.filled_quantity == Decimal(7)
+
+
+def test_cancel_order_takes_a_ticket_and_refuses_anything_else_clearly(gateway: PaperGateway) -> None:
+    with Broker.connect("127.0.0.1", gateway.port, client_id=19, timeout=10) as broker:
+        price = broker.snapshot(Stock("AAPL")).bid or 100.0
+        resting = broker.submit_order(Stock("AAPL"), LimitOrder("BUY", 1, round(price * 0.5, 2)))
+        assert broker.cancel_order(resting) is resting
+        assert resting.status == "Cancelled"
+        with pytest.raises(TypeError, match="order id \\(int\\) or an OrderTicket"):
+            broker.cancel_order("12")  # type: ignore[arg-type]

@@ -400,8 +400,15 @@ class OrdersMixin(BrokerCore):
                 self._registry.discard(p)
         return t
 
-    def flow_cancel_order(self, order_id: int, timeout: float = 10.0) -> Flow[OrderTicket | None]:
-        """Cancel an order. 202 / Cancelled is success; 10147, 10148, 161 raise CancelRejected."""
+    def flow_cancel_order(self, order_id: int | OrderTicket,
+                          timeout: float = 10.0) -> Flow[OrderTicket | None]:
+        """Cancel an order, named by its id or its ticket. 202 / Cancelled is success; 10147,
+        10148, 161 raise CancelRejected."""
+        if isinstance(order_id, OrderTicket):
+            order_id = order_id.order_id
+        if isinstance(order_id, bool) or not isinstance(order_id, int):
+            raise TypeError(f"cancel_order takes an order id (int) or an OrderTicket, not "
+                            f"{type(order_id).__name__} {order_id!r}")
         self._ensure_connected()
         t = self._tickets.get(order_id)
         if t is not None and t.status in CANCELLED:
