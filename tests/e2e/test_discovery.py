@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from ibwire import AsyncBroker, Broker
+from ibwire import AsyncBroker, Broker, ContractError
 from ibwire.compat.common import WshEventData as CompatWshEventData
 from ibwire.errors import IbwireError
 from ibwire.gateway import PaperGateway
 from ibwire.models.config import ApiConfig, ApiSettingsConfig, TwsConfig
+from ibwire.models.contract import Contract
 
 from .conftest import AAPL, WAIT_S, EApp, run
 
@@ -45,6 +46,14 @@ def test_broker_family_codes_user_info_and_millisecond_time(broker, gateway):
     assert broker.user_info() == ""
     now = gateway.call(lambda ex: ex.now())
     assert broker.current_time() == now  # CURRENT_TIME_IN_MILLIS: to the millisecond
+
+
+def test_broker_contract_details_of_a_bond(broker):
+    [bond] = broker.contract_details(Contract(symbol="AAPL", sec_type="BOND", currency="USD"))
+    assert (bond.contract.sec_type, bond.cusip, bond.coupon, bond.maturity, bond.callable,
+            bond.next_option_date) == ("BOND", "037833DB3", 2.9, "20270912", True, "20270612")
+    with pytest.raises(ContractError):
+        broker.contract_details(Contract(symbol="NOPE", sec_type="BOND"))
 
 
 def test_broker_reads_and_changes_tws_config(broker, gateway):

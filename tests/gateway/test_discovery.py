@@ -8,6 +8,7 @@ import pytest
 from ibwire.gateway.discovery_api import MAX_MATCHES, matching_symbols
 from ibwire.gateway.instruments import universe
 from ibwire.models.config import ApiConfig, ApiSettingsConfig, TwsConfig
+from ibwire.models.contract import Contract
 from ibwire.models.discovery import WshEventData
 from ibwire.protocol.messages.config import (
     ConfigResponse,
@@ -15,7 +16,9 @@ from ibwire.protocol.messages.config import (
     UpdateConfig,
     UpdateConfigResponse,
 )
+from ibwire.protocol.messages.contracts import ContractData, ContractDataEnd, ReqContractData
 from ibwire.protocol.messages.discovery import (
+    BondContractData,
     CancelWshEventData,
     FamilyCodes,
     ReqFamilyCodes,
@@ -160,3 +163,23 @@ def test_current_time_in_millis_from_197(wire, gateway, version):
     c.send(ReqCurrentTimeInMillis())
     ms = c.expect(CurrentTimeInMillis).time_ms
     assert ms == int(gateway.call(lambda ex: ex.now()).timestamp() * 1000)
+
+
+@pytest.mark.parametrize("version", (178, 200, 226))
+def test_a_bond_is_answered_with_bond_contract_data(wire, version):
+    c = wire(1, max_version=version)
+    c.send(ReqContractData(31, Contract(symbol="IBM", sec_type="BOND", currency="USD")))
+    rows = c.until(ContractDataEnd)
+    [bond] = [m for m in rows if isinstance(m, BondContractData)]
+    d = bond.details
+    assert bond.req_id == 31 and not [m for m in rows if isinstance(m, ContractData)]
+    assert (d.contract.con_id, d.cusip, d.coupon, d.maturity, d.bond_type) == (
+        900000101, "459200HU8", 3.45, "20260219", "CORP")
+    # by CUSIP, and by con id alone
+    c.send(ReqContractData(32, Contract(sec_type="BOND", sec_id_type="CUSIP",
+                                        sec_id="91282CJL6")))
+    assert c.expect(BondContractData).details.desc_append == "T 4 3/8 11/30/30"
+    c.send(ReqContractData(33, Contract(con_id=900000102)))
+    assert c.expect(BondContractData).details.callable is True
+    c.send(ReqContractData(34, Contract(symbol="NOPE", sec_type="BOND")))
+    assert c.expect(ErrMsg, lambda e: e.req_id == 34).error_code == 200

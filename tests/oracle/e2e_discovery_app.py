@@ -2,8 +2,8 @@
 oracle's Python path).
 
 ``python e2e_discovery_app.py PORT`` connects with client id 32 and asks: matching symbols for
-"AAP", family codes, user info, the current time in milliseconds (and in seconds), WSH meta data,
-the display groups; it prints one JSON report of what its callbacks saw. Waits are on callbacks
+"AAP", family codes, user info, the current time in milliseconds (and in seconds), a bond's
+contract details, WSH meta data, the display groups; it prints one JSON report of what its callbacks saw. Waits are on callbacks
 with a timeout, never sleeps; a timeout is reported under "timeouts". Only the official package's
 public classes are used.
 """
@@ -16,6 +16,7 @@ import threading
 from typing import Any
 
 from ibapi.client import EClient
+from ibapi.contract import Contract
 from ibapi.wrapper import EWrapper
 
 WAIT_S = 15.0
@@ -29,6 +30,7 @@ class App(EWrapper, EClient):  # type: ignore[misc]
         self.r: dict[str, Any] = {"errors": [], "symbols": None, "family_codes": None,
                                   "user_info": None, "millis": None, "seconds": None,
                                   "groups": None, "group_updated": None, "next_id": None,
+                                  "bonds": [], "bonds_end": None,
                                   "timeouts": []}
 
     def note(self, key: str, value: Any) -> None:
@@ -67,6 +69,16 @@ class App(EWrapper, EClient):  # type: ignore[misc]
     def currentTime(self, time: int) -> None:  # noqa: N802
         self.note("seconds", time)
 
+    def bondContractDetails(self, reqId: int, contractDetails: Any) -> None:  # noqa: N802, N803
+        d = contractDetails
+        with self.cond:
+            self.r["bonds"].append([reqId, d.contract.conId, d.cusip, d.coupon, d.maturity,
+                                    d.issueDate, d.callable, d.descAppend])
+            self.cond.notify_all()
+
+    def contractDetailsEnd(self, reqId: int) -> None:  # noqa: N802, N803
+        self.note("bonds_end", reqId)
+
     def displayGroupList(self, reqId: int, groups: str) -> None:  # noqa: N802, N803
         self.note("groups", [reqId, groups])
 
@@ -98,6 +110,10 @@ def main() -> None:
     app.wait("groups")
     app.subscribeToGroupEvents(4, 1)
     app.wait("group_updated")
+    bond = Contract()
+    bond.symbol, bond.secType, bond.currency = "IBM", "BOND", "USD"
+    app.reqContractDetails(6, bond)
+    app.wait("bonds_end")
     if app.serverVersion() >= 161:
         app.reqWshMetaData(5)
         with app.cond:

@@ -45,6 +45,8 @@ def test_official_1051_discovers_through_the_gateway(oracle: Oracle, version: in
     assert r["groups"] == [3, "1|2|3|4|5|6|7"] and r["group_updated"] == [4, "none"]
     assert [5, 10276, "News feed is not allowed"] in r["errors"]
     assert r["user_info"] == [2, ""]
+    assert r["bonds"] == [[6, 900000101, "459200HU8", 3.45, "20260219", "20160219", False,
+                           "IBM 3.45 02/19/26"]] and r["bonds_end"] == 6
     if version >= 197:
         assert r["millis"] == int(now.timestamp() * 1000)
     else:

@@ -23,6 +23,7 @@ from ..models.config import ConfigUpdateResult, TwsConfig, UpdateConfigWarning
 from ..models.discovery import ContractDescription, FamilyCode
 from ..protocol.messages.config import ConfigResponse, ReqConfig, UpdateConfig, UpdateConfigResponse
 from ..protocol.messages.discovery import (
+    BondContractData,
     FamilyCodes,
     ReqFamilyCodes,
     ReqMatchingSymbols,
@@ -46,6 +47,7 @@ class DiscoveryMixin(BrokerCore):
 
     _HANDLERS: ClassVar[dict[type, str]] = {
         SymbolSamples: "_on_symbol_samples",
+        BondContractData: "_on_bond_contract_data",
         FamilyCodes: "_on_family_codes",
         UserInfo: "_on_user_info",
         ConfigResponse: "_on_config_response",
@@ -68,6 +70,12 @@ class DiscoveryMixin(BrokerCore):
 
     def _on_symbol_samples(self, msg: SymbolSamples) -> None:
         self._finish_by_req_id(msg.req_id, list(msg.contract_descriptions))
+
+    def _on_bond_contract_data(self, msg: BondContractData) -> None:
+        """A bond answering contract_details (CONTRACT_DATA_END ends it, as for other contracts)."""
+        p = self._registry.get(msg.req_id) if msg.req_id is not None else None
+        if p is not None:
+            p.rows.append(msg.details)
 
     def _on_family_codes(self, msg: FamilyCodes) -> None:
         p = self._registry.pop(_FAMILY_CODES)

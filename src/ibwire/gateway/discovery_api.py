@@ -23,6 +23,9 @@ What the paper gateway answers, as TWS answers a paper login that uses none of t
   VERIFY_AND_AUTH_COMPLETED(false), with a reason (INFERRED: TWS's texts are not public).
 * SET_SERVER_LOGLEVEL: the level (1..5) is kept; no answer, as TWS sends none; a level outside
   1..5 gets error 321.
+* Bonds: REQ_CONTRACT_DATA for sec type BOND answers BOND_CONTRACT_DATA from :data:`BONDS` (a few
+  sample bonds: by con id, issuer symbol, CUSIP as sec id or local symbol), then CONTRACT_DATA_END;
+  a bond it does not list gets TWS's error 200. The sample bonds have no market data.
 * REQ_CONFIG (from 219) answers the gateway's configuration as a 226 TWS lays it out (API
   settings with the socket port, trusted IPs, master client id 0, ...); UPDATE_CONFIG (221) keeps
   the parts it sets and answers SUCCESS with the fields changed; both get error 321 below their
@@ -35,6 +38,7 @@ import dataclasses
 import logging
 import weakref
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..models.config import (
@@ -49,8 +53,12 @@ from ..models.config import (
 )
 from ..models.contract import Contract
 from ..models.discovery import ContractDescription, FamilyCode
+from ..models.market import ContractDetails
+from ..models.tag_value import TagValue
 from ..protocol.messages.config import ConfigResponse, ReqConfig, UpdateConfig, UpdateConfigResponse
+from ..protocol.messages.contracts import ContractDataEnd
 from ..protocol.messages.discovery import (
+    BondContractData,
     CancelWshEventData,
     CancelWshMetaData,
     FamilyCodes,
@@ -84,7 +92,8 @@ from .session import Session, handles
 if TYPE_CHECKING:
     from .core import GatewayCore
 
-__all__ = ["matching_symbols", "MAX_MATCHES", "DISPLAY_GROUPS", "WSH_NOT_ALLOWED"]
+__all__ = ["matching_symbols", "MAX_MATCHES", "DISPLAY_GROUPS", "WSH_NOT_ALLOWED", "BONDS",
+           "find_bonds", "answer_bond_details"]
 
 log = logging.getLogger("ibwire.gateway")
 
@@ -372,3 +381,71 @@ def _update_config(session: Session, msg: UpdateConfig) -> None:
     session.send(UpdateConfigResponse(req_id=req_id, result=ConfigUpdateResult(
         status="SUCCESS", message="Configuration updated" if changed else "Nothing to change",
         changed_fields=changed)))
+
+
+# --- bonds --------------------------------------------------------------------------------------
+
+_BOND_HOURS = "{d}:0800-{d}:1700"
+
+
+def _bond(con_id: int, symbol: str, cusip: str, coupon: float, maturity: str, issue: str,
+          ratings: str, bond_type: str, desc: str, long_name: str, *, callable_: bool = False,
+          next_option: str | None = None) -> ContractDetails:
+    return ContractDetails(
+        contract=Contract(con_id=con_id, symbol=symbol, sec_type="BOND", exchange="SMART",
+                          currency="USD", trading_class=f"{symbol}BOND", local_symbol=cusip),
+        market_name=f"{symbol}BOND", min_tick=0.001, order_types="LMT,MKT,GTC,GTD",
+        valid_exchanges="SMART,BONDDESK,TRADEWEB", long_name=long_name, cusip=cusip,
+        coupon=coupon, maturity=maturity, issue_date=issue, ratings=ratings,
+        bond_type=bond_type, coupon_type="FIXED", callable=callable_, putable=False,
+        convertible=False, desc_append=desc, next_option_date=next_option,
+        next_option_type="CALL" if next_option else None, next_option_partial=False,
+        notes="", time_zone_id="US/Eastern", ev_rule="", ev_multiplier=0,
+        sec_id_list=[TagValue("CUSIP", cusip)], agg_group=2147483647, market_rule_ids="26",
+        min_size=Decimal(1000), size_increment=Decimal(1000),
+        suggested_size_increment=Decimal(1000))
+
+
+BONDS: tuple[ContractDetails, ...] = (
+    _bond(900000101, "IBM", "459200HU8", 3.45, "20260219", "20160219", "A-", "CORP",
+          "IBM 3.45 02/19/26", "INTL BUSINESS MACHINES CORP"),
+    _bond(900000102, "AAPL", "037833DB3", 2.9, "20270912", "20170912", "AA+", "CORP",
+          "AAPL 2.9 09/12/27", "APPLE INC", callable_=True, next_option="20270612"),
+    _bond(900000103, "US-T", "91282CJL6", 4.375, "20301130", "20231130", "AAA", "GOVT",
+          "T 4 3/8 11/30/30", "UNITED STATES TREASURY"),
+)
+"""The paper gateway's sample bonds (con ids of their own; no market data for them)."""
+
+
+def find_bonds(contract: Contract) -> list[ContractDetails]:
+    """The sample bonds ``contract`` names: by con id, else by issuer symbol, CUSIP (sec id or
+    local symbol)."""
+    found = []
+    for bond in BONDS:
+        c = bond.contract
+        if contract.con_id:
+            if contract.con_id == c.con_id:
+                found.append(bond)
+            continue
+        if contract.symbol and contract.symbol.upper() != (c.symbol or "").upper():
+            continue
+        if contract.sec_id and contract.sec_id.upper() != (bond.cusip or ""):
+            continue
+        if contract.local_symbol and contract.local_symbol.upper() != (c.local_symbol or ""):
+            continue
+        if contract.currency and contract.currency.upper() != c.currency:
+            continue
+        if contract.symbol or contract.sec_id or contract.local_symbol:
+            found.append(bond)
+    return found
+
+
+def answer_bond_details(session: Session, req_id: int, contract: Contract) -> bool:
+    """Answer a REQ_CONTRACT_DATA for a bond (BOND_CONTRACT_DATA per match, then the end);
+    False when none matches (the caller answers TWS's error 200)."""
+    found = find_bonds(contract)
+    for bond in found:
+        session.send(BondContractData(req_id=req_id, details=bond))
+    if found:
+        session.send(ContractDataEnd(req_id=req_id))
+    return bool(found)

@@ -50,7 +50,7 @@ from ..protocol.messages.market_data import (
 )
 from ..protocol.schema import Message
 from ..protocol.versions import Feature, supports
-from . import combos, generic_ticks, options_api
+from . import combos, discovery_api, generic_ticks, options_api
 from .instruments import Instrument
 from .market import BAR_SIZES, BarRequestError, Quote
 from .reference_api import answer_schedule, remember_contract_request
@@ -287,6 +287,11 @@ def _req_contract_data(session: Session, msg: ReqContractData) -> None:
     remember_contract_request(session, req_id)
     if session.core.config.mode == "gateway":
         session.farm_notice("secdef")
+    if (msg.contract.sec_type or "").upper() == "BOND" or (
+            msg.contract.con_id and discovery_api.find_bonds(msg.contract)):
+        if not discovery_api.answer_bond_details(session, req_id, msg.contract):  # issue 15
+            session.error(req_id, 200, NO_SECDEF)
+        return
     details = session.core.exchange.contract_details(msg.contract)
     if not details:
         session.error(req_id, 200, NO_SECDEF)
