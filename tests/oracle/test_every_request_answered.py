@@ -45,6 +45,12 @@ CALLS: list[tuple[str, list[Any], bool]] = [
     ("reqTickByTickData", [RID, AAPL, "Last", 0, False], True),
     ("reqWshMetaData", [RID], True),
     ("reqUserInfo", [RID], True),
+    ("reqWshEventData", [RID, {"$": "WshEventData", "a": {"conId": 265598}}], True),
+    ("verifyRequest", ["ibwire-test", "1.0"], False),
+    ("verifyMessage", ["api-data"], False),
+    ("verifyAndAuthRequest", ["ibwire-test", "1.0", "key"], False),
+    ("verifyAndAuthMessage", ["api-data", "response"], False),
+    ("reqCurrentTimeInMillis", [], False),
     # the requests ibwire serves: answered with data or an end marker
     ("reqCurrentTime", [], False),
     # (PnL, soft dollar tiers, FA: answered as TWS answers a non-FA paper account)
