@@ -190,3 +190,12 @@ class Order(Object):
     includeOvernight: bool = False
     manualOrderIndicator: int = UNSET_INTEGER
     submitter: str = ""
+    # protobuf only (server version >= 216 .. 226)
+    hedgeMaxSize: int = UNSET_INTEGER
+    conditionsIncludeOvernight: bool = False
+    postOnly: bool = False
+    allowPreOpen: bool = False
+    ignoreOpenAuction: bool = False
+    deactivate: bool = False
+    seekPriceImprovement: bool | None = None
+    whatIfType: int = UNSET_INTEGER

@@ -316,6 +316,17 @@ class Order:
     manual_order_indicator: int | None = None
     submitter: str | None = None  # OPEN_ORDER / COMPLETED_ORDER only
 
+    # protobuf only (server version >= 216 .. 226): the official client refuses to send a set one
+    # below its version (see PLACE_ORDER)
+    hedge_max_size: int | None = None  # 223
+    conditions_include_overnight: bool | None = False  # 226
+    post_only: bool | None = False  # 216
+    allow_pre_open: bool | None = False  # 216
+    ignore_open_auction: bool | None = False  # 216
+    deactivate: bool | None = False  # 216
+    seek_price_improvement: bool | None = None  # 217; None lets TWS decide
+    what_if_type: int | None = None  # 217
+
 
 @dataclass(slots=True)
 class OrderAllocation:

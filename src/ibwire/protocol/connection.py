@@ -159,7 +159,7 @@ def encode_message(msg: Message, version: int, encoding: Encoding | None = None)
     version its declaration names (``Proto(since=...)``), else as text; ``encoding`` forces one
     (either form of any message is legal from 201)."""
     if _encoding_for(msg, version, encoding) is Encoding.PROTOBUF:
-        return encode_protobuf_frame(msg.MSG_ID, msg.SCHEMA.pb_encode(msg))
+        return encode_protobuf_frame(msg.MSG_ID, msg.SCHEMA.pb_encode(msg, version))
     return encode_text_frame(msg.SCHEMA.encoder(version)(msg), binary_ids(version))
 
 
@@ -287,7 +287,7 @@ class Connection:
         version = self.server_version
         assert version is not None
         if self._binary and _encoding_for(msg, version, encoding) is Encoding.PROTOBUF:
-            body = msg.SCHEMA.pb_encode(msg)
+            body = msg.SCHEMA.pb_encode(msg, version)
             if self.trace is not None:
                 self.trace(">", [str(msg.MSG_ID), f"<protobuf {body.hex()}>"])
             return encode_protobuf_frame(msg.MSG_ID, body)

@@ -136,13 +136,17 @@ class Proto:
     layout does not have). Text codecs ignore both ``Proto`` and ``P``.
 
     ``prepare`` / ``finish`` reshape a message whose protobuf form nests what its model keeps
-    elsewhere (PLACE_ORDER's per-leg prices travel inside the contract's combo legs).
+    elsewhere (PLACE_ORDER's per-leg prices travel inside the contract's combo legs). ``check``
+    refuses, before encoding for a server version, what the official client refuses to send at
+    that version (PLACE_ORDER's newer order fields): it raises
+    :class:`~ibwire.errors.LocalProtocolError` naming the field and the version it needs.
     """
 
     name: str
     since: Feature
     prepare: Callable[[Any], Any] | None = None  # message -> the object the protobuf type encodes
     finish: Callable[[Any], Any] | None = None  # what the protobuf type decoded -> the message
+    check: Callable[[Any, int], None] | None = None  # (message, server version) -> raise or not
 
 
 Element = Union[F, Skip, Version, Cond, Repeat, Opt, Custom, Refuse, Proto, P]

@@ -237,10 +237,13 @@ class Schema:
             self._pb_decoder = fn = decode
         return fn
 
-    def pb_encode(self, msg: Any) -> bytes:
-        """The protobuf body of ``msg``."""
+    def pb_encode(self, msg: Any, version: int | None = None) -> bytes:
+        """The protobuf body of ``msg`` (for server ``version``: what the official client refuses
+        to send at that version raises :class:`LocalProtocolError`)."""
         if self.pb is None:
             raise LocalProtocolError(f"{self.cls.__name__} has no protobuf type")
+        if version is not None and self.proto is not None and self.proto.check is not None:
+            self.proto.check(msg, version)
         if self.proto is not None and self.proto.prepare is not None:
             msg = self.proto.prepare(msg)
         return self.pb.encode(msg)

@@ -137,8 +137,17 @@ class Feature(IntEnum):
     PROTOBUF_REST_MESSAGES_2 = 212
     PROTOBUF_REST_MESSAGES_3 = 213  # every message that has a protobuf type (START_API, REQ_IDS ..)
     CANCEL_CONTRACT_DATA = 215  # protobuf-only CANCEL_CONTRACT_DATA, CANCEL_HISTORICAL_TICKS
+    # Order protobuf fields the official client 10.51 refuses to send below their version (error
+    # 503 "The following order parameter is not supported by your TWS version - <name>")
+    ADDITIONAL_ORDER_PARAMS_1 = 216  # Order 138 deactivate, 139 postOnly, 140 allowPreOpen,
+    #                                  141 ignoreOpenAuction
+    ADDITIONAL_ORDER_PARAMS_2 = 217  # Order 120 routeMarketableToBbo, 142 seekPriceImprovement,
+    #                                  143 whatIfType
+    ATTACHED_ORDERS = 218  # PlaceOrderRequest 4 attachedOrders (slOrderId .. ptOrderType)
     CONFIG = 219  # REQ_CONFIG (108) / CONFIG_RESPONSE (110), protobuf only
     UPDATE_CONFIG = 221  # UPDATE_CONFIG (109) / UPDATE_CONFIG_RESPONSE (111), protobuf only
+    HEDGE_MAX_SIZE = 223  # Order 144 hedgeMaxSize
+    COND_ORDER_WITH_OVERNIGHT_PARAM = 226  # Order 145 conditionsIncludeOvernight
 
 
 MIN_VERSION = 100

@@ -179,8 +179,8 @@ ORDER_CONDITION = PbType("OrderCondition", _Condition, (
     P(12, "time", STR, name="time"), P(13, "volume", INT, name="volume"),
 ))
 
-# not modelled: 138 .. 145 (deactivate, postOnly, allowPreOpen, ignoreOpenAuction,
-#   seekPriceImprovement, whatIfType, hedgeMaxSize, conditionsIncludeOvernight: protobuf only)
+# 120 and 138 .. 145 exist only in protobuf (routeMarketableToBbo also in COMPLETED_ORDER's text);
+# PLACE_ORDER refuses them below their versions (orders.py, ``refuse_newer_order_fields``)
 ORDER = PbType("Order", Order, (
     P(1, "client_id", INT, name="clientId"), P(2, "order_id", INT, name="orderId"),
     P(3, "perm_id", INT, pt=PT.INT64, name="permId"), P(4, "parent_id", INT, name="parentId"),
@@ -295,6 +295,13 @@ ORDER = PbType("Order", Order, (
     P(135, "include_overnight", BOOL, name="includeOvernight"),
     P(136, "manual_order_indicator", INT, name="manualOrderIndicator"),
     P(137, "submitter", STR, name="submitter"),
+    P(138, "deactivate", BOOL, name="deactivate"), P(139, "post_only", BOOL, name="postOnly"),
+    P(140, "allow_pre_open", BOOL, name="allowPreOpen"),
+    P(141, "ignore_open_auction", BOOL, name="ignoreOpenAuction"),
+    P(142, "seek_price_improvement", BOOL, pt=PT.INT32, name="seekPriceImprovement"),
+    P(143, "what_if_type", INT, name="whatIfType"),
+    P(144, "hedge_max_size", INT, name="hedgeMaxSize"),
+    P(145, "conditions_include_overnight", BOOL, name="conditionsIncludeOvernight"),
     P(100, "conditions", sub=ORDER_CONDITION, repeated=True,
       convert=(_condition_from_pb, _condition_to_pb), name="conditions"),
     P(105, "soft_dollar_tier", sub=SOFT_DOLLAR_TIER, name="softDollarTier"),
