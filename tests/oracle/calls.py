@@ -16,7 +16,10 @@ from ibwire.protocol.schema import Message
 from ibwire.protocol.versions import Feature
 
 ORACLE_CLASSES = {"Contract", "ComboLeg", "DeltaNeutralContract", "Order", "OrderComboLeg",
-                  "SoftDollarTier", "TagValue", "ExecutionFilter", "OrderCancel", "WshEventData"}
+                  "SoftDollarTier", "TagValue", "ExecutionFilter", "OrderCancel", "WshEventData",
+                  # built by the official factory order_condition.Create(condType)
+                  "PriceCondition", "TimeCondition", "MarginCondition", "ExecutionCondition",
+                  "VolumeCondition", "PercentChangeCondition"}
 
 
 def to_json(v: Any) -> Any:

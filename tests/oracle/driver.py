@@ -22,7 +22,8 @@ Commands:
 
 Values: objects travel as ``{"$": class name, "a": {attribute: value}}``, ``Decimal`` as
 ``{"$dec": text}``, the official client's protobuf messages as ``{"$pb": type name, "a": {field:
-value}}``; floats use JSON's ``Infinity`` / ``NaN`` extension.
+value}}``; floats use JSON's ``Infinity`` / ``NaN`` extension. Order conditions are made by the
+official factory ``order_condition.Create(condType)``, then given their attributes.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from ibapi.decoder import Decoder
 from ibapi.execution import ExecutionFilter
 from ibapi.order import Order, OrderComboLeg
 from ibapi.order_cancel import OrderCancel
+from ibapi.order_condition import Create as create_condition
 from ibapi.server_versions import MAX_CLIENT_VER, MIN_SERVER_VER_PROTOBUF
 from ibapi.softdollartier import SoftDollarTier
 from ibapi.tag_value import TagValue
@@ -87,8 +89,12 @@ def build(v: Any) -> Any:
             return Decimal(v["$dec"])
         if "$pb" in v:
             return build_pb(v)
-        cls = CLASSES[v["$"]]
-        obj = cls()
+        if v["$"].endswith("Condition"):  # the official factory, by type number
+            obj = create_condition(v["a"]["condType"])
+            if obj is None or type(obj).__name__ != v["$"]:
+                raise TypeError(f"Create({v['a']['condType']}) did not make a {v['$']}")
+        else:
+            obj = CLASSES[v["$"]]()
         for name, value in v["a"].items():
             if not hasattr(obj, name):
                 raise AttributeError(f"{v['$']} has no attribute {name!r}")

@@ -60,6 +60,15 @@ from .contract import (
 )
 from .execution import Execution, ExecutionFilter
 from .order import Order, OrderComboLeg
+from .order_condition import (
+    ExecutionCondition,
+    MarginCondition,
+    OrderCondition,
+    PercentChangeCondition,
+    PriceCondition,
+    TimeCondition,
+    VolumeCondition,
+)
 from .order_state import OrderAllocation, OrderState
 from .softdollartier import SoftDollarTier
 from .tag_value import TagValue
@@ -99,6 +108,13 @@ PAIRS: dict[type, type] = {
     ContractDescription: mdisc.ContractDescription,
     FamilyCode: mdisc.FamilyCode,
     WshEventData: mdisc.WshEventData,
+    OrderCondition: mo.OrderCondition,
+    PriceCondition: mo.PriceCondition,
+    TimeCondition: mo.TimeCondition,
+    MarginCondition: mo.MarginCondition,
+    ExecutionCondition: mo.ExecutionCondition,
+    VolumeCondition: mo.VolumeCondition,
+    PercentChangeCondition: mo.PercentChangeCondition,
 }
 """compat class -> ibwire model class."""
 

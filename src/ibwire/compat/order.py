@@ -172,7 +172,7 @@ class Order(Object):
     autoCancelParent: bool = False
     shareholder: str = ""
     imbalanceOnly: bool = False
-    routeMarketableToBbo: bool = False
+    routeMarketableToBbo: bool | None = None
     parentPermId: int = 0
     usePriceMgmtAlgo: bool | None = None
     duration: int = UNSET_INTEGER
@@ -199,3 +199,7 @@ class Order(Object):
     deactivate: bool = False
     seekPriceImprovement: bool | None = None
     whatIfType: int = UNSET_INTEGER
+    slOrderId: int = UNSET_INTEGER
+    slOrderType: str = ""
+    ptOrderId: int = UNSET_INTEGER
+    ptOrderType: str = ""

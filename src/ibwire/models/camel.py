@@ -40,7 +40,21 @@ from .depth import DepthMktDataDescription, SmartComponent
 from .discovery import ContractDescription, FamilyCode, WshEventData
 from .execution import CommissionReport, Execution, ExecutionFilter
 from .market import BarData, ContractDetails, IneligibilityReason
-from .order import Order, OrderAllocation, OrderComboLeg, OrderState, SoftDollarTier
+from .order import (
+    CONDITION_TYPES,
+    ExecutionCondition,
+    MarginCondition,
+    Order,
+    OrderAllocation,
+    OrderComboLeg,
+    OrderCondition,
+    OrderState,
+    PercentChangeCondition,
+    PriceCondition,
+    SoftDollarTier,
+    TimeCondition,
+    VolumeCondition,
+)
 from .reference import HistogramData, HistoricalSession, PriceIncrement
 from .tag_value import TagValue
 from .ticks import (
@@ -75,6 +89,8 @@ CAMEL_MODELS: tuple[type, ...] = (
     RealTimeBar,
     HistogramData, PriceIncrement, HistoricalSession,  # historical reference data
     ContractDescription, FamilyCode, WshEventData,  # discovery
+    OrderCondition, PriceCondition, TimeCondition,
+    MarginCondition, ExecutionCondition, VolumeCondition, PercentChangeCondition,
 )
 """The models with a camelCase twin in the official client."""
 
@@ -180,6 +196,8 @@ def to_model(obj: Any, model_cls: type[M]) -> M:
     object with the camelCase attributes); a model instance is returned as it is."""
     if isinstance(obj, model_cls):
         return obj
+    if model_cls is OrderCondition:
+        return _condition(obj)  # type: ignore[return-value]
     kwargs: dict[str, Any] = {}
     for f in camel_fields(model_cls):
         v = getattr(obj, f.camel, None)
@@ -211,6 +229,31 @@ def to_model(obj: Any, model_cls: type[M]) -> M:
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise ValueError(f"{type(obj).__name__}.{f.camel} = {v!r}: {exc}") from None
     return model_cls(**kwargs)
+
+
+def _condition(obj: Any) -> OrderCondition:
+    """An order condition from a camelCase one: the class by its type number (``condType``, or
+    ``type()``); ib_async's spelling (``conjunction`` "a" / "o", ``exch``) is accepted too."""
+    ctype = getattr(obj, "condType", None)
+    if ctype is None and callable(getattr(obj, "type", None)):
+        ctype = obj.type()
+    cls = CONDITION_TYPES.get(ctype) if isinstance(ctype, int) else None
+    if cls is None:
+        raise ValueError(f"{type(obj).__name__}: order conditions of type {ctype!r} are not "
+                         f"supported (types {sorted(CONDITION_TYPES)})")
+    kwargs: dict[str, Any] = {}
+    for f in camel_fields(cls):
+        v = getattr(obj, f.camel, None)
+        if v is None and f.camel == "exchange":
+            v = getattr(obj, "exch", None)
+        if v is None and f.camel == "isConjunctionConnection":
+            conj = getattr(obj, "conjunction", None)
+            v = None if conj is None else conj == "a"
+        if v is None or (isinstance(v, float) and v in _SENTINELS):
+            continue
+        coerce = _COERCE.get(f.kind)
+        kwargs[f.snake] = coerce(v) if coerce is not None else v
+    return cls(**kwargs)
 
 
 # --- model -> camelCase ------------------------------------------------------------------------

@@ -326,6 +326,11 @@ class Order:
     deactivate: bool | None = False  # 216
     seek_price_improvement: bool | None = None  # 217; None lets TWS decide
     what_if_type: int | None = None  # 217
+    # attached stop-loss / profit-taker orders (PLACE_ORDER's AttachedOrders, 218)
+    sl_order_id: int | None = None
+    sl_order_type: str | None = None
+    pt_order_id: int | None = None
+    pt_order_type: str | None = None
 
 
 @dataclass(slots=True)
