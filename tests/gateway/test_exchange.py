@@ -343,8 +343,12 @@ def test_order_ids_must_increase_per_client(ex: PaperExchange) -> None:
     (Stock("AAPL"), Order(action="BUY", total_quantity=Decimal(1), order_type="LMT"), 201,
      "limit price is required"),
     (Stock("AAPL"), MarketOrder("BUY", 1, tif="GTD"), 201, "Time in force GTD"),
-    (Stock("AAPL"), Order(action="BUY", total_quantity=Decimal(1), order_type="TRAIL"), 387,
+    (Stock("AAPL"), Order(action="BUY", total_quantity=Decimal(1), order_type="BOX TOP"), 387,
      "Unsupported order type"),
+    (Stock("AAPL"), Order(action="SELL", total_quantity=Decimal(1), order_type="TRAIL"), 201,
+     "trailing amount"),
+    (Stock("AAPL"), Order(action="SELL", total_quantity=Decimal(1), order_type="MOC",
+                          tif="GTC"), 201, "DAY order"),
     (Stock("AAPL"), MarketOrder("HOLD", 1), 201, "Invalid action"),
     (Stock("AAPL"), MarketOrder("BUY", 20000), 201, "MUST EXCEED THE INITIAL MARGIN"),
 ])

@@ -325,6 +325,11 @@ class Accounts:
             value += v.value
         return PnLValues(Decimal(0), daily, unreal, realized, value)
 
+    def totals(self, account: str) -> tuple[float, float, float]:
+        """(NetLiquidation = EquityWithLoanValue, InitMarginReq, MaintMarginReq) in USD."""
+        t = self._totals(self.states[account])
+        return t.net_liq, t.init, t.maint
+
     def net_liquidation(self, account: str) -> float:
         """NetLiquidation in USD."""
         return self._totals(self.states[account]).net_liq

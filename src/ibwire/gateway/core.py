@@ -33,6 +33,7 @@ from pathlib import Path
 from ..models.contract import Contract
 from ..models.order import Order
 from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
+from ..protocol.messages.orders import OrderBound
 from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
@@ -385,8 +386,12 @@ class GatewayCore:
         zero = self.sessions.get(0)
         client_id = 0 if zero is not None and zero.auto_bind else MANUAL_CLIENT_ID
         order_id = self.exchange.next_valid_id(client_id)
-        self.deliver(self.exchange.place_order(client_id, order_id, contract, order))
+        events = self.exchange.place_order(client_id, order_id, contract, order)
         rec = self.exchange.order(client_id, order_id)
+        if rec is not None and client_id == 0 and zero is not None:
+            # TWS tells client 0 which API order id the manual order is bound to
+            zero.send(OrderBound(perm_id=rec.perm_id, client_id=0, order_id=order_id))
+        self.deliver(events)
         return rec.perm_id if rec is not None else 0
 
     # --- faults --------------------------------------------------------------------------------

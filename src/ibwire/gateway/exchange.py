@@ -8,13 +8,14 @@ events into wire messages:
 * :class:`OrderError` -> ERR_MSG with the order id (103, 104, 110, 200, 201, 202, 387, 10147, 10148);
 * :class:`AccountUpdate` -> fresh ACCT_VALUE / PORTFOLIO_VALUE / POSITION_DATA for that account.
 
-Matching rules: market orders fill at once at the touch (buy at the ask, sell at the bid), whole
-quantity. Limit orders rest until the touch crosses (buy when ask <= limit, sell when bid >= limit)
+Matching rules: market orders fill at once at the touch (buy at the ask, sell at the bid), up to
+the size the touch shows. Limit orders rest until the touch crosses (buy when ask <= limit, sell when bid >= limit)
 and fill at the touch, i.e. at the limit or better. Stop orders are PreSubmitted until the stop is
 reached (BUY: ask or last >= stop; SELL: bid or last <= stop), then become Submitted and act as a
 market (STP) or limit (STP LMT) order. IOC orders that cannot fill at once are Cancelled. DAY orders
 are cancelled when the instrument's trading day (its time zone's calendar day) changes; GTC ones
-stay.
+stay. Staged (``transmit=False``) orders, brackets, OCA groups, trailing stops, if-touched,
+on-close and pegged orders and order conditions follow :mod:`.order_rules`.
 
 Rejects (the record goes Inactive): 201 "Order rejected - reason:..." for a non-positive or
 fractional quantity, an unknown account, a missing price, an unsupported time in force, insufficient
@@ -46,8 +47,17 @@ from .accounts import Accounts, BookedFill
 from .calendar import Calendar, Session
 from .clock import CALENDAR_MODES
 from .instruments import Instrument, InstrumentTable, table_of, to_contract, to_details
+from .margin import commission
 from .market import Bar, Market, Quote
 from .options import OptionTable, with_options
+from .order_rules import (
+    ON_CLOSE_TYPES,
+    ORDER_TYPES,
+    PEGGED_TYPES,
+    TRIGGERED_TYPES,
+    OrderRules,
+    required_prices,
+)
 from .store import Store
 
 __all__ = [
@@ -58,7 +68,6 @@ __all__ = [
 OPEN_STATES = frozenset({"PendingSubmit", "PreSubmitted", "Submitted"})
 """Statuses of an order that can still fill, be modified or be cancelled."""
 
-_TYPES = frozenset({"MKT", "LMT", "STP", "STP LMT"})
 _TIFS = frozenset({"DAY", "GTC", "IOC"})
 _NEW_YORK = ZoneInfo("America/New_York")
 _MAX_CATCH_UP = 3600  # advance_to: beyond this many seconds the market gaps instead of stepping
@@ -93,6 +102,7 @@ class OrderRecord:
     completed_at: datetime | None = None
     completed_status: str = ""
     commission: float = 0.0  # total of the fills so far, USD
+    conditions_met: bool = False  # the order's conditions held once (it works from then on)
 
     @property
     def is_open(self) -> bool:
@@ -156,28 +166,19 @@ Event = OrderUpdate | FillEvent | OrderError | AccountUpdate
 
 
 def commission_for(inst: Instrument, quantity: Decimal, price: float, fx_to_usd: float) -> float:
-    """The fixed-rate commission in USD: stocks 0.005 / share, min 1.00, max 1% of the trade value;
-    futures 2.25 per contract; options 0.65 per contract, min 1.00; futures options 0.85 per
-    contract; currency pairs 0.2 basis points of the value (USD), min 2.00.
-    ``fx_to_usd`` converts the value's currency (for pairs: the base currency) to USD."""
-    q = float(quantity)
-    if inst.sec_type == "FUT":
-        return round(2.25 * q, 2)
-    if inst.sec_type == "OPT":
-        return round(max(1.0, 0.65 * q), 2)
-    if inst.sec_type == "FOP":
-        return round(0.85 * q, 2)
-    if inst.sec_type == "CASH":
-        return round(max(2.0, 0.00002 * q * fx_to_usd), 2)
-    value = q * price * inst.multiplier_value * fx_to_usd
-    return round(min(max(0.005 * q, 1.0), 0.01 * value), 2)
+    """The fixed-rate commission in USD (see :func:`.margin.commission`): stocks 0.005 / share,
+    min 1.00, max 1% of the trade value; futures 2.25 per contract; options 0.65 per contract,
+    min 1.00; futures options 0.85 per contract; currency pairs 0.2 basis points of the value
+    (USD), min 2.00. ``fx_to_usd`` converts the value's currency (for pairs: the base currency)
+    to USD."""
+    return commission(inst.sec_type, float(quantity), price, inst.multiplier_value, fx_to_usd)
 
 
 def _reject(reason: str) -> tuple[int, str]:
     return 201, f"Order rejected - reason:{reason}"
 
 
-class PaperExchange:
+class PaperExchange(OrderRules):
     """Orders, fills and accounts of the paper gateway, driven by a seeded :class:`Market`.
 
     ``clock`` returns the time for executions and order timestamps (default: now, UTC) and, for a
@@ -226,6 +227,8 @@ class PaperExchange:
         self._exec_seq = int(meta.get("exec_seq", int(self.clock().timestamp())))
         self._exec_prefix = f"{(0xE0D5 + seed * 0x9E37) & 0xFFFFFFFF:08x}"
         self._reject_next: str | None = None
+        self._oca_blocked: set[tuple[int, str, str]] = set()  # OCA groups that filled this second
+        self._oca_pending: list[tuple[OrderRecord, Decimal]] = []  # type-3 reductions due
         self._dirty_orders: set[int] = set()
         self._dirty_accounts: set[str] = set(codes)
         self._dirty_positions: set[tuple[str, int]] = set()
@@ -433,18 +436,24 @@ class PaperExchange:
         if problem is not None:
             self._finish(rec, "Inactive", f"Rejected: {problem[1]}")
             return [OrderError(client_id, order_id, *problem), OrderUpdate(rec.snapshot())]
-        stop = o.order_type in ("STP", "STP LMT")
-        tradable = self._tradable(inst, o)
+        parent = self.parent_of(rec)
+        if o.parent_id and (parent is None or (not parent.is_open and parent.status != "Filled")):
+            self._finish(rec, "Inactive", "Rejected: parent order")
+            why = "is not found" if parent is None else f"is {parent.status}"
+            return [OrderError(client_id, order_id, *_reject(
+                f"The parent order {o.parent_id} {why}")), OrderUpdate(rec.snapshot())]
         # TWS accepts an order first (PreSubmitted), then it works at the exchange (Submitted);
-        # a stop stays PreSubmitted until triggered, an order outside its session until the open
+        # a staged (transmit=False) order, a bracket child, a conditional, triggered or on-close
+        # order stays PreSubmitted until its time comes, an order outside its session until the
+        # open (see order_rules)
         rec.status = "PreSubmitted"
         self._open[perm_id] = rec
+        if o.order_type in ("TRAIL", "TRAIL LIMIT"):  # the stop starts from the market now
+            self.trail(rec, inst, *self.market.touch(inst.con_id))
         events: list[Event] = [OrderUpdate(rec.snapshot())]
-        if not stop and tradable:
-            rec.status = "Submitted"
-            events.append(OrderUpdate(rec.snapshot()))
-        if tradable:
-            events += self._try_fill(rec, inst, taker=True)
+        if self.is_staged(rec):
+            return events
+        events += self.transmit_group(rec)
         if rec.is_open and o.tif == "IOC":
             self._finish(rec, "Cancelled", "Cancelled")
             events.append(OrderUpdate(rec.snapshot()))
@@ -480,7 +489,14 @@ class PaperExchange:
             return Calendar.of(inst.hours).trading_date_of(now) > d
         return now >= sess.close
 
-    def _validate(self, rec: OrderRecord, inst: Instrument) -> tuple[int, str] | None:
+    def validate_order(self, rec: OrderRecord, inst: Instrument,
+                       margin: bool = True) -> tuple[int, str] | None:
+        """The (code, text) an order would be rejected with, or None (``margin``: check the
+        account's margin too; a what-if preview does not)."""
+        return self._validate(rec, inst, margin)
+
+    def _validate(self, rec: OrderRecord, inst: Instrument,
+                  margin: bool = True) -> tuple[int, str] | None:
         o = rec.order
         if inst.sec_type == "IND":
             return _reject(f"{inst.symbol} is an index (IND): indices are not tradable; trade "
@@ -495,22 +511,31 @@ class PaperExchange:
         if (qty / inst.size_increment) % 1 != 0 or qty < inst.min_size:
             return _reject(f"The order size {qty} is not a multiple of the size increment "
                            f"{inst.size_increment}")
-        if o.order_type not in _TYPES:
+        if o.order_type not in ORDER_TYPES:
             return 387, "Unsupported order type for this exchange and security type."
         if o.tif not in _TIFS:
             return _reject(f"Time in force {o.tif} is not supported; use DAY, GTC or IOC")
+        if o.order_type in ON_CLOSE_TYPES and o.tif != "DAY":
+            return _reject(f"A {o.order_type} order is a DAY order (time in force {o.tif})")
+        combo_limit = o.order_type in ("LMT", "STP LMT") and combos.is_combo(rec.contract)
+        if combo_limit and o.lmt_price is None:
+            return _reject("A limit price is required for a limit order")
+        # (a combo's limit is its net price: zero or a credit are limits too)
+        reason = required_prices(o.order_type, 1.0 if combo_limit else o.lmt_price, o.aux_price,
+                                 o.trailing_percent, o.lmt_price_offset)
+        if reason is not None:
+            return _reject(reason)
         prices: list[float] = []
-        if o.order_type in ("LMT", "STP LMT"):
-            # (a combo's limit is its net price: zero or a credit are limits too)
-            if o.lmt_price is None or (o.lmt_price <= 0 and not combos.is_combo(rec.contract)):
-                return _reject("A limit price is required for a limit order")
+        if o.order_type in ("LMT", "STP LMT", "LIT", "LOC"):
+            prices.append(o.lmt_price or 0.0)
+        if o.order_type in ("STP", "STP LMT", "MIT", "LIT"):
+            prices.append(o.aux_price or 0.0)
+        if o.order_type in PEGGED_TYPES and o.lmt_price and 0 < o.lmt_price < 1e300:
             prices.append(o.lmt_price)
-        if o.order_type in ("STP", "STP LMT"):
-            if o.aux_price is None or o.aux_price <= 0:
-                return _reject("A stop price is required for a stop order")
-            prices.append(o.aux_price)
         if any(not inst.on_grid(p) for p in prices):
             return 110, "The price does not conform to the minimum price variation for this contract."
+        if not margin:
+            return None
         bid, ask, _last = self.market.touch(inst.con_id)
         price = prices[0] if prices else (ask if o.action == "BUY" else bid)
         reason = self.accounts.margin_reject(rec.account, inst, o.action, qty, price)
@@ -533,17 +558,22 @@ class PaperExchange:
         problem = self._validate(trial, inst)
         if problem is not None:
             return [OrderError(rec.client_id, rec.order_id, *problem), OrderUpdate(rec.snapshot())]
+        was_staged = self.is_staged(rec)
         rec.order = new
         rec.remaining = (new.total_quantity or Decimal(0)) - rec.filled
-        if new.order_type in ("MKT", "LMT"):
+        if new.order_type not in TRIGGERED_TYPES:
             rec.triggered = False
-            rec.status = "Submitted"
-        elif not rec.triggered:
-            rec.status = "PreSubmitted"
+        working = not self.is_staged(rec) and self.waiting_reason(rec) is None \
+            and new.order_type not in ON_CLOSE_TYPES \
+            and (new.order_type not in TRIGGERED_TYPES or rec.triggered)
+        rec.status = "Submitted" if working and rec.status == "Submitted" else "PreSubmitted"
         self._dirty_orders.add(rec.perm_id)
         events: list[Event] = [OrderUpdate(rec.snapshot())]
-        events += self._try_fill(rec, inst, taker=True)
-        return events
+        if self.is_staged(rec):
+            return events
+        if was_staged:
+            return events + self.transmit_group(rec)
+        return events + self._start(rec, inst)
 
     def cancel_order(self, client_id: int, order_id: int) -> list[Event]:
         """Cancel: 202 + Cancelled; 10147 for an unknown id; 10148 when already done."""
@@ -563,13 +593,15 @@ class PaperExchange:
     def _cancel(self, rec: OrderRecord, reason: str = "") -> list[Event]:
         self._finish(rec, "Cancelled", "Cancelled by Trader")
         return [OrderUpdate(rec.snapshot()),
-                OrderError(rec.client_id, rec.order_id, 202, f"Order Canceled - reason:{reason}")]
+                OrderError(rec.client_id, rec.order_id, 202, f"Order Canceled - reason:{reason}"),
+                *self.cancel_children(rec, reason)]
 
     def global_cancel(self) -> list[Event]:
         """Cancel every open order of every client."""
         events: list[Event] = []
         for rec in self.open_orders():
-            events += self._cancel(rec)
+            if rec.is_open:  # (a parent's cancel took its children already)
+                events += self._cancel(rec)
         self.save()
         return events
 
@@ -586,6 +618,7 @@ class PaperExchange:
         events: list[Event] = []
         for _ in range(n):
             self.market.step(1)
+            self._oca_blocked.clear()
             open_ = self.open_orders()
             if not open_:
                 if n > 1:  # nothing to match: jump the rest
@@ -593,21 +626,10 @@ class PaperExchange:
                     break
                 continue
             for rec in open_:
-                inst = self.instruments[rec.con_id]
-                if rec.order.tif == "DAY" and self._day_expired(rec, inst):
-                    self._finish(rec, "Cancelled", "Cancelled: day order expired")
-                    events.append(OrderUpdate(rec.snapshot()))
+                if not rec.is_open:  # (done by another order of its group this second)
                     continue
-                if not self._tradable(inst, rec.order):
-                    continue
-                taker = False
-                if rec.status == "PreSubmitted" and (
-                        rec.triggered or rec.order.order_type not in ("STP", "STP LMT")):
-                    rec.status = "Submitted"  # held outside its session: released at the open
-                    self._dirty_orders.add(rec.perm_id)
-                    events.append(OrderUpdate(rec.snapshot()))
-                    taker = True
-                events += self._try_fill(rec, inst, taker=taker)
+                events += self._step_order(rec, self.instruments[rec.con_id])
+            events += self.oca_settle()
         if self._option_positions():  # options that expired settle into positions and cash
             events += self._expire_options()
         self.save()
@@ -636,28 +658,38 @@ class PaperExchange:
         bid, ask, last = self.market.touch(inst.con_id)
         buy = o.action == "BUY"
         events: list[Event] = []
-        if o.order_type in ("STP", "STP LMT") and not rec.triggered:
-            stop = o.aux_price or 0.0
-            hit = (ask >= stop or last >= stop) if buy else (bid <= stop or last <= stop)
-            if not hit:
-                return events
+        if o.order_type in TRIGGERED_TYPES and not rec.triggered:
+            moved = o.order_type in ("TRAIL", "TRAIL LIMIT") and self.trail(rec, inst, bid, ask,
+                                                                           last)
+            if not self.hit(rec, bid, ask, last):
+                return [OrderUpdate(rec.snapshot())] if moved else events
             rec.triggered = True
+            self.limit_after_trigger(rec, inst)
             rec.status = "Submitted"
             self._dirty_orders.add(rec.perm_id)
             events.append(OrderUpdate(rec.snapshot()))
             taker = True
         price = ask if buy else bid
-        if self.slippage and o.order_type in ("MKT", "STP"):
+        market_like = o.order_type in ("MKT", "STP", "TRAIL", "MIT")
+        if self.slippage and market_like:
             slip = self.slippage * inst.min_tick
             price = inst.round_price(price + slip if buy else max(inst.min_tick, price - slip))
-        if o.order_type in ("LMT", "STP LMT"):
+        if o.order_type in PEGGED_TYPES:
+            peg = self.peg_price(rec, inst, bid, ask)
+            if (buy and ask <= peg + 1e-9) or (not buy and bid >= peg - 1e-9):
+                taker = True  # marketable: takes the touch
+            elif (buy and last <= peg + 1e-9) or (not buy and last >= peg - 1e-9):
+                price, taker = peg, False  # a trade printed at or through it: filled passively
+            else:
+                return events
+        elif self.works_as_limit(o.order_type or ""):
             limit = o.lmt_price or 0.0
             if (buy and ask > limit + 1e-9) or (not buy and bid < limit - 1e-9):
                 return events
         # what the touch shows is what one second can fill: a larger order fills in parts
         bid_size, ask_size = self.market.touch_sizes(inst.con_id)
         qty = min(rec.remaining, ask_size if buy else bid_size)
-        events += self._fill(rec, inst, price, taker or o.order_type == "MKT", qty)
+        events += self._fill(rec, inst, price, taker or market_like, qty)
         return events
 
     def _fill(self, rec: OrderRecord, inst: Instrument, price: float, taker: bool,
@@ -686,8 +718,12 @@ class PaperExchange:
             rec, rec.contract, inst, side, qty, price, commission, realized, taker,
             rec.filled, rec.avg_fill_price)
         snap = rec.snapshot()
-        return [FillEvent(snap, rec.contract, execution, report), OrderUpdate(snap),
-                AccountUpdate(rec.account)]
+        events: list[Event] = [FillEvent(snap, rec.contract, execution, report),
+                               OrderUpdate(snap), AccountUpdate(rec.account)]
+        events += self.oca_filled(rec, qty)
+        if rec.status == "Filled":
+            events += self.parent_filled(rec)
+        return events
 
     def _record_execution(self, rec: OrderRecord, contract: Contract, inst: Instrument | None,
                           side: str, qty: Decimal, price: float, commission: float,

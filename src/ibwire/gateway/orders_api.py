@@ -1,7 +1,8 @@
 """Order requests: place / modify, cancel, global cancel, open / completed orders, executions.
 
 A what-if order (``order.what_if``) is not placed: it is answered with one OPEN_ORDER whose order
-state carries the margin before / change / after and the commission, as TWS answers it.
+state carries the margin before / change / after and the commission, as TWS answers it
+(:mod:`.what_if`).
 
 Each handler runs on the gateway loop, calls the exchange and hands the resulting events to
 :meth:`GatewayCore.deliver`, which routes them to the clients concerned. Replies that belong to
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from decimal import Decimal
 
 from ..models.contract import Contract
 from ..models.execution import ExecutionFilter
@@ -38,10 +38,9 @@ from ..protocol.messages.orders import (
     ReqGlobalCancel,
     ReqOpenOrders,
 )
-from .accounts import MARGIN_RATES
-from .exchange import OrderRecord, commission_for
-from .instruments import to_contract
+from .exchange import OrderError, OrderRecord
 from .session import Session, handles
+from .what_if import what_if
 
 __all__ = ["MANUAL_CLIENT_ID", "wire_ids", "open_order_messages"]
 
@@ -101,52 +100,15 @@ def _global_cancel(session: Session, msg: ReqGlobalCancel) -> None:
 
 
 def _what_if(session: Session, order_id: int, contract: Contract, order: Order) -> None:
-    """A what-if order: OPEN_ORDER with the margin and commission it would cost; nothing placed."""
-    ex = session.core.exchange
-    found = ex.resolve(contract)
-    if len(found) != 1:
-        session.error(order_id, 200, "No security definition has been found for the request")
+    """A what-if order: one OPEN_ORDER with the margin and commission it would cost (see
+    :mod:`.what_if`); nothing is placed, no ORDER_STATUS follows."""
+    answer = what_if(session.core.exchange, _cid(session), order_id, contract, order)
+    if isinstance(answer, OrderError):
+        session.error(order_id, answer.code, answer.text)
         return
-    inst = found[0]
-    account = order.account or ex.managed_accounts[0]
-    qty = order.total_quantity or Decimal(0)
-    if account not in ex.managed_accounts or qty <= 0 or order.action not in ("BUY", "SELL"):
-        session.error(order_id, 201, "Order rejected - reason:The what-if order is not valid")
-        return
-    bid, ask, _last = ex.market.touch(inst.con_id)
-    price = order.lmt_price or (ask if order.action == "BUY" else bid)
-    usd = {v.key: float(v.value or 0) for v in ex.account_values(account)
-           if v.currency == "USD" and v.key in ("InitMarginReq", "MaintMarginReq",
-                                                "EquityWithLoanValue")}
-    held = ex.accounts.position(account, inst.con_id)
-    before = held.quantity if held is not None else Decimal(0)
-    after = before + (qty if order.action == "BUY" else -qty)
-    fx_ccy = inst.symbol if inst.sec_type == "CASH" else inst.currency
-    fx = ex.market.fx_to_usd(fx_ccy)
-    unit = fx if inst.sec_type == "CASH" else price * inst.multiplier_value * fx
-    init_rate, maint_rate = MARGIN_RATES.get(inst.sec_type, (0.25, 0.20))
-    delta = (abs(float(after)) - abs(float(before))) * unit
-    commission = commission_for(inst, qty, price, fx)
-    init0, maint0 = usd.get("InitMarginReq", 0.0), usd.get("MaintMarginReq", 0.0)
-    ewl0 = usd.get("EquityWithLoanValue", 0.0)
-
-    def f(x: float) -> str:
-        return f"{x:.2f}"
-
-    state = OrderState(
-        status="PreSubmitted",
-        init_margin_before=f(init0), maint_margin_before=f(maint0), equity_with_loan_before=f(ewl0),
-        init_margin_change=f(delta * init_rate), maint_margin_change=f(delta * maint_rate),
-        equity_with_loan_change=f(-commission),
-        init_margin_after=f(init0 + delta * init_rate), maint_margin_after=f(maint0 + delta * maint_rate),
-        equity_with_loan_after=f(ewl0 - commission),
-        # TWS leaves min / max commission unset (UNSET_DOUBLE) when it has no range to give
-        commission=commission, min_commission=None, max_commission=None,
-        commission_currency="USD", warning_text="")
-    shown = dataclasses.replace(order, order_id=order_id, client_id=_cid(session), account=account,
-                                what_if=True)
-    session.send(OpenOrder(order_id=order_id, contract=to_contract(inst, contract.exchange or None),
-                           order=shown, order_state=state))
+    shown_contract, shown, state = answer
+    session.send(OpenOrder(order_id=order_id, contract=shown_contract, order=shown,
+                           order_state=state))
 
 
 def _send_open_orders(session: Session, records: list[OrderRecord]) -> None:
