@@ -65,6 +65,22 @@ if TYPE_CHECKING:
     )
     from .models.bar import AccountSummaryItem, Bar
     from .models.market import ContractDetails
+    from .models.order_types import (
+        Bracket,
+        LimitIfTouchedOrder,
+        LimitOnCloseOrder,
+        MarketIfTouchedOrder,
+        MarketOnCloseOrder,
+        PeggedToMidpointOrder,
+        RelativeOrder,
+        TrailingStopLimitOrder,
+        TrailingStopOrder,
+        WhatIf,
+        algo,
+        bracket,
+        oca,
+        when,
+    )
     from .models.reference import (
         HistogramData,
         MarketRule,
@@ -136,6 +152,20 @@ _WHERE: dict[str, str] = {
     "PriceIncrement": ".models.reference",
     "TradingSchedule": ".models.reference",
     "TradingSession": ".models.reference",
+    "Bracket": ".models.order_types",
+    "LimitIfTouchedOrder": ".models.order_types",
+    "LimitOnCloseOrder": ".models.order_types",
+    "MarketIfTouchedOrder": ".models.order_types",
+    "MarketOnCloseOrder": ".models.order_types",
+    "PeggedToMidpointOrder": ".models.order_types",
+    "RelativeOrder": ".models.order_types",
+    "TrailingStopLimitOrder": ".models.order_types",
+    "TrailingStopOrder": ".models.order_types",
+    "WhatIf": ".models.order_types",
+    "algo": ".models.order_types",
+    "bracket": ".models.order_types",
+    "oca": ".models.order_types",
+    "when": ".models.order_types",
 }
 """Public name -> the module that defines it (loaded when the name is first used)."""
 
@@ -167,5 +197,8 @@ __all__ = [
     "StopLimitOrder", "StopOrder", "TagValue", "AccountSummaryItem", "Bar", "ContractDetails",
     "Option", "FuturesOption", "OptionChain", "OptionComputation",
     "HistogramData", "MarketRule", "PriceIncrement", "TradingSchedule", "TradingSession",
+    "Bracket", "LimitIfTouchedOrder", "LimitOnCloseOrder", "MarketIfTouchedOrder",
+    "MarketOnCloseOrder", "PeggedToMidpointOrder", "RelativeOrder", "TrailingStopLimitOrder",
+    "TrailingStopOrder", "WhatIf", "algo", "bracket", "oca", "when",
     "__version__",
 ]

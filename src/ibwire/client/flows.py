@@ -18,6 +18,7 @@ from .depth import DepthMixin
 from .discovery import DiscoveryMixin
 from .market import MarketMixin
 from .options import OptionsMixin
+from .order_types import OrderTypesMixin
 from .orders import OrdersMixin
 from .pnl import PnLMixin
 from .reconcile import ReconcileMixin
@@ -131,3 +132,7 @@ class Flows:
     user_info = front_method(DiscoveryMixin.flow_user_info)
     config = front_method(DiscoveryMixin.flow_config)
     update_config = front_method(DiscoveryMixin.flow_update_config)
+    # order types (issue 14, client/order_types.py): what-if previews, brackets, OCA groups
+    what_if = front_method(OrderTypesMixin.flow_what_if)
+    submit_bracket = front_method(OrderTypesMixin.flow_submit_bracket)
+    submit_oca = front_method(OrderTypesMixin.flow_submit_oca)

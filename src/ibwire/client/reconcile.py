@@ -38,6 +38,7 @@ from .depth import DepthMixin
 from .discovery import DiscoveryMixin
 from .journal import UNKNOWN
 from .market import CompletedOrderInfo, MarketMixin
+from .order_types import OrderTypesMixin
 from .orders import OPEN_ORDERS, UNKNOWN_STATUS, OrdersMixin
 from .pnl import PnLMixin
 from .reference import ReferenceMixin
@@ -84,8 +85,8 @@ class ReconcileReport:
         return len(self.unknown) + len(self.missing) + len(self.offline_fills)
 
 
-class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrdersMixin, TicksMixin, ReferenceMixin,
-                     DiscoveryMixin):
+class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrderTypesMixin, OrdersMixin, TicksMixin,
+                     ReferenceMixin, DiscoveryMixin):
     """Reconciliation and resubscription for the Broker front ends."""
 
     def _init_state(self) -> None:
