@@ -136,3 +136,4 @@ class Flows:
     what_if = front_method(OrderTypesMixin.flow_what_if)
     submit_bracket = front_method(OrderTypesMixin.flow_submit_bracket)
     submit_oca = front_method(OrderTypesMixin.flow_submit_oca)
+    transmit = front_method(OrderTypesMixin.flow_transmit)

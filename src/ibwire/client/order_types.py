@@ -50,6 +50,10 @@ class OrderTypesMixin(OrdersMixin):
                 value = getattr(order, name)
                 if value is not None:
                     setattr(t.order, name, value)
+        if t is not None and order.transmit:
+            p = self._registry.pop(f"transmit:{t.order_id}")
+            if p is not None:
+                p.finish(t)
 
     def _route_error(self, req_id: int, code: int, text: str, advanced: str | None) -> bool:
         p = self._registry.get(f"whatif:{req_id}")
@@ -84,6 +88,28 @@ class OrderTypesMixin(OrdersMixin):
         finally:
             self._registry.discard(p)
         return result
+
+    def flow_transmit(self, ticket: OrderTicket, timeout: float = 10.0) -> Flow[OrderTicket]:
+        """Transmit an order submitted with ``transmit=False`` (TWS keeps such an order staged:
+        PreSubmitted, not working): it is placed again under its order id with ``transmit=True``,
+        and with it the staged orders of its group (its parent, its children). Returns the ticket
+        once TWS shows it transmitted."""
+        self._ensure_connected()
+        if ticket.is_done:
+            raise ValueError(f"order {ticket.order_id} is {ticket.status}: nothing to transmit")
+        order = copy(ticket.order)
+        order.transmit = True
+        key = f"transmit:{ticket.order_id}"
+        p: Pending[Any] = Pending(f"transmit of order {ticket.order_id}", key)
+        self._registry.add(p)
+        try:
+            self._send(PlaceOrder(ticket.order_id, ticket.contract, order))
+            if not (yield Wait(p, timeout)):
+                raise RequestTimeout(f"transmit of order {ticket.order_id}", timeout)
+            p.check()
+        finally:
+            self._registry.discard(p)
+        return ticket
 
     def flow_submit_bracket(self, contract: Contract, parent: Order, take_profit: Order,
                             stop_loss: Order, timeout: float = 10.0) -> Flow[list[OrderTicket]]:

@@ -417,6 +417,7 @@ class PaperExchange(OrderRules):
         o.action = (o.action or "").upper()
         o.order_type = (o.order_type or "").upper()
         o.tif = (o.tif or "DAY").upper()
+        o.transmit = bool(o.transmit)  # (protobuf leaves a false transmit out: absent is False)
         rec = OrderRecord(
             client_id=client_id, order_id=order_id, perm_id=perm_id,
             contract=to_contract(inst, contract.exchange or None), order=o, con_id=inst.con_id,
@@ -549,6 +550,7 @@ class PaperExchange(OrderRules):
         new.action = (new.action or "").upper()
         new.order_type = (new.order_type or "").upper()
         new.tif = (new.tif or "DAY").upper()
+        new.transmit = bool(new.transmit)
         if new.action != rec.order.action or new.account != rec.account:
             return [OrderError(rec.client_id, rec.order_id, *_reject(
                 "The side and account of an order cannot be modified")),

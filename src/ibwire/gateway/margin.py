@@ -9,9 +9,11 @@ Per position (``quantity`` signed, ``value`` = |quantity| x price x multiplier i
   currencies 3%, others 8%); maintenance is the scan risk, initial 110% of it (the exchanges'
   ratio for speculators). Long and short are alike.
 * Currency pairs: 3% initial / 2.5% maintenance of the notional (in USD).
-* Options, premium rules: a long option is paid in full and needs no margin; a short option needs
-  its premium plus 20% of the underlying value (the strike stands in for the underlying's price)
-  for initial and maintenance alike.
+* Options, premium rules (CBOE / Reg T): a long option is paid in full and needs no margin; a
+  short option needs its premium plus 20% of the underlying's value (15% for an index) less the
+  amount it is out of the money, at least the premium plus 10% of the underlying's value (of the
+  strike for a put), for initial and maintenance alike. Futures options follow the futures
+  rule on their underlying: the premium plus the scan risk, less the out-of-the-money amount.
 
 Commissions (fixed rate, USD): stocks 0.005 per share, at least 1.00 and at most 1% of the trade
 value; futures 2.25 per contract; options 0.65 per contract, at least 1.00; futures options
@@ -65,9 +67,12 @@ def scan_range(symbol: str) -> float:
 
 
 def requirement(sec_type: str, symbol: str, quantity: float, price: float, multiplier: float,
-                fx_to_usd: float, strike: float = 0.0) -> Margin:
+                fx_to_usd: float, strike: float = 0.0, right: str = "",
+                underlying: float | None = None, index: bool = False) -> Margin:
     """The margin of a position of ``quantity`` (signed) at ``price`` (instrument currency); for a
-    currency pair ``price`` is ignored and ``fx_to_usd`` converts the base currency."""
+    currency pair ``price`` is ignored and ``fx_to_usd`` converts the base currency. An option
+    also needs its ``strike``, ``right`` and the ``underlying``'s price (``index``: an index
+    option)."""
     if quantity == 0:
         return Margin()
     q = abs(quantity)
@@ -81,7 +86,15 @@ def requirement(sec_type: str, symbol: str, quantity: float, price: float, multi
     if sec_type in ("OPT", "FOP"):
         if quantity > 0:
             return Margin()
-        need = value + SHORT_OPTION_UNDERLYING * q * (strike or price) * multiplier * fx_to_usd
+        under = underlying if underlying is not None else (strike or price)
+        otm = max(0.0, strike - under) if right == "C" else max(0.0, under - strike)
+        unit = q * multiplier * fx_to_usd
+        if sec_type == "FOP":
+            need = value + max(0.0, under * scan_range(symbol) - otm) * unit
+        else:
+            rate = 0.15 if index else SHORT_OPTION_UNDERLYING
+            floor = 0.10 * (strike if right == "P" else under)
+            need = value + max(rate * under - otm, floor) * unit
         return Margin(need, need)
     maint = REG_T_MAINT_LONG if quantity > 0 else REG_T_MAINT_SHORT
     return Margin(value * REG_T_INITIAL, value * maint)

@@ -272,7 +272,7 @@ class OrderRules:
 
     @staticmethod
     def is_staged(rec: OrderRecord) -> bool:
-        return rec.order.transmit is False
+        return not rec.order.transmit
 
     def transmit_group(self, rec: OrderRecord) -> list[Event]:
         """``rec`` is transmitted: so are its staged parent and the parent's (or its own) staged

@@ -42,8 +42,15 @@ def _money(x: float) -> str:
 
 def _margin(ex: PaperExchange, inst: Instrument, quantity: float, price: float) -> Margin:
     fx = ex.market.fx_to_usd(inst.symbol if inst.sec_type == "CASH" else inst.currency)
-    return requirement(inst.sec_type, inst.symbol, quantity, price, inst.multiplier_value, fx,
-                       getattr(inst, "strike", 0.0) or 0.0)
+    if inst.sec_type in ("OPT", "FOP"):
+        path = ex.market.option_path(inst.con_id)
+        if path is not None:
+            terms = path.terms
+            return requirement(inst.sec_type, terms.cls.underlying.symbol, quantity, price,
+                               inst.multiplier_value, fx, terms.strike, terms.right,
+                               path.under_price(ex.market.step_second),
+                               index=terms.cls.cash_settled)
+    return requirement(inst.sec_type, inst.symbol, quantity, price, inst.multiplier_value, fx)
 
 
 def _expected_price(order: Order, bid: float, ask: float) -> float:
