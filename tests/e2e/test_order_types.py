@@ -37,7 +37,7 @@ def test_what_if_a_stock_and_a_future(broker: Broker, gateway: PaperGateway) -> 
     assert w.init_margin_change == pytest.approx(1000 * ask * 0.5, abs=0.01)  # Reg T 50%
     assert w.maint_margin_change == pytest.approx(1000 * ask * 0.25, abs=0.01)
     assert w.init_margin_after == pytest.approx(w.init_margin_change, abs=0.01)
-    assert w.commission == w.min_commission == w.max_commission == 5.0
+    assert w.commission == 5.0 and w.min_commission is None and w.max_commission is None
     assert w.commission_currency == "USD" and w.margin_currency == "USD"
     assert w.equity_with_loan_after == 1_000_000.0 - 5.0 and w.warning_text is None
     assert w.order_state.init_margin_before_outside_rth is None  # unset stays unset

@@ -371,7 +371,7 @@ def test_what_if_order_reports_margin_and_is_not_placed(gateway, wire):
     assert abs(float(state.maint_margin_change) - 100 * ask * 0.25) < 0.01  # 25% maintenance
     assert abs(float(state.init_margin_after) - float(state.init_margin_before) - change) <= 0.011
     assert state.commission == 1.0
-    assert state.min_commission == state.max_commission == 1.0  # 100 shares: the 1.00 minimum
+    assert state.min_commission is None and state.max_commission is None  # no range: unset
     assert state.init_margin_before_outside_rth is None and state.suggested_size is None
     assert not [e for e in c.sync() if isinstance(e, (OrderStatus, ExecutionData))]
     assert gateway.call(lambda ex: ex.open_orders()) == []

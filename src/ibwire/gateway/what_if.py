@@ -8,8 +8,9 @@ TWS answers a what-if order with one OPEN_ORDER (no ORDER_STATUS) whose order st
   premium rules for options) over the account's positions, equity with loan from the account
   (less the commission after the order);
 * the commission at the price the order is expected to fill at (the touch for a market order,
-  the limit for a limit order, the trigger for a stop), and its min / max over the prices between
-  that and the current touch, with ``commission_currency`` USD;
+  the limit for a limit order, the trigger for a stop), with ``commission_currency`` USD; its min
+  / max only when the prices between that and the current touch give a range (a fixed-rate
+  commission usually has none: TWS then leaves min / max unset, and so does the gateway);
 * ``margin_currency`` USD; the outside-RTH margins, the suggested size, the reject reason and the
   allocations stay unset (TWS fills them only for accounts and orders that have them);
 * ``warning_text`` saying so when the equity with loan would not cover the initial margin after
@@ -108,6 +109,7 @@ def what_if(ex: PaperExchange, client_id: int, order_id: int, contract: Contract
     touch = ask if o.action == "BUY" else bid
     fees = [commission(inst.sec_type, float(qty), p, inst.multiplier_value, fx)
             for p in (price, touch)]
+    low, high = min([fee, *fees]), max([fee, *fees])
     ewl, _init, _maint = ex.accounts.totals(account)
     ewl_after = ewl - fee
     warning = ""
@@ -122,7 +124,8 @@ def what_if(ex: PaperExchange, client_id: int, order_id: int, contract: Contract
         equity_with_loan_change=_money(-fee),
         init_margin_after=_money(after.init), maint_margin_after=_money(after.maint),
         equity_with_loan_after=_money(ewl_after),
-        commission=fee, min_commission=min([fee, *fees]), max_commission=max([fee, *fees]),
+        commission=fee, min_commission=low if low != high else None,
+        max_commission=high if low != high else None,
         commission_currency="USD", margin_currency="USD", warning_text=warning)
     o.order_id, o.client_id, o.account, o.what_if = order_id, client_id, account, True
     return trial.contract, o, state
