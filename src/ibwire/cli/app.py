@@ -32,6 +32,9 @@ else:
             "  ibwire positions                         # what the account holds, with PnL\n\n"
             "  ibwire buy AAPL 100 --wait               # market buy, print the fill\n\n"
             "  ibwire sell AAPL 50 --limit 190 --tif GTC\n\n"
+            "  ibwire buy AAPL 100 --limit 150 --take-profit 155 --stop-loss 147   # a bracket\n\n"
+            "  ibwire sell AAPL 100 --trail 1%          # a trailing stop\n\n"
+            "  ibwire whatif BUY ES:202612 2            # margin and commission, nothing placed\n\n"
             "  ibwire cancel --all                      # global cancel\n\n"
             "  ibwire quote AAPL MSFT EUR.USD           # live quotes until Ctrl-C\n\n"
             "  ibwire depth AAPL --smart                # a live order book ladder\n\n"
@@ -58,8 +61,8 @@ else:
         """ibwire: the TWS API socket protocol from the terminal."""
 
     # each module registers its commands; --help lists them in this order
-    for _module in ("account", "trade", "quote", "depth", "ticks", "chain", "pnl", "bars", "search",
-                    "monitor", "record", "gateway", "demo"):
+    for _module in ("account", "trade", "order_types", "quote", "depth", "ticks", "chain", "pnl",
+                    "bars", "search", "monitor", "record", "gateway", "demo"):
         importlib.import_module(f".{_module}", __package__)
 
     def main() -> None:

@@ -152,15 +152,32 @@ def place(broker: Broker, contract: Contract, order: Order, ref: str | None, wai
 def _trade(action: str, symbol: str, quantity: str, limit: float | None, stop: float | None,
            tif: Tif, ref: str | None, wait: bool, wait_timeout: float, outside_rth: bool, yes: bool,
            sec_type: str | None, exchange: str | None, currency: str, conn: Conn, json_: bool,
-           journal: str | None = None) -> None:
+           journal: str | None = None, take_profit: float | None = None,
+           stop_loss: float | None = None, trail: str | None = None) -> None:
+    from .order_types import bracket_orders, place_bracket, trail_order
+
     out = Output(json_)
     contract = make_contract(symbol, sec_type, exchange, currency)
-    order = build_order(action, _quantity(quantity), limit, stop, tif.value, outside_rth)
+    qty = _quantity(quantity)
+    legs: tuple[Order, ...] = ()
+    if take_profit is not None or stop_loss is not None:
+        if trail is not None or stop is not None:
+            raise typer.BadParameter("a bracket (--take-profit / --stop-loss) takes no --trail or "
+                                     "--stop", param_hint="--take-profit")
+        legs = bracket_orders(action, qty, limit, take_profit, stop_loss, tif.value, outside_rth)
+        order = legs[0]
+    elif trail is not None:
+        order = trail_order(action, qty, trail, limit, stop, tif.value, outside_rth)
+    else:
+        order = build_order(action, qty, limit, stop, tif.value, outside_rth)
     if journal and not ref:
         raise typer.BadParameter("--journal makes --ref an idempotency key: give --ref too",
                                  param_hint="--journal")
     with guard(out, conn), connect(conn, journal) as broker:
         confirm_live(broker, describe_order(contract, order), yes, out)
+        if legs:
+            raise typer.Exit(place_bracket(broker, contract, legs, ref, wait, wait_timeout, out,
+                                           conn.timeout))
         try:
             code = place(broker, contract, order, ref, wait, wait_timeout, out, conn.timeout)
         except OrderRejected as exc:
@@ -243,6 +260,8 @@ JournalOpt = Annotated[str | None, typer.Option(
     "--journal", envvar="IBWIRE_JOURNAL",
     help="Order journal file (SQLite): with --ref, running the same command again never sends a "
          "second order, even after a crash; the existing order is shown instead.")]
+from .order_types import StopLossOpt, TakeProfitOpt, TrailOpt  # noqa: E402 - the option types
+
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before sending to a live "
                                                           "(non-DU) account.")]
 SymbolArg = Annotated[str, typer.Argument(metavar="SYMBOL", show_default=False,
@@ -257,16 +276,20 @@ def buy(
     limit: LimitOpt = None, stop: StopOpt = None, tif: TifOpt = Tif.DAY, ref: RefOpt = None,
     wait: WaitOpt = False, wait_timeout: WaitTimeoutOpt = 60.0, outside_rth: OutsideRthOpt = False,
     yes: YesOpt = False, journal: JournalOpt = None,
+    take_profit: TakeProfitOpt = None, stop_loss: StopLossOpt = None, trail: TrailOpt = None,
     sec_type: SecTypeOpt = None, exchange: ExchangeOpt = None, currency: CurrencyOpt = "USD",
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
     timeout: TimeoutOpt = 10.0, json_: JsonOpt = False, tz: TzOpt = None,
 ) -> None:
-    """Buy: a market order, or a limit / stop with --limit / --stop.
+    """Buy: a market order, a limit / stop with --limit / --stop, a bracket with
+    --take-profit and --stop-loss, or a trailing stop with --trail.
 
-    Examples: ibwire buy AAPL 100 --wait; ibwire buy AAPL 10 --limit 150 --tif GTC --ref dip-1
+    Examples: ibwire buy AAPL 100 --wait; ibwire buy AAPL 10 --limit 150 --tif GTC --ref dip-1;
+    ibwire buy AAPL 100 --limit 150 --take-profit 155 --stop-loss 147
     """
     _trade("BUY", symbol, quantity, limit, stop, tif, ref, wait, wait_timeout, outside_rth, yes,
-           sec_type, exchange, currency, Conn(host, port, client_id, timeout), json_, journal)
+           sec_type, exchange, currency, Conn(host, port, client_id, timeout), json_, journal,
+           take_profit, stop_loss, trail)
 
 
 @app.command("sell", cls=_TradeCommand)
@@ -275,16 +298,20 @@ def sell(
     limit: LimitOpt = None, stop: StopOpt = None, tif: TifOpt = Tif.DAY, ref: RefOpt = None,
     wait: WaitOpt = False, wait_timeout: WaitTimeoutOpt = 60.0, outside_rth: OutsideRthOpt = False,
     yes: YesOpt = False, journal: JournalOpt = None,
+    take_profit: TakeProfitOpt = None, stop_loss: StopLossOpt = None, trail: TrailOpt = None,
     sec_type: SecTypeOpt = None, exchange: ExchangeOpt = None, currency: CurrencyOpt = "USD",
     host: HostOpt = DEFAULT_HOST, port: PortOpt = DEFAULT_PORT, client_id: ClientIdOpt = DEFAULT_CLIENT_ID,
     timeout: TimeoutOpt = 10.0, json_: JsonOpt = False, tz: TzOpt = None,
 ) -> None:
-    """Sell: a market order, or a limit / stop with --limit / --stop.
+    """Sell: a market order, a limit / stop with --limit / --stop, a bracket with
+    --take-profit and --stop-loss, or a trailing stop with --trail.
 
-    Examples: ibwire sell AAPL 100 --wait; ibwire sell AAPL 100 --stop 140
+    Examples: ibwire sell AAPL 100 --wait; ibwire sell AAPL 100 --stop 140;
+    ibwire sell AAPL 100 --trail 1.5; ibwire sell AAPL 100 --trail 2%
     """
     _trade("SELL", symbol, quantity, limit, stop, tif, ref, wait, wait_timeout, outside_rth, yes,
-           sec_type, exchange, currency, Conn(host, port, client_id, timeout), json_, journal)
+           sec_type, exchange, currency, Conn(host, port, client_id, timeout), json_, journal,
+           take_profit, stop_loss, trail)
 
 
 @app.command("cancel")
