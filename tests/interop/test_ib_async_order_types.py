@@ -6,6 +6,8 @@ would show it to ib_async."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,9 +18,22 @@ from ib_async import IB, Future, LimitOrder, MarketOrder, Order, Stock  # noqa: 
 
 from ibwire.gateway.margin import scan_range  # noqa: E402
 
-from .test_interop_ib_async import _no_timeouts, ib_log, run_in_thread, until  # noqa: E402, F401
+from .test_interop_ib_async import _no_timeouts, _Records, run_in_thread, until  # noqa: E402
 
 AAPL = 265598
+
+
+@pytest.fixture
+def ib_log() -> Iterator[list[logging.LogRecord]]:
+    """ib_async's log records during the test."""
+    handler = _Records()
+    logger = logging.getLogger("ib_async")
+    old = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield handler.records
+    logger.removeHandler(handler)
+    logger.setLevel(old)
 
 
 def test_ib_async_what_if_stock_and_future(gateway, ib_log):

@@ -44,7 +44,7 @@ def test_official_1051_order_types(oracle: Oracle, version: int) -> None:
                     break
                 trail_id = _trail_id(gateway)
                 stops.append(gateway.call(
-                    lambda ex: ex.order(33, trail_id).order.trail_stop_price))  # type: ignore[union-attr]
+                    lambda ex, i=trail_id: ex.order(33, i).order.trail_stop_price))  # type: ignore[union-attr, misc]
                 more = len(stops) < 720
                 if more:
                     gateway.step(5)

@@ -40,13 +40,13 @@ from ibwire.protocol.connection import (
     encode_message,
 )
 from ibwire.protocol.framing import FrameBuffer, split_frame
+from ibwire.protocol.messages._place_order_pb import NEWER_ORDER_FIELDS
 from ibwire.protocol.messages.accounts import PositionMulti
 from ibwire.protocol.messages.blocks import COMBO_LEG, ORDER_CONDITION, PricedComboLeg
 from ibwire.protocol.messages.depth import RerouteMktDataReq, RerouteMktDepthReq
 from ibwire.protocol.messages.executions import ExecutionData, ReqExecutions
 from ibwire.protocol.messages.market_data import TickPrice, TickSize
 from ibwire.protocol.messages.orders import (
-    NEWER_ORDER_FIELDS,
     CancelOrder,
     OpenOrder,
     PlaceOrder,
