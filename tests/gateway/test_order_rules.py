@@ -12,7 +12,7 @@ import pytest
 from ibwire.gateway.exchange import FillEvent, OrderError, OrderUpdate, PaperExchange
 from ibwire.gateway.margin import scan_range
 from ibwire.gateway.what_if import what_if
-from ibwire.models import Future, LimitOrder, MarketOrder, Order, Stock, StopOrder
+from ibwire.models import Future, LimitOrder, MarketOrder, Option, Order, Stock, StopOrder
 from ibwire.models.order import PriceCondition, TimeCondition
 
 START = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # Friday 10:00 New York
@@ -316,3 +316,22 @@ def test_what_if_of_a_bad_order_gets_the_orders_error(ex: PaperExchange) -> None
     assert isinstance(err, OrderError) and err.code == 110
     err = what_if(ex, 1, 9, Stock("NOSUCH"), MarketOrder("BUY", 1))
     assert isinstance(err, OrderError) and err.code == 200
+
+
+def test_what_if_options_by_premium_rules() -> None:
+    ex = PaperExchange(accounts=(ACCT,), seed=7,
+                       market_start=datetime(2026, 11, 18, 16, 0, tzinfo=UTC))
+    call = Option("SPY", "20261218", 580, "C")
+    inst = ex.resolve(call)[0]
+    bid, ask, _ = ex.market.touch(inst.con_id)
+    _, _, long_ = what_if(ex, 1, 1, call, MarketOrder("BUY", 1))  # type: ignore[misc]
+    assert float(long_.init_margin_change) == 0.0  # a long option is paid in full
+    assert long_.commission == 1.0  # 0.65 per contract, at least 1.00
+    _, _, short = what_if(ex, 1, 2, call, MarketOrder("SELL", 1))  # type: ignore[misc]
+    path = ex.market.option_path(inst.con_id)
+    assert path is not None
+    under = path.under_price(ex.market.step_second)
+    otm = max(0.0, 580 - under)
+    need = bid * 100 + max(0.2 * under - otm, 0.1 * under) * 100
+    assert float(short.init_margin_change) == pytest.approx(need, abs=0.02)
+    assert float(short.maint_margin_change) == float(short.init_margin_change)

@@ -19,6 +19,7 @@ from ibwire.protocol.messages.orders import (
     CompletedOrdersEnd,
     OpenOrder,
     OpenOrderEnd,
+    OrderBound,
     OrderStatus,
     PlaceOrder,
     ReqAllOpenOrders,
@@ -337,6 +338,8 @@ def test_tws_orders_bind_to_client_0_when_auto_bound(gateway, wire):
     zero.send(ReqAutoOpenOrders(auto_bind=True))
     zero.drain()
     perm = gateway.submit_tws_order(Stock("AAPL"), MarketOrder("BUY", 2))
+    bound = zero.expect(OrderBound)  # TWS says which API order id the TWS order got
+    assert (bound.perm_id, bound.client_id, bound.order_id) == (perm, 0, 1)
     oo = zero.expect(OpenOrder, lambda m: m.order.perm_id == perm)
     assert oo.order.client_id == 0 and oo.order_id == 1
     _status(zero, 1, "Filled")
