@@ -36,12 +36,12 @@ class OrderTypesMixin(OrdersMixin):
 
     def _on_open_order(self, msg: OpenOrder) -> None:
         order = msg.order
-        if order.what_if:  # a what-if answer: a preview, never a ticket
+        if order.what_if:  # the answer to broker.what_if: a preview, never a ticket
             p = self._registry.get(f"whatif:{msg.order_id}")
             if p is not None:
                 self._registry.discard(p)
                 p.finish(WhatIf.of(msg.order_state))
-            return
+                return
         super()._on_open_order(msg)
         t = self._tickets.get(msg.order_id or 0) if order.client_id == self.client_id else None
         if t is not None and t.order is not order:
