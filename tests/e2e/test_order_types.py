@@ -22,6 +22,7 @@ from ibwire import (
 )
 from ibwire.gateway import PaperGateway
 from ibwire.gateway.margin import scan_range
+from ibwire.protocol.versions import MAX_VERSION
 
 from .conftest import AAPL, WAIT_S, quote, run
 
@@ -106,8 +107,15 @@ def test_an_oca_group_cancels_the_others(broker: Broker, gateway: PaperGateway) 
     assert resting.order.oca_group == "oca-e2e" and resting.order.oca_type == 1
 
 
-def test_a_staged_order_fills_only_when_transmitted(broker: Broker,
-                                                    gateway: PaperGateway) -> None:
+@pytest.mark.parametrize("version", [MAX_VERSION, 178])
+def test_a_staged_order_fills_only_when_transmitted(gateway: PaperGateway, version: int) -> None:
+    with Broker.connect("127.0.0.1", gateway.port, client_id=1, timeout=WAIT_S,
+                        max_version=version) as broker:
+        assert broker.server_version == version
+        _staged_then_transmitted(broker, gateway)
+
+
+def _staged_then_transmitted(broker: Broker, gateway: PaperGateway) -> None:
     ask = quote(gateway, AAPL).ask
     t = broker.submit_order(Stock("AAPL"), LimitOrder("BUY", 100, round(ask + 1, 2),
                                                       transmit=False))

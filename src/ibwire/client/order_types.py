@@ -46,13 +46,14 @@ class OrderTypesMixin(OrdersMixin):
         t = self._tickets.get(msg.order_id or 0) if order.client_id == self.client_id else None
         if t is not None and t.order is not order:
             # what TWS shows as it changes
-            for name in ("trail_stop_price", "lmt_price", "total_quantity", "transmit"):
+            for name in ("trail_stop_price", "lmt_price", "total_quantity"):
                 value = getattr(order, name)
                 if value is not None:
                     setattr(t.order, name, value)
-        if t is not None and order.transmit:
+        if t is not None and order.transmit:  # (OPEN_ORDER's text has no transmit: True)
             p = self._registry.pop(f"transmit:{t.order_id}")
             if p is not None:
+                t.order.transmit = True
                 p.finish(t)
 
     def _route_error(self, req_id: int, code: int, text: str, advanced: str | None) -> bool:
