@@ -335,3 +335,13 @@ def test_what_if_options_by_premium_rules() -> None:
     need = bid * 100 + max(0.2 * under - otm, 0.1 * under) * 100
     assert float(short.init_margin_change) == pytest.approx(need, abs=0.02)
     assert float(short.maint_margin_change) == float(short.init_margin_change)
+
+
+def test_a_staged_day_order_expires_with_its_session() -> None:
+    start = datetime(2026, 11, 20, 20, 59, tzinfo=UTC)  # 15:59 New York, Friday
+    ex = PaperExchange(accounts=(ACCT,), seed=42, clock=lambda: start)
+    ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 1, 1.0, transmit=False))
+    ex.place_order(1, 2, Stock("AAPL"), LimitOrder("SELL", 1, 500.0, parent_id=1,
+                                                   transmit=False))
+    run(ex, 120)
+    assert status(ex, 1) == "Cancelled" and status(ex, 2) == "Cancelled"

@@ -218,15 +218,16 @@ class OrderRules:
     def _step_order(self, rec: OrderRecord, inst: Instrument) -> list[Event]:
         """One second of one open order."""
         o = rec.order
-        if self.is_staged(rec):
-            return []
-        if o.order_type in ON_CLOSE_TYPES and self.waiting_reason(rec) is None:
+        staged = self.is_staged(rec)
+        if o.order_type in ON_CLOSE_TYPES and not staged and self.waiting_reason(rec) is None:
             close = self.close_second(rec, inst)
             if close is not None and self.market.step_second >= close:
                 return self._fill_on_close(rec, inst, close)
-        if o.tif == "DAY" and self._day_expired(rec, inst):
+        if o.tif == "DAY" and self._day_expired(rec, inst):  # staged ones expire too
             self._finish(rec, "Cancelled", "Cancelled: day order expired")
             return [_OU(rec.snapshot()), *self.cancel_children(rec, "day order expired")]
+        if staged:
+            return []
         why = self.waiting_reason(rec)
         if why == "conditions":
             return self.check_conditions(rec)
