@@ -55,6 +55,7 @@ from ..models.contract import Contract
 from ..models.discovery import ContractDescription, FamilyCode
 from ..models.market import ContractDetails
 from ..models.tag_value import TagValue
+from ..protocol.messages import config as config_messages
 from ..protocol.messages.config import ConfigResponse, ReqConfig, UpdateConfig, UpdateConfigResponse
 from ..protocol.messages.contracts import ContractDataEnd
 from ..protocol.messages.discovery import (
@@ -344,6 +345,16 @@ def gateway_config(core: GatewayCore) -> TwsConfig:
     return cfg
 
 
+_PB_NAMES = {f.path.rsplit(".", 1)[-1]: f.name
+             for pb in (config_messages.UpdateConfig.SCHEMA.pb, config_messages.API_CONFIG,
+                        config_messages.API_PRECAUTIONS_CONFIG, config_messages.API_SETTINGS_CONFIG,
+                        config_messages.LOCK_AND_EXIT_CONFIG, config_messages.MESSAGE_CONFIG,
+                        config_messages.ORDERS_CONFIG, config_messages.ORDERS_SMART_ROUTING_CONFIG)
+             if pb is not None for f in pb.fields if f.name}
+"""A configuration field's protobuf name (``read_only_api`` -> ``readOnlyApi``), from the
+declarations, for UPDATE_CONFIG_RESPONSE's changed fields."""
+
+
 def _merge(target: Any, change: Any, prefix: str, changed: list[str]) -> None:
     """Copy the set fields of ``change`` into ``target`` (nested configs field by field)."""
     for f in dataclasses.fields(change):
@@ -351,7 +362,7 @@ def _merge(target: Any, change: Any, prefix: str, changed: list[str]) -> None:
         if new is None or (isinstance(new, list) and not new):
             continue
         old = getattr(target, f.name)
-        name = prefix + "".join((f.name.split("_")[0], *(p.title() for p in f.name.split("_")[1:])))
+        name = prefix + _PB_NAMES.get(f.name, f.name)
         if dataclasses.is_dataclass(new) and old is not None:
             _merge(old, new, name + ".", changed)
         elif old != new:
