@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         RemoteProtocolError,
         RequestError,
         RequestTimeout,
+        ServerTooOld,
     )
     from .models import (
         AccountValue,
@@ -123,6 +124,7 @@ _WHERE: dict[str, str] = {
     "RemoteProtocolError": ".errors",
     "RequestError": ".errors",
     "RequestTimeout": ".errors",
+    "ServerTooOld": ".errors",
     "AccountValue": ".models",
     "CommissionReport": ".models",
     "Contract": ".models",
@@ -191,7 +193,7 @@ __all__ = [
     "Fill", "OrderTicket", "BlockingCallOnLoop", "OrderBook", "DepthUpdate", "PnL", "PnLSingle",
     "CancelRejected", "ConnectError", "ConnectionLost", "ContractError", "HistoricalDataError",
     "IbwireError", "LocalProtocolError", "OrderRejected", "PacingViolation", "ProtocolError",
-    "RemoteProtocolError", "RequestError", "RequestTimeout",
+    "RemoteProtocolError", "RequestError", "RequestTimeout", "ServerTooOld",
     "AccountValue", "CommissionReport", "Contract", "Execution", "ExecutionFilter", "Forex", "Future",
     "LimitOrder", "MarketOrder", "Order", "OrderState", "PortfolioItem", "Position", "Stock",
     "StopLimitOrder", "StopOrder", "TagValue", "AccountSummaryItem", "Bar", "ContractDetails",

@@ -37,6 +37,7 @@ __all__ = [
     "PacingViolation",
     "ProtocolError",
     "LocalProtocolError",
+    "ServerTooOld",
     "RemoteProtocolError",
     "ErrorCategory",
     "ErrorInfo",
@@ -127,6 +128,12 @@ class ProtocolError(IbwireError):
 
 class LocalProtocolError(ProtocolError):
     """We were asked to send something the protocol cannot carry (our side's mistake)."""
+
+
+class ServerTooOld(LocalProtocolError):
+    """The negotiated server version cannot carry this request (it appeared later, or this value
+    of it did): the official client refuses it with error 503 ("The TWS is out of date and must
+    be upgraded."), and so does ibwire's EClient."""
 
 
 class RemoteProtocolError(ProtocolError):

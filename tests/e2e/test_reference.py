@@ -21,6 +21,7 @@ from ibwire import (
     HistoricalDataError,
     MarketRule,
     RequestError,
+    ServerTooOld,
     Stock,
     TradingSchedule,
 )
@@ -117,9 +118,32 @@ def test_broker_errors(broker):
 def test_broker_schedule_needs_165(gateway):
     with Broker.connect("127.0.0.1", gateway.port, client_id=7, timeout=WAIT_S,
                         max_version=164) as b:
-        with pytest.raises(Exception, match="165"):
+        with pytest.raises(ServerTooOld, match="165"):
             b.historical_schedule(Stock("AAPL"))
         assert b.head_timestamp(Stock("AAPL")) == market_head(gateway, AAPL, True)
+
+
+def test_eclient_refuses_what_the_server_version_lacks_with_503():
+    # as the official client: "The TWS is out of date and must be upgraded." naming the request
+    with PaperGateway(port=0, tick_interval=None, max_version=117) as gateway:
+        app = RefApp()
+        app.connect("127.0.0.1", gateway.port, 5)
+        thread = app.start_dispatcher()
+        try:
+            app.wait(lambda: bool(app.of("nextValidId")), "nextValidId")
+            app.reqHeadTimeStamp(51, Stock("AAPL"), "TRADES", 1, 1)
+            app.reqMarketRule(26)
+            app.reqHistoricalData(52, Stock("AAPL"), "", "1 W", "1 day", "SCHEDULE", 1, 1, False,
+                                  [])
+            app.wait(lambda: len([e for e in app.errors() if e[1] == 503]) == 3, "three 503s")
+            texts = {e[0]: e[2] for e in app.errors() if e[1] == 503}
+            assert "out of date" in texts[51] and "118" in texts[51]
+            assert "126" in texts[-1] and "165" in texts[52]
+            app.sync()
+            assert not app.of("headTimestamp") and not app.of("marketRule")
+        finally:
+            app.disconnect()
+            thread.join(WAIT_S)
 
 
 # --- AsyncBroker --------------------------------------------------------------------------------

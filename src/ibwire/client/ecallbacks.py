@@ -36,6 +36,7 @@ NO_VALID_ID = -1
 # Client-side codes, as the official client uses them.
 ALREADY_CONNECTED = 501
 CONNECT_FAIL = 502
+UPDATE_TWS = 503
 NOT_CONNECTED = 504
 UNKNOWN_ID = 505
 BAD_MESSAGE = 508

@@ -62,7 +62,7 @@ from collections.abc import Callable
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, LocalProtocolError
+from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, LocalProtocolError, ServerTooOld
 from ..protocol import messages as _messages  # noqa: F401 - registers every schema
 from ..protocol.codec import UNSET_INT, format_tws_time
 from ..protocol.connection import BadMessage, ConnectionClosed, HandshakeComplete, SessionReady
@@ -83,6 +83,7 @@ from .ecallbacks import (
     NO_VALID_ID,
     NOT_CONNECTED,
     SPECIAL,
+    UPDATE_TWS,
     Handler,
     error_arity,
     historical_data_ends,
@@ -439,6 +440,9 @@ class EClient:
             t.send(msg)
         except ConnectionLost:
             self._client_error(req_id, NOT_CONNECTED, "Not connected")
+        except ServerTooOld as exc:  # as the official client: 503, naming what is missing
+            self._client_error(req_id, UPDATE_TWS,
+                               f"The TWS is out of date and must be upgraded. {exc}")
         except LocalProtocolError as exc:
             text = str(exc)
             if "not printable ASCII" in text or "non-ASCII" in text:

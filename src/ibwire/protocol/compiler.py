@@ -18,7 +18,7 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, Union
 
-from ..errors import LocalProtocolError
+from ..errors import ServerTooOld
 from .codec import (
     DECIMAL_CACHE,
     DECODERS,
@@ -370,5 +370,5 @@ class EncoderGen:
 
 def _refusal(reason: str) -> Callable[[], NoReturn]:
     def refuse() -> NoReturn:
-        raise LocalProtocolError(reason)
+        raise ServerTooOld(reason)
     return refuse

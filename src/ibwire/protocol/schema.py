@@ -265,8 +265,8 @@ class Schema:
             def fn(msg: Any, _raw: EncodeFn = raw_fn) -> list[str]:
                 try:
                     return _raw(msg)
-                except LocalProtocolError as exc:
-                    raise LocalProtocolError(f"cannot encode {name}: {exc}") from exc
+                except LocalProtocolError as exc:  # (the same class: ServerTooOld stays one)
+                    raise type(exc)(f"cannot encode {name}: {exc}") from exc
                 except (AttributeError, TypeError, ValueError) as exc:
                     raise LocalProtocolError(f"cannot encode {name}: {exc}") from exc
 

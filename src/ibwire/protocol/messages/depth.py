@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Never
 
-from ...errors import LocalProtocolError
+from ...errors import LocalProtocolError, ServerTooOld
 from ...models.contract import Contract
 from ...models.depth import DepthMktDataDescription, SmartComponent
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
@@ -98,7 +98,7 @@ def _not_before(feature: Feature, name: str) -> Custom:
     (the official client refuses with error 503); decoding reads nothing."""
 
     def refuse(value: object, append: Callable[[str], None]) -> Never:
-        raise LocalProtocolError(f"{name} needs server version {int(feature)} or later")
+        raise ServerTooOld(f"{name} needs server version {int(feature)} or later")
 
     return Custom((), _nothing, refuse, until=feature)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ...errors import LocalProtocolError
+from ...errors import ServerTooOld
 from ...models.contract import Contract
 from ..codec import UNSET_INT, Kind, TagValue, dec_float, dec_tags, enc_float, enc_tags
 from ..elements import P, Proto
@@ -74,7 +74,7 @@ def _refuse_below(path: str, feature: Feature, what: str) -> Custom:
 
     def encode(value: object, append: Callable[[str], None]) -> None:
         if value not in (None, "", False):
-            raise LocalProtocolError(f"{what} needs server version {int(feature)} or later")
+            raise ServerTooOld(f"{what} needs server version {int(feature)} or later")
 
     def nothing(fields: list[str], i: int) -> tuple[None, int]:
         return None, i
