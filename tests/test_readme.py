@@ -26,6 +26,8 @@ def test_the_broker_tour_runs() -> None:
         ticket = namespace["ticket"]
         assert ticket.status == "Filled"  # type: ignore[attr-defined]
         assert namespace["bars"]
+        assert len(namespace["trades"]) == 2500  # type: ignore[arg-type]
+        assert namespace["ticker"].dividends is not None  # type: ignore[attr-defined]
         assert namespace["rounded"] == 512.35 and namespace["by_price"]
         assert namespace["since"].tzinfo is not None  # type: ignore[attr-defined]
         assert len(namespace["week"].sessions) == 5  # type: ignore[attr-defined]
