@@ -262,6 +262,7 @@ def test_compat_eclient_ports_an_ibapi_tick_program(gateway):
     import threading
 
     seen: list[tuple[Any, ...]] = []
+    history: list[tuple[Any, ...]] = []
     cond = threading.Condition()
 
     class App(CompatEWrapper, CompatEClient):
@@ -276,6 +277,11 @@ def test_compat_eclient_ports_an_ibapi_tick_program(gateway):
                              tickAttribBidAsk.bidPastLow, tickAttribBidAsk.askPastHigh))
                 cond.notify_all()
 
+        def historicalTicksLast(self, reqId, ticks, done):
+            with cond:
+                history.append((reqId, ticks, done))
+                cond.notify_all()
+
     from ibwire.compat.contract import Contract
 
     app = App()
@@ -284,12 +290,19 @@ def test_compat_eclient_ports_an_ibapi_tick_program(gateway):
     c = Contract()
     c.symbol, c.secType, c.exchange, c.currency = "AAPL", "STK", "SMART", "USD"
     app.reqTickByTickData(9, c, "BidAsk", 0, False)
+    app.reqHistoricalTicks(10, c, "", epoch_time(now_second(gateway)).strftime("%Y%m%d-%H:%M:%S"),
+                           20, "TRADES", 0, True, [])
     with cond:
-        assert cond.wait_for(lambda: bool(seen), WAIT_S)
+        assert cond.wait_for(lambda: bool(seen) and bool(history), WAIT_S)
     app.disconnect()
     thread.join(WAIT_S)
     req, t, bid, ask, bid_size, ask_size, low, high = seen[0]
     assert req == 9 and bid < ask and isinstance(bid_size, Decimal) and low is False
+    (req, ticks, done), = history
+    assert req == 10 and done and len(ticks) >= 20
+    first = ticks[0]  # the official camelCase HistoricalTickLast
+    assert type(first).__name__ == "HistoricalTickLast" and first.tickAttribLast.pastLimit is False
+    assert isinstance(first.time, int) and first.price > 0 and first.exchange == "NASDAQ"
 
 
 # --- ib_async 2.1 (at 178) -------------------------------------------------------------------------
