@@ -189,6 +189,13 @@ def test_every_instrument_ticks_on_its_market_rule(gateway):
     (Future("RTY", "202612", "CME"), [(0.0, 0.1)]),
     (Forex("EURUSD"), [(0.0, 0.00005)]),
     (Stock("RY", "SMART", "CAD"), [(0.0, 0.005), (0.5, 0.01)]),
+    # options are made on demand (not iterated in the table): their rules are known too
+    (Contract(symbol="SPY", sec_type="OPT", exchange="SMART", currency="USD",
+              last_trade_date_or_contract_month="20261218", strike=600.0, right="C"),
+     [(0.0, 0.01)]),
+    (Contract(symbol="ES", sec_type="FOP", exchange="CME", currency="USD",
+              last_trade_date_or_contract_month="20261218", strike=6000.0, right="P"),
+     [(0.0, 0.25)]),
 ])
 def test_contract_details_name_the_rules_of_their_tick_grid(wire, contract, grid):
     c = wire(1)

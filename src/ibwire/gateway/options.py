@@ -42,6 +42,7 @@ from . import option_model as om
 from .calendar import Calendar
 from .instruments import Instrument, InstrumentTable, _matches, future_specs, stable_con_id
 from .pricepath import PricePath, mix, value_at
+from .rules import option_rule_id
 
 __all__ = ["OptionClass", "OptionTable", "OptionPath", "with_options", "option_classes",
            "strike_grid", "STRIKES_EACH_SIDE", "INDEX_CLASSES", "ETF_UNDERLYINGS",
@@ -272,7 +273,8 @@ def _option(cls: OptionClass, expiry: date, under: Instrument, strike: float,
         multiplier=cls.multiplier, last_trade_date=ymd, contract_month=ymd[:6],
         time_zone_id=cls.time_zone_id, hours=u.hours if cls.futures else "stock",
         valid_exchanges=cls.valid_exchanges, order_types=_OPT_ORDER_TYPES,
-        market_rule_ids=",".join(["32"] * len(cls.valid_exchanges.split(","))),
+        market_rule_ids=",".join([str(option_rule_id(cls.min_tick))]
+                                 * len(cls.valid_exchanges.split(","))),
         min_size=u.min_size.__class__(1), size_increment=u.min_size.__class__(1),
         suggested_size_increment=u.min_size.__class__(1), stock_type=None,
         under_con_id=under.con_id, under_symbol=under.symbol if cls.futures else u.symbol,

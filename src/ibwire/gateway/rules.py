@@ -30,7 +30,7 @@ from ..models.reference import MarketRule, PriceIncrement
 if TYPE_CHECKING:
     from .instruments import Instrument
 
-__all__ = ["BANDED_RULES", "TSX_RULE", "XETRA_RULE", "EURONEXT_RULE", "US_STOCK_RULE",
+__all__ = ["BANDED_RULES", "OPTION_RULES", "option_rule_id", "TSX_RULE", "XETRA_RULE", "EURONEXT_RULE", "US_STOCK_RULE",
            "RuleTable", "market_rules", "rule_ids", "increment_at", "check_rules"]
 
 log = logging.getLogger("ibwire.gateway")
@@ -53,6 +53,19 @@ BANDED_RULES: dict[int, tuple[tuple[float, float], ...]] = {
     EURONEXT_RULE: _MIFID_BAND_6,
 }
 """Venue rules whose increment depends on the price: id -> (low edge, increment) bands."""
+
+OPTION_RULES: dict[float, int] = {0.01: 110, 0.05: 111, 0.25: 112, 1.0: 113}
+"""Option tick -> the rule id of the option classes that tick so (equity options 0.01, index
+options 0.05, the futures options 0.25 / 0.05 / 1 / 0.01): options are made on demand, not listed
+in the instrument table, so their rules are known here."""
+
+
+def option_rule_id(tick: float) -> int:
+    """The market rule id of an option class with increment ``tick``."""
+    for t, rid in OPTION_RULES.items():
+        if abs(t - tick) < 1e-12:
+            return rid
+    raise ValueError(f"no option market rule for tick {tick}; add it to OPTION_RULES")
 
 
 def increment_at(bands: tuple[tuple[float, float], ...], price: float) -> float:
@@ -93,12 +106,13 @@ class RuleTable:
 
 def _build(instruments: Iterable[Instrument]) -> RuleTable:
     bands: dict[int, tuple[tuple[float, float], ...]] = dict(BANDED_RULES)
+    bands.update({rid: ((0.0, tick),) for tick, rid in OPTION_RULES.items()})
     for inst in instruments:
         tick = float(inst.min_tick)
         for rid in rule_ids(inst.market_rule_ids):
             flat = ((0.0, tick),)
             have = bands.setdefault(rid, flat)
-            if rid not in BANDED_RULES and have != flat:
+            if have != flat and rid not in BANDED_RULES:
                 log.warning("market rule %d: %s has tick %s, the rule's increment is %s (the "
                             "first instrument naming it wins)", rid, inst.local_symbol, tick,
                             have[0][1])
@@ -116,12 +130,15 @@ def check_rules(instruments: Iterable[Instrument]) -> list[str]:
     instrument's base price is not its ``min_tick``, or a flat rule id two ticks claim."""
     table = _build([])
     problems: list[str] = []
+    options = set(OPTION_RULES.values())
     for inst in instruments:
         tick, price, name = float(inst.min_tick), float(inst.base_price), inst.local_symbol
         ids = rule_ids(inst.market_rule_ids)
         if not ids:
             problems.append(f"{name}: no market rule id")
         for rid in ids:
+            if rid in options and inst.sec_type not in ("OPT", "FOP"):
+                problems.append(f"{name}: rule {rid} is an option rule")
             b = table.bands.setdefault(rid, ((0.0, tick),))
             inc = increment_at(b, price)
             if abs(inc - tick) > 1e-12:
