@@ -28,7 +28,7 @@ class App(EWrapper, EClient):  # type: ignore[misc]
         EWrapper.__init__(self)
         EClient.__init__(self, wrapper=self)
         self.cond = threading.Condition()
-        self.r: dict[str, Any] = {"errors": [], "last": [], "bid_ask": [], "bars": [],
+        self.r: dict[str, Any] = {"errors": [], "last": [], "bid_ask": [], "bars": [], "mid": [],
                                   "hist_last": [], "hist_bid_ask": [], "hist_mid": [],
                                   "timeouts": [], "next_id": None}
 
@@ -60,6 +60,9 @@ class App(EWrapper, EClient):  # type: ignore[misc]
                          tickAttribBidAsk) -> None:
         self.note(lambda r: r["bid_ask"].append([reqId, time, bidPrice, askPrice, str(bidSize),
                                                  str(askSize), tickAttribBidAsk.bidPastLow]))
+
+    def tickByTickMidPoint(self, reqId, time, midPoint) -> None:  # noqa: N802, N803
+        self.note(lambda r: r["mid"].append([reqId, time, midPoint]))
 
     def realtimeBar(self, reqId, time, open_, high, low, close, volume, wap, count) -> None:  # noqa: N802, N803
         self.note(lambda r: r["bars"].append([reqId, time, open_, high, low, close, str(volume),
@@ -95,6 +98,8 @@ def main() -> None:
     app.reqTickByTickData(1, stock("AAPL"), "Last", 0, False)
     app.reqTickByTickData(2, stock("AAPL"), "BidAsk", 0, False)
     app.reqRealTimeBars(3, stock("AAPL"), 5, "TRADES", False, [])
+    app.reqTickByTickData(8, stock("AAPL"), "MidPoint", 0, False)
+    app.reqTickByTickData(9, stock("AAPL"), "AllLast", 0, False)
     app.reqHistoricalTicks(4, stock("AAPL"), "", "", 50, "TRADES", 0, True, [])  # refused: no time
     app.wait(lambda r: any(e[0] == 4 for e in r["errors"]), "error for request 4")
     app.wait(lambda r: r["last"] and r["bid_ask"], "the first ticks")
@@ -103,10 +108,15 @@ def main() -> None:
     app.wait(lambda r: len(r["last"]) >= 5, "five trades")
     app.wait(lambda r: len(r["bid_ask"]) >= 5, "five quotes")
     app.wait(lambda r: len(r["bars"]) >= 2, "two real-time bars")
+    app.wait(lambda r: len(r["mid"]) >= 2, "two midpoints")
+    app.wait(lambda r: sum(1 for t in r["last"] if t[0] == 9) >= 5, "five AllLast trades")
     app.cancelTickByTickData(1)
     app.cancelTickByTickData(2)
     app.cancelRealTimeBars(3)
-    end = time.strftime("%Y%m%d-%H:%M:%S", time.gmtime(app.r["last"][-1][2] + 1))
+    app.cancelTickByTickData(8)
+    app.cancelTickByTickData(9)
+    last_trades = [t for t in app.r["last"] if t[0] == 1]
+    end = time.strftime("%Y%m%d-%H:%M:%S", time.gmtime(last_trades[-1][2] + 1))
     app.reqHistoricalTicks(5, stock("AAPL"), "", end, 100, "TRADES", 0, True, [])
     app.reqHistoricalTicks(6, stock("AAPL"), "", end, 100, "BID_ASK", 0, True, [])
     app.reqHistoricalTicks(7, stock("AAPL"), "", end, 100, "MIDPOINT", 0, True, [])

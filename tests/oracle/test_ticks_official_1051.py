@@ -56,9 +56,13 @@ def test_official_1051_streams_ticks(oracle: Oracle, version: int) -> None:
         # every trade of those seconds, as the gateway's tape printed it
         tape = gateway.call(lambda ex: [(s, p, str(q)) for s in range(start - 10, start + 13)
                                         for p, q in ex.market.trades_at(AAPL, s)])
-        live = [(t[2], t[3], t[4]) for t in r["last"][1:]]  # (the first: the last trade before)
+        last = [t for t in r["last"] if t[0] == 1]
+        live = [(t[2], t[3], t[4]) for t in last[1:]]  # (the first: the last trade before)
         assert live == [x for x in tape if x[0] > start][:len(live)] and len(live) >= 5
-        assert all(t[0] == 1 and t[1] == 1 and t[6] == "NASDAQ" for t in r["last"])
+        assert all(t[1] == 1 and t[6] == "NASDAQ" for t in last)
+        all_last = [(t[2], t[3], t[4]) for t in r["last"] if t[0] == 9]
+        assert all(t[1] == 2 for t in r["last"] if t[0] == 9) and all_last[1:] == live[:len(all_last) - 1]
+        assert len(r["mid"]) >= 2 and all(m[0] == 8 and m[2] > 0 for m in r["mid"])
         for _, _, bid, ask, bid_size, ask_size, _ in r["bid_ask"]:
             assert bid < ask and float(bid_size) > 0 and float(ask_size) > 0
 
