@@ -153,3 +153,27 @@ def test_replayed_ticks_stream_tick_by_tick(tmp_path: Path) -> None:
     got = [(m.last.time, m.last.price, m.last.size) for m in first + later if m.last is not None]
     want = [(int(t.timestamp()), round(p, 2), Decimal(q)) for t, p, q in rows]
     assert got == want[5:16]  # the last trade before the request, then every one after it
+
+
+def test_at_speed_max_a_tick_by_tick_reader_gets_every_replayed_trade(tmp_path: Path) -> None:
+    """At speed "max" the clock runs while a tick-by-tick stream is open and waits for its reader:
+    a Broker reading the tape of a replayed file sees every recorded trade, in order."""
+    from ibwire import Broker, Stock
+
+    start = datetime(2026, 11, 20, 10, 0, tzinfo=NY)
+    rows = [(start + timedelta(seconds=2 * s), 230.0 + (s % 7) * 0.01, 100 + s)
+            for s in range(300)]
+    path = tmp_path / "AAPL.csv"
+    path.write_text("time,price,size\n" + "".join(
+        f"{t.isoformat()},{p:.2f},{q}\n" for t, p, q in rows))
+    with PaperGateway(port=0, speed="max", data=[path]) as gw, \
+            Broker.connect("127.0.0.1", gw.port, client_id=3, timeout=10) as broker:
+        with broker.tick_by_tick(Stock("AAPL"), "Last") as ticks:
+            ticks.timeout = 10
+            got = []
+            for t in ticks:
+                got.append((int(t.time.timestamp()), t.price, t.size))
+                if got[-1][0] >= int(rows[-1][0].timestamp()):
+                    break
+    want = [(int(t.timestamp()), round(p, 2), Decimal(q)) for t, p, q in rows]
+    assert got == want[-len(got):] and len(got) >= len(want) - 1
