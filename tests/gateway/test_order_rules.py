@@ -4,6 +4,7 @@ orders, conditions and what-if previews."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -231,10 +232,14 @@ def test_pegged_orders_rest_at_their_peg_and_fill_there(ex: PaperExchange,
     events = ex.place_order(1, 1, Stock("AAPL"), Order(action="BUY", total_quantity=Decimal(10),
                                                        order_type=order_type, aux_price=0.0))
     events += run(ex, 600, lambda ev: bool(fills_of(ev, 1)))
-    fill = fills_of(events, 1)[0]
-    assert fill.execution.last_liquidity in (1, 2)
-    if fill.execution.last_liquidity == 1:  # a maker: at its own (pegged) price
-        assert fill.execution.price is not None
+    fill = fills_of(events, 1)[0].execution
+    assert fill.time is not None and fill.price is not None
+    bid, ask, last = ex.market.touch(AAPL, int(fill.time.timestamp()))
+    peg = bid if order_type == "REL" else math.floor((bid + ask) / 2 / 0.01 + 1e-9) * 0.01
+    if fill.last_liquidity == 1:  # a maker: at its own (pegged) price, a trade printed through it
+        assert fill.price == pytest.approx(peg) and last <= peg + 1e-9
+    else:  # marketable: at the touch
+        assert fill.last_liquidity == 2 and fill.price == ask and ask <= peg + 1e-9
 
 
 # --- conditions ----------------------------------------------------------------------------------
