@@ -350,3 +350,14 @@ def test_a_staged_day_order_expires_with_its_session() -> None:
                                                    transmit=False))
     run(ex, 120)
     assert status(ex, 1) == "Cancelled" and status(ex, 2) == "Cancelled"
+
+
+def test_post_only_orders_never_take_liquidity(ex: PaperExchange) -> None:
+    bid, ask, _ = ex.market.touch(AAPL)
+    events = ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 10, ask + 1, post_only=True))
+    (err,) = [e for e in events if isinstance(e, OrderError)]
+    assert err.code == 201 and "post-only" in err.text and status(ex, 1) == "Inactive"
+    events = ex.place_order(1, 2, Stock("AAPL"), LimitOrder("BUY", 10, bid, post_only=True))
+    assert statuses(events, 2)[-1] == "Submitted"
+    events = ex.place_order(1, 3, Stock("AAPL"), MarketOrder("BUY", 10, post_only=True))
+    assert [e.code for e in events if isinstance(e, OrderError)] == [201]

@@ -535,9 +535,13 @@ class PaperExchange(OrderRules):
             prices.append(o.lmt_price)
         if any(not inst.on_grid(p) for p in prices):
             return 110, "The price does not conform to the minimum price variation for this contract."
+        bid, ask, _last = self.market.touch(inst.con_id)
+        if o.post_only and (o.order_type != "LMT" or (
+                (ask <= (o.lmt_price or 0.0)) if o.action == "BUY" else (bid >= (o.lmt_price or 0.0)))):
+            return _reject("A post-only order must be a limit order that does not take liquidity "
+                           "(it would cross the market now)")
         if not margin:
             return None
-        bid, ask, _last = self.market.touch(inst.con_id)
         price = prices[0] if prices else (ask if o.action == "BUY" else bid)
         reason = self.accounts.margin_reject(rec.account, inst, o.action, qty, price)
         return _reject(reason) if reason else None
