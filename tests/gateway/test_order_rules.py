@@ -361,3 +361,12 @@ def test_post_only_orders_never_take_liquidity(ex: PaperExchange) -> None:
     assert statuses(events, 2)[-1] == "Submitted"
     events = ex.place_order(1, 3, Stock("AAPL"), MarketOrder("BUY", 10, post_only=True))
     assert [e.code for e in events if isinstance(e, OrderError)] == [201]
+
+
+def test_a_deactivated_order_waits_until_reactivated(ex: PaperExchange) -> None:
+    _, ask, _ = ex.market.touch(AAPL)
+    events = ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 10, ask + 1, deactivate=True))
+    assert statuses(events, 1) == ["PreSubmitted"] and not fills_of(run(ex, 10), 1)
+    _, ask, _ = ex.market.touch(AAPL)
+    events = ex.place_order(1, 1, Stock("AAPL"), LimitOrder("BUY", 10, ask + 1))
+    assert fills_of(events, 1)

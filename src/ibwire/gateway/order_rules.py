@@ -5,7 +5,8 @@ of its own beyond the exchange's records (``rec.order`` carries what must surviv
 transmit flag, the trailing stop price). The rules, as TWS documents them:
 
 * **Transmit.** An order placed with ``transmit=False`` is staged: TWS keeps it (OPEN_ORDER with
-  ``transmit`` False, status PreSubmitted) and it does not work or fill. It goes out when a later
+  ``transmit`` False, status PreSubmitted) and it does not work or fill. A ``deactivate`` order is
+  kept the same way until it is modified with ``deactivate`` off. It goes out when a later
   order of its group is placed with ``transmit=True`` -- its child (the usual bracket: parent and
   first child staged, the last child transmits all three), its parent, or the same order id placed
   again with ``transmit=True``.
@@ -273,7 +274,8 @@ class OrderRules:
 
     @staticmethod
     def is_staged(rec: OrderRecord) -> bool:
-        return not rec.order.transmit
+        """Not transmitted, or deactivated (``deactivate``): kept, PreSubmitted, not working."""
+        return not rec.order.transmit or bool(rec.order.deactivate)
 
     def transmit_group(self, rec: OrderRecord) -> list[Event]:
         """``rec`` is transmitted: so are its staged parent and the parent's (or its own) staged
