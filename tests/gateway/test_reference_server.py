@@ -96,6 +96,16 @@ def test_a_future_begins_on_its_listing_day(gateway, wire):
     assert head <= gateway.call(lambda ex: ex.market.step_second)
 
 
+def test_an_option_begins_at_most_two_years_before_its_expiry(gateway, wire):
+    c = wire(1)
+    opt = Contract(symbol="SPY", sec_type="OPT", exchange="SMART", currency="USD",
+                   last_trade_date_or_contract_month="20261218", strike=600.0, right="C")
+    c.send(ReqHeadTimestamp(1, opt, "TRADES", False, 2))
+    head = datetime.fromtimestamp(int(_one(c, HeadTimestamp).head_timestamp), UTC)
+    assert head.date() >= datetime(2024, 12, 18).date()
+    assert head <= datetime.fromtimestamp(gateway.call(lambda ex: ex.market.step_second), UTC)
+
+
 def test_head_timestamp_errors(wire):
     c = wire(1)
     c.send(ReqHeadTimestamp(1, Stock("NOPE"), "TRADES", True, 1))

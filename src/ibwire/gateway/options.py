@@ -280,7 +280,16 @@ def _option(cls: OptionClass, expiry: date, under: Instrument, strike: float,
         under_con_id=under.con_id, under_symbol=under.symbol if cls.futures else u.symbol,
         under_sec_type=under.sec_type, market_name=cls.trading_class, agg_group=2,
         volatility=u.volatility, block_volume=2_000, lot=1, last_trade_time=cls.last_trade_time,
-        strike=strike, right=right)
+        strike=strike, right=right, first_date=f"{_listed(expiry, under):%Y%m%d}")
+
+
+LISTED_DAYS = 730
+"""How long before its expiry an option's history begins (HEAD_TIMESTAMP; no bars before it):
+two years, and never before its underlying's."""
+
+
+def _listed(expiry: date, under: Instrument) -> date:
+    return max(under.history_start(), expiry - timedelta(days=LISTED_DAYS))
 
 
 def _expiry_second(cls: OptionClass, expiry: date) -> int:
