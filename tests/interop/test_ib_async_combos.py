@@ -29,6 +29,9 @@ def test_ib_async_combo_fills_leg_by_leg(gateway):
             trade = ib.placeOrder(combo, MarketOrder("BUY", 5))
             await until(ib, lambda: trade.orderStatus.status == "Filled" and len(trade.fills) == 3
                         and all(f.commissionReport.execId for f in trade.fills), "the combo's fills")
+            # positions arrive as their own updates after the fills: wait for both legs'
+            await until(ib, lambda: len({p.contract.conId for p in ib.positions()
+                                         if p.position} & {AAPL, MSFT}) == 2, "the legs' positions")
             return {"fills": [(f.contract.secType, f.contract.conId, f.execution.side,
                                float(f.execution.shares), f.commissionReport.commission)
                               for f in trade.fills],
