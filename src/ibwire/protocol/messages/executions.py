@@ -67,15 +67,21 @@ def _encode_dates(value: object, append: Callable[[str], None]) -> None:
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(Out.REQ_EXECUTIONS, Version(3), "req_id",
-           F("filter.client_id", INT, unset="0", none=("0",)), F("filter.acct_code", STR),
-           F("filter.time", STR), F("filter.symbol", STR), F("filter.sec_type", STR),
-           F("filter.exchange", STR), F("filter.side", STR),
+@to_server(Out.REQ_EXECUTIONS, Version(3), F("req_id", INT),
+           # ibapi and ib_async send clientId 0 for "any client"; that is the filter's None.
+           F("filter.client_id", INT, unset="0", none=("0",)),
+           F("filter.acct_code", STR),
+           F("filter.time", STR),
+           F("filter.symbol", STR),
+           F("filter.sec_type", STR),
+           F("filter.exchange", STR),
+           F("filter.side", STR),
            F("filter.last_n_days", INT, unset=_INT_UNSET,
              since=Feature.PARAMETRIZED_DAYS_OF_EXECUTIONS),
            Custom("filter.specific_dates", _decode_dates, _encode_dates,
                   since=Feature.PARAMETRIZED_DAYS_OF_EXECUTIONS),
-           Proto("ExecutionRequest", Feature.PROTOBUF), P(2, "filter", sub=EXECUTION_FILTER),
+           Proto("ExecutionRequest", Feature.PROTOBUF), P(1, "req_id"),
+           P(2, "filter", sub=EXECUTION_FILTER),
            request=Request(replies=(In.EXECUTION_DATA,), end=In.EXECUTION_DATA_END),
            api=Api("reqExecutions", "reqId", "execFilter:filter"))
 @dataclass(slots=True)
@@ -85,25 +91,37 @@ class ReqExecutions(Message):
     ``filter.time`` is ``yyyyMMdd-HH:mm:ss`` (UTC) or ``yyyyMMdd HH:mm:ss <zone>``.
     """
 
-    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    req_id: int | None = None
     filter: ExecutionFilter = field(default_factory=ExecutionFilter)
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(In.EXECUTION_DATA, Version(10, until=Feature.LAST_LIQUIDITY), "req_id",
-           F("execution.order_id", INT), *contract_fields(), F("execution.exec_id", STR),
-           Custom("execution.time", _decode_time, _encode_time), F("execution.acct_number", STR),
-           F("execution.exchange", STR), F("execution.side", STR), F("execution.shares", DECIMAL),
-           F("execution.price", FLOAT), F("execution.perm_id", INT), F("execution.client_id", INT),
-           F("execution.liquidation", INT), F("execution.cum_qty", DECIMAL),
-           F("execution.avg_price", FLOAT), F("execution.order_ref", STR),
-           F("execution.ev_rule", STR), F("execution.ev_multiplier", FLOAT),
+@to_client(In.EXECUTION_DATA,
+           Version(10, until=Feature.LAST_LIQUIDITY),
+           F("req_id", INT, unset=_INT_UNSET),  # ib_async parses it with a bare int()
+           F("execution.order_id", INT),
+           *contract_fields(),
+           F("execution.exec_id", STR),
+           Custom("execution.time", _decode_time, _encode_time),
+           F("execution.acct_number", STR),
+           F("execution.exchange", STR),
+           F("execution.side", STR),
+           F("execution.shares", DECIMAL),
+           F("execution.price", FLOAT),
+           F("execution.perm_id", INT),
+           F("execution.client_id", INT),
+           F("execution.liquidation", INT),
+           F("execution.cum_qty", DECIMAL),
+           F("execution.avg_price", FLOAT),
+           F("execution.order_ref", STR),
+           F("execution.ev_rule", STR),
+           F("execution.ev_multiplier", FLOAT),
            F("execution.model_code", STR, since=Feature.MODELS_SUPPORT),
            F("execution.last_liquidity", INT, since=Feature.LAST_LIQUIDITY),
            F("execution.pending_price_revision", BOOL, since=Feature.PENDING_PRICE_REVISION),
            F("execution.submitter", STR, since=Feature.SUBMITTER),
-           Proto("ExecutionDetails", Feature.PROTOBUF), P(2, "contract", sub=CONTRACT),
+           Proto("ExecutionDetails", Feature.PROTOBUF), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
            P(3, "execution", sub=EXECUTION),
            callback=Callback("execDetails", "reqId", "contract", "execution"))
 @dataclass(slots=True)
@@ -114,7 +132,7 @@ class ExecutionData(Message):
     sends ``execution.time``; a sender must set it too (ib_async drops a fill without one).
     """
 
-    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = -1
+    req_id: int | None = -1
     contract: Contract = field(default_factory=Contract)
     execution: Execution = field(default_factory=Execution)
 

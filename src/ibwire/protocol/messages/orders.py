@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ...errors import LocalProtocolError, RemoteProtocolError
 from ...models.contract import ComboLeg, Contract, DeltaNeutralContract
@@ -40,7 +40,7 @@ from ...models.order import (
 )
 from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE, UNSET_DOUBLE_STR, Kind, TagValue, dec_bool, dec_float, enc_float, enc_str
-from ..elements import PT, P, Proto
+from ..elements import PT, P, Proto, W
 from ..ids import In, Out
 from ..schema import Cond, Custom, Element, F, Message, Opt, Repeat, Skip, Version, to_client, to_server
 from ..versions import Feature
@@ -500,39 +500,37 @@ class ReqAllOpenOrders(Message):
     """REQ_ALL_OPEN_ORDERS (16, v1): every API client's open orders, then OPEN_ORDER_END."""
 
 
-@to_server(Out.REQ_AUTO_OPEN_ORDERS, Version(1), F("auto_bind", BOOL),
-           Proto("AutoOpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "auto_bind"),
+@to_server(Out.REQ_AUTO_OPEN_ORDERS, Version(1), "auto_bind",
+           Proto("AutoOpenOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER),
            api=Api("reqAutoOpenOrders", "bAutoBind:auto_bind"))
 @dataclass(slots=True)
 class ReqAutoOpenOrders(Message):
     """REQ_AUTO_OPEN_ORDERS (15, v1): bind TWS's manual orders to client 0 (else error 327)."""
 
-    auto_bind: bool | None = True
+    auto_bind: Annotated[bool | None, W(BOOL, pb=1)] = True
 
 
-@to_server(Out.REQ_GLOBAL_CANCEL, Version(1, until=Feature.CME_TAGGING_FIELDS),
-           F("ext_operator", STR, since=Feature.CME_TAGGING_FIELDS),
-           F("manual_order_indicator", INT, unset=U_INT, none=(U_INT,),
-             since=Feature.CME_TAGGING_FIELDS),
-           Proto("GlobalCancelRequest", Feature.PROTOBUF_PLACE_ORDER), P(1, "", sub=ORDER_CANCEL))
+@to_server(Out.REQ_GLOBAL_CANCEL, Version(1, until=Feature.CME_TAGGING_FIELDS), "ext_operator",
+           "manual_order_indicator", Proto("GlobalCancelRequest", Feature.PROTOBUF_PLACE_ORDER),
+           P(1, "", sub=ORDER_CANCEL))
 @dataclass(slots=True)
 class ReqGlobalCancel(Message):
     """REQ_GLOBAL_CANCEL (58; v1 below 192, then the OrderCancel fields): cancel every open
     order."""
 
-    ext_operator: str | None = None
-    manual_order_indicator: int | None = None
+    ext_operator: Annotated[str | None, W(STR, since=Feature.CME_TAGGING_FIELDS)] = None
+    manual_order_indicator: Annotated[int | None, W(INT, unset=U_INT, none=(U_INT,), since=Feature.CME_TAGGING_FIELDS)] = None
 
 
-@to_server(Out.REQ_COMPLETED_ORDERS, F("api_only", BOOL),
-           Proto("CompletedOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "api_only"),
+@to_server(Out.REQ_COMPLETED_ORDERS, "api_only",
+           Proto("CompletedOrdersRequest", Feature.PROTOBUF_COMPLETED_ORDER),
            request=Request(replies=(In.COMPLETED_ORDER,), end=In.COMPLETED_ORDERS_END, key=None),
            api=Api("reqCompletedOrders", "apiOnly"))
 @dataclass(slots=True)
 class ReqCompletedOrders(Message):
     """REQ_COMPLETED_ORDERS (99, no version field): COMPLETED_ORDER rows, then COMPLETED_ORDERS_END."""
 
-    api_only: bool | None = False
+    api_only: Annotated[bool | None, W(BOOL, pb=1)] = False
 
 
 # --- TWS -> client ---------------------------------------------------------------------------------
@@ -655,29 +653,28 @@ class OpenOrderEnd(Message):
     """OPEN_ORDER_END (53, v1): the open-order snapshot is complete."""
 
 
-@to_client(In.ORDER_STATUS, Version(6, until=Feature.MARKET_CAP_PRICE), F("order_id", INT), F("status", STR), F("filled", DEC), F("remaining", DEC),
-           _compact("avg_fill_price"), F("perm_id", INT), F("parent_id", INT),
-           _compact("last_fill_price"), F("client_id", INT), F("why_held", STR),
+@to_client(In.ORDER_STATUS, Version(6, until=Feature.MARKET_CAP_PRICE), "order_id", "status",
+           "filled", "remaining", _compact("avg_fill_price"), "perm_id", "parent_id",
+           _compact("last_fill_price"), "client_id", "why_held",
            _compact("mkt_cap_price", since=Feature.MARKET_CAP_PRICE),
-           Proto("OrderStatus", Feature.PROTOBUF_PLACE_ORDER), P(1, "order_id"), P(2, "status"), P(3, "filled"),
-           P(4, "remaining"), P(5, "avg_fill_price", FLOAT), P(6, "perm_id", INT, pt=PT.INT64),
-           P(7, "parent_id"), P(8, "last_fill_price", FLOAT), P(9, "client_id"), P(10, "why_held"),
+           Proto("OrderStatus", Feature.PROTOBUF_PLACE_ORDER), P(5, "avg_fill_price", FLOAT),
+           P(6, "perm_id", INT, pt=PT.INT64), P(8, "last_fill_price", FLOAT),
            P(11, "mkt_cap_price", FLOAT),
            callback=Callback("orderStatus", "orderId", "status", "filled", "remaining", "avgFillPrice", "permId", "parentId", "lastFillPrice", "clientId", "whyHeld", "mktCapPrice"))
 @dataclass(slots=True)
 class OrderStatus(Message):
     """ORDER_STATUS (3; no version field since 131): PreSubmitted, Submitted, Filled, Cancelled ..."""
 
-    order_id: int | None = None
-    status: str | None = None
-    filled: Decimal | None = None
-    remaining: Decimal | None = None
+    order_id: Annotated[int | None, W(INT, pb=1)] = None
+    status: Annotated[str | None, W(STR, pb=2)] = None
+    filled: Annotated[Decimal | None, W(DEC, pb=3)] = None
+    remaining: Annotated[Decimal | None, W(DEC, pb=4)] = None
     avg_fill_price: float | None = None
-    perm_id: int | None = None
-    parent_id: int | None = None
+    perm_id: Annotated[int | None, W(INT)] = None
+    parent_id: Annotated[int | None, W(INT, pb=7)] = None
     last_fill_price: float | None = None
-    client_id: int | None = None
-    why_held: str | None = None
+    client_id: Annotated[int | None, W(INT, pb=9)] = None
+    why_held: Annotated[str | None, W(STR, pb=10)] = None
     mkt_cap_price: float | None = None
 
 
@@ -757,15 +754,14 @@ class CompletedOrdersEnd(Message):
     """COMPLETED_ORDERS_END (102; no fields): the completed-order list is complete."""
 
 
-@to_client(In.ORDER_BOUND, F("perm_id", INT), F("client_id", INT), F("order_id", INT),
-           Proto("OrderBound", Feature.PROTOBUF_COMPLETED_ORDER), P(1, "perm_id", pt=PT.INT64),
-           P(2, "client_id"), P(3, "order_id"),
+@to_client(In.ORDER_BOUND, "perm_id", "client_id", "order_id",
+           Proto("OrderBound", Feature.PROTOBUF_COMPLETED_ORDER),
            callback=Callback("orderBound", "permId", "clientId", "orderId"))
 @dataclass(slots=True)
 class OrderBound(Message):
     """ORDER_BOUND (100; no version field): an order entered in TWS was bound to an API order id
     (client 0 with auto-binding): its perm id, the client id and the order id it now has."""
 
-    perm_id: int | None = None
-    client_id: int | None = None
-    order_id: int | None = None
+    perm_id: Annotated[int | None, W(INT, pb=1, pbt=PT.INT64)] = None
+    client_id: Annotated[int | None, W(INT, pb=2)] = None
+    order_id: Annotated[int | None, W(INT, pb=3)] = None
