@@ -14,6 +14,7 @@ Exception tree::
     │   └── PacingViolation   100: too many messages per second
     └── ProtocolError         bytes that break the wire protocol
         ├── LocalProtocolError   we were asked to send something the protocol cannot carry
+        │   └── ServerTooOld       ... because the server's version does not have it (503)
         └── RemoteProtocolError  the peer sent something malformed
 
 TWS codes are classified by :func:`classify`; see :data:`ERROR_CODES`.

@@ -164,3 +164,24 @@ def test_ib_async_matching_symbols_and_user_info(gateway, ib_async_tools):
     assert out["version"] == 178
     assert (AAPL, "AAPL", "STK", "NASDAQ", ["OPT"]) in out["found"]
     assert not out["info"]  # answered (ib_async logs no timeout): no white branding
+
+
+def test_eclient_refuses_what_the_server_version_lacks_with_503():
+    """As the official client: a request the negotiated version does not have is not sent; the
+    wrapper hears error 503 (and the session goes on)."""
+    with PaperGateway(port=0, tick_interval=None, max_version=178) as gw:
+        app = DiscoveryApp()
+        app.connect("127.0.0.1", gw.port, 6)
+        thread = app.start_dispatcher()
+        try:
+            app.wait(lambda: bool(app.of("nextValidId")), "nextValidId")
+            app.reqCurrentTimeInMillis()  # 197+
+            app.wait(lambda: any(e[1] == 503 for e in app.errors()), "error 503")
+            [(req_id, code, text)] = [e for e in app.errors() if e[1] == 503]
+            assert req_id == -1 and "197" in text
+            app.reqUserInfo(64)  # 167+: sent and answered
+            app.wait(lambda: bool(app.of("userInfo", 64)), "userInfo")
+            assert not app.of("currentTimeInMillis")
+        finally:
+            app.disconnect()
+            thread.join(WAIT_S)

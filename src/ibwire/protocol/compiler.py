@@ -251,9 +251,6 @@ class DecoderGen:
         self.materialize(indent)
         fn = self.name("_x")
         self.ns[fn] = el.decode
-        if el.path == ():  # a check that assigns nothing (a request refused below a version)
-            self.emit(indent, f"i = {fn}(f, i)[1]", base + "()")
-            return
         if isinstance(el.path, tuple):
             locals_ = [self.name("v") for _ in el.path]
             # (an empty tuple: a piece that assigns nothing, e.g. a request's version check)

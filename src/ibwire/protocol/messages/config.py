@@ -37,7 +37,7 @@ from ..elements import P, PbType, Proto
 from ..ids import In, Out
 from ..schema import Callback, Message, Request, to_client, to_server
 from ..versions import Feature
-from .discovery import exists_from
+from .blocks import not_before
 
 __all__ = ["ReqConfig", "ConfigResponse", "UpdateConfig", "UpdateConfigResponse"]
 
@@ -136,7 +136,7 @@ _CONFIG_FIELDS = (
 )
 
 
-@to_server(Out.REQ_CONFIG, exists_from(Feature.CONFIG, "REQ_CONFIG"),
+@to_server(Out.REQ_CONFIG, not_before(Feature.CONFIG, "REQ_CONFIG"),
            Proto("ConfigRequest", Feature.CONFIG), P(1, "req_id", INT),
            request=Request(replies=(In.CONFIG_RESPONSE,)))
 @dataclass(slots=True)
@@ -146,7 +146,7 @@ class ReqConfig(Message):
     req_id: int | None = None
 
 
-@to_client(In.CONFIG_RESPONSE, exists_from(Feature.CONFIG, "CONFIG_RESPONSE"),
+@to_client(In.CONFIG_RESPONSE, not_before(Feature.CONFIG, "CONFIG_RESPONSE"),
            Proto("ConfigResponse", Feature.CONFIG), P(1, "req_id", INT),
            *_CONFIG_FIELDS,
            callback=Callback("configResponseProtoBuf", "configResponseProto:config"))
@@ -158,7 +158,7 @@ class ConfigResponse(Message):
     config: TwsConfig = field(default_factory=TwsConfig)
 
 
-@to_server(Out.UPDATE_CONFIG, exists_from(Feature.UPDATE_CONFIG, "UPDATE_CONFIG"),
+@to_server(Out.UPDATE_CONFIG, not_before(Feature.UPDATE_CONFIG, "UPDATE_CONFIG"),
            Proto("UpdateConfigRequest", Feature.UPDATE_CONFIG), P(1, "req_id", INT),
            *_CONFIG_FIELDS,
            P(6, "accepted_warnings", sub=UPDATE_CONFIG_WARNING, repeated=True,
@@ -176,7 +176,7 @@ class UpdateConfig(Message):
     reset_api_order_sequence: bool | None = False
 
 
-@to_client(In.UPDATE_CONFIG_RESPONSE, exists_from(Feature.UPDATE_CONFIG, "UPDATE_CONFIG_RESPONSE"),
+@to_client(In.UPDATE_CONFIG_RESPONSE, not_before(Feature.UPDATE_CONFIG, "UPDATE_CONFIG_RESPONSE"),
            Proto("UpdateConfigResponse", Feature.UPDATE_CONFIG),
            P(1, "req_id", INT), P(2, "result.status", STR, name="status"),
            P(3, "result.message", STR, name="message"),

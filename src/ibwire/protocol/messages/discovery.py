@@ -17,7 +17,7 @@
   decoder splits ``maturity [time [zone]]`` on ``-`` or blanks).
 
 None of the requests has a version field. Every request is refused below the version that has it
-(the official client answers error 503 there and sends nothing): see :func:`exists_from`.
+(the official client answers error 503 there and sends nothing): :func:`.blocks.not_before`.
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Never
+from typing import Any
 
-from ...errors import LocalProtocolError
 from ...models.contract import Contract
 from ...models.discovery import ContractDescription, FamilyCode, WshEventData
 from ...models.market import ContractDetails
 from ..codec import UNSET_INT, Kind, TagValue, enc_str
-from ..elements import P, PbType, Proto
+from ..elements import P, PbType, Proto, Refuse
 from ..ids import In, Out
 from ..schema import (
     Api,
@@ -48,10 +47,9 @@ from ..schema import (
     to_server,
 )
 from ..versions import Feature
-from .blocks import CONTRACT, CONTRACT_DETAILS
+from .blocks import CONTRACT, CONTRACT_DETAILS, not_before
 
 __all__ = [
-    "exists_from",
     "ReqMatchingSymbols", "SymbolSamples", "ReqFamilyCodes", "FamilyCodes", "ReqUserInfo",
     "UserInfo", "ReqWshMetaData", "CancelWshMetaData", "WshMetaData", "ReqWshEventData",
     "CancelWshEventData", "WshEventDataMsg", "BondContractData",
@@ -62,23 +60,9 @@ INT, FLOAT, DECIMAL, BOOL, STR = Kind.INT, Kind.FLOAT, Kind.DECIMAL, Kind.BOOL, 
 _INT_UNSET = str(UNSET_INT)
 
 
-def exists_from(feature: Feature, name: str) -> Custom:
-    """A message that does not exist below ``feature``: encoding it for an older server raises
-    LocalProtocolError (for a request, as the official client refuses with error 503 and sends
-    nothing); decoding reads nothing."""
-
-    def refuse(value: object, append: Callable[[str], None]) -> Never:
-        raise LocalProtocolError(f"{name} needs server version {int(feature)} or later")
-
-    def nothing(fields: list[str], i: int) -> tuple[None, int]:
-        return None, i
-
-    return Custom((), nothing, refuse, until=feature)
-
-
 # --- matching symbols ---------------------------------------------------------------------------
 
-@to_server(Out.REQ_MATCHING_SYMBOLS, exists_from(Feature.REQ_MATCHING_SYMBOLS, "REQ_MATCHING_SYMBOLS"),
+@to_server(Out.REQ_MATCHING_SYMBOLS, not_before(Feature.REQ_MATCHING_SYMBOLS, "REQ_MATCHING_SYMBOLS"),
            F("req_id", INT), F("pattern", STR),
            Proto("MatchingSymbolsRequest", Feature.PROTOBUF_REST_MESSAGES_2),
            P(1, "req_id"), P(2, "pattern"),
@@ -136,7 +120,7 @@ class SymbolSamples(Message):
 
 # --- family codes, user info --------------------------------------------------------------------
 
-@to_server(Out.REQ_FAMILY_CODES, exists_from(Feature.REQ_FAMILY_CODES, "REQ_FAMILY_CODES"),
+@to_server(Out.REQ_FAMILY_CODES, not_before(Feature.REQ_FAMILY_CODES, "REQ_FAMILY_CODES"),
            Proto("FamilyCodesRequest", Feature.PROTOBUF_REST_MESSAGES_2),
            request=Request(replies=(In.FAMILY_CODES,), key=None),
            api=Api("reqFamilyCodes"))
@@ -162,7 +146,7 @@ class FamilyCodes(Message):
     family_codes: list[FamilyCode] = field(default_factory=list)
 
 
-@to_server(Out.REQ_USER_INFO, exists_from(Feature.USER_INFO, "REQ_USER_INFO"), F("req_id", INT),
+@to_server(Out.REQ_USER_INFO, not_before(Feature.USER_INFO, "REQ_USER_INFO"), F("req_id", INT),
            Proto("UserInfoRequest", Feature.PROTOBUF_REST_MESSAGES_2), P(1, "req_id"),
            request=Request(replies=(In.USER_INFO,)),
            api=Api("reqUserInfo", "reqId"))
@@ -190,7 +174,7 @@ class UserInfo(Message):
 _WSH = Feature.WSHE_CALENDAR
 
 
-@to_server(Out.REQ_WSH_META_DATA, exists_from(_WSH, "REQ_WSH_META_DATA"), F("req_id", INT),
+@to_server(Out.REQ_WSH_META_DATA, not_before(_WSH, "REQ_WSH_META_DATA"), F("req_id", INT),
            Proto("WshMetaDataRequest", Feature.PROTOBUF_NEWS_DATA), P(1, "req_id"),
            request=Request(replies=(In.WSH_META_DATA,)),
            api=Api("reqWshMetaData", "reqId"))
@@ -202,7 +186,7 @@ class ReqWshMetaData(Message):
     req_id: int | None = None
 
 
-@to_server(Out.CANCEL_WSH_META_DATA, exists_from(_WSH, "CANCEL_WSH_META_DATA"), F("req_id", INT),
+@to_server(Out.CANCEL_WSH_META_DATA, not_before(_WSH, "CANCEL_WSH_META_DATA"), F("req_id", INT),
            Proto("CancelWshMetaData", Feature.PROTOBUF_NEWS_DATA), P(1, "req_id"),
            api=Api("cancelWshMetaData", "reqId"))
 @dataclass(slots=True)
@@ -215,19 +199,15 @@ class CancelWshMetaData(Message):
 _W = "wsh_event_data."
 
 
-def _absent_below(name: str, feature: Feature) -> Custom:
+def _absent_below(name: str, feature: Feature) -> Refuse:
     """A REQ_WSH_EVENT_DATA parameter below the version that carries it: the official client
     refuses (error 503) a request that sets it, and so does ibwire instead of dropping it."""
+    return Refuse(f"REQ_WSH_EVENT_DATA {name} needs server version {int(feature)} or later",
+                  ref=_W + name, test=_is_set, until=feature)
 
-    def check(value: Any, append: Callable[[str], None]) -> None:
-        if value not in (None, "", False):
-            raise LocalProtocolError(f"REQ_WSH_EVENT_DATA {name} needs server version "
-                                     f"{int(feature)} or later")
 
-    def nothing(fields: list[str], i: int) -> tuple[None, int]:
-        return None, i
-
-    return Custom(_W + name, nothing, check, until=feature)
+def _is_set(value: Any) -> bool:
+    return value not in (None, "", False)
 
 
 _FILTERS = tuple(_absent_below(n, Feature.WSH_EVENT_DATA_FILTERS)
@@ -236,7 +216,7 @@ _DATES = tuple(_absent_below(n, Feature.WSH_EVENT_DATA_FILTERS_DATE)
                for n in ("start_date", "end_date", "total_limit"))
 
 
-@to_server(Out.REQ_WSH_EVENT_DATA, exists_from(_WSH, "REQ_WSH_EVENT_DATA"),
+@to_server(Out.REQ_WSH_EVENT_DATA, not_before(_WSH, "REQ_WSH_EVENT_DATA"),
            F("req_id", INT),
            F(_W + "con_id", INT, unset=_INT_UNSET), *_FILTERS, *_DATES,
            F(_W + "filter", STR, since=Feature.WSH_EVENT_DATA_FILTERS),
@@ -261,7 +241,7 @@ class ReqWshEventData(Message):
     wsh_event_data: WshEventData = field(default_factory=WshEventData)
 
 
-@to_server(Out.CANCEL_WSH_EVENT_DATA, exists_from(_WSH, "CANCEL_WSH_EVENT_DATA"), F("req_id", INT),
+@to_server(Out.CANCEL_WSH_EVENT_DATA, not_before(_WSH, "CANCEL_WSH_EVENT_DATA"), F("req_id", INT),
            Proto("CancelWshEventData", Feature.PROTOBUF_NEWS_DATA), P(1, "req_id"),
            api=Api("cancelWshEventData", "reqId"))
 @dataclass(slots=True)

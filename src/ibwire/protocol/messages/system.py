@@ -15,7 +15,7 @@ from ..elements import PT, Proto, W
 from ..ids import In, Out
 from ..schema import Message, Version, to_client, to_server
 from ..versions import Feature
-from .discovery import exists_from
+from .blocks import not_before
 
 __all__ = [
     "StartApi",
@@ -109,7 +109,7 @@ class ErrMsg(Message):
 
 
 @to_server(Out.REQ_CURRENT_TIME_IN_MILLIS,
-           exists_from(Feature.CURRENT_TIME_IN_MILLIS, "REQ_CURRENT_TIME_IN_MILLIS"),
+           not_before(Feature.CURRENT_TIME_IN_MILLIS, "REQ_CURRENT_TIME_IN_MILLIS"),
            Proto("CurrentTimeInMillisRequest", Feature.PROTOBUF_REST_MESSAGES_3),
            request=Request(replies=(In.CURRENT_TIME_IN_MILLIS,), key=None),
            api=Api("reqCurrentTimeInMillis"))
