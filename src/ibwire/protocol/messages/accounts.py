@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Annotated
 
 from ...models.contract import Contract
 from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind
-from ..elements import P, Proto
+from ..elements import P, Proto, W
 from ..ids import In, Out
 from ..schema import Element, F, Message, Version, to_client, to_server
 from ..versions import Feature
@@ -102,8 +103,8 @@ _PORTFOLIO_CONTRACT = contract_fields(exchange=False, primary_exchange=True, str
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(Out.REQ_ACCT_DATA, Version(2), F("subscribe", BOOL), F("acct_code", STR),
-           Proto("AccountDataRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "subscribe"), P(2, "acct_code"),
+@to_server(Out.REQ_ACCT_DATA, Version(2), "subscribe", "acct_code",
+           Proto("AccountDataRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            request=Request(replies=(In.ACCT_VALUE, In.PORTFOLIO_VALUE, In.ACCT_UPDATE_TIME), end=In.ACCT_DOWNLOAD_END, key=None),
            api=Api("reqAccountUpdates", "subscribe", "acctCode"))
 @dataclass(slots=True)
@@ -114,8 +115,8 @@ class ReqAcctData(Message):
     updates until unsubscribed. One account at a time per client.
     """
 
-    subscribe: bool | None = True
-    acct_code: str | None = None
+    subscribe: Annotated[bool | None, W(BOOL, pb=1)] = True
+    acct_code: Annotated[str | None, W(STR, pb=2)] = None
 
 
 @to_server(Out.REQ_POSITIONS, Version(1),
@@ -135,8 +136,8 @@ class CancelPositions(Message):
     """CANCEL_POSITIONS (64, v1)."""
 
 
-@to_server(Out.REQ_ACCOUNT_SUMMARY, Version(1), F("req_id", INT), F("group_name", STR), F("tags", STR),
-           Proto("AccountSummaryRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "group_name"), P(3, "tags"),
+@to_server(Out.REQ_ACCOUNT_SUMMARY, Version(1), "req_id", "group_name", "tags",
+           Proto("AccountSummaryRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            request=Request(replies=(In.ACCOUNT_SUMMARY,), end=In.ACCOUNT_SUMMARY_END, cancel=Out.CANCEL_ACCOUNT_SUMMARY),
            api=Api("reqAccountSummary", "reqId", "groupName", "tags"))
 @dataclass(slots=True)
@@ -144,19 +145,19 @@ class ReqAccountSummary(Message):
     """REQ_ACCOUNT_SUMMARY (62, v1): ``tags`` is a comma list (``NetLiquidation,BuyingPower``,
     ``$LEDGER[:CCY|:ALL]``); ``group_name`` is normally ``All``."""
 
-    req_id: int | None = None
-    group_name: str | None = "All"
-    tags: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    group_name: Annotated[str | None, W(STR, pb=2)] = "All"
+    tags: Annotated[str | None, W(STR, pb=3)] = None
 
 
-@to_server(Out.CANCEL_ACCOUNT_SUMMARY, Version(1), F("req_id", INT),
-           Proto("CancelAccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"),
+@to_server(Out.CANCEL_ACCOUNT_SUMMARY, Version(1), "req_id",
+           Proto("CancelAccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            api=Api("cancelAccountSummary", "reqId"))
 @dataclass(slots=True)
 class CancelAccountSummary(Message):
     """CANCEL_ACCOUNT_SUMMARY (63, v1)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
 _not_before = not_before  # (the name other domains import from here)
@@ -164,10 +165,9 @@ _not_before = not_before  # (the name other domains import from here)
 _MODELS = Feature.MODELS_SUPPORT
 
 
-@to_server(Out.REQ_ACCOUNT_UPDATES_MULTI, _not_before(_MODELS, "REQ_ACCOUNT_UPDATES_MULTI"), Version(1), F("req_id", INT),
-           F("account", STR), F("model_code", STR), F("ledger_and_nlv", BOOL),
+@to_server(Out.REQ_ACCOUNT_UPDATES_MULTI, _not_before(_MODELS, "REQ_ACCOUNT_UPDATES_MULTI"),
+           Version(1), "req_id", "account", "model_code", "ledger_and_nlv",
            Proto("AccountUpdatesMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
-           P(1, "req_id"), P(2, "account"), P(3, "model_code"), P(4, "ledger_and_nlv"),
            request=Request(replies=(In.ACCOUNT_UPDATE_MULTI,), end=In.ACCOUNT_UPDATE_MULTI_END, cancel=Out.CANCEL_ACCOUNT_UPDATES_MULTI),
            api=Api("reqAccountUpdatesMulti", "reqId", "account", "modelCode", "ledgerAndNLV"))
 @dataclass(slots=True)
@@ -177,54 +177,51 @@ class ReqAccountUpdatesMulti(Message):
     ib_async sends one per managed account while connecting and waits for the end marker.
     """
 
-    req_id: int | None = None
-    account: str | None = None
-    model_code: str | None = None
-    ledger_and_nlv: bool | None = False
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    account: Annotated[str | None, W(STR, pb=2)] = None
+    model_code: Annotated[str | None, W(STR, pb=3)] = None
+    ledger_and_nlv: Annotated[bool | None, W(BOOL, pb=4)] = False
 
 
-@to_server(Out.CANCEL_ACCOUNT_UPDATES_MULTI, _not_before(_MODELS, "CANCEL_ACCOUNT_UPDATES_MULTI"), Version(1),
-           F("req_id", INT),
-           Proto("CancelAccountUpdatesMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"),
+@to_server(Out.CANCEL_ACCOUNT_UPDATES_MULTI, _not_before(_MODELS, "CANCEL_ACCOUNT_UPDATES_MULTI"),
+           Version(1), "req_id",
+           Proto("CancelAccountUpdatesMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            api=Api("cancelAccountUpdatesMulti", "reqId"))
 @dataclass(slots=True)
 class CancelAccountUpdatesMulti(Message):
     """CANCEL_ACCOUNT_UPDATES_MULTI (77, v1)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
 @to_server(Out.REQ_POSITIONS_MULTI, _not_before(_MODELS, "REQ_POSITIONS_MULTI"), Version(1),
-           F("req_id", INT), F("account", STR),
-           F("model_code", STR),
-           Proto("PositionsMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"),
+           "req_id", "account", "model_code",
+           Proto("PositionsMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            request=Request(replies=(In.POSITION_MULTI,), end=In.POSITION_MULTI_END, cancel=Out.CANCEL_POSITIONS_MULTI),
            api=Api("reqPositionsMulti", "reqId", "account", "modelCode"))
 @dataclass(slots=True)
 class ReqPositionsMulti(Message):
     """REQ_POSITIONS_MULTI (74, v1): POSITION_MULTI* then POSITION_MULTI_END."""
 
-    req_id: int | None = None
-    account: str | None = None
-    model_code: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    account: Annotated[str | None, W(STR, pb=2)] = None
+    model_code: Annotated[str | None, W(STR, pb=3)] = None
 
 
 @to_server(Out.CANCEL_POSITIONS_MULTI, _not_before(_MODELS, "CANCEL_POSITIONS_MULTI"), Version(1),
-           F("req_id", INT),
-           Proto("CancelPositionsMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"),
+           "req_id", Proto("CancelPositionsMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            api=Api("cancelPositionsMulti", "reqId"))
 @dataclass(slots=True)
 class CancelPositionsMulti(Message):
     """CANCEL_POSITIONS_MULTI (75, v1)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(In.ACCT_VALUE, Version(2), F("key", STR), F("value", STR), F("currency", STR),
-           F("account_name", STR),
-           Proto("AccountValue", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "key"), P(2, "value"), P(3, "currency"), P(4, "account_name"),
+@to_client(In.ACCT_VALUE, Version(2), "key", "value", "currency", "account_name",
+           Proto("AccountValue", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            callback=Callback("updateAccountValue", "key", "val:value", "currency", "accountName"))
 @dataclass(slots=True)
 class AcctValue(Message):
@@ -233,23 +230,16 @@ class AcctValue(Message):
     Exactly 6 fields: the official decoders drop the message otherwise.
     """
 
-    key: str | None = None
-    value: str | None = None
-    currency: str | None = None
-    account_name: str | None = None
+    key: Annotated[str | None, W(STR, pb=1)] = None
+    value: Annotated[str | None, W(STR, pb=2)] = None
+    currency: Annotated[str | None, W(STR, pb=3)] = None
+    account_name: Annotated[str | None, W(STR, pb=4)] = None
 
 
-@to_client(In.PORTFOLIO_VALUE, Version(8), *_PORTFOLIO_CONTRACT,
-           F("position", DECIMAL, unset=_QTY_UNSET),
-           F("market_price", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("market_value", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("average_cost", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("unrealized_pnl", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("realized_pnl", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("account_name", STR),
-           Proto("PortfolioValue", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "contract", sub=CONTRACT),
-           P(2, "position"), P(3, "market_price"), P(4, "market_value"), P(5, "average_cost"),
-           P(6, "unrealized_pnl"), P(7, "realized_pnl"), P(8, "account_name"),
+@to_client(In.PORTFOLIO_VALUE, Version(8), *_PORTFOLIO_CONTRACT, "position", "market_price",
+           "market_value", "average_cost", "unrealized_pnl", "realized_pnl", "account_name",
+           Proto("PortfolioValue", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
+           P(1, "contract", sub=CONTRACT),
            callback=Callback("updatePortfolio", "contract", "position", "marketPrice", "marketValue", "averageCost", "unrealizedPNL", "realizedPNL", "accountName"))
 @dataclass(slots=True)
 class PortfolioValue(Message):
@@ -260,40 +250,37 @@ class PortfolioValue(Message):
     """
 
     contract: Contract = field(default_factory=Contract)
-    position: Decimal | None = None
-    market_price: float | None = None
-    market_value: float | None = None
-    average_cost: float | None = None
-    unrealized_pnl: float | None = None
-    realized_pnl: float | None = None
-    account_name: str | None = None
+    position: Annotated[Decimal | None, W(DECIMAL, pb=2, unset=_QTY_UNSET)] = None
+    market_price: Annotated[float | None, W(FLOAT, pb=3, unset=UNSET_DOUBLE_STR)] = None
+    market_value: Annotated[float | None, W(FLOAT, pb=4, unset=UNSET_DOUBLE_STR)] = None
+    average_cost: Annotated[float | None, W(FLOAT, pb=5, unset=UNSET_DOUBLE_STR)] = None
+    unrealized_pnl: Annotated[float | None, W(FLOAT, pb=6, unset=UNSET_DOUBLE_STR)] = None
+    realized_pnl: Annotated[float | None, W(FLOAT, pb=7, unset=UNSET_DOUBLE_STR)] = None
+    account_name: Annotated[str | None, W(STR, pb=8)] = None
 
 
-@to_client(In.ACCT_UPDATE_TIME, Version(1), F("time_stamp", STR),
-           Proto("AccountUpdateTime", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "time_stamp"),
+@to_client(In.ACCT_UPDATE_TIME, Version(1), "time_stamp",
+           Proto("AccountUpdateTime", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            callback=Callback("updateAccountTime", "timeStamp"))
 @dataclass(slots=True)
 class AcctUpdateTime(Message):
     """ACCT_UPDATE_TIME (8, v1): time of the last account update, ``HH:MM``."""
 
-    time_stamp: str | None = None
+    time_stamp: Annotated[str | None, W(STR, pb=1)] = None
 
 
-@to_client(In.ACCT_DOWNLOAD_END, Version(1), F("account_name", STR),
-           Proto("AccountDataEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "account_name"),
+@to_client(In.ACCT_DOWNLOAD_END, Version(1), "account_name",
+           Proto("AccountDataEnd", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            callback=Callback("accountDownloadEnd", "accountName"))
 @dataclass(slots=True)
 class AcctDownloadEnd(Message):
     """ACCT_DOWNLOAD_END (54, v1): the REQ_ACCT_DATA snapshot for ``account_name`` is complete."""
 
-    account_name: str | None = None
+    account_name: Annotated[str | None, W(STR, pb=1)] = None
 
 
-@to_client(In.POSITION_DATA, Version(3), F("account", STR), *_POSITION_CONTRACT,
-           F("position", DECIMAL, unset=_QTY_UNSET),
-           F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR),
-           Proto("Position", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "account"), P(2, "contract", sub=CONTRACT),
-           P(3, "position"), P(4, "avg_cost"),
+@to_client(In.POSITION_DATA, Version(3), "account", *_POSITION_CONTRACT, "position", "avg_cost",
+           Proto("Position", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(2, "contract", sub=CONTRACT),
            callback=Callback("position", "account", "contract", "position", "avgCost"))
 @dataclass(slots=True)
 class PositionData(Message):
@@ -303,10 +290,10 @@ class PositionData(Message):
     ``contract.last_trade_date_or_contract_month`` and ``contract.multiplier``.
     """
 
-    account: str | None = None
+    account: Annotated[str | None, W(STR, pb=1)] = None
     contract: Contract = field(default_factory=Contract)
-    position: Decimal | None = None
-    avg_cost: float | None = None
+    position: Annotated[Decimal | None, W(DECIMAL, pb=3, unset=_QTY_UNSET)] = None
+    avg_cost: Annotated[float | None, W(FLOAT, pb=4, unset=UNSET_DOUBLE_STR)] = None
 
 
 @to_client(In.POSITION_END, Version(1),
@@ -317,19 +304,18 @@ class PositionEnd(Message):
     """POSITION_END (62, v1): the initial REQ_POSITIONS snapshot is complete."""
 
 
-@to_client(In.ACCOUNT_SUMMARY, Version(1), _req_id(), F("account", STR), F("tag", STR), F("value", STR),
-           F("currency", STR),
-           Proto("AccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "tag"), P(4, "value"), P(5, "currency"),
+@to_client(In.ACCOUNT_SUMMARY, Version(1), _req_id(), "account", "tag", "value", "currency",
+           Proto("AccountSummary", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"),
            callback=Callback("accountSummary", "reqId", "account", "tag", "value", "currency"))
 @dataclass(slots=True)
 class AccountSummary(Message):
     """ACCOUNT_SUMMARY (63, v1): one tag of one account; exactly 7 fields."""
 
     req_id: int | None = None
-    account: str | None = None
-    tag: str | None = None
-    value: str | None = None
-    currency: str | None = None
+    account: Annotated[str | None, W(STR, pb=2)] = None
+    tag: Annotated[str | None, W(STR, pb=3)] = None
+    value: Annotated[str | None, W(STR, pb=4)] = None
+    currency: Annotated[str | None, W(STR, pb=5)] = None
 
 
 @to_client(In.ACCOUNT_SUMMARY_END, Version(1), _req_id(),
@@ -342,21 +328,20 @@ class AccountSummaryEnd(Message):
     req_id: int | None = None
 
 
-@to_client(In.ACCOUNT_UPDATE_MULTI, Version(1), _req_id(), F("account", STR), F("model_code", STR), F("key", STR),
-           F("value", STR), F("currency", STR),
-           Proto("AccountUpdateMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"), P(3, "model_code"),
-           P(4, "key"), P(5, "value"), P(6, "currency"),
+@to_client(In.ACCOUNT_UPDATE_MULTI, Version(1), _req_id(), "account", "model_code", "key", "value",
+           "currency", Proto("AccountUpdateMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
+           P(1, "req_id"),
            callback=Callback("accountUpdateMulti", "reqId", "account", "modelCode", "key", "value", "currency"))
 @dataclass(slots=True)
 class AccountUpdateMulti(Message):
     """ACCOUNT_UPDATE_MULTI (73, v1): one account value for a REQ_ACCOUNT_UPDATES_MULTI."""
 
     req_id: int | None = None
-    account: str | None = None
-    model_code: str | None = None
-    key: str | None = None
-    value: str | None = None
-    currency: str | None = None
+    account: Annotated[str | None, W(STR, pb=2)] = None
+    model_code: Annotated[str | None, W(STR, pb=3)] = None
+    key: Annotated[str | None, W(STR, pb=4)] = None
+    value: Annotated[str | None, W(STR, pb=5)] = None
+    currency: Annotated[str | None, W(STR, pb=6)] = None
 
 
 @to_client(In.ACCOUNT_UPDATE_MULTI_END, Version(1), _req_id(),
@@ -369,23 +354,20 @@ class AccountUpdateMultiEnd(Message):
     req_id: int | None = None
 
 
-@to_client(In.POSITION_MULTI, Version(1), _req_id(), F("account", STR), *_POSITION_CONTRACT,
-           F("position", DECIMAL, unset=_QTY_UNSET),
-           F("avg_cost", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("model_code", STR),
-           Proto("PositionMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS), P(1, "req_id"), P(2, "account"),
-           P(3, "contract", sub=CONTRACT), P(4, "position"), P(5, "avg_cost"), P(6, "model_code"),
+@to_client(In.POSITION_MULTI, Version(1), _req_id(), "account", *_POSITION_CONTRACT, "position",
+           "avg_cost", "model_code", Proto("PositionMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
+           P(1, "req_id"), P(3, "contract", sub=CONTRACT),
            callback=Callback("positionMulti", "reqId", "account", "modelCode", "contract", "pos:position", "avgCost"))
 @dataclass(slots=True)
 class PositionMulti(Message):
     """POSITION_MULTI (71, v1): one position of a REQ_POSITIONS_MULTI (modelCode comes last)."""
 
     req_id: int | None = None
-    account: str | None = None
-    model_code: str | None = None
+    account: Annotated[str | None, W(STR, pb=2)] = None
+    model_code: Annotated[str | None, W(STR, pb=6)] = None
     contract: Contract = field(default_factory=Contract)
-    position: Decimal | None = None
-    avg_cost: float | None = None
+    position: Annotated[Decimal | None, W(DECIMAL, pb=4, unset=_QTY_UNSET)] = None
+    avg_cost: Annotated[float | None, W(FLOAT, pb=5, unset=UNSET_DOUBLE_STR)] = None
 
 
 @to_client(In.POSITION_MULTI_END, Version(1), _req_id(),

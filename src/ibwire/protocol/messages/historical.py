@@ -17,12 +17,13 @@ whole numbers: the official ibapi 9.81 reads them as ints.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from ...models.contract import Contract
 from ...models.market import BarData
 from ..api import Api, Callback, Request
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
-from ..elements import P, Proto
+from ..elements import P, Proto, W
 from ..ids import In, Out
 from ..schema import F, Message, Refuse, Repeat, Skip, Version, to_client, to_server
 from ..versions import Feature
@@ -55,22 +56,12 @@ def _is_schedule(what_to_show: object) -> bool:
            Refuse("REQ_HISTORICAL_DATA with whatToShow SCHEDULE needs server version "
                   f"{int(Feature.HISTORICAL_SCHEDULE)} (HISTORICAL_SCHEDULE) or later",
                   ref="what_to_show", test=_is_schedule, until=Feature.HISTORICAL_SCHEDULE),
-           Version(6, until=Feature.SYNT_REALTIME_BARS), F("req_id", INT),
-           *request_contract_fields(),
-           F("contract.include_expired", BOOL, unset="0"),
-           F("end_date_time", STR),
-           F("bar_size_setting", STR),
-           F("duration_str", STR),
-           F("use_rth", BOOL, unset="1"),
-           F("what_to_show", STR),
-           F("format_date", INT, unset="1"),
-           combo_legs_if_bag(),
-           F("keep_up_to_date", BOOL, unset="0", since=Feature.SYNT_REALTIME_BARS),
-           F("chart_options", TAGS),
-           Proto("HistoricalDataRequest", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
-           P(3, "end_date_time"), P(4, "bar_size_setting"), P(5, "duration_str"),
-           P(6, "use_rth"), P(7, "what_to_show"), P(8, "format_date"),
-           P(9, "keep_up_to_date"), P(10, "chart_options"),
+           Version(6, until=Feature.SYNT_REALTIME_BARS), "req_id", *request_contract_fields(),
+           F("contract.include_expired", BOOL, unset="0"), "end_date_time", "bar_size_setting",
+           "duration_str", "use_rth", "what_to_show", "format_date", combo_legs_if_bag(),
+           "keep_up_to_date", "chart_options",
+           Proto("HistoricalDataRequest", Feature.PROTOBUF_HISTORICAL_DATA),
+           P(2, "contract", sub=CONTRACT),
            request=Request(replies=(In.HISTORICAL_DATA, In.HISTORICAL_DATA_UPDATE, In.HISTORICAL_SCHEDULE), end=In.HISTORICAL_DATA_END, cancel=Out.CANCEL_HISTORICAL_DATA),
            api=Api("reqHistoricalData", "reqId", "contract", "endDateTime", "durationStr", "barSizeSetting", "whatToShow", "useRTH", "formatDate", "keepUpToDate", "chartOptions"))
 @dataclass(slots=True)
@@ -84,26 +75,26 @@ class ReqHistoricalData(Message):
     answers it (:class:`~ibwire.protocol.messages.reference.HistoricalSchedule`).
     """
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
     contract: Contract = field(default_factory=Contract)
-    end_date_time: str | None = None
-    bar_size_setting: str | None = None
-    duration_str: str | None = None
-    use_rth: bool | None = True
-    what_to_show: str | None = "TRADES"
-    format_date: int | None = 1
-    keep_up_to_date: bool | None = False
-    chart_options: list[TagValue] = field(default_factory=list)
+    end_date_time: Annotated[str | None, W(STR, pb=3)] = None
+    bar_size_setting: Annotated[str | None, W(STR, pb=4)] = None
+    duration_str: Annotated[str | None, W(STR, pb=5)] = None
+    use_rth: Annotated[bool | None, W(BOOL, pb=6, unset="1")] = True
+    what_to_show: Annotated[str | None, W(STR, pb=7)] = "TRADES"
+    format_date: Annotated[int | None, W(INT, pb=8, unset="1")] = 1
+    keep_up_to_date: Annotated[bool | None, W(BOOL, pb=9, unset="0", since=Feature.SYNT_REALTIME_BARS)] = False
+    chart_options: Annotated[list[TagValue], W(TAGS, pb=10)] = field(default_factory=list)
 
 
-@to_server(Out.CANCEL_HISTORICAL_DATA, Version(1), F("req_id", INT),
-           Proto("CancelHistoricalData", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
+@to_server(Out.CANCEL_HISTORICAL_DATA, Version(1), "req_id",
+           Proto("CancelHistoricalData", Feature.PROTOBUF_HISTORICAL_DATA),
            api=Api("cancelHistoricalData", "reqId"))
 @dataclass(slots=True)
 class CancelHistoricalData(Message):
     """CANCEL_HISTORICAL_DATA (25, v1); an unknown id answers ERR_MSG 366."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
@@ -139,17 +130,13 @@ class HistoricalData(Message):
     bars: list[BarData] = field(default_factory=list)
 
 
-@to_client(In.HISTORICAL_DATA_UPDATE,
-           F("req_id", INT, unset=_INT_UNSET),
-           F("bar.bar_count", INT, unset=_INT_UNSET),
-           F("bar.date", STR),
-           F("bar.open", FLOAT, unset=UNSET_DOUBLE_STR),
+@to_client(In.HISTORICAL_DATA_UPDATE, "req_id", F("bar.bar_count", INT, unset=_INT_UNSET),
+           F("bar.date", STR), F("bar.open", FLOAT, unset=UNSET_DOUBLE_STR),
            F("bar.close", FLOAT, unset=UNSET_DOUBLE_STR),
            F("bar.high", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("bar.low", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("bar.wap", DECIMAL, unset=_QTY_UNSET),
+           F("bar.low", FLOAT, unset=UNSET_DOUBLE_STR), F("bar.wap", DECIMAL, unset=_QTY_UNSET),
            F("bar.volume", DECIMAL, unset=_QTY_UNSET),
-           Proto("HistoricalDataUpdate", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
+           Proto("HistoricalDataUpdate", Feature.PROTOBUF_HISTORICAL_DATA),
            P(2, "bar", sub=HISTORICAL_DATA_BAR),
            callback=Callback("historicalDataUpdate", "reqId", "bar"))
 @dataclass(slots=True)
@@ -157,20 +144,18 @@ class HistoricalDataUpdate(Message):
     """HISTORICAL_DATA_UPDATE (90, no version field): the newest bar of a keep-up-to-date request,
     sent again each time it changes."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
     bar: BarData = field(default_factory=BarData)
 
 
-@to_client(In.HISTORICAL_DATA_END, F("req_id", INT, unset=_INT_UNSET), F("start_date_str", STR),
-           F("end_date_str", STR),
-           Proto("HistoricalDataEnd", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
-           P(2, "start_date_str"), P(3, "end_date_str"),
+@to_client(In.HISTORICAL_DATA_END, "req_id", "start_date_str", "end_date_str",
+           Proto("HistoricalDataEnd", Feature.PROTOBUF_HISTORICAL_DATA),
            callback=Callback("historicalDataEnd", "reqId", "start:start_date_str", "end:end_date_str"))
 @dataclass(slots=True)
 class HistoricalDataEnd(Message):
     """HISTORICAL_DATA_END (108, no version field; from 196): the range of the HISTORICAL_DATA
     just sent."""
 
-    req_id: int | None = None
-    start_date_str: str | None = None
-    end_date_str: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    start_date_str: Annotated[str | None, W(STR, pb=2)] = None
+    end_date_str: Annotated[str | None, W(STR, pb=3)] = None
