@@ -367,3 +367,50 @@ def test_ibapi_981_options(gateway: PaperGateway, ibapi_app: Any) -> None:
     app.cancelCalculateOptionPrice(5)
     app.sync()
     assert not [e for e in app.errors if e[0] in (3, 4, 5)]
+
+
+# --- what-if on an option (issue 14: what-if on a stock, an option and a future) -----------------
+
+def _option_margin(gateway: PaperGateway, con_id: int, strike: float) -> tuple[float, float]:
+    """(bid, the short call's margin by the premium rule) from the gateway's own market."""
+    def read(ex: Any) -> tuple[float, float]:
+        bid, _, _ = ex.market.touch(con_id)
+        path = ex.market.option_path(con_id)
+        under = path.under_price(ex.market.step_second)
+        otm = max(0.0, strike - under)
+        return bid, bid * 100 + max(0.2 * under - otm, 0.1 * under) * 100
+    return gateway.call(read)
+
+
+def test_what_if_an_option_through_the_broker(gateway: PaperGateway,
+                                              broker_at_start: Broker) -> None:
+    b = broker_at_start
+    call = Option("SPY", EXPIRY, 580, "C")
+    long_ = b.what_if(call, MarketOrder("BUY", 1))
+    assert long_.init_margin_change == 0.0 and long_.commission == 1.0  # paid in full; 0.65, min 1
+    short = b.what_if(call, MarketOrder("SELL", 1))
+    con_id = b.qualify(call).con_id
+    _, need = _option_margin(gateway, con_id, 580.0)
+    assert short.init_margin_change == pytest.approx(need, abs=0.02)
+    assert short.maint_margin_change == short.init_margin_change
+    assert not b.tickets and gateway.call(lambda ex: ex.open_orders()) == []  # nothing placed
+
+
+def test_ib_async_what_if_on_an_option(gateway: PaperGateway, ib_async_tools: Any) -> None:
+    ib_async = ib_async_tools.ib_async
+
+    async def scenario() -> Any:
+        ib = ib_async.IB()
+        await ib.connectAsync("127.0.0.1", gateway.port, clientId=33, timeout=10)
+        try:
+            [opt] = await ib.qualifyContractsAsync(ib_async.Option("SPY", EXPIRY, 580, "C",
+                                                                   "SMART"))
+            state = await ib.whatIfOrderAsync(opt, ib_async.MarketOrder("SELL", 1))
+            return opt.conId, state
+        finally:
+            ib.disconnect()
+
+    con_id, state = ib_async_tools.run(scenario)
+    _, need = _option_margin(gateway, con_id, 580.0)
+    assert float(state.initMarginChange) == pytest.approx(need, abs=0.02)
+    assert float(state.commission) == 1.0
