@@ -17,6 +17,7 @@ from ibwire.protocol.versions import Feature
 
 ORACLE_CLASSES = {"Contract", "ComboLeg", "DeltaNeutralContract", "Order", "OrderComboLeg",
                   "SoftDollarTier", "TagValue", "ExecutionFilter", "OrderCancel", "WshEventData",
+                  "ScannerSubscription",
                   # built by the official factory order_condition.Create(condType)
                   "PriceCondition", "TimeCondition", "MarginCondition", "ExecutionCondition",
                   "VolumeCondition", "PercentChangeCondition"}

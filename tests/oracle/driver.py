@@ -46,6 +46,7 @@ from ibapi.execution import ExecutionFilter
 from ibapi.order import Order, OrderComboLeg
 from ibapi.order_cancel import OrderCancel
 from ibapi.order_condition import Create as create_condition
+from ibapi.scanner import ScannerSubscription
 from ibapi.server_versions import MAX_CLIENT_VER, MIN_SERVER_VER_PROTOBUF
 from ibapi.softdollartier import SoftDollarTier
 from ibapi.tag_value import TagValue
@@ -56,6 +57,7 @@ CLASSES: dict[str, Any] = {
     "Order": Order, "OrderComboLeg": OrderComboLeg, "OrderCancel": OrderCancel,
     "SoftDollarTier": SoftDollarTier, "TagValue": TagValue, "ExecutionFilter": ExecutionFilter,
     "WshEventData": WshEventData,
+    "ScannerSubscription": ScannerSubscription,
 }
 
 

@@ -25,8 +25,6 @@ OPT = {"$": "Contract", "a": {"symbol": "AAPL", "secType": "OPT", "exchange": "S
 # (method, args, carries the request id?) for every request 10.51 sends that expects an answer
 CALLS: list[tuple[str, list[Any], bool]] = [
     ("reqMktDepth", [RID, AAPL, 5, False, []], True),
-    ("reqNewsBulletins", [True], False),
-    ("reqScannerParameters", [], False),
     ("reqRealTimeBars", [RID, AAPL, 5, "TRADES", False, []], True),
     ("queryDisplayGroups", [RID], True),
     ("subscribeToGroupEvents", [RID, 1], True),
@@ -34,9 +32,6 @@ CALLS: list[tuple[str, list[Any], bool]] = [
     ("reqMatchingSymbols", [RID, "AA"], True),
     ("reqMktDepthExchanges", [], False),
     ("reqSmartComponents", [RID, "a6"], True),
-    ("reqNewsArticle", [RID, "BZ", "BZ$1", []], True),
-    ("reqNewsProviders", [], False),
-    ("reqHistoricalNews", [RID, 265598, "BZ", "", "", 10, []], True),
     ("reqHeadTimeStamp", [RID, AAPL, "TRADES", 1, 1], True),
     ("reqHistogramData", [RID, AAPL, True, "1 day"], True),
     ("reqMarketRule", [26], False),
@@ -53,6 +48,11 @@ CALLS: list[tuple[str, list[Any], bool]] = [
     ("reqCurrentTimeInMillis", [], False),
     # the requests ibwire serves: answered with data or an end marker
     ("reqCurrentTime", [], False),
+    ("reqNewsBulletins", [True], False),
+    ("reqScannerParameters", [], False),
+    ("reqNewsArticle", [RID, "BRFG", "BRFG$1", []], True),  # no such article: 321 naming it
+    ("reqNewsProviders", [], False),
+    ("reqHistoricalNews", [RID, 265598, "BRFG", "", "", 10, []], True),
     # (PnL, soft dollar tiers, FA: answered as TWS answers a non-FA paper account)
     ("reqPnL", [RID, "DU1234567", ""], True),
     ("reqPnLSingle", [RID, "DU1234567", "", 265598], True),

@@ -42,6 +42,8 @@ else:
             "  ibwire pnl                               # live daily / unrealized / realized PnL\n\n"
             "  ibwire bars AAPL --duration \"5 D\" --bar-size \"5 mins\" --csv aapl.csv\n\n"
             "  ibwire search AAP                        # contracts matching a symbol or name\n\n"
+            "  ibwire scan TOP_PERC_GAIN --rows 10      # a market scanner, ranked\n\n"
+            "  ibwire news AAPL                         # the latest headlines\n\n"
             "  ibwire monitor                           # full-screen live view\n\n"
             "  ibwire record --upstream 127.0.0.1:7497 --out s.jsonl   # record a session\n\n"
         ),
@@ -62,7 +64,7 @@ else:
 
     # each module registers its commands; --help lists them in this order
     for _module in ("account", "trade", "order_types", "quote", "depth", "ticks", "chain", "pnl",
-                    "bars", "search", "monitor", "record", "gateway", "demo"):
+                    "bars", "search", "scan", "news", "monitor", "record", "gateway", "demo"):
         importlib.import_module(f".{_module}", __package__)
 
     def main() -> None:

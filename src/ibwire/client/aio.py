@@ -41,15 +41,18 @@ from ..protocol.versions import MAX_VERSION
 from .book import OrderBook
 from .core import BrokerCore, Flow, flow_signature
 from .depth import DepthMixin
+from .feeds import NewsFeed, ScanSubscription
 from .flows import AsyncFront, Flows
 from .journal import Journal
 from .market import MarketMixin
+from .news import NewsMixin
 from .options import OptionsMixin
 from .orders import OrdersMixin
 from .pacing import DEFAULT_MAX_RATE
 from .pnl import PnL, PnLMixin, PnLSingle
 from .reconcile import ReconcileMixin
 from .requests import Pending
+from .scanner import ScannerMixin
 from .streams import AsyncEventStream
 from .ticker import Ticker
 from .tickets import OrderTicket
@@ -236,7 +239,7 @@ class _Protocol(asyncio.Protocol):
         self._schedule_drain()
 
 
-class AsyncBroker(AsyncFront, Flows, OptionsMixin, ReconcileMixin):
+class AsyncBroker(AsyncFront, Flows, OptionsMixin, ReconcileMixin, ScannerMixin, NewsMixin):
     """The Broker's API on the caller's asyncio loop: ``broker = await AsyncBroker.connect(host,
     port, client_id)``.
 
@@ -449,6 +452,19 @@ class AsyncBroker(AsyncFront, Flows, OptionsMixin, ReconcileMixin):
     async def set_market_data_type(self, market_data_type: int) -> None:  # type: ignore[override]
         """1 live, 2 frozen, 3 delayed, 4 delayed frozen (applies to later subscriptions)."""
         MarketMixin.set_market_data_type(self, market_data_type)
+
+    # scanner and news (issue 15)
+    async def cancel_scan(self, sub: ScanSubscription) -> None:  # type: ignore[override]
+        """Stop a live scan made with ``scan_subscription``."""
+        ScannerMixin.cancel_scan(self, sub)
+
+    async def cancel_news(self, feed: NewsFeed) -> None:  # type: ignore[override]
+        """Stop a news feed made with ``news``."""
+        NewsMixin.cancel_news(self, feed)
+
+    async def cancel_news_bulletins(self) -> None:  # type: ignore[override]
+        """Stop the bulletins."""
+        NewsMixin.cancel_news_bulletins(self)
 
     async def wait_done(self, ticket: OrderTicket, timeout: float = 30.0) -> OrderTicket:
         """Wait until the order is Filled, Cancelled, ApiCancelled or Inactive (the same as

@@ -31,9 +31,11 @@ from ..protocol.versions import MAX_VERSION
 from .core import BrokerCore, Flow, flow_signature, step_in, step_out
 from .flows import Flows, SyncFront
 from .journal import Journal
+from .news import NewsMixin
 from .options import OptionsMixin
 from .pacing import DEFAULT_MAX_RATE
 from .reconcile import ReconcileMixin
+from .scanner import ScannerMixin
 from .streams import EventStream
 from .ticker import Ticker, TickersUpdated
 from .transport import DEFAULT_MAX_HELD, Transport
@@ -154,7 +156,7 @@ def blocking(fn: Callable[Concatenate[Any, P], Flow[T]]) -> Callable[Concatenate
     return method
 
 
-class Broker(SyncFront, Flows, OptionsMixin, ReconcileMixin):
+class Broker(SyncFront, Flows, OptionsMixin, ReconcileMixin, ScannerMixin, NewsMixin):
     """A synchronous TWS client. ``Broker.connect(host, port, client_id)`` blocks until the session is
     ready; every method sends a request and returns its typed reply (or raises).
 

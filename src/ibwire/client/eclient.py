@@ -329,8 +329,10 @@ class EClient:
     @classmethod
     def _make_handler(cls, msg_cls: type) -> Handler | None:
         special = SPECIAL.get(msg_cls)
-        if special is not None:
+        if isinstance(special, str):
             return getattr(cls, special)  # type: ignore[no-any-return]
+        if special is not None:
+            return special
         spec = callback_specs().get(msg_cls)
         if spec is None:
             return None

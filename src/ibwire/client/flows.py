@@ -17,12 +17,14 @@ from .core import BrokerCore, Flow
 from .depth import DepthMixin
 from .discovery import DiscoveryMixin
 from .market import MarketMixin
+from .news import NewsMixin
 from .options import OptionsMixin
 from .order_types import OrderTypesMixin
 from .orders import OrdersMixin
 from .pnl import PnLMixin
 from .reconcile import ReconcileMixin
 from .reference import ReferenceMixin
+from .scanner import ScannerMixin
 from .ticks import TicksMixin
 
 __all__ = ["front_method", "Flows", "SyncFront", "AsyncFront"]
@@ -137,3 +139,12 @@ class Flows:
     submit_bracket = front_method(OrderTypesMixin.flow_submit_bracket)
     submit_oca = front_method(OrderTypesMixin.flow_submit_oca)
     transmit = front_method(OrderTypesMixin.flow_transmit)
+    # scanner and news (issue 15)
+    scanner_parameters = front_method(ScannerMixin.flow_scanner_parameters)
+    scan = front_method(ScannerMixin.flow_scan)
+    scan_subscription = front_method(ScannerMixin.flow_scan_subscription)
+    news_providers = front_method(NewsMixin.flow_news_providers)
+    historical_news = front_method(NewsMixin.flow_historical_news)
+    news_article = front_method(NewsMixin.flow_news_article)
+    news = front_method(NewsMixin.flow_news)
+    news_bulletins = front_method(NewsMixin.flow_news_bulletins)

@@ -28,8 +28,10 @@ from ..models import depth as md
 from ..models import discovery as mdisc
 from ..models import execution as me
 from ..models import market as mk
+from ..models import news as mn
 from ..models import order as mo
 from ..models import reference as mr
+from ..models import scanner as ms
 from ..models import tag_value as mt
 from ..models import ticks as mtk
 from ..models.camel import snake_name, to_model
@@ -43,6 +45,7 @@ from .common import (
     HistoricalTick,
     HistoricalTickBidAsk,
     HistoricalTickLast,
+    NewsProvider,
     PriceIncrement,
     RealTimeBar,
     SmartComponent,
@@ -70,6 +73,7 @@ from .order_condition import (
     VolumeCondition,
 )
 from .order_state import OrderAllocation, OrderState
+from .scanner import ScanData, ScannerSubscription
 from .softdollartier import SoftDollarTier
 from .tag_value import TagValue
 
@@ -115,6 +119,10 @@ PAIRS: dict[type, type] = {
     ExecutionCondition: mo.ExecutionCondition,
     VolumeCondition: mo.VolumeCondition,
     PercentChangeCondition: mo.PercentChangeCondition,
+    # scanner and news (issue 15)
+    ScannerSubscription: ms.ScannerSubscription,
+    ScanData: ms.ScanData,
+    NewsProvider: mn.NewsProvider,
 }
 """compat class -> ibwire model class."""
 

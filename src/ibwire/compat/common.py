@@ -19,6 +19,7 @@ __all__ = [
     "HistogramData", "PriceIncrement", "HistoricalSession", "ListOfPriceIncrements",
     "ListOfHistoricalSessions",
     "FamilyCode", "WshEventData", "ListOfFamilyCode", "ListOfContractDescription",
+    "NewsProvider", "ListOfNewsProviders",
 ]
 
 NO_VALID_ID = -1
@@ -43,6 +44,7 @@ ListOfPriceIncrements = list
 ListOfHistoricalSessions = list
 ListOfFamilyCode = list
 ListOfContractDescription = list
+ListOfNewsProviders = list
 
 
 @dataclass
@@ -211,3 +213,11 @@ class WshEventData(Object):
     startDate: str = ""
     endDate: str = ""
     totalLimit: int = UNSET_INTEGER
+
+
+@dataclass
+class NewsProvider(Object):
+    """A news provider: ``code`` (BRFG, DJNL ...) and ``name``."""
+
+    code: str = ""
+    name: str = ""

@@ -42,10 +42,12 @@ from . import (
     depth_api,
     discovery_api,
     market_api,
+    news_api,
     options_api,
     orders_api,
     pnl_api,
     reference_api,
+    scanner_api,
     ticks_api,
 )
 from .calendar import OpenBand, last_full_close, utc
@@ -76,7 +78,7 @@ REVALUE_S = 180
 
 # the handler modules register themselves with the session dispatcher when imported
 _HANDLER_MODULES = (orders_api, accounts_api, market_api, depth_api, options_api, pnl_api,
-                    ticks_api, reference_api, discovery_api)
+                    ticks_api, reference_api, discovery_api, scanner_api, news_api)
 
 
 @dataclass(slots=True)
@@ -348,6 +350,8 @@ class GatewayCore:
         depth_api.refresh(self)
         pnl_api.refresh(self)  # TWS pushes PnL about once a second
         ticks_api.refresh(self)
+        scanner_api.refresh(self)
+        news_api.refresh(self)
         now = self.exchange.market.step_second
         if now - self._revalued_at >= REVALUE_S:
             self._revalued_at = now

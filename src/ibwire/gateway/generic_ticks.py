@@ -20,6 +20,8 @@ id      TWS's name                    what the gateway sends
                                       trade of the tape, streaming
 236     Shortable                     46 (TICK_GENERIC 3.0: easy to borrow), 89 shares (TICK_SIZE)
 258     Fundamental Ratios            47 (TICK_STRING ``TAG=value;...``), stocks
+292     News                          TICK_NEWS headlines (``292`` or ``292:BRFG+DJNL``), streaming:
+                                      :mod:`.news_api`
 293     Trade Count                   54 (TICK_GENERIC), streaming
 294     Trade Rate                    55 (TICK_GENERIC, trades per minute), streaming
 295     Volume Rate                   56 (TICK_GENERIC, shares per minute), streaming
@@ -54,7 +56,7 @@ LEGAL: dict[int, str] = {
     100: "Option Volume", 101: "Option Open Interest", 104: "Historical Volatility",
     105: "Average Option Volume", 106: "Option Implied Volatility", 165: "Misc. Stats",
     221: "Mark Price", 225: "Auction values", 233: "RTVolume", 236: "Shortable",
-    258: "Fundamental Ratios", 293: "Trade Count", 294: "Trade Rate", 295: "Volume Rate",
+    258: "Fundamental Ratios", 292: "News", 293: "Trade Count", 294: "Trade Rate", 295: "Volume Rate",
     318: "Last RTH Trade", 375: "RT Trade Volume", 411: "Realtime Historical Volatility",
     456: "IBDividends", 588: "Futures Open Interest", 595: "Short-Term Volume X Mins",
 }
@@ -74,6 +76,8 @@ def parse(text: str | None, inst: Instrument) -> tuple[frozenset[int], str | Non
         p = part.strip()
         if not p:
             continue
+        if p.startswith("292:"):  # news from the providers named (news_api checks them)
+            p = "292"
         if not p.isdigit() or int(p) not in LEGAL:
             legal = ",".join(f"{k}({v})" for k, v in LEGAL.items())
             return frozenset(), (f"Error validating request.-'bW' : cause - Incorrect generic tick "

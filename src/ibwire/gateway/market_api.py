@@ -50,7 +50,7 @@ from ..protocol.messages.market_data import (
 )
 from ..protocol.schema import Message
 from ..protocol.versions import Feature, supports
-from . import combos, discovery_api, generic_ticks, options_api
+from . import combos, discovery_api, generic_ticks, news_api, options_api
 from .instruments import Instrument
 from .market import BAR_SIZES, BarRequestError, Quote
 from .reference_api import answer_schedule, remember_contract_request
@@ -248,6 +248,13 @@ def _req_mkt_data(session: Session, msg: ReqMktData) -> None:
         session.send(TickSnapshotEnd(req_id=req_id))
     elif sub.streams:
         st.ticks[req_id] = sub
+        try:
+            news = news_api.wanted_providers(msg.generic_tick_list or "")
+        except news_api.NewsError as exc:
+            session.error(req_id, 321, f"Error validating request.-'bW' : cause - {exc}")
+            news = None
+        if news is not None:  # generic tick 292: TICK_NEWS on this subscription
+            news_api.subscribe(session, req_id, inst, news)
 
 
 def _req_combo_data(session: Session, req_id: int, msg: ReqMktData) -> None:
@@ -277,6 +284,7 @@ def _cancel_mkt_data(session: Session, msg: CancelMktData) -> None:
     req_id = msg.req_id if msg.req_id is not None else 0
     if _streams(session).ticks.pop(req_id, None) is None:
         session.error(req_id, 300, f"Can't find EId with tickerId:{req_id}")
+    news_api.unsubscribe(session, req_id)
 
 
 # --- contract details ---------------------------------------------------------------------------

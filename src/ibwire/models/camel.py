@@ -40,6 +40,7 @@ from .depth import DepthMktDataDescription, SmartComponent
 from .discovery import ContractDescription, FamilyCode, WshEventData
 from .execution import CommissionReport, Execution, ExecutionFilter
 from .market import BarData, ContractDetails, IneligibilityReason
+from .news import NewsProvider
 from .order import (
     CONDITION_TYPES,
     ExecutionCondition,
@@ -56,6 +57,7 @@ from .order import (
     VolumeCondition,
 )
 from .reference import HistogramData, HistoricalSession, PriceIncrement
+from .scanner import ScanData, ScannerSubscription
 from .tag_value import TagValue
 from .ticks import (
     HistoricalTick,
@@ -82,7 +84,7 @@ UNSET_DECIMAL = Decimal(2 ** 127 - 1)
 CAMEL_MODELS: tuple[type, ...] = (
     Contract, ComboLeg, DeltaNeutralContract, ContractDetails, IneligibilityReason, Order,
     OrderComboLeg, OrderState, OrderAllocation, SoftDollarTier, Execution, ExecutionFilter,
-    CommissionReport, TagValue, BarData,
+    CommissionReport, TagValue, BarData, ScannerSubscription, ScanData, NewsProvider,
     DepthMktDataDescription, SmartComponent,  # market depth
     # tick-level market data
     TickAttribLast, TickAttribBidAsk, HistoricalTick, HistoricalTickBidAsk, HistoricalTickLast,
@@ -101,6 +103,7 @@ CAMEL_NAMES: dict[tuple[str, str], str] = {
     ("IneligibilityReason", "id"): "id_",
     ("SoftDollarTier", "value"): "val",
     ("RealTimeBar", "open"): "open_",
+    ("ScanData", "contract_details"): "contract",
     ("OrderState", "init_margin_before_outside_rth"): "initMarginBeforeOutsideRTH",
     ("OrderState", "init_margin_change_outside_rth"): "initMarginChangeOutsideRTH",
     ("OrderState", "init_margin_after_outside_rth"): "initMarginAfterOutsideRTH",
