@@ -52,6 +52,8 @@ from ibwire.protocol.messages.orders import (
     PlaceOrder,
     ReqGlobalCancel,
 )
+from ibwire.protocol.messages.scanner import ReqScannerSubscription
+from ibwire.protocol.messages.scanner import _from_pb as scanner_pb_message
 from ibwire.protocol.messages.system import (
     ErrMsg,
     ManagedAccts,
@@ -217,6 +219,8 @@ def messages(draw: st.DrawFn, cls: type[Message]) -> Message:
     msg = _model(draw, pb, cls)
     if cls.__name__ == "ContractData":
         _last_trade_form(msg)
+    if cls is ReqScannerSubscription:  # drawn in its protobuf shape (the option maps nest in
+        msg = scanner_pb_message(msg)  # the subscription block): the message it stands for
     return typing.cast(Message, msg)
 
 
