@@ -111,8 +111,11 @@ def _to_pb(msg: ReqScannerSubscription) -> _PbRequest:
                                                   msg.scanner_subscription_options))
 
 
-def _from_pb(pb: _PbRequest) -> ReqScannerSubscription:
+def _from_pb(pb: _PbRequest | ReqScannerSubscription) -> ReqScannerSubscription:
+    if isinstance(pb, ReqScannerSubscription) and isinstance(pb.subscription, ScannerSubscription):
+        return pb  # already the message (finishing is idempotent)
     s = pb.subscription
+    assert isinstance(s, _PbSubscription)
     return ReqScannerSubscription(pb.req_id, s.sub, s.options, s.filter_options)
 
 
