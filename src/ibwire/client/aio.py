@@ -42,7 +42,7 @@ from .book import OrderBook
 from .core import BrokerCore, Flow, flow_signature
 from .depth import DepthMixin
 from .feeds import NewsFeed, ScanSubscription
-from .flows import AsyncFront, Flows
+from .flows import AsyncFront
 from .journal import Journal
 from .market import MarketMixin
 from .news import NewsMixin
@@ -239,7 +239,7 @@ class _Protocol(asyncio.Protocol):
         self._schedule_drain()
 
 
-class AsyncBroker(AsyncFront, Flows, OptionsMixin, ReconcileMixin, ScannerMixin, NewsMixin):
+class AsyncBroker(AsyncFront, OptionsMixin, ReconcileMixin, ScannerMixin, NewsMixin):
     """The Broker's API on the caller's asyncio loop: ``broker = await AsyncBroker.connect(host,
     port, client_id)``.
 

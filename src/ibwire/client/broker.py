@@ -29,7 +29,7 @@ from ..protocol.connection import ConnectionClosed
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION
 from .core import BrokerCore, Flow, flow_signature, step_in, step_out
-from .flows import Flows, SyncFront
+from .flows import SyncFront
 from .journal import Journal
 from .news import NewsMixin
 from .options import OptionsMixin
@@ -156,7 +156,7 @@ def blocking(fn: Callable[Concatenate[Any, P], Flow[T]]) -> Callable[Concatenate
     return method
 
 
-class Broker(SyncFront, Flows, OptionsMixin, ReconcileMixin, ScannerMixin, NewsMixin):
+class Broker(SyncFront, OptionsMixin, ReconcileMixin, ScannerMixin, NewsMixin):
     """A synchronous TWS client. ``Broker.connect(host, port, client_id)`` blocks until the session is
     ready; every method sends a request and returns its typed reply (or raises).
 

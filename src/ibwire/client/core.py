@@ -72,6 +72,7 @@ from ..protocol.messages.system import (
 )
 from ..protocol.schema import Message, UnknownMessage
 from ..protocol.versions import MAX_VERSION, MIN_VERSION, Feature, supports
+from .flows import front_method
 from .journal import Journal, SqliteJournal, open_journal
 from .pacing import DEFAULT_MAX_RATE, Pacer
 from .requests import Pending, Registry
@@ -681,3 +682,11 @@ class BrokerCore:
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} {self.host}:{self.port} client_id={self.client_id} "
                 f"{self.state.value} v{self.server_version}>")
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    current_time = front_method(flow_current_time)
+    next_order_id = front_method(flow_next_order_id)
+    positions = front_method(flow_positions)
+    account_values = front_method(flow_account_values)
+    portfolio = front_method(flow_portfolio)

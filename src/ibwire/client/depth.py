@@ -42,6 +42,7 @@ from ..protocol.schema import Message
 from .accessors import LocalList
 from .book import DepthUpdate, OrderBook
 from .core import BrokerCore, Flow, Wait, request_error
+from .flows import front_method
 from .requests import Pending
 
 __all__ = ["DepthMixin"]
@@ -257,4 +258,10 @@ class DepthMixin(BrokerCore):
         super()._connection_lost(lost)
         for first in list(self._first_depth.values()):
             first.fail(lost)
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    market_depth = front_method(flow_market_depth)
+    depth_exchanges = front_method(flow_depth_exchanges)
+    smart_components = front_method(flow_smart_components)
 

@@ -35,6 +35,7 @@ from ..protocol.protobuf import PbType
 from ..protocol.schema import Message
 from ..protocol.versions import Feature, supports
 from .core import BrokerCore, Flow
+from .flows import front_method
 from .router import singleton_key
 
 __all__ = ["DiscoveryMixin", "from_protobuf_object", "config_request"]
@@ -143,6 +144,14 @@ class DiscoveryMixin(BrokerCore):
         result: ConfigUpdateResult = yield from self._read_flow(
             "update config", req_id, lambda: self._send(msg), timeout)
         return result
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    search_symbols = front_method(flow_search_symbols)
+    family_codes = front_method(flow_family_codes)
+    user_info = front_method(flow_user_info)
+    config = front_method(flow_config)
+    update_config = front_method(flow_update_config)
 
 
 # --- the official protobuf-object requests (EClient.reqConfigProtoBuf / updateConfigProtoBuf) -----

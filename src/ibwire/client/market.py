@@ -42,6 +42,7 @@ from ..protocol.messages.orders import CompletedOrder, CompletedOrdersEnd, ReqCo
 from ..protocol.messages.system import ErrMsg
 from .accessors import LocalList
 from .core import BrokerCore, Flow, Wait, request_error
+from .flows import front_method
 from .requests import Pending
 from .router import singleton_key
 from .ticker import (
@@ -435,4 +436,14 @@ class MarketMixin(BrokerCore):
             "completed orders", _COMPLETED,
             lambda: self._send(ReqCompletedOrders(api_only)), timeout, api_only=api_only)
         return result
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    market_data = front_method(flow_market_data)
+    snapshot = front_method(flow_snapshot)
+    contract_details = front_method(flow_contract_details)
+    qualify = front_method(flow_qualify)
+    historical_bars = front_method(flow_historical_bars)
+    account_summary = front_method(flow_account_summary)
+    completed_orders = front_method(flow_completed_orders)
 

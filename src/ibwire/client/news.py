@@ -36,6 +36,7 @@ from ..protocol.messages.news import (
 )
 from .core import BrokerCore, Flow, request_error
 from .feeds import BulletinFeed, NewsFeed
+from .flows import front_method
 from .router import singleton_key
 
 __all__ = ["NewsMixin", "news_time", "NEWS_TICK"]
@@ -252,3 +253,11 @@ class NewsMixin(BrokerCore):
             feed.active = False
         if cancel is not None and self._transport_connected():
             self._send(cancel)
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    news_providers = front_method(flow_news_providers)
+    historical_news = front_method(flow_historical_news)
+    news_article = front_method(flow_news_article)
+    news = front_method(flow_news)
+    news_bulletins = front_method(flow_news_bulletins)

@@ -27,6 +27,7 @@ from ..protocol.messages.options import (
 )
 from ..protocol.schema import Message
 from .core import Flow, Wait
+from .flows import front_method
 from .market import MarketMixin
 from .requests import Pending
 
@@ -162,3 +163,10 @@ class OptionsMixin(MarketMixin):
         finally:
             self._registry.discard(p)
         return None
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    option_chain = front_method(flow_option_chain)
+    implied_volatility = front_method(flow_implied_volatility)
+    option_price = front_method(flow_option_price)
+    exercise = front_method(flow_exercise)

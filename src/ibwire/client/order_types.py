@@ -24,6 +24,7 @@ from ..models import Contract, Order
 from ..models.order_types import WhatIf
 from ..protocol.messages.orders import OpenOrder, PlaceOrder
 from .core import Flow, Wait, request_error
+from .flows import front_method
 from .orders import OrdersMixin
 from .requests import Pending
 from .tickets import OrderTicket
@@ -142,3 +143,10 @@ class OrderTypesMixin(OrdersMixin):
             t: OrderTicket = yield from self.flow_submit_order(contract, o, timeout=timeout)
             tickets.append(t)
         return tickets
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    what_if = front_method(flow_what_if)
+    submit_bracket = front_method(flow_submit_bracket)
+    submit_oca = front_method(flow_submit_oca)
+    transmit = front_method(flow_transmit)

@@ -48,6 +48,7 @@ from ..protocol.messages.orders import (
 from ..protocol.schema import Message
 from .accessors import LocalList
 from .core import BrokerCore, Flow, Wait
+from .flows import front_method
 from .journal import ACKNOWLEDGED, REJECTED, UNKNOWN, IntentRecord
 from .requests import Pending
 from .router import singleton_key
@@ -553,3 +554,10 @@ class OrdersMixin(BrokerCore):
 
     def _fill_shares(self, t: OrderTicket) -> Decimal:
         return sum((f.execution.shares or Decimal(0) for f in t.fills), Decimal(0))
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    open_orders = front_method(flow_open_orders)
+    executions = front_method(flow_executions)
+    submit_order = front_method(flow_submit_order)
+    cancel_order = front_method(flow_cancel_order)

@@ -28,6 +28,7 @@ from ..protocol.messages import pnl as wire
 from ..protocol.messages.pnl import ReqPnL, ReqPnLSingle, ReqSoftDollarTiers, SoftDollarTiers
 from .accessors import LocalList
 from .core import BrokerCore, Flow, Wait, request_error
+from .flows import front_method
 from .requests import Pending
 from .tickets import await_change, refuse_on_loop
 
@@ -260,3 +261,9 @@ class PnLMixin(BrokerCore):
         result: list[SoftDollarTier] = yield from self._read_flow(
             "soft dollar tiers", req_id, lambda: self._send(ReqSoftDollarTiers(req_id)), timeout)
         return result
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    pnl = front_method(flow_pnl)
+    pnl_single = front_method(flow_pnl_single)
+    soft_dollar_tiers = front_method(flow_soft_dollar_tiers)

@@ -36,6 +36,7 @@ from ..protocol.messages.orders import ReqAllOpenOrders, ReqOpenOrders
 from .core import Flow, Wait
 from .depth import DepthMixin
 from .discovery import DiscoveryMixin
+from .flows import front_method
 from .journal import UNKNOWN
 from .market import CompletedOrderInfo, MarketMixin
 from .order_types import OrderTypesMixin
@@ -262,6 +263,10 @@ class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrderTypesMixin, OrdersM
         self._emit(OrderGap(str(t.lost), "unknown_order", t))
         self._order_event(OrderEvent(t))
         t._notify()
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    reconcile = front_method(flow_reconcile)
 
     # --- subscriptions ----------------------------------------------------------------------------
 

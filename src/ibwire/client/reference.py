@@ -48,6 +48,7 @@ from ..protocol.messages.reference import (
 from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import Message
 from .core import BrokerCore, Flow, Wait
+from .flows import front_method
 from .requests import Pending
 
 __all__ = ["ReferenceMixin", "parse_head_timestamp"]
@@ -254,3 +255,12 @@ class ReferenceMixin(BrokerCore):
                               1, False),
             CancelHistoricalData(req_id), timeout)
         return result
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    head_timestamp = front_method(flow_head_timestamp)
+    histogram = front_method(flow_histogram)
+    market_rule = front_method(flow_market_rule)
+    price_rule = front_method(flow_price_rule)
+    round_price = front_method(flow_round_price)
+    historical_schedule = front_method(flow_historical_schedule)

@@ -37,6 +37,7 @@ from ..protocol.messages.scanner import (
 from ..protocol.messages.scanner import ScannerParameters as ScannerParametersMsg
 from .core import BrokerCore, Flow, Wait, request_error
 from .feeds import ScanSubscription
+from .flows import front_method
 from .requests import Pending
 from .router import singleton_key
 
@@ -253,3 +254,9 @@ class ScannerMixin(BrokerCore):
         assert isinstance(request, ReqScannerSubscription) and request.req_id is not None
         sub.req_id = request.req_id
         self._scans[sub.req_id] = sub
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    scanner_parameters = front_method(flow_scanner_parameters)
+    scan = front_method(flow_scan)
+    scan_subscription = front_method(flow_scan_subscription)

@@ -48,6 +48,7 @@ from ..protocol.messages.ticks import (
     TickByTick,
 )
 from .core import BrokerCore, Flow, Wait, request_error
+from .flows import front_method
 from .livestream import LiveStream
 from .requests import Pending
 
@@ -289,3 +290,9 @@ class TicksMixin(BrokerCore):
         if len(out) > count:
             out = out[:count] if forward else out[-count:]
         return out
+
+    # --- front-end methods: blocking on the Broker, coroutines on the AsyncBroker ---
+
+    tick_by_tick = front_method(flow_tick_by_tick)
+    realtime_bars = front_method(flow_realtime_bars)
+    historical_ticks = front_method(flow_historical_ticks)
