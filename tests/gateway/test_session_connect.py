@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.connection import HandshakeComplete, SessionReady
 from ibwire.protocol.framing import encode_fields
@@ -195,25 +193,6 @@ def test_an_unknown_message_id_gets_an_error_naming_it(wire):
     assert not c.closed
     assert [(e.req_id, e.error_code) for e in errors] == [(-1, 321)]
     assert "message id 999 is not supported by the paper gateway" in errors[0].error_string
-
-
-def test_an_unserved_request_fails_under_its_own_request_id(wire):
-    from ibwire.gateway.unserved import UNSERVED
-    from ibwire.protocol.schema import TO_SERVER
-
-    # a request ibwire does not declare yet, whose text frame carries a request id
-    found = [(msg_id, name, index) for msg_id, (name, index) in sorted(UNSERVED.items())
-             if msg_id not in TO_SERVER and index is not None]
-    if not found:
-        pytest.skip("every request with a request id is declared and served")
-    msg_id, name, index = found[0]
-    fields = [str(msg_id)] + ["1"] * index
-    fields[index] = "55"
-    c = wire(1)
-    c.send_raw(encode_fields(fields))
-    errors = [e for e in c.sync() if isinstance(e, ErrMsg)]
-    assert [(e.req_id, e.error_code) for e in errors] == [(55, 321)]
-    assert f"{name} is not supported" in errors[0].error_string
 
 
 def test_message_before_start_api_closes(wire):

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import ibwire.protocol as protocol
-from ibwire.gateway.unserved import UNSERVED
 from ibwire.protocol import TO_CLIENT, TO_SERVER, In, Out
 
 MESSAGES = Path(protocol.__file__).parent / "messages"
@@ -52,8 +51,3 @@ def test_declarations_name_their_ids() -> None:
                         and first.value.id == want, f"{path.name}: {node.name}"
                     seen += 1
     assert seen == len(TO_CLIENT) + len(TO_SERVER)
-
-
-def test_unserved_requests_are_keyed_by_outgoing_ids() -> None:
-    for msg_id, (name, _) in UNSERVED.items():
-        assert isinstance(msg_id, Out) and msg_id.name == name

@@ -160,12 +160,11 @@ class CancelAccountSummary(Message):
     req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-_not_before = not_before  # (the name other domains import from here)
 
 _MODELS = Feature.MODELS_SUPPORT
 
 
-@to_server(Out.REQ_ACCOUNT_UPDATES_MULTI, _not_before(_MODELS, "REQ_ACCOUNT_UPDATES_MULTI"),
+@to_server(Out.REQ_ACCOUNT_UPDATES_MULTI, not_before(_MODELS, "REQ_ACCOUNT_UPDATES_MULTI"),
            Version(1), "req_id", "account", "model_code", "ledger_and_nlv",
            Proto("AccountUpdatesMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            request=Request(replies=(In.ACCOUNT_UPDATE_MULTI,), end=In.ACCOUNT_UPDATE_MULTI_END, cancel=Out.CANCEL_ACCOUNT_UPDATES_MULTI),
@@ -183,7 +182,7 @@ class ReqAccountUpdatesMulti(Message):
     ledger_and_nlv: Annotated[bool | None, W(BOOL, pb=4)] = False
 
 
-@to_server(Out.CANCEL_ACCOUNT_UPDATES_MULTI, _not_before(_MODELS, "CANCEL_ACCOUNT_UPDATES_MULTI"),
+@to_server(Out.CANCEL_ACCOUNT_UPDATES_MULTI, not_before(_MODELS, "CANCEL_ACCOUNT_UPDATES_MULTI"),
            Version(1), "req_id",
            Proto("CancelAccountUpdatesMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            api=Api("cancelAccountUpdatesMulti", "reqId"))
@@ -194,7 +193,7 @@ class CancelAccountUpdatesMulti(Message):
     req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.REQ_POSITIONS_MULTI, _not_before(_MODELS, "REQ_POSITIONS_MULTI"), Version(1),
+@to_server(Out.REQ_POSITIONS_MULTI, not_before(_MODELS, "REQ_POSITIONS_MULTI"), Version(1),
            "req_id", "account", "model_code",
            Proto("PositionsMultiRequest", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            request=Request(replies=(In.POSITION_MULTI,), end=In.POSITION_MULTI_END, cancel=Out.CANCEL_POSITIONS_MULTI),
@@ -208,7 +207,7 @@ class ReqPositionsMulti(Message):
     model_code: Annotated[str | None, W(STR, pb=3)] = None
 
 
-@to_server(Out.CANCEL_POSITIONS_MULTI, _not_before(_MODELS, "CANCEL_POSITIONS_MULTI"), Version(1),
+@to_server(Out.CANCEL_POSITIONS_MULTI, not_before(_MODELS, "CANCEL_POSITIONS_MULTI"), Version(1),
            "req_id", Proto("CancelPositionsMulti", Feature.PROTOBUF_ACCOUNTS_POSITIONS),
            api=Api("cancelPositionsMulti", "reqId"))
 @dataclass(slots=True)

@@ -36,9 +36,9 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Never
+from typing import Annotated
 
-from ...errors import LocalProtocolError, ServerTooOld
+from ...errors import LocalProtocolError
 from ...models.contract import Contract
 from ...models.depth import DepthMktDataDescription, SmartComponent
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind, TagValue
@@ -59,7 +59,7 @@ from ..schema import (
     to_server,
 )
 from ..versions import Feature
-from .blocks import CONTRACT
+from .blocks import CONTRACT, not_before
 from .market_data import request_contract_fields
 
 __all__ = [
@@ -88,20 +88,6 @@ _QTY_UNSET = "9223372036854775807"
 
 
 # --- refusals: what the official client will not send at a version ------------------------------
-
-def _nothing(fields: list[str], i: int) -> tuple[tuple[()], int]:
-    return (), i
-
-
-def _not_before(feature: Feature, name: str) -> Custom:
-    """A request that does not exist below ``feature``: encoding it for an older server raises
-    (the official client refuses with error 503); decoding reads nothing."""
-
-    def refuse(value: object, append: Callable[[str], None]) -> Never:
-        raise ServerTooOld(f"{name} needs server version {int(feature)} or later")
-
-    return Custom((), _nothing, refuse, until=feature)
-
 
 def _refuse_if_set(path: str, what: str, feature: Feature | None) -> Custom:
     """A field the text layout cannot carry (below ``feature``, or never when None): a set value
@@ -189,7 +175,7 @@ class CancelMktDepth(Message):
 
 
 @to_server(Out.REQ_MKT_DEPTH_EXCHANGES,
-           _not_before(Feature.REQ_MKT_DEPTH_EXCHANGES, "REQ_MKT_DEPTH_EXCHANGES"),
+           not_before(Feature.REQ_MKT_DEPTH_EXCHANGES, "REQ_MKT_DEPTH_EXCHANGES"),
            Proto("MarketDepthExchangesRequest", Feature.PROTOBUF_REST_MESSAGES_3),
            request=Request(replies=(In.MKT_DEPTH_EXCHANGES,), key=None),
            api=Api("reqMktDepthExchanges"))
@@ -200,7 +186,7 @@ class ReqMktDepthExchanges(Message):
 
 
 @to_server(Out.REQ_SMART_COMPONENTS,
-           _not_before(Feature.REQ_SMART_COMPONENTS, "REQ_SMART_COMPONENTS"),
+           not_before(Feature.REQ_SMART_COMPONENTS, "REQ_SMART_COMPONENTS"),
            Proto("SmartComponentsRequest", Feature.PROTOBUF_REST_MESSAGES_2),
            request=Request(replies=(In.SMART_COMPONENTS,)),
            api=Api("reqSmartComponents", "reqId", "bboExchange"))

@@ -104,7 +104,11 @@ def combo_legs_if_bag(prefix: str = "contract.") -> Cond:
            "generic_tick_list", "snapshot", "regulatory_snapshot", "mkt_data_options",
            Proto("MarketDataRequest", Feature.PROTOBUF_MARKET_DATA),
            P(2, "contract", sub=CONTRACT),
-           request=Request(replies=(In.TICK_PRICE, In.TICK_SIZE, In.TICK_STRING, In.TICK_GENERIC, In.TICK_REQ_PARAMS, In.MARKET_DATA_TYPE, In.TICK_SNAPSHOT_END), cancel=Out.CANCEL_MKT_DATA),
+           request=Request(replies=(In.TICK_PRICE, In.TICK_SIZE, In.TICK_STRING, In.TICK_GENERIC,
+                                    In.TICK_OPTION_COMPUTATION, In.TICK_EFP, In.TICK_NEWS,
+                                    In.DELTA_NEUTRAL_VALIDATION, In.TICK_REQ_PARAMS,
+                                    In.MARKET_DATA_TYPE, In.TICK_SNAPSHOT_END),
+                           cancel=Out.CANCEL_MKT_DATA),
            api=Api("reqMktData", "reqId", "contract", "genericTickList", "snapshot", "regulatorySnapshot", "mktDataOptions"))
 @dataclass(slots=True)
 class ReqMktData(Message):

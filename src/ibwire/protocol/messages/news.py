@@ -35,8 +35,8 @@ from ..schema import (
     to_server,
 )
 from ..versions import Feature
+from .blocks import not_before
 from .contracts import _decode_long_name
-from .depth import _not_before as not_before
 from .scanner import encode_ascii7
 
 __all__ = [

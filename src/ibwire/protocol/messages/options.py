@@ -43,8 +43,7 @@ from ..schema import (
     to_server,
 )
 from ..versions import Feature
-from .accounts import _not_before
-from .blocks import CONTRACT
+from .blocks import CONTRACT, not_before
 from .market_data import request_contract_fields
 
 __all__ = [
@@ -122,7 +121,7 @@ def _encode_strikes(value: object, append: Callable[[str], None]) -> None:
 # --- client -> TWS -----------------------------------------------------------------------------
 
 @to_server(Out.REQ_SEC_DEF_OPT_PARAMS,
-           _not_before(Feature.SEC_DEF_OPT_PARAMS_REQ, "REQ_SEC_DEF_OPT_PARAMS"),
+           not_before(Feature.SEC_DEF_OPT_PARAMS_REQ, "REQ_SEC_DEF_OPT_PARAMS"),
            F("req_id", INT),
            F("underlying_symbol", STR),
            F("fut_fop_exchange", STR),

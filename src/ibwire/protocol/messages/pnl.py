@@ -26,8 +26,7 @@ from ..elements import P, Proto
 from ..ids import In, Out
 from ..schema import Api, Callback, F, Message, Repeat, Request, to_client, to_server
 from ..versions import Feature
-from .accounts import _not_before
-from .blocks import SOFT_DOLLAR_TIER
+from .blocks import SOFT_DOLLAR_TIER, not_before
 
 __all__ = [
     "ReqPnL",
@@ -50,7 +49,7 @@ _PB = Feature.PROTOBUF_SCAN_DATA
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(Out.REQ_PNL, _not_before(_PNL, "REQ_PNL"), F("req_id", INT), F("account", STR),
+@to_server(Out.REQ_PNL, not_before(_PNL, "REQ_PNL"), F("req_id", INT), F("account", STR),
            F("model_code", STR),
            Proto("PnLRequest", _PB), P(1, "req_id"), P(2, "account"), P(3, "model_code"),
            request=Request(replies=(In.PNL,), cancel=Out.CANCEL_PNL),
@@ -66,7 +65,7 @@ class ReqPnL(Message):
     model_code: str | None = None
 
 
-@to_server(Out.CANCEL_PNL, _not_before(_PNL, "CANCEL_PNL"), F("req_id", INT),
+@to_server(Out.CANCEL_PNL, not_before(_PNL, "CANCEL_PNL"), F("req_id", INT),
            Proto("CancelPnL", _PB), P(1, "req_id"),
            api=Api("cancelPnL", "reqId"))
 @dataclass(slots=True)
@@ -76,7 +75,7 @@ class CancelPnL(Message):
     req_id: int | None = None
 
 
-@to_server(Out.REQ_PNL_SINGLE, _not_before(_PNL, "REQ_PNL_SINGLE"), F("req_id", INT),
+@to_server(Out.REQ_PNL_SINGLE, not_before(_PNL, "REQ_PNL_SINGLE"), F("req_id", INT),
            F("account", STR), F("model_code", STR), F("con_id", INT),
            Proto("PnLSingleRequest", _PB), P(1, "req_id"), P(2, "account"), P(3, "model_code"),
            P(4, "con_id"),
@@ -93,7 +92,7 @@ class ReqPnLSingle(Message):
     con_id: int | None = None
 
 
-@to_server(Out.CANCEL_PNL_SINGLE, _not_before(_PNL, "CANCEL_PNL_SINGLE"), F("req_id", INT),
+@to_server(Out.CANCEL_PNL_SINGLE, not_before(_PNL, "CANCEL_PNL_SINGLE"), F("req_id", INT),
            Proto("CancelPnLSingle", _PB), P(1, "req_id"),
            api=Api("cancelPnLSingle", "reqId"))
 @dataclass(slots=True)
