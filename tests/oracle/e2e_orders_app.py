@@ -101,6 +101,13 @@ def es() -> Contract:
     return c
 
 
+def spy_call(expiry: str, strike: float) -> Contract:
+    c = Contract()
+    c.symbol, c.secType, c.exchange, c.currency = "SPY", "OPT", "SMART", "USD"
+    c.lastTradeDateOrContractMonth, c.strike, c.right, c.multiplier = expiry, strike, "C", "100"
+    return c
+
+
 def order(action: str, qty: int, order_type: str, lmt: float | None = None,
           aux: float | None = None, **kw: Any) -> Order:
     o = Order()
@@ -117,6 +124,7 @@ def order(action: str, qty: int, order_type: str, lmt: float | None = None,
 def main() -> None:
     port = int(sys.argv[1])
     bid, ask = float(sys.argv[2]), float(sys.argv[3])
+    expiry, strike = sys.argv[4], float(sys.argv[5])  # a listed SPY call
     app = App()
     app.connect("127.0.0.1", port, 33)
     threading.Thread(target=app.run, daemon=True).start()
@@ -128,12 +136,13 @@ def main() -> None:
     def status(i: int) -> str:
         return r["status"].get(i, [""])[0]
 
-    # what-if: a stock and a future
-    ids["wi_stk"], ids["wi_fut"] = oid, oid + 1
+    # what-if: a stock, a future and an option
+    ids["wi_stk"], ids["wi_fut"], ids["wi_opt"] = oid, oid + 1, oid + 2
     app.placeOrder(oid, stock(), order("BUY", 1000, "MKT", whatIf=True))
     app.placeOrder(oid + 1, es(), order("BUY", 2, "MKT", whatIf=True))
-    app.wait(lambda r: oid in r["open"] and oid + 1 in r["open"], "what-if answers")
-    oid += 2
+    app.placeOrder(oid + 2, spy_call(expiry, strike), order("SELL", 1, "MKT", whatIf=True))
+    app.wait(lambda r: all(i in r["open"] for i in (oid, oid + 1, oid + 2)), "what-if answers")
+    oid += 3
 
     # a resting bracket: the children wait for the parent and go with its cancel
     p, tp, sl = oid, oid + 1, oid + 2

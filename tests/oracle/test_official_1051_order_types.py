@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ibwire import Future
+from ibwire import Future, Option
 from ibwire.gateway import PaperGateway
 from ibwire.gateway.margin import scan_range
 from ibwire.protocol.versions import MAX_VERSION, Feature
@@ -26,14 +26,29 @@ APP = Path(__file__).with_name("e2e_orders_app.py")
 AAPL = 265598
 
 
+def _short_call_margin(ex: Any) -> tuple[str, float, float, float]:
+    """A listed SPY call a few weeks out: (expiry, strike, bid, the short call's margin by the
+    premium rule) from the gateway's own market (its clock stands still in this test)."""
+    [cls] = [c for c in ex.instruments.classes_of("SPY", "OPT") if c.trading_class == "SPY"]
+    expiry = sorted(d for d, _ in cls.expiries)[1]
+    strike = cls.strikes[len(cls.strikes) // 2]
+    con_id = ex.resolve(Option("SPY", expiry.strftime("%Y%m%d"), strike, "C"))[0].con_id
+    bid, _, _ = ex.market.touch(con_id)
+    under = ex.market.option_path(con_id).under_price(ex.market.step_second)
+    otm = max(0.0, strike - under)
+    return (expiry.strftime("%Y%m%d"), strike, bid,
+            bid * 100 + max(0.2 * under - otm, 0.1 * under) * 100)
+
+
 @pytest.mark.parametrize("version", [MAX_VERSION, int(Feature.PROTOBUF_PLACE_ORDER), 200, 178])
 def test_official_1051_order_types(oracle: Oracle, version: int) -> None:
     with PaperGateway(port=0, tick_interval=None, max_version=version) as gateway:
         q = gateway.call(lambda ex: ex.quote(AAPL))
         es_con = gateway.call(lambda ex: ex.resolve(Future("ES", "202612"))[0].con_id)
         es_ask = gateway.call(lambda ex: ex.quote(es_con).ask)
+        expiry, strike, opt_bid, opt_need = gateway.call(_short_call_margin)
         proc = subprocess.Popen([sys.executable, str(APP), str(gateway.port), str(q.bid),
-                                 str(q.ask)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 str(q.ask), expiry, str(strike)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=oracle.python_env())
         stops: list[float] = []
         try:
@@ -76,6 +91,9 @@ def test_official_1051_order_types(oracle: Oracle, version: int) -> None:
     assert ewl_before == 1_000_000.0 and ewl_after == 1_000_000.0 - 5.0
     assert stk["commission"][0] == 5.0 and stk["commission"][3] == "USD"
     assert stk["commission"][1] > 1e300 and stk["commission"][2] > 1e300  # no range: unset
+    (opt,) = r["open"][str(ids["wi_opt"])]  # a short call: the premium rule, commission 1.00
+    assert opt["what_if"] and float(opt["margins"][1]) == pytest.approx(opt_need, abs=0.02)
+    assert opt["commission"][0] == 1.0 and opt_bid > 0
     maint = 2 * es_ask * 50 * scan_range("ES")
     assert float(fut["margins"][3]) == pytest.approx(maint, abs=0.01)
     assert float(fut["margins"][1]) == pytest.approx(maint * 1.1, abs=0.01)
