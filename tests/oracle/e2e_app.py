@@ -17,21 +17,16 @@ import threading
 from decimal import Decimal
 from typing import Any
 
-from ibapi.client import EClient
+from e2e_base import WAIT_S, RecordingApp  # noqa: E402 - a sibling script module
 from ibapi.contract import Contract
 from ibapi.execution import ExecutionFilter
 from ibapi.order import Order
 from ibapi.order_cancel import OrderCancel
-from ibapi.wrapper import EWrapper
-
-WAIT_S = 15.0
 
 
-class App(EWrapper, EClient):  # type: ignore[misc]
+class App(RecordingApp):
     def __init__(self) -> None:
-        EWrapper.__init__(self)
-        EClient.__init__(self, wrapper=self)
-        self.cond = threading.Condition()
+        RecordingApp.__init__(self)
         self.r: dict[str, Any] = {"errors": [], "statuses": [], "open_orders": [], "execs": [],
                                   "exec_end": [], "commissions": [], "positions": [],
                                   "position_end": 0, "values": {}, "download_end": 0,
@@ -39,21 +34,6 @@ class App(EWrapper, EClient):  # type: ignore[misc]
                                   "snapshot_end": [], "details": [], "details_end": [],
                                   "bars": [], "bars_end": [], "open_order_end": 0,
                                   "timeouts": [], "next_id": None, "accounts": None}
-
-    def note(self, fn: Any) -> None:
-        with self.cond:
-            fn(self.r)
-            self.cond.notify_all()
-
-    def wait(self, pred: Any, what: str) -> bool:
-        with self.cond:
-            if self.cond.wait_for(lambda: pred(self.r), WAIT_S):
-                return True
-        self.r["timeouts"].append(what)
-        return False
-
-    def nextValidId(self, orderId: int) -> None:  # noqa: N802 - the official names
-        self.note(lambda r: r.__setitem__("next_id", orderId))
 
     def managedAccounts(self, accountsList: str) -> None:  # noqa: N802, N803
         self.note(lambda r: r.__setitem__("accounts", accountsList))

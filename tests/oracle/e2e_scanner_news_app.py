@@ -13,43 +13,19 @@ import sys
 import threading
 from typing import Any
 
-from ibapi.client import EClient
+from e2e_base import WAIT_S, RecordingApp  # noqa: E402 - a sibling script module
 from ibapi.contract import Contract
 from ibapi.scanner import ScannerSubscription
 from ibapi.tag_value import TagValue
-from ibapi.wrapper import EWrapper
-
-WAIT_S = 15.0
 
 
-class App(EWrapper, EClient):  # type: ignore[misc]
+class App(RecordingApp):
     def __init__(self) -> None:
-        EWrapper.__init__(self)
-        EClient.__init__(self, wrapper=self)
-        self.cond = threading.Condition()
+        RecordingApp.__init__(self)
         self.r: dict[str, Any] = {"errors": [], "xml": None, "rows": [], "rows_end": [],
                                   "ticks": [], "snapshot_end": [], "providers": None,
                                   "news": [], "news_end": [], "article": None, "timeouts": [],
                                   "next_id": None}
-
-    def note(self, fn: Any) -> None:
-        with self.cond:
-            fn(self.r)
-            self.cond.notify_all()
-
-    def wait(self, pred: Any, what: str) -> bool:
-        with self.cond:
-            if self.cond.wait_for(lambda: pred(self.r), WAIT_S):
-                return True
-        self.r["timeouts"].append(what)
-        return False
-
-    def nextValidId(self, orderId: int) -> None:  # noqa: N802 - the official names
-        self.note(lambda r: r.__setitem__("next_id", orderId))
-
-    def error(self, reqId: int, errorTime: int, errorCode: int, errorString: str,  # noqa: N803
-              advancedOrderRejectJson: str = "") -> None:  # noqa: N803
-        self.note(lambda r: r["errors"].append([reqId, errorCode, errorString]))
 
     def scannerParameters(self, xml: str) -> None:  # noqa: N802
         self.note(lambda r: r.__setitem__("xml", xml))

@@ -1,0 +1,44 @@
+"""What the official-client apps of the end-to-end oracle tests share (run with the oracle's Python
+path, as scripts: ``python e2e_<domain>_app.py PORT ...``): an EWrapper + EClient that records
+callbacks into ``self.r`` under a condition, and waits on it with a timeout, never by sleeping.
+Only the official package's public classes are used; none of its code is copied."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ibapi.client import EClient
+from ibapi.wrapper import EWrapper
+
+WAIT_S = 15.0
+
+
+class RecordingApp(EWrapper, EClient):  # type: ignore[misc]
+    """``self.r`` holds what the callbacks recorded (each app adds its own keys; ``errors``,
+    ``timeouts`` and ``next_id`` are used here)."""
+
+    def __init__(self) -> None:
+        EWrapper.__init__(self)
+        EClient.__init__(self, wrapper=self)
+        self.cond = threading.Condition()
+        self.r: dict[str, Any] = {"errors": [], "timeouts": [], "next_id": None}
+
+    def note(self, fn: Any) -> None:
+        with self.cond:
+            fn(self.r)
+            self.cond.notify_all()
+
+    def wait(self, pred: Any, what: str) -> bool:
+        with self.cond:
+            if self.cond.wait_for(lambda: pred(self.r), WAIT_S):
+                return True
+        self.r["timeouts"].append(what)
+        return False
+
+    def nextValidId(self, orderId: int) -> None:  # noqa: N802 - the official names
+        self.note(lambda r: r.__setitem__("next_id", orderId))
+
+    def error(self, reqId: int, errorTime: int, errorCode: int, errorString: str,  # noqa: N802, N803
+              advancedOrderRejectJson: str = "") -> None:  # noqa: N803
+        self.note(lambda r: r["errors"].append([reqId, errorCode, errorString]))
