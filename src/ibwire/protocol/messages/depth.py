@@ -133,15 +133,11 @@ def _options_read(fields: list[str], i: int) -> tuple[list[TagValue], int]:
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(Out.REQ_MKT_DEPTH, Version(5), F("req_id", INT),
-           *_depth_contract_fields(),
-           F("num_rows", INT),
-           _refuse_if_set("is_smart_depth", "SMART depth", Feature.SMART_DEPTH),
-           F("is_smart_depth", BOOL, unset="0", since=Feature.SMART_DEPTH),
+@to_server(Out.REQ_MKT_DEPTH, Version(5), "req_id", *_depth_contract_fields(), "num_rows",
+           _refuse_if_set("is_smart_depth", "SMART depth", Feature.SMART_DEPTH), "is_smart_depth",
            Custom("mkt_depth_options", _options_read, _options_text),
-           Proto("MarketDepthRequest", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
-           P(2, "contract", sub=CONTRACT), P(3, "num_rows"), P(4, "is_smart_depth"),
-           P(5, "mkt_depth_options", TAGS),
+           Proto("MarketDepthRequest", Feature.PROTOBUF_MARKET_DATA),
+           P(2, "contract", sub=CONTRACT), P(5, "mkt_depth_options", TAGS),
            request=Request(replies=(In.MARKET_DEPTH, In.MARKET_DEPTH_L2),
                            cancel=Out.CANCEL_MKT_DEPTH),
            api=Api("reqMktDepth", "reqId", "contract", "numRows", "isSmartDepth",
@@ -154,10 +150,10 @@ class ReqMktDepth(Message):
     naming each row's exchange); without it the book of the contract's exchange.
     """
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
     contract: Contract = field(default_factory=Contract)
-    num_rows: int | None = 10
-    is_smart_depth: bool | None = False
+    num_rows: Annotated[int | None, W(INT, pb=3)] = 10
+    is_smart_depth: Annotated[bool | None, W(BOOL, pb=4, unset="0", since=Feature.SMART_DEPTH)] = False
     mkt_depth_options: list[TagValue] = field(default_factory=list)
 
 
@@ -294,21 +290,20 @@ SMART_COMPONENT = PbType("SmartComponent", SmartComponent, (
 ))
 
 
-@to_client(In.SMART_COMPONENTS,
-           F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.SMART_COMPONENTS, "req_id",
            Repeat("smart_component_map", SmartComponent, (
                F("bit_number", INT, unset=_INT_UNSET),
                F("exchange", STR),
                F("exchange_letter", STR),
            )),
-           Proto("SmartComponents", Feature.PROTOBUF_REST_MESSAGES_2), P(1, "req_id"),
+           Proto("SmartComponents", Feature.PROTOBUF_REST_MESSAGES_2),
            P(2, "smart_component_map", sub=SMART_COMPONENT, repeated=True),
            callback=Callback("smartComponents", "reqId", "smartComponentMap"))
 @dataclass(slots=True)
 class SmartComponents(Message):
     """SMART_COMPONENTS (82, no version field): the exchanges behind one BBO exchange code."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
     smart_component_map: list[SmartComponent] = field(default_factory=list)
 
 

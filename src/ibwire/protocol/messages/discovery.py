@@ -25,13 +25,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from ...models.contract import Contract
 from ...models.discovery import ContractDescription, FamilyCode, WshEventData
 from ...models.market import ContractDetails
 from ..codec import UNSET_INT, Kind, TagValue, enc_str
-from ..elements import P, PbType, Proto, Refuse
+from ..elements import P, PbType, Proto, Refuse, W
 from ..ids import In, Out
 from ..schema import (
     Api,
@@ -62,18 +62,17 @@ _INT_UNSET = str(UNSET_INT)
 
 # --- matching symbols ---------------------------------------------------------------------------
 
-@to_server(Out.REQ_MATCHING_SYMBOLS, not_before(Feature.REQ_MATCHING_SYMBOLS, "REQ_MATCHING_SYMBOLS"),
-           F("req_id", INT), F("pattern", STR),
+@to_server(Out.REQ_MATCHING_SYMBOLS,
+           not_before(Feature.REQ_MATCHING_SYMBOLS, "REQ_MATCHING_SYMBOLS"), "req_id", "pattern",
            Proto("MatchingSymbolsRequest", Feature.PROTOBUF_REST_MESSAGES_2),
-           P(1, "req_id"), P(2, "pattern"),
            request=Request(replies=(In.SYMBOL_SAMPLES,)),
            api=Api("reqMatchingSymbols", "reqId", "pattern"))
 @dataclass(slots=True)
 class ReqMatchingSymbols(Message):
     """REQ_MATCHING_SYMBOLS (81, no version field; from 108): one SYMBOL_SAMPLES answers."""
 
-    req_id: int | None = None
-    pattern: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    pattern: Annotated[str | None, W(STR, pb=2)] = None
 
 
 def _decode_sec_types(fields: list[str], i: int) -> tuple[list[str], int]:
@@ -96,7 +95,7 @@ CONTRACT_DESCRIPTION = PbType("ContractDescription", ContractDescription, (
 ))
 
 
-@to_client(In.SYMBOL_SAMPLES, F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.SYMBOL_SAMPLES, "req_id",
            Repeat("contract_descriptions", ContractDescription, (
                F("contract.con_id", INT),
                F("contract.symbol", STR),
@@ -107,14 +106,14 @@ CONTRACT_DESCRIPTION = PbType("ContractDescription", ContractDescription, (
                F("contract.description", STR, since=Feature.BOND_ISSUERID),
                F("contract.issuer_id", STR, since=Feature.BOND_ISSUERID),
            )),
-           Proto("SymbolSamples", Feature.PROTOBUF_REST_MESSAGES_2), P(1, "req_id"),
+           Proto("SymbolSamples", Feature.PROTOBUF_REST_MESSAGES_2),
            P(2, "contract_descriptions", sub=CONTRACT_DESCRIPTION, repeated=True),
            callback=Callback("symbolSamples", "reqId", "contractDescriptions"))
 @dataclass(slots=True)
 class SymbolSamples(Message):
     """SYMBOL_SAMPLES (79, no version field): the contracts matching a REQ_MATCHING_SYMBOLS."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
     contract_descriptions: list[ContractDescription] = field(default_factory=list)
 
 
@@ -146,27 +145,25 @@ class FamilyCodes(Message):
     family_codes: list[FamilyCode] = field(default_factory=list)
 
 
-@to_server(Out.REQ_USER_INFO, not_before(Feature.USER_INFO, "REQ_USER_INFO"), F("req_id", INT),
-           Proto("UserInfoRequest", Feature.PROTOBUF_REST_MESSAGES_2), P(1, "req_id"),
-           request=Request(replies=(In.USER_INFO,)),
-           api=Api("reqUserInfo", "reqId"))
+@to_server(Out.REQ_USER_INFO, not_before(Feature.USER_INFO, "REQ_USER_INFO"), "req_id",
+           Proto("UserInfoRequest", Feature.PROTOBUF_REST_MESSAGES_2),
+           request=Request(replies=(In.USER_INFO,)), api=Api("reqUserInfo", "reqId"))
 @dataclass(slots=True)
 class ReqUserInfo(Message):
     """REQ_USER_INFO (104, no version field; from 167): USER_INFO answers."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_client(In.USER_INFO, F("req_id", INT, unset=_INT_UNSET), F("white_branding_id", STR),
-           Proto("UserInfo", Feature.PROTOBUF_REST_MESSAGES_2), P(1, "req_id"),
-           P(2, "white_branding_id"),
+@to_client(In.USER_INFO, "req_id", "white_branding_id",
+           Proto("UserInfo", Feature.PROTOBUF_REST_MESSAGES_2),
            callback=Callback("userInfo", "reqId", "whiteBrandingId"))
 @dataclass(slots=True)
 class UserInfo(Message):
     """USER_INFO (107, no version field): the login's white-branding id (empty for IBKR's own)."""
 
-    req_id: int | None = None
-    white_branding_id: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    white_branding_id: Annotated[str | None, W(STR, pb=2)] = None
 
 
 # --- Wall Street Horizon ------------------------------------------------------------------------
@@ -174,26 +171,25 @@ class UserInfo(Message):
 _WSH = Feature.WSHE_CALENDAR
 
 
-@to_server(Out.REQ_WSH_META_DATA, not_before(_WSH, "REQ_WSH_META_DATA"), F("req_id", INT),
-           Proto("WshMetaDataRequest", Feature.PROTOBUF_NEWS_DATA), P(1, "req_id"),
-           request=Request(replies=(In.WSH_META_DATA,)),
-           api=Api("reqWshMetaData", "reqId"))
+@to_server(Out.REQ_WSH_META_DATA, not_before(_WSH, "REQ_WSH_META_DATA"), "req_id",
+           Proto("WshMetaDataRequest", Feature.PROTOBUF_NEWS_DATA),
+           request=Request(replies=(In.WSH_META_DATA,)), api=Api("reqWshMetaData", "reqId"))
 @dataclass(slots=True)
 class ReqWshMetaData(Message):
     """REQ_WSH_META_DATA (100, no version field; from 161): WSH_META_DATA answers (or ERR_MSG when
     the account has no Wall Street Horizon subscription)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.CANCEL_WSH_META_DATA, not_before(_WSH, "CANCEL_WSH_META_DATA"), F("req_id", INT),
-           Proto("CancelWshMetaData", Feature.PROTOBUF_NEWS_DATA), P(1, "req_id"),
+@to_server(Out.CANCEL_WSH_META_DATA, not_before(_WSH, "CANCEL_WSH_META_DATA"), "req_id",
+           Proto("CancelWshMetaData", Feature.PROTOBUF_NEWS_DATA),
            api=Api("cancelWshMetaData", "reqId"))
 @dataclass(slots=True)
 class CancelWshMetaData(Message):
     """CANCEL_WSH_META_DATA (101, no version field; from 161)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
 _W = "wsh_event_data."
@@ -216,8 +212,7 @@ _DATES = tuple(_absent_below(n, Feature.WSH_EVENT_DATA_FILTERS_DATE)
                for n in ("start_date", "end_date", "total_limit"))
 
 
-@to_server(Out.REQ_WSH_EVENT_DATA, not_before(_WSH, "REQ_WSH_EVENT_DATA"),
-           F("req_id", INT),
+@to_server(Out.REQ_WSH_EVENT_DATA, not_before(_WSH, "REQ_WSH_EVENT_DATA"), "req_id",
            F(_W + "con_id", INT, unset=_INT_UNSET), *_FILTERS, *_DATES,
            F(_W + "filter", STR, since=Feature.WSH_EVENT_DATA_FILTERS),
            F(_W + "fill_watchlist", BOOL, unset="0", since=Feature.WSH_EVENT_DATA_FILTERS),
@@ -226,52 +221,51 @@ _DATES = tuple(_absent_below(n, Feature.WSH_EVENT_DATA_FILTERS_DATE)
            F(_W + "start_date", STR, since=Feature.WSH_EVENT_DATA_FILTERS_DATE),
            F(_W + "end_date", STR, since=Feature.WSH_EVENT_DATA_FILTERS_DATE),
            F(_W + "total_limit", INT, unset=_INT_UNSET, since=Feature.WSH_EVENT_DATA_FILTERS_DATE),
-           Proto("WshEventDataRequest", Feature.PROTOBUF_NEWS_DATA), P(1, "req_id"),
-           P(2, _W + "con_id"), P(3, _W + "filter"), P(4, _W + "fill_watchlist"),
-           P(5, _W + "fill_portfolio"), P(6, _W + "fill_competitors"), P(7, _W + "start_date"),
-           P(8, _W + "end_date"), P(9, _W + "total_limit"),
-           request=Request(replies=(In.WSH_EVENT_DATA,)),
+           Proto("WshEventDataRequest", Feature.PROTOBUF_NEWS_DATA), P(2, _W + "con_id"),
+           P(3, _W + "filter"), P(4, _W + "fill_watchlist"), P(5, _W + "fill_portfolio"),
+           P(6, _W + "fill_competitors"), P(7, _W + "start_date"), P(8, _W + "end_date"),
+           P(9, _W + "total_limit"), request=Request(replies=(In.WSH_EVENT_DATA,)),
            api=Api("reqWshEventData", "reqId", "wshEventData"))
 @dataclass(slots=True)
 class ReqWshEventData(Message):
     """REQ_WSH_EVENT_DATA (102, no version field; from 161): WSH_EVENT_DATA answers (or ERR_MSG
     when the account has no Wall Street Horizon subscription)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
     wsh_event_data: WshEventData = field(default_factory=WshEventData)
 
 
-@to_server(Out.CANCEL_WSH_EVENT_DATA, not_before(_WSH, "CANCEL_WSH_EVENT_DATA"), F("req_id", INT),
-           Proto("CancelWshEventData", Feature.PROTOBUF_NEWS_DATA), P(1, "req_id"),
+@to_server(Out.CANCEL_WSH_EVENT_DATA, not_before(_WSH, "CANCEL_WSH_EVENT_DATA"), "req_id",
+           Proto("CancelWshEventData", Feature.PROTOBUF_NEWS_DATA),
            api=Api("cancelWshEventData", "reqId"))
 @dataclass(slots=True)
 class CancelWshEventData(Message):
     """CANCEL_WSH_EVENT_DATA (103, no version field; from 161)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_client(In.WSH_META_DATA, F("req_id", INT, unset=_INT_UNSET), F("data_json", STR),
-           Proto("WshMetaData", Feature.PROTOBUF_NEWS_DATA), P(1, "req_id"), P(2, "data_json"),
+@to_client(In.WSH_META_DATA, "req_id", "data_json",
+           Proto("WshMetaData", Feature.PROTOBUF_NEWS_DATA),
            callback=Callback("wshMetaData", "reqId", "dataJson"))
 @dataclass(slots=True)
 class WshMetaData(Message):
     """WSH_META_DATA (104, no version field): Wall Street Horizon's meta data, as JSON."""
 
-    req_id: int | None = None
-    data_json: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    data_json: Annotated[str | None, W(STR, pb=2)] = None
 
 
-@to_client(In.WSH_EVENT_DATA, F("req_id", INT, unset=_INT_UNSET), F("data_json", STR),
-           Proto("WshEventData", Feature.PROTOBUF_NEWS_DATA), P(1, "req_id"), P(2, "data_json"),
+@to_client(In.WSH_EVENT_DATA, "req_id", "data_json",
+           Proto("WshEventData", Feature.PROTOBUF_NEWS_DATA),
            callback=Callback("wshEventData", "reqId", "dataJson"))
 @dataclass(slots=True)
 class WshEventDataMsg(Message):
     """WSH_EVENT_DATA (105, no version field): Wall Street Horizon events, as JSON (the request's
     parameters are :class:`ibwire.models.discovery.WshEventData`)."""
 
-    req_id: int | None = None
-    data_json: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    data_json: Annotated[str | None, W(STR, pb=2)] = None
 
 
 # --- bonds --------------------------------------------------------------------------------------

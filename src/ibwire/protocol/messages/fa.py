@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
 from ...errors import LocalProtocolError
 from ..codec import UNSET_INT, Kind
-from ..elements import Custom, P, Proto
+from ..elements import Custom, Proto, W
 from ..ids import In, Out
-from ..schema import Api, Callback, F, Message, Request, Version, to_client, to_server
+from ..schema import Api, Callback, Message, Request, Version, to_client, to_server
 from ..versions import Feature
 
 __all__ = ["ReqFA", "ReplaceFA", "ReceiveFA", "ReplaceFAEnd", "FA_GROUPS", "FA_PROFILES",
@@ -51,8 +52,7 @@ def _no_profiles(name: str) -> Custom:
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(Out.REQ_FA, _no_profiles("REQ_FA"), Version(1), F("fa_data_type", INT),
-           Proto("FARequest", _PB), P(1, "fa_data_type"),
+@to_server(Out.REQ_FA, _no_profiles("REQ_FA"), Version(1), "fa_data_type", Proto("FARequest", _PB),
            request=Request(replies=(In.RECEIVE_FA,), key=None),
            api=Api("requestFA", "faData:fa_data_type"))
 @dataclass(slots=True)
@@ -60,43 +60,39 @@ class ReqFA(Message):
     """REQ_FA (18, v1): the FA configuration of type ``fa_data_type`` as RECEIVE_FA (an FA
     account), or ERR_MSG 321 (any other account)."""
 
-    fa_data_type: int | None = None
+    fa_data_type: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.REPLACE_FA, _no_profiles("REPLACE_FA"), Version(1), F("fa_data_type", INT),
-           F("xml", STR), F("req_id", INT, since=Feature.REPLACE_FA_END),
-           Proto("FAReplace", _PB), P(1, "req_id"), P(2, "fa_data_type"), P(3, "xml"),
-           request=Request(replies=(In.REPLACE_FA_END,)),
+@to_server(Out.REPLACE_FA, _no_profiles("REPLACE_FA"), Version(1), "fa_data_type", "xml", "req_id",
+           Proto("FAReplace", _PB), request=Request(replies=(In.REPLACE_FA_END,)),
            api=Api("replaceFA", "reqId", "faData:fa_data_type", "cxml:xml"))
 @dataclass(slots=True)
 class ReplaceFA(Message):
     """REPLACE_FA (19, v1): replace the FA configuration of type ``fa_data_type`` with ``xml``;
     REPLACE_FA_END answers (an FA account, from 157), ERR_MSG 321 otherwise."""
 
-    req_id: int | None = None
-    fa_data_type: int | None = None
-    xml: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, since=Feature.REPLACE_FA_END)] = None
+    fa_data_type: Annotated[int | None, W(INT, pb=2)] = None
+    xml: Annotated[str | None, W(STR, pb=3)] = None
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(In.RECEIVE_FA, Version(1), F("fa_data_type", INT), F("xml", STR),
-           Proto("ReceiveFA", _PB), P(1, "fa_data_type"), P(2, "xml"),
+@to_client(In.RECEIVE_FA, Version(1), "fa_data_type", "xml", Proto("ReceiveFA", _PB),
            callback=Callback("receiveFA", "faData:fa_data_type", "cxml:xml"))
 @dataclass(slots=True)
 class ReceiveFA(Message):
     """RECEIVE_FA (16, v1): the FA configuration XML of one type."""
 
-    fa_data_type: int | None = None
-    xml: str | None = None
+    fa_data_type: Annotated[int | None, W(INT, pb=1)] = None
+    xml: Annotated[str | None, W(STR, pb=2)] = None
 
 
-@to_client(In.REPLACE_FA_END, F("req_id", INT, unset=_INT_UNSET), F("text", STR),
-           Proto("ReplaceFAEnd", _PB), P(1, "req_id"), P(2, "text"),
+@to_client(In.REPLACE_FA_END, "req_id", "text", Proto("ReplaceFAEnd", _PB),
            callback=Callback("replaceFAEnd", "reqId", "text"))
 @dataclass(slots=True)
 class ReplaceFAEnd(Message):
     """REPLACE_FA_END (103, no version; from 157): the REPLACE_FA ``req_id`` is done."""
 
-    req_id: int | None = None
-    text: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    text: Annotated[str | None, W(STR, pb=2)] = None

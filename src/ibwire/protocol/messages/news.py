@@ -17,10 +17,11 @@ ENCODE_MSG_ASCII7, 153): non-ASCII characters travel escaped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from ...models.news import NewsProvider
 from ..codec import UNSET_INT, Kind, TagValue
-from ..elements import PT, P, PbType, Proto
+from ..elements import PT, P, PbType, Proto, W
 from ..ids import In, Out
 from ..schema import (
     Api,
@@ -59,8 +60,7 @@ NEWS_PROVIDER = PbType("NewsProvider", NewsProvider, (
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(Out.REQ_NEWS_BULLETINS, Version(1), F("all_msgs", BOOL, unset="0"),
-           Proto("NewsBulletinsRequest", _NEWS), P(1, "all_msgs"),
+@to_server(Out.REQ_NEWS_BULLETINS, Version(1), "all_msgs", Proto("NewsBulletinsRequest", _NEWS),
            request=Request(replies=(In.NEWS_BULLETINS,), cancel=Out.CANCEL_NEWS_BULLETINS,
                            key=None),
            api=Api("reqNewsBulletins", "allMsgs"))
@@ -69,7 +69,7 @@ class ReqNewsBulletins(Message):
     """REQ_NEWS_BULLETINS (12, v1): IB's news bulletins from now on (``all_msgs``: today's
     earlier ones too), until CANCEL_NEWS_BULLETINS."""
 
-    all_msgs: bool | None = False
+    all_msgs: Annotated[bool | None, W(BOOL, pb=1, unset="0")] = False
 
 
 @to_server(Out.CANCEL_NEWS_BULLETINS, Version(1), Proto("CancelNewsBulletins", _NEWS),
@@ -89,30 +89,22 @@ class ReqNewsProviders(Message):
 
 
 @to_server(Out.REQ_NEWS_ARTICLE, not_before(Feature.REQ_NEWS_ARTICLE, "REQ_NEWS_ARTICLE"),
-           F("req_id", INT), F("provider_code", STR), F("article_id", STR),
-           F("news_article_options", TAGS, since=_ORIGINS),
-           Proto("NewsArticleRequest", _NEWS), P(1, "req_id"), P(2, "provider_code"),
-           P(3, "article_id"), P(4, "news_article_options"),
-           request=Request(replies=(In.NEWS_ARTICLE,)),
+           "req_id", "provider_code", "article_id", "news_article_options",
+           Proto("NewsArticleRequest", _NEWS), request=Request(replies=(In.NEWS_ARTICLE,)),
            api=Api("reqNewsArticle", "reqId", "providerCode", "articleId", "newsArticleOptions"))
 @dataclass(slots=True)
 class ReqNewsArticle(Message):
     """REQ_NEWS_ARTICLE (84, no version field; from 116): one article by provider and id."""
 
-    req_id: int | None = None
-    provider_code: str | None = None
-    article_id: str | None = None
-    news_article_options: list[TagValue] = field(default_factory=list)
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    provider_code: Annotated[str | None, W(STR, pb=2)] = None
+    article_id: Annotated[str | None, W(STR, pb=3)] = None
+    news_article_options: Annotated[list[TagValue], W(TAGS, pb=4, since=_ORIGINS)] = field(default_factory=list)
 
 
-@to_server(Out.REQ_HISTORICAL_NEWS,
-           not_before(Feature.REQ_HISTORICAL_NEWS, "REQ_HISTORICAL_NEWS"),
-           F("req_id", INT), F("con_id", INT), F("provider_codes", STR),
-           F("start_date_time", STR), F("end_date_time", STR), F("total_results", INT),
-           F("historical_news_options", TAGS, since=_ORIGINS),
-           Proto("HistoricalNewsRequest", _NEWS), P(1, "req_id"), P(2, "con_id"),
-           P(3, "provider_codes"), P(4, "start_date_time"), P(5, "end_date_time"),
-           P(6, "total_results"), P(7, "historical_news_options"),
+@to_server(Out.REQ_HISTORICAL_NEWS, not_before(Feature.REQ_HISTORICAL_NEWS, "REQ_HISTORICAL_NEWS"),
+           "req_id", "con_id", "provider_codes", "start_date_time", "end_date_time",
+           "total_results", "historical_news_options", Proto("HistoricalNewsRequest", _NEWS),
            request=Request(replies=(In.HISTORICAL_NEWS,), end=In.HISTORICAL_NEWS_END),
            api=Api("reqHistoricalNews", "reqId", "conId", "providerCodes", "startDateTime",
                    "endDateTime", "totalResults", "historicalNewsOptions"))
@@ -122,24 +114,21 @@ class ReqHistoricalNews(Message):
     (``provider_codes`` joined with "+", e.g. "BRFG+DJNL") between two times
     (``"yyyy-MM-dd HH:mm:ss.0"``, UTC; empty for open ends), at most ``total_results`` (<= 300)."""
 
-    req_id: int | None = None
-    con_id: int | None = None
-    provider_codes: str | None = None
-    start_date_time: str | None = None
-    end_date_time: str | None = None
-    total_results: int | None = None
-    historical_news_options: list[TagValue] = field(default_factory=list)
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    con_id: Annotated[int | None, W(INT, pb=2)] = None
+    provider_codes: Annotated[str | None, W(STR, pb=3)] = None
+    start_date_time: Annotated[str | None, W(STR, pb=4)] = None
+    end_date_time: Annotated[str | None, W(STR, pb=5)] = None
+    total_results: Annotated[int | None, W(INT, pb=6)] = None
+    historical_news_options: Annotated[list[TagValue], W(TAGS, pb=7, since=_ORIGINS)] = field(default_factory=list)
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(In.NEWS_BULLETINS, Version(1), F("news_msg_id", INT), F("news_msg_type", INT),
-           F("news_message", STR, until=Feature.ENCODE_MSG_ASCII7),
+@to_client(In.NEWS_BULLETINS, Version(1), "news_msg_id", "news_msg_type", "news_message",
            Custom("news_message", _decode_long_name, encode_ascii7,
                   since=Feature.ENCODE_MSG_ASCII7),
-           F("originating_exch", STR),
-           Proto("NewsBulletin", _NEWS), P(1, "news_msg_id"), P(2, "news_msg_type"),
-           P(3, "news_message", STR), P(4, "originating_exch"),
+           "originating_exch", Proto("NewsBulletin", _NEWS), P(3, "news_message", STR),
            callback=Callback("updateNewsBulletin", "msgId:news_msg_id", "msgType:news_msg_type",
                              "newsMessage:news_message", "originExch:originating_exch"))
 @dataclass(slots=True)
@@ -147,10 +136,10 @@ class NewsBulletins(Message):
     """NEWS_BULLETINS (14, v1): one bulletin; ``news_msg_type`` 1 news, 2 exchange unavailable,
     3 exchange available again."""
 
-    news_msg_id: int | None = None
-    news_msg_type: int | None = None
-    news_message: str | None = None
-    originating_exch: str | None = None
+    news_msg_id: Annotated[int | None, W(INT, pb=1)] = None
+    news_msg_type: Annotated[int | None, W(INT, pb=2)] = None
+    news_message: Annotated[str | None, W(STR, until=Feature.ENCODE_MSG_ASCII7)] = None
+    originating_exch: Annotated[str | None, W(STR, pb=4)] = None
 
 
 @to_client(In.NEWS_PROVIDERS,
@@ -165,25 +154,20 @@ class NewsProviders(Message):
     news_providers: list[NewsProvider] = field(default_factory=list)
 
 
-@to_client(In.NEWS_ARTICLE, F("req_id", INT, unset=_INT_UNSET), F("article_type", INT),
-           F("article_text", STR),
-           Proto("NewsArticle", _NEWS), P(1, "req_id"), P(2, "article_type"),
-           P(3, "article_text"),
+@to_client(In.NEWS_ARTICLE, "req_id", "article_type", "article_text", Proto("NewsArticle", _NEWS),
            callback=Callback("newsArticle", "requestId:req_id", "articleType", "articleText"))
 @dataclass(slots=True)
 class NewsArticleMsg(Message):
     """NEWS_ARTICLE (83, no version field; from 116): ``article_type`` 0 text / HTML, 1 binary
     (base64 PDF)."""
 
-    req_id: int | None = None
-    article_type: int | None = None
-    article_text: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    article_type: Annotated[int | None, W(INT, pb=2)] = None
+    article_text: Annotated[str | None, W(STR, pb=3)] = None
 
 
-@to_client(In.HISTORICAL_NEWS, F("req_id", INT, unset=_INT_UNSET), F("time", STR),
-           F("provider_code", STR), F("article_id", STR), F("headline", STR),
-           Proto("HistoricalNews", _NEWS), P(1, "req_id"), P(2, "time"), P(3, "provider_code"),
-           P(4, "article_id"), P(5, "headline"),
+@to_client(In.HISTORICAL_NEWS, "req_id", "time", "provider_code", "article_id", "headline",
+           Proto("HistoricalNews", _NEWS),
            callback=Callback("historicalNews", "requestId:req_id", "time", "providerCode",
                              "articleId", "headline"))
 @dataclass(slots=True)
@@ -191,32 +175,26 @@ class HistoricalNews(Message):
     """HISTORICAL_NEWS (86, no version field; from 117): one headline, newest first;
     ``time`` is ``"yyyy-MM-dd HH:mm:ss.0"`` (UTC)."""
 
-    req_id: int | None = None
-    time: str | None = None
-    provider_code: str | None = None
-    article_id: str | None = None
-    headline: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    time: Annotated[str | None, W(STR, pb=2)] = None
+    provider_code: Annotated[str | None, W(STR, pb=3)] = None
+    article_id: Annotated[str | None, W(STR, pb=4)] = None
+    headline: Annotated[str | None, W(STR, pb=5)] = None
 
 
-@to_client(In.HISTORICAL_NEWS_END, F("req_id", INT, unset=_INT_UNSET),
-           F("has_more", BOOL, unset="0"),
-           Proto("HistoricalNewsEnd", _NEWS), P(1, "req_id"), P(2, "has_more"),
+@to_client(In.HISTORICAL_NEWS_END, "req_id", "has_more", Proto("HistoricalNewsEnd", _NEWS),
            callback=Callback("historicalNewsEnd", "requestId:req_id", "hasMore"))
 @dataclass(slots=True)
 class HistoricalNewsEnd(Message):
     """HISTORICAL_NEWS_END (87, no version field; from 117): the page is complete; ``has_more``
     says older headlines exist (ask again with an earlier end time)."""
 
-    req_id: int | None = None
-    has_more: bool | None = False
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    has_more: Annotated[bool | None, W(BOOL, pb=2, unset="0")] = False
 
 
-@to_client(In.TICK_NEWS, F("req_id", INT, unset=_INT_UNSET), F("timestamp", INT),
-           F("provider_code", STR), F("article_id", STR), F("headline", STR),
-           F("extra_data", STR),
-           Proto("TickNews", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
-           P(2, "timestamp", pt=PT.INT64), P(3, "provider_code"), P(4, "article_id"),
-           P(5, "headline"), P(6, "extra_data"),
+@to_client(In.TICK_NEWS, "req_id", "timestamp", "provider_code", "article_id", "headline",
+           "extra_data", Proto("TickNews", Feature.PROTOBUF_MARKET_DATA),
            callback=Callback("tickNews", "tickerId:req_id", "timeStamp:timestamp",
                              "providerCode", "articleId", "headline", "extraData"))
 @dataclass(slots=True)
@@ -224,9 +202,9 @@ class TickNews(Message):
     """TICK_NEWS (84, no version field; from 113): a headline on a market-data subscription that
     asked for generic tick 292 (``timestamp`` in epoch milliseconds)."""
 
-    req_id: int | None = None
-    timestamp: int | None = None
-    provider_code: str | None = None
-    article_id: str | None = None
-    headline: str | None = None
-    extra_data: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    timestamp: Annotated[int | None, W(INT, pb=2, pbt=PT.INT64)] = None
+    provider_code: Annotated[str | None, W(STR, pb=3)] = None
+    article_id: Annotated[str | None, W(STR, pb=4)] = None
+    headline: Annotated[str | None, W(STR, pb=5)] = None
+    extra_data: Annotated[str | None, W(STR, pb=6)] = None

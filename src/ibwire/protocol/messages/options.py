@@ -24,11 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from ...errors import ServerTooOld
 from ...models.contract import Contract
 from ..codec import UNSET_INT, Kind, TagValue, dec_float, dec_tags, enc_float, enc_tags
-from ..elements import P, Proto
+from ..elements import P, Proto, W
 from ..ids import In, Out
 from ..schema import (
     Api,
@@ -121,15 +122,9 @@ def _encode_strikes(value: object, append: Callable[[str], None]) -> None:
 # --- client -> TWS -----------------------------------------------------------------------------
 
 @to_server(Out.REQ_SEC_DEF_OPT_PARAMS,
-           not_before(Feature.SEC_DEF_OPT_PARAMS_REQ, "REQ_SEC_DEF_OPT_PARAMS"),
-           F("req_id", INT),
-           F("underlying_symbol", STR),
-           F("fut_fop_exchange", STR),
-           F("underlying_sec_type", STR),
-           F("underlying_con_id", INT, unset="0", none=("0",)),
-           Proto("SecDefOptParamsRequest", _REST_2), P(1, "req_id"), P(2, "underlying_symbol"),
-           P(3, "fut_fop_exchange"), P(4, "underlying_sec_type"),
-           P(5, "underlying_con_id", INT, unset=0),
+           not_before(Feature.SEC_DEF_OPT_PARAMS_REQ, "REQ_SEC_DEF_OPT_PARAMS"), "req_id",
+           "underlying_symbol", "fut_fop_exchange", "underlying_sec_type", "underlying_con_id",
+           Proto("SecDefOptParamsRequest", _REST_2), P(5, "underlying_con_id", INT, unset=0),
            request=Request(replies=(In.SECURITY_DEFINITION_OPTION_PARAMETER,),
                            end=In.SECURITY_DEFINITION_OPTION_PARAMETER_END),
            api=Api("reqSecDefOptParams", "reqId", "underlyingSymbol", "futFopExchange",
@@ -141,11 +136,11 @@ class ReqSecDefOptParams(Message):
     ``fut_fop_exchange`` is empty for every exchange (stock and index options) or names the
     exchange of a future's options (CME ...); ``underlying_con_id`` is required."""
 
-    req_id: int | None = None
-    underlying_symbol: str | None = None
-    fut_fop_exchange: str | None = None
-    underlying_sec_type: str | None = None
-    underlying_con_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    underlying_symbol: Annotated[str | None, W(STR, pb=2)] = None
+    fut_fop_exchange: Annotated[str | None, W(STR, pb=3)] = None
+    underlying_sec_type: Annotated[str | None, W(STR, pb=4)] = None
+    underlying_con_id: Annotated[int | None, W(INT, unset="0", none=("0",))] = None
 
 
 def _decode_options(fields: list[str], i: int) -> tuple[list[TagValue], int]:
@@ -209,24 +204,24 @@ class ReqCalcOptionPrice(Message):
     opt_prc_options: list[TagValue] = field(default_factory=list)
 
 
-@to_server(Out.CANCEL_CALC_IMPLIED_VOLAT, Version(1), F("req_id", INT),
-           Proto("CancelCalculateImpliedVolatility", _REST_1), P(1, "req_id"),
+@to_server(Out.CANCEL_CALC_IMPLIED_VOLAT, Version(1), "req_id",
+           Proto("CancelCalculateImpliedVolatility", _REST_1),
            api=Api("cancelCalculateImpliedVolatility", "reqId"))
 @dataclass(slots=True)
 class CancelCalcImpliedVolat(Message):
     """CANCEL_CALC_IMPLIED_VOLAT (56, v1)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.CANCEL_CALC_OPTION_PRICE, Version(1), F("req_id", INT),
-           Proto("CancelCalculateOptionPrice", _REST_1), P(1, "req_id"),
+@to_server(Out.CANCEL_CALC_OPTION_PRICE, Version(1), "req_id",
+           Proto("CancelCalculateOptionPrice", _REST_1),
            api=Api("cancelCalculateOptionPrice", "reqId"))
 @dataclass(slots=True)
 class CancelCalcOptionPrice(Message):
     """CANCEL_CALC_OPTION_PRICE (57, v1)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
 # EXERCISE_OPTIONS' contract: the request block without primaryExchange
@@ -235,26 +230,18 @@ _EXERCISE_CONTRACT: tuple[Element, ...] = tuple(
     if not (isinstance(el, F) and el.path == "contract.primary_exchange"))
 
 
-@to_server(Out.EXERCISE_OPTIONS, Version(2), F("req_id", INT),
-           *_EXERCISE_CONTRACT,
-           F("exercise_action", INT),
-           F("exercise_quantity", INT),
-           F("account", STR),
-           F("override", BOOL, unset="0"),
+@to_server(Out.EXERCISE_OPTIONS, Version(2), "req_id", *_EXERCISE_CONTRACT, "exercise_action",
+           "exercise_quantity", "account", "override",
            _refuse_below("manual_order_time", Feature.MANUAL_ORDER_TIME_EXERCISE_OPTIONS,
                          "a manual order time in EXERCISE_OPTIONS"),
-           F("manual_order_time", STR, since=Feature.MANUAL_ORDER_TIME_EXERCISE_OPTIONS),
+           "manual_order_time",
            _refuse_below("customer_account", Feature.CUSTOMER_ACCOUNT,
                          "a customer account in EXERCISE_OPTIONS"),
-           F("customer_account", STR, since=Feature.CUSTOMER_ACCOUNT),
+           "customer_account",
            _refuse_below("professional_customer", Feature.PROFESSIONAL_CUSTOMER,
                          "professionalCustomer in EXERCISE_OPTIONS"),
-           F("professional_customer", BOOL, unset="0", since=Feature.PROFESSIONAL_CUSTOMER),
-           Proto("ExerciseOptionsRequest", _REST_1), P(1, "req_id", name="orderId"),
-           P(2, "contract", sub=CONTRACT), P(3, "exercise_action"), P(4, "exercise_quantity"),
-           P(5, "account"), P(6, "override"), P(7, "manual_order_time"),
-           P(8, "customer_account"), P(9, "professional_customer"),
-           request=Request(),
+           "professional_customer", Proto("ExerciseOptionsRequest", _REST_1),
+           P(1, "req_id", name="orderId"), P(2, "contract", sub=CONTRACT), request=Request(),
            api=Api("exerciseOptions", "reqId", "contract", "exerciseAction", "exerciseQuantity",
                    "account", "override", "manualOrderTime", "customerAccount",
                    "professionalCustomer"))
@@ -265,30 +252,25 @@ class ExerciseOptions(Message):
     an option out of the money (or lets one in the money lapse). TWS answers with the position
     and account changes, or an ERR_MSG naming ``req_id``."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT)] = None
     contract: Contract = field(default_factory=Contract)
-    exercise_action: int | None = None
-    exercise_quantity: int | None = None
-    account: str | None = None
-    override: bool | None = False
-    manual_order_time: str | None = None
-    customer_account: str | None = None
-    professional_customer: bool | None = False
+    exercise_action: Annotated[int | None, W(INT, pb=3)] = None
+    exercise_quantity: Annotated[int | None, W(INT, pb=4)] = None
+    account: Annotated[str | None, W(STR, pb=5)] = None
+    override: Annotated[bool | None, W(BOOL, pb=6, unset="0")] = False
+    manual_order_time: Annotated[str | None, W(STR, pb=7, since=Feature.MANUAL_ORDER_TIME_EXERCISE_OPTIONS)] = None
+    customer_account: Annotated[str | None, W(STR, pb=8, since=Feature.CUSTOMER_ACCOUNT)] = None
+    professional_customer: Annotated[bool | None, W(BOOL, pb=9, unset="0", since=Feature.PROFESSIONAL_CUSTOMER)] = False
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(In.SECURITY_DEFINITION_OPTION_PARAMETER,
-           F("req_id", INT, unset=_INT_UNSET),
-           F("exchange", STR),
-           F("underlying_con_id", INT),
-           F("trading_class", STR),
-           F("multiplier", STR),
+@to_client(In.SECURITY_DEFINITION_OPTION_PARAMETER, "req_id", "exchange", "underlying_con_id",
+           "trading_class", "multiplier",
            Custom("expirations", _decode_expirations, _encode_expirations),
            Custom("strikes", _decode_strikes, _encode_strikes),
-           Proto("SecDefOptParameter", _REST_2), P(1, "req_id"), P(2, "exchange"),
-           P(3, "underlying_con_id"), P(4, "trading_class"), P(5, "multiplier"),
-           P(6, "expirations", STR, repeated=True), P(7, "strikes", FLOAT, repeated=True),
+           Proto("SecDefOptParameter", _REST_2), P(6, "expirations", STR, repeated=True),
+           P(7, "strikes", FLOAT, repeated=True),
            callback=Callback("securityDefinitionOptionParameter", "reqId", "exchange",
                              "underlyingConId", "tradingClass", "multiplier", "expirations",
                              "strikes"))
@@ -297,47 +279,37 @@ class SecurityDefinitionOptionParameter(Message):
     """SECURITY_DEFINITION_OPTION_PARAMETER (75, no version field): one exchange and trading
     class of an underlying's options, with every expiration (``YYYYMMDD``) and strike."""
 
-    req_id: int | None = None
-    exchange: str | None = None
-    underlying_con_id: int | None = None
-    trading_class: str | None = None
-    multiplier: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    exchange: Annotated[str | None, W(STR, pb=2)] = None
+    underlying_con_id: Annotated[int | None, W(INT, pb=3)] = None
+    trading_class: Annotated[str | None, W(STR, pb=4)] = None
+    multiplier: Annotated[str | None, W(STR, pb=5)] = None
     expirations: list[str] = field(default_factory=list)
     strikes: list[float] = field(default_factory=list)
 
 
-@to_client(In.SECURITY_DEFINITION_OPTION_PARAMETER_END, F("req_id", INT, unset=_INT_UNSET),
-           Proto("SecDefOptParameterEnd", _REST_2), P(1, "req_id"),
+@to_client(In.SECURITY_DEFINITION_OPTION_PARAMETER_END, "req_id",
+           Proto("SecDefOptParameterEnd", _REST_2),
            callback=Callback("securityDefinitionOptionParameterEnd", "reqId"))
 @dataclass(slots=True)
 class SecurityDefinitionOptionParameterEnd(Message):
     """SECURITY_DEFINITION_OPTION_PARAMETER_END (76, no version field)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
 
 
 _M1 = ("-1", "-1.0")  # "not computed" for a volatility, a price, a dividend
 _M2 = ("-2", "-2.0")  # "not computed" for a greek
 
 
-@to_client(In.TICK_OPTION_COMPUTATION,
-           Version(6, until=Feature.PRICE_BASED_VOLATILITY),
-           F("req_id", INT, unset=_INT_UNSET),
-           F("tick_type", INT, unset=_INT_UNSET),
-           F("tick_attrib", INT, unset="0", since=Feature.PRICE_BASED_VOLATILITY),
-           F("implied_vol", FLOAT, unset="-1", none=_M1 + _M2),
-           F("delta", FLOAT, unset="-2", none=_M2),
-           F("opt_price", FLOAT, unset="-1", none=_M1),
-           F("pv_dividend", FLOAT, unset="-1", none=_M1),
-           F("gamma", FLOAT, unset="-2", none=_M2),
-           F("vega", FLOAT, unset="-2", none=_M2),
-           F("theta", FLOAT, unset="-2", none=_M2),
-           F("und_price", FLOAT, unset="-1", none=_M1),
-           Proto("TickOptionComputation", Feature.PROTOBUF_MARKET_DATA), P(1, "req_id"),
-           P(2, "tick_type"), P(3, "tick_attrib"), P(4, "implied_vol", unset=-1.0),
-           P(5, "delta", unset=-2.0), P(6, "opt_price", unset=-1.0),
-           P(7, "pv_dividend", unset=-1.0), P(8, "gamma", unset=-2.0), P(9, "vega", unset=-2.0),
-           P(10, "theta", unset=-2.0), P(11, "und_price", unset=-1.0),
+@to_client(In.TICK_OPTION_COMPUTATION, Version(6, until=Feature.PRICE_BASED_VOLATILITY), "req_id",
+           "tick_type", "tick_attrib", "implied_vol", "delta", "opt_price", "pv_dividend", "gamma",
+           "vega", "theta", "und_price",
+           Proto("TickOptionComputation", Feature.PROTOBUF_MARKET_DATA),
+           P(4, "implied_vol", unset=-1.0), P(5, "delta", unset=-2.0),
+           P(6, "opt_price", unset=-1.0), P(7, "pv_dividend", unset=-1.0),
+           P(8, "gamma", unset=-2.0), P(9, "vega", unset=-2.0), P(10, "theta", unset=-2.0),
+           P(11, "und_price", unset=-1.0),
            callback=Callback("tickOptionComputation", "reqId", "tickType", "tickAttrib",
                              "impliedVol", "delta", "optPrice", "pvDividend", "gamma", "vega",
                              "theta", "undPrice"))
@@ -347,14 +319,14 @@ class TickOptionComputation(Message):
     volatility and greeks for one of its prices (tick types 10 bid, 11 ask, 12 last, 13 model,
     53 a calculation; 80..83 delayed). ``tick_attrib``: 0 return-based, 1 price-based."""
 
-    req_id: int | None = None
-    tick_type: int | None = None
-    tick_attrib: int | None = 0
-    implied_vol: float | None = None
-    delta: float | None = None
-    opt_price: float | None = None
-    pv_dividend: float | None = None
-    gamma: float | None = None
-    vega: float | None = None
-    theta: float | None = None
-    und_price: float | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    tick_type: Annotated[int | None, W(INT, pb=2, unset=_INT_UNSET)] = None
+    tick_attrib: Annotated[int | None, W(INT, pb=3, unset="0", since=Feature.PRICE_BASED_VOLATILITY)] = 0
+    implied_vol: Annotated[float | None, W(FLOAT, unset="-1", none=_M1 + _M2)] = None
+    delta: Annotated[float | None, W(FLOAT, unset="-2", none=_M2)] = None
+    opt_price: Annotated[float | None, W(FLOAT, unset="-1", none=_M1)] = None
+    pv_dividend: Annotated[float | None, W(FLOAT, unset="-1", none=_M1)] = None
+    gamma: Annotated[float | None, W(FLOAT, unset="-2", none=_M2)] = None
+    vega: Annotated[float | None, W(FLOAT, unset="-2", none=_M2)] = None
+    theta: Annotated[float | None, W(FLOAT, unset="-2", none=_M2)] = None
+    und_price: Annotated[float | None, W(FLOAT, unset="-1", none=_M1)] = None

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Annotated
 
 from ...models.order import SoftDollarTier
 from ..codec import UNSET_DOUBLE_STR, UNSET_INT, Kind
-from ..elements import P, Proto
+from ..elements import P, Proto, W
 from ..ids import In, Out
 from ..schema import Api, Callback, F, Message, Repeat, Request, to_client, to_server
 from ..versions import Feature
@@ -49,10 +50,8 @@ _PB = Feature.PROTOBUF_SCAN_DATA
 
 # --- client -> TWS -----------------------------------------------------------------------------
 
-@to_server(Out.REQ_PNL, not_before(_PNL, "REQ_PNL"), F("req_id", INT), F("account", STR),
-           F("model_code", STR),
-           Proto("PnLRequest", _PB), P(1, "req_id"), P(2, "account"), P(3, "model_code"),
-           request=Request(replies=(In.PNL,), cancel=Out.CANCEL_PNL),
+@to_server(Out.REQ_PNL, not_before(_PNL, "REQ_PNL"), "req_id", "account", "model_code",
+           Proto("PnLRequest", _PB), request=Request(replies=(In.PNL,), cancel=Out.CANCEL_PNL),
            api=Api("reqPnL", "reqId", "account", "modelCode"))
 @dataclass(slots=True)
 class ReqPnL(Message):
@@ -60,25 +59,22 @@ class ReqPnL(Message):
     (``model_code`` "" for the whole account), as PNL now and whenever it changes, until
     CANCEL_PNL."""
 
-    req_id: int | None = None
-    account: str | None = None
-    model_code: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    account: Annotated[str | None, W(STR, pb=2)] = None
+    model_code: Annotated[str | None, W(STR, pb=3)] = None
 
 
-@to_server(Out.CANCEL_PNL, not_before(_PNL, "CANCEL_PNL"), F("req_id", INT),
-           Proto("CancelPnL", _PB), P(1, "req_id"),
+@to_server(Out.CANCEL_PNL, not_before(_PNL, "CANCEL_PNL"), "req_id", Proto("CancelPnL", _PB),
            api=Api("cancelPnL", "reqId"))
 @dataclass(slots=True)
 class CancelPnL(Message):
     """CANCEL_PNL (93, no version; from 127)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.REQ_PNL_SINGLE, not_before(_PNL, "REQ_PNL_SINGLE"), F("req_id", INT),
-           F("account", STR), F("model_code", STR), F("con_id", INT),
-           Proto("PnLSingleRequest", _PB), P(1, "req_id"), P(2, "account"), P(3, "model_code"),
-           P(4, "con_id"),
+@to_server(Out.REQ_PNL_SINGLE, not_before(_PNL, "REQ_PNL_SINGLE"), "req_id", "account",
+           "model_code", "con_id", Proto("PnLSingleRequest", _PB),
            request=Request(replies=(In.PNL_SINGLE,), cancel=Out.CANCEL_PNL_SINGLE),
            api=Api("reqPnLSingle", "reqId", "account", "modelCode", "conid:con_id"))
 @dataclass(slots=True)
@@ -86,31 +82,30 @@ class ReqPnLSingle(Message):
     """REQ_PNL_SINGLE (94, no version; from 127): the PnL of one position (``con_id``) of
     ``account``, as PNL_SINGLE now and whenever it changes, until CANCEL_PNL_SINGLE."""
 
-    req_id: int | None = None
-    account: str | None = None
-    model_code: str | None = None
-    con_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
+    account: Annotated[str | None, W(STR, pb=2)] = None
+    model_code: Annotated[str | None, W(STR, pb=3)] = None
+    con_id: Annotated[int | None, W(INT, pb=4)] = None
 
 
-@to_server(Out.CANCEL_PNL_SINGLE, not_before(_PNL, "CANCEL_PNL_SINGLE"), F("req_id", INT),
-           Proto("CancelPnLSingle", _PB), P(1, "req_id"),
-           api=Api("cancelPnLSingle", "reqId"))
+@to_server(Out.CANCEL_PNL_SINGLE, not_before(_PNL, "CANCEL_PNL_SINGLE"), "req_id",
+           Proto("CancelPnLSingle", _PB), api=Api("cancelPnLSingle", "reqId"))
 @dataclass(slots=True)
 class CancelPnLSingle(Message):
     """CANCEL_PNL_SINGLE (95, no version; from 127)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.REQ_SOFT_DOLLAR_TIERS, F("req_id", INT),
-           Proto("SoftDollarTiersRequest", Feature.PROTOBUF_REST_MESSAGES_2), P(1, "req_id"),
+@to_server(Out.REQ_SOFT_DOLLAR_TIERS, "req_id",
+           Proto("SoftDollarTiersRequest", Feature.PROTOBUF_REST_MESSAGES_2),
            request=Request(replies=(In.SOFT_DOLLAR_TIERS,)),
            api=Api("reqSoftDollarTiers", "reqId"))
 @dataclass(slots=True)
 class ReqSoftDollarTiers(Message):
     """REQ_SOFT_DOLLAR_TIERS (79, no version): one SOFT_DOLLAR_TIERS answers it."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
@@ -119,11 +114,9 @@ def _money(name: str, since: Feature | None = None) -> F:
     return F(name, FLOAT, unset=UNSET_DOUBLE_STR, since=since)
 
 
-@to_client(In.PNL, F("req_id", INT, unset=_INT_UNSET), _money("daily_pnl"),
-           _money("unrealized_pnl", Feature.UNREALIZED_PNL),
-           _money("realized_pnl", Feature.REALIZED_PNL),
-           Proto("PnL", _PB), P(1, "req_id"), P(2, "daily_pnl"), P(3, "unrealized_pnl"),
-           P(4, "realized_pnl"),
+@to_client(In.PNL, "req_id", _money("daily_pnl"), _money("unrealized_pnl", Feature.UNREALIZED_PNL),
+           _money("realized_pnl", Feature.REALIZED_PNL), Proto("PnL", _PB), P(2, "daily_pnl"),
+           P(3, "unrealized_pnl"), P(4, "realized_pnl"),
            callback=Callback("pnl", "reqId", "dailyPnL:daily_pnl",
                              "unrealizedPnL:unrealized_pnl", "realizedPnL:realized_pnl"))
 @dataclass(slots=True)
@@ -131,18 +124,16 @@ class PnL(Message):
     """PNL (94, no version): an account's PnL in its base currency; ``daily_pnl`` since the daily
     reset, ``unrealized_pnl`` of the open positions, ``realized_pnl`` since the daily reset."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
     daily_pnl: float | None = None
     unrealized_pnl: float | None = None
     realized_pnl: float | None = None
 
 
-@to_client(In.PNL_SINGLE, F("req_id", INT, unset=_INT_UNSET),
-           F("position", DECIMAL, unset=_QTY_UNSET), _money("daily_pnl"),
+@to_client(In.PNL_SINGLE, "req_id", "position", _money("daily_pnl"),
            _money("unrealized_pnl", Feature.UNREALIZED_PNL),
-           _money("realized_pnl", Feature.REALIZED_PNL), _money("value"),
-           Proto("PnLSingle", _PB), P(1, "req_id"), P(2, "position"), P(3, "daily_pnl"),
-           P(4, "unrealized_pnl"), P(5, "realized_pnl"), P(6, "value"),
+           _money("realized_pnl", Feature.REALIZED_PNL), _money("value"), Proto("PnLSingle", _PB),
+           P(3, "daily_pnl"), P(4, "unrealized_pnl"), P(5, "realized_pnl"), P(6, "value"),
            callback=Callback("pnlSingle", "reqId", "pos:position", "dailyPnL:daily_pnl",
                              "unrealizedPnL:unrealized_pnl", "realizedPnL:realized_pnl",
                              "value"))
@@ -150,18 +141,18 @@ class PnL(Message):
 class PnLSingle(Message):
     """PNL_SINGLE (95, no version): one position's size and PnL; ``value`` its market value."""
 
-    req_id: int | None = None
-    position: Decimal | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    position: Annotated[Decimal | None, W(DECIMAL, pb=2, unset=_QTY_UNSET)] = None
     daily_pnl: float | None = None
     unrealized_pnl: float | None = None
     realized_pnl: float | None = None
     value: float | None = None
 
 
-@to_client(In.SOFT_DOLLAR_TIERS, F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.SOFT_DOLLAR_TIERS, "req_id",
            Repeat("tiers", SoftDollarTier, (F("name", STR), F("value", STR),
                                             F("display_name", STR))),
-           Proto("SoftDollarTiers", Feature.PROTOBUF_REST_MESSAGES_2), P(1, "req_id"),
+           Proto("SoftDollarTiers", Feature.PROTOBUF_REST_MESSAGES_2),
            P(2, "tiers", sub=SOFT_DOLLAR_TIER, repeated=True),
            callback=Callback("softDollarTiers", "reqId", "tiers"))
 @dataclass(slots=True)
@@ -169,5 +160,5 @@ class SoftDollarTiers(Message):
     """SOFT_DOLLAR_TIERS (77, no version): the tiers configured for the account (none for an
     account without soft dollar arrangements, such as a paper account)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
     tiers: list[SoftDollarTier] = field(default_factory=list)

@@ -22,11 +22,12 @@ Protobuf: the head timestamp, histogram and schedule messages from PROTOBUF_HIST
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from ...models.contract import Contract
 from ...models.reference import HistogramData, HistoricalSession, PriceIncrement
 from ..codec import UNSET_INT, Kind
-from ..elements import P, PbType, Proto
+from ..elements import P, PbType, Proto, W
 from ..ids import In, Out
 from ..schema import Api, Callback, F, Message, Refuse, Repeat, Request, to_client, to_server
 from ..versions import Feature
@@ -68,16 +69,10 @@ HISTORICAL_SESSION = PbType("HistoricalSession", HistoricalSession, (
 # --- client -> TWS -----------------------------------------------------------------------------
 
 @to_server(Out.REQ_HEAD_TIMESTAMP, _needs("REQ_HEAD_TIMESTAMP", Feature.REQ_HEAD_TIMESTAMP),
-           F("req_id", INT),
-           *request_contract_fields(),
-           F("contract.include_expired", BOOL, unset="0"),
-           F("use_rth", BOOL, unset="1"),
-           F("what_to_show", STR),
-           F("format_date", INT, unset="1"),
-           Proto("HeadTimestampRequest", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
-           P(2, "contract", sub=CONTRACT), P(3, "use_rth"), P(4, "what_to_show"),
-           P(5, "format_date"),
-           request=Request(replies=(In.HEAD_TIMESTAMP,)),
+           "req_id", *request_contract_fields(), F("contract.include_expired", BOOL, unset="0"),
+           "use_rth", "what_to_show", "format_date",
+           Proto("HeadTimestampRequest", Feature.PROTOBUF_HISTORICAL_DATA),
+           P(2, "contract", sub=CONTRACT), request=Request(replies=(In.HEAD_TIMESTAMP,)),
            api=Api("reqHeadTimeStamp", "reqId", "contract", "whatToShow", "useRTH", "formatDate"))
 @dataclass(slots=True)
 class ReqHeadTimestamp(Message):
@@ -86,59 +81,52 @@ class ReqHeadTimestamp(Message):
     ``format_date`` 1 text (``yyyyMMdd-HH:mm:ss``, UTC), 2 epoch seconds. One HEAD_TIMESTAMP
     answers it."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
     contract: Contract = field(default_factory=Contract)
-    what_to_show: str | None = "TRADES"
-    use_rth: bool | None = True
-    format_date: int | None = 1
+    what_to_show: Annotated[str | None, W(STR, pb=4)] = "TRADES"
+    use_rth: Annotated[bool | None, W(BOOL, pb=3, unset="1")] = True
+    format_date: Annotated[int | None, W(INT, pb=5, unset="1")] = 1
 
 
-@to_server(Out.CANCEL_HEAD_TIMESTAMP, _needs("CANCEL_HEAD_TIMESTAMP", Feature.CANCEL_HEADTIMESTAMP),
-           F("req_id", INT),
-           Proto("CancelHeadTimestamp", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
+@to_server(Out.CANCEL_HEAD_TIMESTAMP,
+           _needs("CANCEL_HEAD_TIMESTAMP", Feature.CANCEL_HEADTIMESTAMP), "req_id",
+           Proto("CancelHeadTimestamp", Feature.PROTOBUF_HISTORICAL_DATA),
            api=Api("cancelHeadTimeStamp", "reqId"))
 @dataclass(slots=True)
 class CancelHeadTimestamp(Message):
     """CANCEL_HEAD_TIMESTAMP (90, from 123): forget a head timestamp request not yet answered."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.REQ_HISTOGRAM_DATA, _needs("REQ_HISTOGRAM_DATA", Feature.REQ_HISTOGRAM),
-           F("req_id", INT),
-           *request_contract_fields(),
-           F("contract.include_expired", BOOL, unset="0"),
-           F("use_rth", BOOL, unset="1"),
-           F("time_period", STR),
-           Proto("HistogramDataRequest", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
-           P(2, "contract", sub=CONTRACT), P(3, "use_rth"), P(4, "time_period"),
-           request=Request(replies=(In.HISTOGRAM_DATA,)),
+@to_server(Out.REQ_HISTOGRAM_DATA, _needs("REQ_HISTOGRAM_DATA", Feature.REQ_HISTOGRAM), "req_id",
+           *request_contract_fields(), F("contract.include_expired", BOOL, unset="0"), "use_rth",
+           "time_period", Proto("HistogramDataRequest", Feature.PROTOBUF_HISTORICAL_DATA),
+           P(2, "contract", sub=CONTRACT), request=Request(replies=(In.HISTOGRAM_DATA,)),
            api=Api("reqHistogramData", "tickerId:req_id", "contract", "useRTH", "timePeriod"))
 @dataclass(slots=True)
 class ReqHistogramData(Message):
     """REQ_HISTOGRAM_DATA (88, from 119): how much traded at each price over ``time_period``
     (``"3 days"``, ``"1 week"``, ``"1 month"``); one HISTOGRAM_DATA answers it."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
     contract: Contract = field(default_factory=Contract)
-    use_rth: bool | None = True
-    time_period: str | None = None
+    use_rth: Annotated[bool | None, W(BOOL, pb=3, unset="1")] = True
+    time_period: Annotated[str | None, W(STR, pb=4)] = None
 
 
 @to_server(Out.CANCEL_HISTOGRAM_DATA, _needs("CANCEL_HISTOGRAM_DATA", Feature.REQ_HISTOGRAM),
-           F("req_id", INT),
-           Proto("CancelHistogramData", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
+           "req_id", Proto("CancelHistogramData", Feature.PROTOBUF_HISTORICAL_DATA),
            api=Api("cancelHistogramData", "tickerId:req_id"))
 @dataclass(slots=True)
 class CancelHistogramData(Message):
     """CANCEL_HISTOGRAM_DATA (89, from 119)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.REQ_MARKET_RULE, _needs("REQ_MARKET_RULE", Feature.MARKET_RULES),
-           F("market_rule_id", INT),
-           Proto("MarketRuleRequest", Feature.PROTOBUF_REST_MESSAGES_2), P(1, "market_rule_id"),
+@to_server(Out.REQ_MARKET_RULE, _needs("REQ_MARKET_RULE", Feature.MARKET_RULES), "market_rule_id",
+           Proto("MarketRuleRequest", Feature.PROTOBUF_REST_MESSAGES_2),
            request=Request(replies=(In.MARKET_RULE,), key="market_rule_id"),
            api=Api("reqMarketRule", "marketRuleId"))
 @dataclass(slots=True)
@@ -146,7 +134,7 @@ class ReqMarketRule(Message):
     """REQ_MARKET_RULE (91, from 126): the price increments of one market rule; MARKET_RULE
     answers it, keyed by the rule id (there is no request id)."""
 
-    market_rule_id: int | None = None
+    market_rule_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
 @to_server(Out.CANCEL_CONTRACT_DATA,
@@ -164,52 +152,49 @@ class CancelContractData(Message):
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(In.HEAD_TIMESTAMP, F("req_id", INT, unset=_INT_UNSET), F("head_timestamp", STR),
-           Proto("HeadTimestamp", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
-           P(2, "head_timestamp"),
+@to_client(In.HEAD_TIMESTAMP, "req_id", "head_timestamp",
+           Proto("HeadTimestamp", Feature.PROTOBUF_HISTORICAL_DATA),
            callback=Callback("headTimestamp", "reqId", "headTimestamp"))
 @dataclass(slots=True)
 class HeadTimestamp(Message):
     """HEAD_TIMESTAMP (88): ``head_timestamp`` as the request's format date asked
     (``"19801212-14:30:00"`` in UTC, or epoch seconds)."""
 
-    req_id: int | None = None
-    head_timestamp: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    head_timestamp: Annotated[str | None, W(STR, pb=2)] = None
 
 
-@to_client(In.HISTOGRAM_DATA, F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.HISTOGRAM_DATA, "req_id",
            Repeat("items", HistogramData, (F("price", FLOAT), F("size", DECIMAL))),
-           Proto("HistogramData", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
+           Proto("HistogramData", Feature.PROTOBUF_HISTORICAL_DATA),
            P(2, "items", sub=HISTOGRAM_DATA_ENTRY, repeated=True, name="histogramDataEntries"),
            callback=Callback("histogramData", "reqId", "items"))
 @dataclass(slots=True)
 class HistogramDataMsg(Message):
     """HISTOGRAM_DATA (89): the histogram of one request, one row per price."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
     items: list[HistogramData] = field(default_factory=list)
 
 
-@to_client(In.MARKET_RULE, F("market_rule_id", INT, unset=_INT_UNSET),
+@to_client(In.MARKET_RULE, "market_rule_id",
            Repeat("price_increments", PriceIncrement,
                   (F("low_edge", FLOAT), F("increment", FLOAT))),
-           Proto("MarketRule", Feature.PROTOBUF_REST_MESSAGES_2), P(1, "market_rule_id"),
+           Proto("MarketRule", Feature.PROTOBUF_REST_MESSAGES_2),
            P(2, "price_increments", sub=PRICE_INCREMENT, repeated=True),
            callback=Callback("marketRule", "marketRuleId", "priceIncrements"))
 @dataclass(slots=True)
 class MarketRuleMsg(Message):
     """MARKET_RULE (93): the increments of rule ``market_rule_id``, by price band."""
 
-    market_rule_id: int | None = None
+    market_rule_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
     price_increments: list[PriceIncrement] = field(default_factory=list)
 
 
-@to_client(In.HISTORICAL_SCHEDULE, F("req_id", INT, unset=_INT_UNSET),
-           F("start_date_time", STR), F("end_date_time", STR), F("time_zone", STR),
+@to_client(In.HISTORICAL_SCHEDULE, "req_id", "start_date_time", "end_date_time", "time_zone",
            Repeat("sessions", HistoricalSession,
                   (F("start_date_time", STR), F("end_date_time", STR), F("ref_date", STR))),
-           Proto("HistoricalSchedule", Feature.PROTOBUF_HISTORICAL_DATA), P(1, "req_id"),
-           P(2, "start_date_time"), P(3, "end_date_time"), P(4, "time_zone"),
+           Proto("HistoricalSchedule", Feature.PROTOBUF_HISTORICAL_DATA),
            P(5, "sessions", sub=HISTORICAL_SESSION, repeated=True, name="historicalSessions"),
            callback=Callback("historicalSchedule", "reqId", "startDateTime", "endDateTime",
                              "timeZone", "sessions"))
@@ -218,8 +203,8 @@ class HistoricalSchedule(Message):
     """HISTORICAL_SCHEDULE (106, from 165): the sessions of the period a REQ_HISTORICAL_DATA
     with whatToShow ``SCHEDULE`` asked for; times ``"20261207-09:30:00"`` in ``time_zone``."""
 
-    req_id: int | None = None
-    start_date_time: str | None = None
-    end_date_time: str | None = None
-    time_zone: str | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    start_date_time: Annotated[str | None, W(STR, pb=2)] = None
+    end_date_time: Annotated[str | None, W(STR, pb=3)] = None
+    time_zone: Annotated[str | None, W(STR, pb=4)] = None
     sessions: list[HistoricalSession] = field(default_factory=list)

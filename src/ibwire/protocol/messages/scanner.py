@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from ...errors import LocalProtocolError
 from ...models.scanner import ScanData, ScannerSubscription
 from ..codec import UNSET_INT, Kind, TagValue
-from ..elements import PT, P, PbType, Proto
+from ..elements import PT, P, PbType, Proto, W
 from ..ids import In, Out
 from ..schema import (
     Api,
@@ -163,34 +164,21 @@ class ReqScannerParameters(Message):
     filter (SCANNER_PARAMETERS)."""
 
 
-@to_server(Out.REQ_SCANNER_SUBSCRIPTION,
-           Version(4, until=_GENERIC),
+@to_server(Out.REQ_SCANNER_SUBSCRIPTION, Version(4, until=_GENERIC),
            Custom("scanner_subscription_filter_options", _no_filters_before_143, _refuse_filters,
                   until=_GENERIC),
-           F("req_id", INT),
-           F(_S + "number_of_rows", INT, unset="-1", none=("-1",)),
-           F(_S + "instrument", STR),
-           F(_S + "location_code", STR),
-           F(_S + "scan_code", STR),
-           F(_S + "above_price", FLOAT),
-           F(_S + "below_price", FLOAT),
-           F(_S + "above_volume", INT),
-           F(_S + "market_cap_above", FLOAT),
-           F(_S + "market_cap_below", FLOAT),
-           F(_S + "moody_rating_above", STR),
-           F(_S + "moody_rating_below", STR),
-           F(_S + "sp_rating_above", STR),
-           F(_S + "sp_rating_below", STR),
-           F(_S + "maturity_date_above", STR),
-           F(_S + "maturity_date_below", STR),
-           F(_S + "coupon_rate_above", FLOAT),
-           F(_S + "coupon_rate_below", FLOAT),
+           "req_id", F(_S + "number_of_rows", INT, unset="-1", none=("-1",)),
+           F(_S + "instrument", STR), F(_S + "location_code", STR), F(_S + "scan_code", STR),
+           F(_S + "above_price", FLOAT), F(_S + "below_price", FLOAT), F(_S + "above_volume", INT),
+           F(_S + "market_cap_above", FLOAT), F(_S + "market_cap_below", FLOAT),
+           F(_S + "moody_rating_above", STR), F(_S + "moody_rating_below", STR),
+           F(_S + "sp_rating_above", STR), F(_S + "sp_rating_below", STR),
+           F(_S + "maturity_date_above", STR), F(_S + "maturity_date_below", STR),
+           F(_S + "coupon_rate_above", FLOAT), F(_S + "coupon_rate_below", FLOAT),
            F(_S + "exclude_convertible", BOOL, unset="0"),
-           F(_S + "average_option_volume_above", INT),
-           F(_S + "scanner_setting_pairs", STR),
-           F(_S + "stock_type_filter", STR),
-           F("scanner_subscription_filter_options", TAGS, since=_GENERIC),
-           F("scanner_subscription_options", TAGS),
+           F(_S + "average_option_volume_above", INT), F(_S + "scanner_setting_pairs", STR),
+           F(_S + "stock_type_filter", STR), "scanner_subscription_filter_options",
+           "scanner_subscription_options",
            Proto("ScannerSubscriptionRequest", Feature.PROTOBUF_SCAN_DATA, prepare=_to_pb,
                  finish=_from_pb),
            P(1, "req_id", INT), P(2, "subscription", sub=_PB_SUBSCRIPTION),
@@ -208,26 +196,25 @@ class ReqScannerSubscription(Message):
     one too); ``scanner_subscription_options`` is TWS-internal.
     """
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT)] = None
     subscription: ScannerSubscription = field(default_factory=ScannerSubscription)
-    scanner_subscription_options: list[TagValue] = field(default_factory=list)
-    scanner_subscription_filter_options: list[TagValue] | None = None
+    scanner_subscription_options: Annotated[list[TagValue], W(TAGS)] = field(default_factory=list)
+    scanner_subscription_filter_options: Annotated[list[TagValue] | None, W(TAGS, since=_GENERIC)] = None
 
 
-@to_server(Out.CANCEL_SCANNER_SUBSCRIPTION, Version(1), F("req_id", INT),
-           Proto("CancelScannerSubscription", Feature.PROTOBUF_SCAN_DATA), P(1, "req_id"),
+@to_server(Out.CANCEL_SCANNER_SUBSCRIPTION, Version(1), "req_id",
+           Proto("CancelScannerSubscription", Feature.PROTOBUF_SCAN_DATA),
            api=Api("cancelScannerSubscription", "reqId"))
 @dataclass(slots=True)
 class CancelScannerSubscription(Message):
     """CANCEL_SCANNER_SUBSCRIPTION (23, v1)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(In.SCANNER_PARAMETERS, Version(1),
-           F("xml", STR, until=Feature.ENCODE_MSG_ASCII7),
+@to_client(In.SCANNER_PARAMETERS, Version(1), "xml",
            Custom("xml", _decode_long_name, encode_ascii7, since=Feature.ENCODE_MSG_ASCII7),
            Proto("ScannerParameters", Feature.PROTOBUF_SCAN_DATA), P(1, "xml", STR),
            callback=Callback("scannerParameters", "xml"))
@@ -236,13 +223,13 @@ class ScannerParameters(Message):
     """SCANNER_PARAMETERS (19, v1): the scanner parameters XML (see
     :func:`ibwire.models.scanner.parse_scanner_parameters`)."""
 
-    xml: str | None = None
+    xml: Annotated[str | None, W(STR, until=Feature.ENCODE_MSG_ASCII7)] = None
 
 
 _C = "contract_details.contract."
 
 
-@to_client(In.SCANNER_DATA, Version(3), F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.SCANNER_DATA, Version(3), "req_id",
            Repeat("rows", ScanData, (
                F("rank", INT, unset=_INT_UNSET),
                F(_C + "con_id", INT, unset="0", none=("0",)),
@@ -261,7 +248,7 @@ _C = "contract_details.contract."
                F("projection", STR),
                F("legs_str", STR),
            )),
-           Proto("ScannerData", Feature.PROTOBUF_SCAN_DATA), P(1, "req_id"),
+           Proto("ScannerData", Feature.PROTOBUF_SCAN_DATA),
            P(2, "rows", sub=SCANNER_DATA_ELEMENT, repeated=True),
            callback=Callback("scannerData", "reqId", "rank:*.rank",
                              "contractDetails:*.contract_details", "distance:*.distance",
@@ -272,6 +259,6 @@ class ScannerData(Message):
     """SCANNER_DATA (20, v3): one scan result, every row of it (ranked from 0). The official
     client calls ``scannerData`` per row, then ``scannerDataEnd(reqId)``."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
     rows: list[ScanData] = field(default_factory=list)
 

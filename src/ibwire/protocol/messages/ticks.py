@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ...errors import LocalProtocolError
 from ...models.contract import Contract, DeltaNeutralContract
@@ -57,7 +57,7 @@ from ..codec import (
     enc_int,
     enc_str,
 )
-from ..elements import PT, P, Proto
+from ..elements import PT, P, Proto, W
 from ..ids import In, Out
 from ..protobuf import PbType
 from ..schema import (
@@ -232,14 +232,9 @@ def _encode_tbt(value: tuple[Any, ...], a: Callable[[str], None]) -> None:
 # --- client -> TWS -----------------------------------------------------------------------------
 
 @to_server(Out.REQ_TICK_BY_TICK_DATA,
-           not_before(Feature.TICK_BY_TICK_IGNORE_SIZE, "REQ_TICK_BY_TICK_DATA"),
-           F("req_id", INT),
-           *request_contract_fields(),
-           F("tick_type", STR),
-           F("number_of_ticks", INT, unset="0", since=Feature.TICK_BY_TICK_IGNORE_SIZE),
-           F("ignore_size", BOOL, unset="0", since=Feature.TICK_BY_TICK_IGNORE_SIZE),
-           Proto("TickByTickRequest", _HIST), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
-           P(3, "tick_type"), P(4, "number_of_ticks"), P(5, "ignore_size"),
+           not_before(Feature.TICK_BY_TICK_IGNORE_SIZE, "REQ_TICK_BY_TICK_DATA"), "req_id",
+           *request_contract_fields(), "tick_type", "number_of_ticks", "ignore_size",
+           Proto("TickByTickRequest", _HIST), P(2, "contract", sub=CONTRACT),
            request=Request(replies=(In.TICK_BY_TICK,), cancel=Out.CANCEL_TICK_BY_TICK_DATA),
            api=Api("reqTickByTickData", "reqId", "contract", "tickType", "numberOfTicks",
                    "ignoreSize"))
@@ -250,33 +245,26 @@ class ReqTickByTickData(Message):
     TICK_BY_TICK until CANCEL_TICK_BY_TICK_DATA. ``number_of_ticks`` > 0 first sends that many
     recent ticks as HISTORICAL_TICKS_* (then the live stream)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
     contract: Contract = field(default_factory=Contract)
-    tick_type: str | None = "Last"
-    number_of_ticks: int | None = 0
-    ignore_size: bool | None = False
+    tick_type: Annotated[str | None, W(STR, pb=3)] = "Last"
+    number_of_ticks: Annotated[int | None, W(INT, pb=4, unset="0", since=Feature.TICK_BY_TICK_IGNORE_SIZE)] = 0
+    ignore_size: Annotated[bool | None, W(BOOL, pb=5, unset="0", since=Feature.TICK_BY_TICK_IGNORE_SIZE)] = False
 
 
 @to_server(Out.CANCEL_TICK_BY_TICK_DATA,
-           not_before(Feature.TICK_BY_TICK, "CANCEL_TICK_BY_TICK_DATA"),
-           F("req_id", INT),
-           Proto("CancelTickByTick", _HIST), P(1, "req_id"),
-           api=Api("cancelTickByTickData", "reqId"))
+           not_before(Feature.TICK_BY_TICK, "CANCEL_TICK_BY_TICK_DATA"), "req_id",
+           Proto("CancelTickByTick", _HIST), api=Api("cancelTickByTickData", "reqId"))
 @dataclass(slots=True)
 class CancelTickByTickData(Message):
     """CANCEL_TICK_BY_TICK_DATA (98, no version field; from 137)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.REQ_REAL_TIME_BARS, Version(3), F("req_id", INT),
-           *request_contract_fields(),
-           F("bar_size", INT),
-           F("what_to_show", STR),
-           F("use_rth", BOOL, unset="0"),
-           F("real_time_bars_options", TAGS),
-           Proto("RealTimeBarsRequest", _HIST), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
-           P(3, "bar_size"), P(4, "what_to_show"), P(5, "use_rth"), P(6, "real_time_bars_options"),
+@to_server(Out.REQ_REAL_TIME_BARS, Version(3), "req_id", *request_contract_fields(), "bar_size",
+           "what_to_show", "use_rth", "real_time_bars_options",
+           Proto("RealTimeBarsRequest", _HIST), P(2, "contract", sub=CONTRACT),
            request=Request(replies=(In.REAL_TIME_BARS,), cancel=Out.CANCEL_REAL_TIME_BARS),
            api=Api("reqRealTimeBars", "reqId", "contract", "barSize", "whatToShow", "useRTH:use_rth",
                    "realTimeBarsOptions"))
@@ -285,39 +273,28 @@ class ReqRealTimeBars(Message):
     """REQ_REAL_TIME_BARS (50, v3): a 5-second bar (REAL_TIME_BARS) every 5 seconds until
     CANCEL_REAL_TIME_BARS. ``bar_size`` must be 5; ``what_to_show`` TRADES, BID, ASK or MIDPOINT."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
     contract: Contract = field(default_factory=Contract)
-    bar_size: int | None = 5
-    what_to_show: str | None = "TRADES"
-    use_rth: bool | None = False
-    real_time_bars_options: list[TagValue] = field(default_factory=list)
+    bar_size: Annotated[int | None, W(INT, pb=3)] = 5
+    what_to_show: Annotated[str | None, W(STR, pb=4)] = "TRADES"
+    use_rth: Annotated[bool | None, W(BOOL, pb=5, unset="0")] = False
+    real_time_bars_options: Annotated[list[TagValue], W(TAGS, pb=6)] = field(default_factory=list)
 
 
-@to_server(Out.CANCEL_REAL_TIME_BARS, Version(1), F("req_id", INT),
-           Proto("CancelRealTimeBars", _HIST), P(1, "req_id"),
+@to_server(Out.CANCEL_REAL_TIME_BARS, Version(1), "req_id", Proto("CancelRealTimeBars", _HIST),
            api=Api("cancelRealTimeBars", "reqId"))
 @dataclass(slots=True)
 class CancelRealTimeBars(Message):
     """CANCEL_REAL_TIME_BARS (51, v1)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
-@to_server(Out.REQ_HISTORICAL_TICKS,
-           not_before(Feature.HISTORICAL_TICKS, "REQ_HISTORICAL_TICKS"),
-           F("req_id", INT),
-           *request_contract_fields(),
-           F("contract.include_expired", BOOL, unset="0"),
-           F("start_date_time", STR),
-           F("end_date_time", STR),
-           F("number_of_ticks", INT, unset="0"),
-           F("what_to_show", STR),
-           F("use_rth", BOOL, unset="0"),
-           F("ignore_size", BOOL, unset="0"),
-           F("misc_options", TAGS),
-           Proto("HistoricalTicksRequest", _HIST), P(1, "req_id"), P(2, "contract", sub=CONTRACT),
-           P(3, "start_date_time"), P(4, "end_date_time"), P(5, "number_of_ticks"),
-           P(6, "what_to_show"), P(7, "use_rth"), P(8, "ignore_size"), P(9, "misc_options"),
+@to_server(Out.REQ_HISTORICAL_TICKS, not_before(Feature.HISTORICAL_TICKS, "REQ_HISTORICAL_TICKS"),
+           "req_id", *request_contract_fields(), F("contract.include_expired", BOOL, unset="0"),
+           "start_date_time", "end_date_time", "number_of_ticks", "what_to_show", "use_rth",
+           "ignore_size", "misc_options", Proto("HistoricalTicksRequest", _HIST),
+           P(2, "contract", sub=CONTRACT),
            request=Request(replies=(In.HISTORICAL_TICKS, In.HISTORICAL_TICKS_BID_ASK,
                                     In.HISTORICAL_TICKS_LAST)),
            api=Api("reqHistoricalTicks", "reqId", "contract", "startDateTime", "endDateTime",
@@ -329,34 +306,32 @@ class ReqHistoricalTicks(Message):
     HISTORICAL_TICKS (MIDPOINT), HISTORICAL_TICKS_BID_ASK (BID_ASK) or HISTORICAL_TICKS_LAST
     (TRADES) with ``done`` set. Times as ``yyyyMMdd HH:mm:ss <zone>`` or ``yyyyMMdd-HH:mm:ss``."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
     contract: Contract = field(default_factory=Contract)
-    start_date_time: str | None = None
-    end_date_time: str | None = None
-    number_of_ticks: int | None = 1000
-    what_to_show: str | None = "TRADES"
-    use_rth: bool | None = False
-    ignore_size: bool | None = False
-    misc_options: list[TagValue] = field(default_factory=list)
+    start_date_time: Annotated[str | None, W(STR, pb=3)] = None
+    end_date_time: Annotated[str | None, W(STR, pb=4)] = None
+    number_of_ticks: Annotated[int | None, W(INT, pb=5, unset="0")] = 1000
+    what_to_show: Annotated[str | None, W(STR, pb=6)] = "TRADES"
+    use_rth: Annotated[bool | None, W(BOOL, pb=7, unset="0")] = False
+    ignore_size: Annotated[bool | None, W(BOOL, pb=8, unset="0")] = False
+    misc_options: Annotated[list[TagValue], W(TAGS, pb=9)] = field(default_factory=list)
 
 
 @to_server(Out.CANCEL_HISTORICAL_TICKS,
-           not_before(Feature.CANCEL_CONTRACT_DATA, "CANCEL_HISTORICAL_TICKS"),
-           F("req_id", INT),
-           Proto("CancelHistoricalTicks", Feature.CANCEL_CONTRACT_DATA), P(1, "req_id"),
+           not_before(Feature.CANCEL_CONTRACT_DATA, "CANCEL_HISTORICAL_TICKS"), "req_id",
+           Proto("CancelHistoricalTicks", Feature.CANCEL_CONTRACT_DATA),
            api=Api("cancelHistoricalTicks", "reqId"))
 @dataclass(slots=True)
 class CancelHistoricalTicks(Message):
     """CANCEL_HISTORICAL_TICKS (107): protobuf only, from 215 (an older server has no way to
     cancel a historical-ticks request)."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1)] = None
 
 
 # --- TWS -> client -----------------------------------------------------------------------------
 
-@to_client(In.TICK_BY_TICK,
-           F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.TICK_BY_TICK, "req_id",
            Custom(("tick_type", "last", "bid_ask", "mid_point"), _decode_tbt, _encode_tbt),
            Proto("TickByTickData", _HIST), P(1, "req_id", INT), P(2, "tick_type", INT),
            P(3, "last", sub=HISTORICAL_TICK_LAST, name="historicalTickLast"),
@@ -372,7 +347,7 @@ class TickByTick(Message):
     callback table cannot say: ibwire's EClient dispatches it by hand (:func:`tick_by_tick_call`).
     """
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
     tick_type: int | None = None
     last: HistoricalTickLast | None = None
     bid_ask: HistoricalTickBidAsk | None = None
@@ -401,34 +376,23 @@ def tick_by_tick_call(m: TickByTick) -> tuple[str, tuple[Any, ...], str] | None:
     return None
 
 
-@to_client(In.REAL_TIME_BARS, Version(3),
-           F("req_id", INT, unset=_INT_UNSET),
-           F("time", INT, unset="0"),
-           F("open", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("high", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("low", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("close", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("volume", DECIMAL, unset=_QTY_UNSET),
-           F("wap", DECIMAL, unset=_QTY_UNSET),
-           F("count", INT, unset=_INT_UNSET),
-           Proto("RealTimeBarTick", _HIST), P(1, "req_id"), P(2, "time", pt=PT.INT64),
-           P(3, "open"), P(4, "high"), P(5, "low"), P(6, "close"), P(7, "volume"),
-           P(8, "wap", name="WAP"), P(9, "count"),
+@to_client(In.REAL_TIME_BARS, Version(3), "req_id", "time", "open", "high", "low", "close",
+           "volume", "wap", "count", Proto("RealTimeBarTick", _HIST), P(8, "wap", name="WAP"),
            callback=Callback("realtimeBar", "reqId", "time", "open_:open", "high", "low", "close",
                              "volume", "wap", "count"))
 @dataclass(slots=True)
 class RealTimeBars(Message):
     """REAL_TIME_BARS (50, v3): one 5-second bar; ``time`` is its start in epoch seconds."""
 
-    req_id: int | None = None
-    time: int | None = None
-    open: float | None = None
-    high: float | None = None
-    low: float | None = None
-    close: float | None = None
-    volume: Decimal | None = None
-    wap: Decimal | None = None
-    count: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
+    time: Annotated[int | None, W(INT, pb=2, pbt=PT.INT64, unset="0")] = None
+    open: Annotated[float | None, W(FLOAT, pb=3, unset=UNSET_DOUBLE_STR)] = None
+    high: Annotated[float | None, W(FLOAT, pb=4, unset=UNSET_DOUBLE_STR)] = None
+    low: Annotated[float | None, W(FLOAT, pb=5, unset=UNSET_DOUBLE_STR)] = None
+    close: Annotated[float | None, W(FLOAT, pb=6, unset=UNSET_DOUBLE_STR)] = None
+    volume: Annotated[Decimal | None, W(DECIMAL, pb=7, unset=_QTY_UNSET)] = None
+    wap: Annotated[Decimal | None, W(DECIMAL, unset=_QTY_UNSET)] = None
+    count: Annotated[int | None, W(INT, pb=9, unset=_INT_UNSET)] = None
 
 
 @to_client(In.HISTORICAL_TICKS,
@@ -454,8 +418,7 @@ class HistoricalTicks(Message):
     done: bool | None = False
 
 
-@to_client(In.HISTORICAL_TICKS_BID_ASK,
-           F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.HISTORICAL_TICKS_BID_ASK, "req_id",
            Repeat("ticks", HistoricalTickBidAsk, (
                F("time", INT, unset="0"),
                _HIST_BID_ASK_MASK,
@@ -464,8 +427,7 @@ class HistoricalTicks(Message):
                F("size_bid", DECIMAL, unset=_QTY_UNSET),
                F("size_ask", DECIMAL, unset=_QTY_UNSET),
            )),
-           F("done", BOOL, unset="0"),
-           Proto("HistoricalTicksBidAsk", _HIST), P(1, "req_id"),
+           "done", Proto("HistoricalTicksBidAsk", _HIST),
            P(2, "ticks", sub=HISTORICAL_TICK_BID_ASK, repeated=True, name="historicalTicksBidAsk"),
            P(3, "done", name="isDone"),
            callback=Callback("historicalTicksBidAsk", "reqId", "ticks", "done"))
@@ -473,13 +435,12 @@ class HistoricalTicks(Message):
 class HistoricalTicksBidAsk(Message):
     """HISTORICAL_TICKS_BID_ASK (97, no version field; from 130): BID_ASK ticks."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
     ticks: list[HistoricalTickBidAsk] = field(default_factory=list)
-    done: bool | None = False
+    done: Annotated[bool | None, W(BOOL, unset="0")] = False
 
 
-@to_client(In.HISTORICAL_TICKS_LAST,
-           F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.HISTORICAL_TICKS_LAST, "req_id",
            Repeat("ticks", HistoricalTickLast, (
                F("time", INT, unset="0"),
                _LAST_MASK,
@@ -488,8 +449,7 @@ class HistoricalTicksBidAsk(Message):
                F("exchange", STR),
                F("special_conditions", STR),
            )),
-           F("done", BOOL, unset="0"),
-           Proto("HistoricalTicksLast", _HIST), P(1, "req_id"),
+           "done", Proto("HistoricalTicksLast", _HIST),
            P(2, "ticks", sub=HISTORICAL_TICK_LAST, repeated=True, name="historicalTicksLast"),
            P(3, "done", name="isDone"),
            callback=Callback("historicalTicksLast", "reqId", "ticks", "done"))
@@ -497,21 +457,14 @@ class HistoricalTicksBidAsk(Message):
 class HistoricalTicksLast(Message):
     """HISTORICAL_TICKS_LAST (98, no version field; from 130): TRADES ticks."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, pb=1, unset=_INT_UNSET)] = None
     ticks: list[HistoricalTickLast] = field(default_factory=list)
-    done: bool | None = False
+    done: Annotated[bool | None, W(BOOL, unset="0")] = False
 
 
-@to_client(In.TICK_EFP, Version(6),
-           F("req_id", INT, unset=_INT_UNSET),
-           F("tick_type", INT, unset=_INT_UNSET),
-           F("basis_points", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("formatted_basis_points", STR),
-           F("total_dividends", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("hold_days", INT, unset=_INT_UNSET),
-           F("future_last_trade_date", STR),
-           F("dividend_impact", FLOAT, unset=UNSET_DOUBLE_STR),
-           F("dividends_to_last_trade_date", FLOAT, unset=UNSET_DOUBLE_STR),
+@to_client(In.TICK_EFP, Version(6), "req_id", "tick_type", "basis_points",
+           "formatted_basis_points", "total_dividends", "hold_days", "future_last_trade_date",
+           "dividend_impact", "dividends_to_last_trade_date",
            callback=Callback("tickEFP", "reqId", "tickType", "basisPoints", "formattedBasisPoints",
                              "totalDividends", "holdDays", "futureLastTradeDate", "dividendImpact",
                              "dividendsToLastTradeDate"))
@@ -519,19 +472,18 @@ class HistoricalTicksLast(Message):
 class TickEFP(Message):
     """TICK_EFP (47, v6; text only): an exchange-for-physical quote (tick types 38..44)."""
 
-    req_id: int | None = None
-    tick_type: int | None = None
-    basis_points: float | None = None
-    formatted_basis_points: str | None = None
-    total_dividends: float | None = None
-    hold_days: int | None = None
-    future_last_trade_date: str | None = None
-    dividend_impact: float | None = None
-    dividends_to_last_trade_date: float | None = None
+    req_id: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
+    tick_type: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
+    basis_points: Annotated[float | None, W(FLOAT, unset=UNSET_DOUBLE_STR)] = None
+    formatted_basis_points: Annotated[str | None, W(STR)] = None
+    total_dividends: Annotated[float | None, W(FLOAT, unset=UNSET_DOUBLE_STR)] = None
+    hold_days: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
+    future_last_trade_date: Annotated[str | None, W(STR)] = None
+    dividend_impact: Annotated[float | None, W(FLOAT, unset=UNSET_DOUBLE_STR)] = None
+    dividends_to_last_trade_date: Annotated[float | None, W(FLOAT, unset=UNSET_DOUBLE_STR)] = None
 
 
-@to_client(In.DELTA_NEUTRAL_VALIDATION, Version(1),
-           F("req_id", INT, unset=_INT_UNSET),
+@to_client(In.DELTA_NEUTRAL_VALIDATION, Version(1), "req_id",
            F("delta_neutral_contract.con_id", INT, unset="0"),
            F("delta_neutral_contract.delta", FLOAT, unset=UNSET_DOUBLE_STR),
            F("delta_neutral_contract.price", FLOAT, unset=UNSET_DOUBLE_STR),
@@ -541,5 +493,5 @@ class DeltaNeutralValidation(Message):
     """DELTA_NEUTRAL_VALIDATION (56, v1; text only): TWS's values for a delta-neutral request's
     hedge contract."""
 
-    req_id: int | None = None
+    req_id: Annotated[int | None, W(INT, unset=_INT_UNSET)] = None
     delta_neutral_contract: DeltaNeutralContract = field(default_factory=DeltaNeutralContract)
