@@ -6,14 +6,16 @@ incoming message id:
 
 * which requests it answers, and under which key (``req_id``, ``order_id``, or none: a singleton
   request such as REQ_POSITIONS, registered under :func:`singleton_key`);
-* whether it ends the request (its end marker);
+* whether it is the request's declared end marker (:attr:`Route.is_end`);
 * where the key is in a frame that failed to decode -- the text field index at the session's
   version (counted from the declared layout and its version gates) or the protobuf field number
   -- so that one bad frame fails the one request it belongs to, not every pending read
   (:func:`attribute`).
 
-The Broker's dispatcher uses it for undecodable frames and end markers; subscriptions (requests
-that declare a cancel) are what it asks for again after 1101 and cancels when dropped.
+The Broker's dispatcher uses it for undecodable frames; :class:`Subscriptions` holds the live
+subscriptions (requests that declare a cancel), asked for again after 1101 or a reconnect and
+cancelled when dropped. (Each domain's handlers complete their requests on the replies and end
+markers themselves: they build the domain's results.)
 Nothing here is written per message: a new declaration is routed the moment it exists.
 """
 
@@ -33,8 +35,8 @@ from ..protocol.protobuf import varint_field
 from ..protocol.schema import TO_CLIENT, TO_SERVER, Message
 from ..protocol.versions import supports
 
-__all__ = ["Route", "Attribution", "routes", "singleton_key", "attribute", "ends", "key_index",
-           "subscriptions", "cancel_message", "Subscriptions"]
+__all__ = ["Route", "Attribution", "routes", "singleton_key", "attribute", "key_index",
+           "cancel_message", "Subscriptions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +83,6 @@ def routes() -> dict[int, tuple[Route, ...]]:
 def singleton_key(request: type[Message]) -> str:
     """The registry key of a request TWS answers without an id (one at a time per connection)."""
     return request.__name__
-
-
-def ends(msg: Message) -> tuple[type[Message], ...]:
-    """The requests ``msg`` ends (it is their declared end marker)."""
-    return tuple(r.request for r in routes().get(msg.MSG_ID, ()) if r.is_end)
 
 
 def _active(el: object, version: int) -> bool:
@@ -153,12 +150,6 @@ def _id_of(fields: Sequence[str]) -> int | None:
     if fields and fields[0].isdigit():
         return int(fields[0])
     return None
-
-
-def subscriptions() -> tuple[type[Message], ...]:
-    """The requests that stay live until cancelled (they declare a cancel message)."""
-    return tuple(cls for cls in TO_SERVER.values()
-                 if cls.SCHEMA.request is not None and cls.SCHEMA.request.is_subscription)
 
 
 
