@@ -19,14 +19,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
-import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..models.camel import CAMEL_MODELS, to_model
+from ..models.camel import CAMEL_MODELS, to_model, unwrap_optional
 from ..protocol import messages as _messages  # noqa: F401 - registers every declaration
 from ..protocol.codec import TagValue
 from ..protocol.ids import Out
@@ -136,15 +135,6 @@ def send_error(msg_id: int) -> tuple[int, str]:
 
 # --- types of message attributes ---------------------------------------------------------------
 
-def _unwrap(tp: Any) -> Any:
-    """``X | None`` -> X."""
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
-
-
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
@@ -159,7 +149,7 @@ def attr_type(cls: type, path: str) -> Any:
         hints = _hints(typing.cast(type, tp))
         if part not in hints:
             raise TypeError(f"{cls.__name__} has no attribute {path!r}")
-        tp = _unwrap(hints[part])
+        tp, _ = unwrap_optional(hints[part])
     return tp
 
 

@@ -71,6 +71,7 @@ from .ticks import (
 __all__ = [
     "CAMEL_MODELS", "CAMEL_NAMES", "CamelField", "UNSET_DECIMAL", "UNSET_DOUBLE", "UNSET_INTEGER",
     "UNSET_LONG", "camel_fields", "camel_name", "snake_name", "to_camel", "to_model",
+    "unwrap_optional",
 ]
 
 M = TypeVar("M")
@@ -132,7 +133,8 @@ class CamelField:
 _FIELDS: dict[type, tuple[CamelField, ...]] = {}
 
 
-def _unwrap(tp: Any) -> tuple[Any, bool]:
+def unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    """``X | None`` -> (X, True); another union -> (Any, True); a plain type -> (it, False)."""
     origin = typing.get_origin(tp)
     if origin is Union or origin is types.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -165,7 +167,7 @@ def camel_fields(model_cls: type) -> tuple[CamelField, ...]:
     hints = typing.get_type_hints(model_cls)
     out = []
     for f in dataclasses.fields(model_cls):
-        tp, optional = _unwrap(hints[f.name])
+        tp, optional = unwrap_optional(hints[f.name])
         kind, item = _kind(tp)
         camel = CAMEL_NAMES.get((model_cls.__name__, f.name)) or camel_name(f.name)
         out.append(CamelField(camel, f.name, kind, item, optional))
