@@ -27,6 +27,7 @@ from typing import Any
 
 from ..models.camel import CAMEL_MODELS, to_model, unwrap_optional
 from ..protocol import messages as _messages  # noqa: F401 - registers every declaration
+from ..protocol.api import Callback
 from ..protocol.codec import TagValue
 from ..protocol.ids import Out
 from ..protocol.schema import TO_CLIENT, TO_SERVER, Message
@@ -178,6 +179,8 @@ class CallbackSpec:
     its attribute ``x``."""
     kinds: tuple[str, ...]
     each: str | None
+    then: CallbackSpec | None = None
+    """The callback made after this one (see :attr:`ibwire.protocol.api.Callback.then`)."""
 
 
 
@@ -192,8 +195,7 @@ def item_getter(path: str) -> Callable[[Any, Any], Any]:
     return lambda m, item: get_m(m)
 
 
-def _callback_spec(cls: type[Message]) -> CallbackSpec | None:
-    cb = cls.SCHEMA.callback
+def _callback_spec(cls: type[Message], cb: Callback | None) -> CallbackSpec | None:
     if cb is None:
         return None
     paths, kinds = [], []
@@ -212,7 +214,8 @@ def _callback_spec(cls: type[Message]) -> CallbackSpec | None:
             kinds.append(value_kind(attr_type(item_type, path[2:])))
         else:
             kinds.append(value_kind(attr_type(cls, path)))
-    return CallbackSpec(cls, cb.name, tuple(paths), tuple(kinds), cb.each)
+    return CallbackSpec(cls, cb.name, tuple(paths), tuple(kinds), cb.each,
+                        _callback_spec(cls, cb.then))
 
 
 @functools.cache
@@ -220,7 +223,7 @@ def callback_specs() -> dict[type, CallbackSpec]:
     """Every incoming message class with an official callback -> its :class:`CallbackSpec`."""
     out = {}
     for cls in TO_CLIENT.values():
-        spec = _callback_spec(cls)
+        spec = _callback_spec(cls, cls.SCHEMA.callback)
         if spec is not None:
             out[cls] = spec
     return out

@@ -13,13 +13,11 @@ from ..models.market import TickType
 from ..protocol.connection import BadMessage
 from ..protocol.messages.historical import HistoricalData
 from ..protocol.messages.market_data import TickPrice
-from ..protocol.messages.scanner import ScannerData
 from ..protocol.messages.system import ErrMsg
 from ..protocol.messages.ticks import TickByTick
 from ..protocol.schema import UnknownMessage
 from ..protocol.versions import Feature, supports
 from .ewrapper import TickAttrib
-from .scanner import eclient_scanner_data
 
 if TYPE_CHECKING:
     from .eclient import EClient
@@ -87,16 +85,15 @@ def on_unhandled(self: EClient, ev: Any) -> None:
                        f"EClient.unhandled")
 
 
-SPECIAL: dict[type, str | Handler] = {
+SPECIAL: dict[type, str] = {
     TickPrice: "_on_tick_price", HistoricalData: "_on_historical_data", ErrMsg: "_on_err_msg",
-    TickByTick: "_on_tick_by_tick", ScannerData: eclient_scanner_data,
+    TickByTick: "_on_tick_by_tick",
 }
 """The messages the EClient handles by hand (TICK_PRICE also reports the implied size tick,
 HISTORICAL_DATA calls once per bar and ends the request below 196, ERR_MSG fits the program's
 ``error`` signature, TICK_BY_TICK calls one of three callbacks by its tick type:
-:func:`~ibwire.protocol.messages.ticks.tick_by_tick_call`, SCANNER_DATA ends each result with
-``scannerDataEnd``) -> the EClient method (by name) or a handler function of the message's
-domain module. Every other callback derives from the declarations (:mod:`.eapi`)."""
+:func:`~ibwire.protocol.messages.ticks.tick_by_tick_call`) -> the EClient method. Every other
+callback derives from the declarations (:mod:`.eapi`)."""
 
 
 def tick_attr_mask(mask: int | None, server_version: int | None) -> int:

@@ -329,14 +329,20 @@ class EClient:
     @classmethod
     def _make_handler(cls, msg_cls: type) -> Handler | None:
         special = SPECIAL.get(msg_cls)
-        if isinstance(special, str):
-            return getattr(cls, special)  # type: ignore[no-any-return]
         if special is not None:
-            return special
+            return getattr(cls, special)  # type: ignore[no-any-return]
         spec = callback_specs().get(msg_cls)
         if spec is None:
             return None
-        return cls._callback_handler(spec)
+        first = cls._callback_handler(spec)
+        if spec.then is None:
+            return first
+        then = cls._callback_handler(spec.then)
+
+        def both(self: EClient, m: Any) -> None:
+            first(self, m)
+            then(self, m)
+        return both
 
     @classmethod
     def _callback_handler(cls, spec: CallbackSpec) -> Handler:

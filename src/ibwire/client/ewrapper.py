@@ -244,10 +244,12 @@ def _install_default_callbacks() -> None:
 
     for spec in callback_specs().values():
         declared = spec.msg_cls.SCHEMA.callback
-        if declared is not None and not hasattr(EWrapper, spec.name):
-            names = tuple(a.name for a in declared.args)
-            setattr(EWrapper, spec.name, _default_callback(spec.name, names,
-                                                           spec.msg_cls.__name__))
+        while declared is not None:  # the callback, then the one it is followed by (``then``)
+            if not hasattr(EWrapper, declared.name):
+                names = tuple(a.name for a in declared.args)
+                setattr(EWrapper, declared.name, _default_callback(declared.name, names,
+                                                                   spec.msg_cls.__name__))
+            declared = declared.then
 
 
 _install_default_callbacks()

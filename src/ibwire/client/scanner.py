@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from ..errors import IbwireError, RequestTimeout, classify
@@ -41,7 +41,7 @@ from .flows import front_method
 from .requests import Pending
 from .router import singleton_key
 
-__all__ = ["ScannerMixin", "Filters", "filter_options", "eclient_scanner_data"]
+__all__ = ["ScannerMixin", "Filters", "filter_options"]
 
 _PARAMETERS = singleton_key(ReqScannerParameters)
 
@@ -69,23 +69,6 @@ def _text(v: object) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
-
-
-_ROW_HANDLERS: dict[type, Callable[[Any, Any], None]] = {}
-
-
-def eclient_scanner_data(self: Any, m: ScannerData) -> None:
-    """The EClient's SCANNER_DATA dispatch, hand-written: ``scannerData`` once per row (the
-    handler the declaration's ``Callback(..., each="rows")`` derives, with its conversions) and
-    then ``scannerDataEnd(reqId)``, which the Callback table cannot express."""
-    cls = type(self)
-    rows = _ROW_HANDLERS.get(cls)
-    if rows is None:
-        from .eapi import callback_specs
-
-        rows = _ROW_HANDLERS[cls] = cls._callback_handler(callback_specs()[ScannerData])
-    rows(self, m)
-    self.wrapper.scannerDataEnd(m.req_id)
 
 
 def _check(kind: str, name: str, known: Iterable[str]) -> None:

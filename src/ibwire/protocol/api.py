@@ -27,7 +27,8 @@ and a reply's::
   :class:`ibwire.EClient`'s methods, ``ibwire.compat`` and the oracle tests derive from it.
 * :class:`Callback` -- the official ``EWrapper`` callback a message calls, with its argument names
   mapped the same way (``"name:attr.path"`` for another attribute); ``each="bars"`` calls it once per
-  item of a list attribute, the item's attributes named as ``"*.attr"``.
+  item of a list attribute, the item's attributes named as ``"*.attr"``; ``then=Callback(...)`` is
+  called after it (SCANNER_DATA's rows, then ``scannerDataEnd``).
 """
 
 from __future__ import annotations
@@ -126,11 +127,16 @@ class Callback:
     name: str
     specs: tuple[str, ...]
     each: str | None
+    then: Callback | None
+    """A callback made after this one (after every item's, with ``each``), e.g. the
+    ``scannerDataEnd(reqId)`` that follows SCANNER_DATA's ``scannerData`` rows."""
 
-    def __init__(self, name: str, *args: str, each: str | None = None) -> None:
+    def __init__(self, name: str, *args: str, each: str | None = None,
+                 then: Callback | None = None) -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "specs", args)
         object.__setattr__(self, "each", each)
+        object.__setattr__(self, "then", then)
 
     @property
     def args(self) -> tuple[Arg, ...]:

@@ -375,7 +375,8 @@ def _check_names(cls: type, schema: Schema) -> None:
     """The official arguments and the request key name attributes the message has."""
     names = set(getattr(cls, "__dataclass_fields__", {}))
     used: list[tuple[str, str | None]] = []
-    for table in (schema.api, schema.callback):
+    then = schema.callback.then if schema.callback is not None else None
+    for table in (schema.api, schema.callback, then):
         if table is not None:
             used += [(f"{table.name}({a.name})", a.path) for a in table.args]
     if schema.request is not None and schema.request.key is not None:

@@ -253,7 +253,8 @@ _C = "contract_details.contract."
            callback=Callback("scannerData", "reqId", "rank:*.rank",
                              "contractDetails:*.contract_details", "distance:*.distance",
                              "benchmark:*.benchmark", "projection:*.projection",
-                             "legsStr:*.legs_str", each="rows"))
+                             "legsStr:*.legs_str", each="rows",
+                             then=Callback("scannerDataEnd", "reqId")))
 @dataclass(slots=True)
 class ScannerData(Message):
     """SCANNER_DATA (20, v3): one scan result, every row of it (ranked from 0). The official
