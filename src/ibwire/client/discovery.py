@@ -15,8 +15,7 @@ needed, before anything is sent (the official client answers error 503 there).
 
 from __future__ import annotations
 
-import operator
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ..errors import IbwireError
 from ..models.config import ConfigUpdateResult, TwsConfig, UpdateConfigWarning
@@ -31,14 +30,12 @@ from ..protocol.messages.discovery import (
     SymbolSamples,
     UserInfo,
 )
-from ..protocol.protobuf import PbType
-from ..protocol.schema import Message
 from ..protocol.versions import Feature, supports
 from .core import BrokerCore, Flow
 from .flows import front_method
 from .router import singleton_key
 
-__all__ = ["DiscoveryMixin", "from_protobuf_object", "config_request"]
+__all__ = ["DiscoveryMixin"]
 
 _FAMILY_CODES = singleton_key(ReqFamilyCodes)
 
@@ -156,51 +153,4 @@ class DiscoveryMixin(BrokerCore):
 
 # --- the official protobuf-object requests (EClient.reqConfigProtoBuf / updateConfigProtoBuf) -----
 
-def _camel(snake: str) -> str:
-    head, *rest = snake.split("_")
-    return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
-
-def _present(obj: Any, name: str) -> bool:
-    has_field = getattr(obj, "HasField", None)
-    if has_field is not None:  # a protobuf object: unset fields read as their defaults
-        try:
-            return bool(has_field(name))
-        except ValueError:  # a repeated field (no presence)
-            return True
-    return getattr(obj, name, None) is not None
-
-
-def from_protobuf_object(obj: Any, pb: PbType, into: Any = None) -> Any:
-    """The model of ``pb``'s declaration from an object carrying the protobuf type's fields by
-    their protobuf names (the official client's generated object, or any object with those
-    attributes): what the EClient methods that take one (``reqConfigProtoBuf``) send."""
-    model = into if into is not None else pb.cls()
-    for f in pb.fields:
-        name = f.name or _camel(f.path.rsplit(".", 1)[-1])
-        if not _present(obj, name):
-            continue
-        value = getattr(obj, name)
-        if f.repeated:
-            value = [from_protobuf_object(x, f.sub) if f.sub is not None else x
-                     for x in value or ()]
-            if not value:
-                continue
-        elif f.sub is not None:
-            value = from_protobuf_object(value, f.sub)
-        head, _, last = f.path.rpartition(".")
-        setattr(operator.attrgetter(head)(model) if head else model, last, value)
-    return model
-
-
-def config_request(obj: Any, cls: type[ReqConfig] | type[UpdateConfig]) -> Message:
-    """REQ_CONFIG / UPDATE_CONFIG from the official client's ConfigRequest / UpdateConfigRequest
-    object (an ibwire message is taken as it is)."""
-    if isinstance(obj, cls):
-        return obj
-    if obj is None:
-        raise ValueError(f"{cls.__name__}: give the request object")
-    pb = cls.SCHEMA.pb
-    assert pb is not None
-    msg: Message = from_protobuf_object(obj, pb)
-    return msg

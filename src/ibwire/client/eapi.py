@@ -27,14 +27,17 @@ from typing import Any
 
 from ..models.camel import CAMEL_MODELS, to_model, unwrap_optional
 from ..protocol import messages as _messages  # noqa: F401 - registers every declaration
-from ..protocol.api import Callback
+from ..protocol.api import Callback, camel_name
 from ..protocol.codec import TagValue
 from ..protocol.ids import Out
+from ..protocol.messages.config import ReqConfig, UpdateConfig
+from ..protocol.protobuf import PbType
 from ..protocol.schema import TO_CLIENT, TO_SERVER, Message
 
 __all__ = [
     "OBJ", "DEC", "FLT", "INT", "STR", "ApiSpec", "CallbackSpec", "api_specs", "callback_specs",
-    "make_method", "item_getter", "SEND_ERRORS", "send_error",
+    "make_method", "item_getter", "SEND_ERRORS", "send_error", "from_protobuf_object",
+    "config_request",
 ]
 
 # Value kinds of callback arguments (used by ibwire.compat to apply the official unset forms).
@@ -341,3 +344,50 @@ def make_method(spec: ApiSpec) -> Callable[..., None]:
     fn.__doc__ = f"Send {spec.msg_cls.__name__} ({Out(spec.msg_cls.MSG_ID).name}).{replies}"
     fn.__qualname__ = f"EClient.{spec.name}"
     return fn
+
+
+# --- official protobuf objects (10.51's reqConfigProtoBuf / updateConfigProtoBuf take them) ------
+
+def _present(obj: Any, name: str) -> bool:
+    has_field = getattr(obj, "HasField", None)
+    if has_field is not None:  # a protobuf object: unset fields read as their defaults
+        try:
+            return bool(has_field(name))
+        except ValueError:  # a repeated field (no presence)
+            return True
+    return getattr(obj, name, None) is not None
+
+
+def from_protobuf_object(obj: Any, pb: PbType, into: Any = None) -> Any:
+    """The model of ``pb``'s declaration from an object carrying the protobuf type's fields by
+    their protobuf names (the official client's generated object, or any object with those
+    attributes): what the EClient methods that take one (``reqConfigProtoBuf``) send."""
+    model = into if into is not None else pb.cls()
+    for f in pb.fields:
+        name = f.name or camel_name(f.path.rsplit(".", 1)[-1])
+        if not _present(obj, name):
+            continue
+        value = getattr(obj, name)
+        if f.repeated:
+            value = [from_protobuf_object(x, f.sub) if f.sub is not None else x
+                     for x in value or ()]
+            if not value:
+                continue
+        elif f.sub is not None:
+            value = from_protobuf_object(value, f.sub)
+        head, _, last = f.path.rpartition(".")
+        setattr(operator.attrgetter(head)(model) if head else model, last, value)
+    return model
+
+
+def config_request(obj: Any, cls: type[ReqConfig] | type[UpdateConfig]) -> Message:
+    """REQ_CONFIG / UPDATE_CONFIG from the official client's ConfigRequest / UpdateConfigRequest
+    object (an ibwire message is taken as it is)."""
+    if isinstance(obj, cls):
+        return obj
+    if obj is None:
+        raise ValueError(f"{cls.__name__}: give the request object")
+    pb = cls.SCHEMA.pb
+    assert pb is not None
+    msg: Message = from_protobuf_object(obj, pb)
+    return msg

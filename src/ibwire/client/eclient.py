@@ -66,13 +66,22 @@ from ..errors import CONNECT_ADVICE, ConnectError, ConnectionLost, LocalProtocol
 from ..protocol import messages as _messages  # noqa: F401 - registers every schema
 from ..protocol.codec import UNSET_INT, format_tws_time
 from ..protocol.connection import BadMessage, ConnectionClosed, HandshakeComplete, SessionReady
+from ..protocol.ids import Out
 from ..protocol.messages.config import ReqConfig, UpdateConfig
 from ..protocol.messages.orders import CancelOrder, ReqGlobalCancel
 from ..protocol.messages.ticks import tick_by_tick_call
 from ..protocol.schema import TO_CLIENT, Message, UnknownMessage
 from ..protocol.versions import MAX_VERSION, MIN_VERSION
-from .discovery import config_request
-from .eapi import ApiSpec, CallbackSpec, api_specs, callback_specs, item_getter, make_method
+from .eapi import (
+    ApiSpec,
+    CallbackSpec,
+    api_specs,
+    callback_specs,
+    config_request,
+    item_getter,
+    make_method,
+    send_error,
+)
 from .ecallbacks import (
     ALREADY_CONNECTED,
     ATTRIBS,
@@ -496,8 +505,8 @@ class EClient:
         :class:`~ibwire.protocol.messages.config.ReqConfig`). Answers: configResponseProtoBuf."""
         req_id = getattr(configRequestProto, "reqId", None) or getattr(
             configRequestProto, "req_id", None)
-        self._send_built(req_id if isinstance(req_id, int) else NO_VALID_ID, 592,
-                         "Request Config Sending Error",
+        self._send_built(req_id if isinstance(req_id, int) else NO_VALID_ID,
+                         *send_error(Out.REQ_CONFIG),
                          lambda: config_request(configRequestProto, ReqConfig))
 
     def updateConfigProtoBuf(self, updateConfigRequestProto: Any) -> None:  # noqa: N802, N803
@@ -508,8 +517,8 @@ class EClient:
         updateConfigResponseProtoBuf."""
         req_id = getattr(updateConfigRequestProto, "reqId", None) or getattr(
             updateConfigRequestProto, "req_id", None)
-        self._send_built(req_id if isinstance(req_id, int) else NO_VALID_ID, 593,
-                         "Update Config Request Sending Error",
+        self._send_built(req_id if isinstance(req_id, int) else NO_VALID_ID,
+                         *send_error(Out.UPDATE_CONFIG),
                          lambda: config_request(updateConfigRequestProto, UpdateConfig))
 
     if TYPE_CHECKING:  # the declared official methods are added below, from the API table
