@@ -149,3 +149,49 @@ def emit(report: dict[str, Any]) -> None:
 
 def bids_in_order(bids: dict[Any, float], order: list[Any]) -> list[float | None]:
     return [bids.get(k) for k in order]
+
+
+def stream_report(meter: Meter, n: int, client: str, version: int | None,
+                  checked: dict[str, Any]) -> None:
+    """Emit a stream benchmark's report: the meter's burst figures without the burst's own
+    counts, plus ``checked`` (what the runner verifies against the stream)."""
+    out = meter.burst_report(n, {}, [], client=client, server_version=version)
+    out.pop("counts")
+    out.pop("final_bid")
+    out.update(checked)
+    emit(out)
+
+
+def official_1051() -> tuple[Any, Any, Any]:
+    """``(EClient, Contract, EWrapper)`` of the official client 10.51, or exit 3 having reported
+    the row unavailable (never a number from another ibapi)."""
+    try:
+        from ibapi.client import EClient
+        from ibapi.contract import Contract
+        from ibapi.server_versions import MAX_CLIENT_VER
+        from ibapi.wrapper import EWrapper
+    except Exception as exc:  # the runner reports the row as unavailable, never a number
+        emit({"unavailable": f"{type(exc).__name__}: {exc}"})
+        raise SystemExit(3) from None
+    if MAX_CLIENT_VER < 226:
+        emit({"unavailable": f"ibapi with MAX_CLIENT_VER {MAX_CLIENT_VER} is not 10.51"})
+        raise SystemExit(3)
+    return EClient, Contract, EWrapper
+
+
+def run_stream_client(prog: str, clients: dict[str, Any], default_n: int,
+                      extra: dict[str, int] | None = None) -> None:
+    """A stream benchmark client's command line: ``--client`` picks one of ``clients``."""
+    import logging
+
+    logging.disable(logging.CRITICAL)  # no log records on the hot path (as the other scripts)
+    p = argparse.ArgumentParser(prog=prog)
+    p.add_argument("--client", choices=sorted(clients), required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7497)
+    p.add_argument("--client-id", type=int, default=1)
+    p.add_argument("--n", type=int, default=default_n)
+    for name, default in (extra or {}).items():
+        p.add_argument(f"--{name}", type=int, default=default)
+    a = p.parse_args()
+    clients[a.client](a)

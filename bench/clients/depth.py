@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 from typing import Any
 
-from bench.clients.common import Meter, emit
+from bench.clients.common import Meter, official_1051, run_stream_client, stream_report
 from bench.depth_stream import REQ_ID, ROWS, SENTINEL_EPOCH
 
 
@@ -55,15 +54,6 @@ class Book:
         def rows(side: list[list[Any]]) -> list[list[Any]]:
             return [[p, float(s), m] for p, s, m in side]
         return {"rows_handled": self.n, "bids": rows(self.sides[1]), "asks": rows(self.sides[0])}
-
-
-def _finish(meter: Meter, book_report: dict[str, Any], n: int, client: str,
-            version: int | None) -> None:
-    out = meter.burst_report(n, {}, [], client=client, server_version=version)
-    out.pop("counts")
-    out.pop("final_bid")
-    out.update(book_report)
-    emit(out)
 
 
 def run_ibwire_eclient(a: argparse.Namespace) -> None:
@@ -100,7 +90,7 @@ def run_ibwire_eclient(a: argparse.Namespace) -> None:
     app.run()
     if not app.done:
         raise SystemExit("connection ended before the sentinel")
-    _finish(app.meter, app.book.report(), a.n, "ibwire EClient", version)
+    stream_report(app.meter, a.n, "ibwire EClient", version, app.book.report())
 
 
 def run_ibwire_broker(a: argparse.Namespace) -> None:
@@ -117,7 +107,7 @@ def run_ibwire_broker(a: argparse.Namespace) -> None:
         rep = {"rows_handled": book.updates,
                "bids": [[r.price, float(r.size), r.market_maker] for r in book.bids],
                "asks": [[r.price, float(r.size), r.market_maker] for r in book.asks]}
-        _finish(meter, rep, a.n, "ibwire Broker + OrderBook", b.server_version)
+        stream_report(meter, a.n, "ibwire Broker + OrderBook", b.server_version, rep)
 
 
 async def _ib_async_client(a: argparse.Namespace) -> None:
@@ -152,7 +142,7 @@ async def _ib_async_client(a: argparse.Namespace) -> None:
     c.reqMktDepth(REQ_ID, Stock("AAPL", "SMART", "USD"), a.rows, True, [])
     await done
     meter.stop()
-    _finish(meter, book.report(), a.n, "ib_async Client", c.serverVersion())
+    stream_report(meter, a.n, "ib_async Client", c.serverVersion(), book.report())
     c.disconnect()
 
 
@@ -191,22 +181,12 @@ async def _ib_async_ib(a: argparse.Namespace) -> None:
     rep = {"rows_handled": counted["n"],
            "bids": [[d.price, float(d.size), d.marketMaker] for d in t.domBids],
            "asks": [[d.price, float(d.size), d.marketMaker] for d in t.domAsks]}
-    _finish(meter, rep, a.n, "ib_async IB + Ticker.dom", ib.client.serverVersion())
+    stream_report(meter, a.n, "ib_async IB + Ticker.dom", ib.client.serverVersion(), rep)
     ib.disconnect()
 
 
 def run_official1051(a: argparse.Namespace) -> None:
-    try:
-        from ibapi.client import EClient
-        from ibapi.contract import Contract
-        from ibapi.server_versions import MAX_CLIENT_VER
-        from ibapi.wrapper import EWrapper
-    except Exception as exc:  # the runner reports the row as unavailable, never a number
-        emit({"unavailable": f"{type(exc).__name__}: {exc}"})
-        raise SystemExit(3) from None
-    if MAX_CLIENT_VER < 226:
-        emit({"unavailable": f"ibapi with MAX_CLIENT_VER {MAX_CLIENT_VER} is not 10.51"})
-        raise SystemExit(3)
+    EClient, Contract, EWrapper = official_1051()
 
     class App(EWrapper, EClient):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -242,7 +222,7 @@ def run_official1051(a: argparse.Namespace) -> None:
     app.run()
     if not app.done:
         raise SystemExit("connection ended before the sentinel")
-    _finish(app.meter, app.book.report(), a.n, "official client 10.51", app.version)
+    stream_report(app.meter, a.n, "official client 10.51", app.version, app.book.report())
 
 
 CLIENTS = {
@@ -255,16 +235,7 @@ CLIENTS = {
 
 
 def main() -> None:
-    logging.disable(logging.CRITICAL)  # no log records on the hot path (as the other scripts)
-    p = argparse.ArgumentParser(prog="bench.clients.depth")
-    p.add_argument("--client", choices=sorted(CLIENTS), required=True)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=7497)
-    p.add_argument("--client-id", type=int, default=1)
-    p.add_argument("--n", type=int, default=100_000)
-    p.add_argument("--rows", type=int, default=ROWS)
-    a = p.parse_args()
-    CLIENTS[a.client](a)
+    run_stream_client("bench.clients.depth", CLIENTS, 100_000, {"rows": ROWS})
 
 
 if __name__ == "__main__":

@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 from typing import Any
 
-from bench.clients.common import Meter, emit
+from bench.clients.common import Meter, official_1051, run_stream_client, stream_report
 from bench.tbt_stream import BID_ASK_ID, LAST_ID, SENTINEL_EPOCH
 
 
@@ -55,14 +54,6 @@ class Tally:
                 "last": [0, self.last[1], float(self.last[2])] if self.last else [],
                 "quote": ([0, self.quote[1], self.quote[2], float(self.quote[3]),
                            float(self.quote[4])] if self.quote else [])}
-
-
-def _finish(meter: Meter, tally: Tally, n: int, client: str, version: int | None) -> None:
-    out = meter.burst_report(n, {}, [], client=client, server_version=version)
-    out.pop("counts")
-    out.pop("final_bid")
-    out.update(tally.report())
-    emit(out)
 
 
 def run_ibwire_eclient(a: argparse.Namespace) -> None:
@@ -104,7 +95,7 @@ def run_ibwire_eclient(a: argparse.Namespace) -> None:
     app.run()
     if not app.done:
         raise SystemExit("connection ended before the sentinel")
-    _finish(app.meter, app.tally, a.n, "ibwire EClient", version)
+    stream_report(app.meter, a.n, "ibwire EClient", version, app.tally.report())
 
 
 def run_ibwire_broker(a: argparse.Namespace) -> None:
@@ -146,7 +137,7 @@ def run_ibwire_broker(a: argparse.Namespace) -> None:
         if seen[0] + seen[1] < a.n:
             raise SystemExit(f"the streams stopped at {seen[0] + seen[1]} ticks")
         meter.stop()
-        _finish(meter, tally, a.n, "ibwire Broker + LiveStreams", b.server_version)
+        stream_report(meter, a.n, "ibwire Broker + LiveStreams", b.server_version, tally.report())
 
 
 async def _ib_async_client(a: argparse.Namespace) -> None:
@@ -186,7 +177,7 @@ async def _ib_async_client(a: argparse.Namespace) -> None:
     c.reqTickByTickData(BID_ASK_ID, Stock("AAPL", "SMART", "USD"), "BidAsk", 0, False)
     await done
     meter.stop()
-    _finish(meter, tally, a.n, "ib_async Client", c.serverVersion())
+    stream_report(meter, a.n, "ib_async Client", c.serverVersion(), tally.report())
     c.disconnect()
 
 
@@ -230,22 +221,12 @@ async def _ib_async_ib(a: argparse.Namespace) -> None:
     ib.reqTickByTickData(contract, "BidAsk")
     await done
     meter.stop()
-    _finish(meter, tally, a.n, "ib_async IB + Ticker.tickByTicks", ib.client.serverVersion())
+    stream_report(meter, a.n, "ib_async IB + Ticker.tickByTicks", ib.client.serverVersion(), tally.report())
     ib.disconnect()
 
 
 def run_official1051(a: argparse.Namespace) -> None:
-    try:
-        from ibapi.client import EClient
-        from ibapi.contract import Contract
-        from ibapi.server_versions import MAX_CLIENT_VER
-        from ibapi.wrapper import EWrapper
-    except Exception as exc:  # the runner reports the row as unavailable, never a number
-        emit({"unavailable": f"{type(exc).__name__}: {exc}"})
-        raise SystemExit(3) from None
-    if MAX_CLIENT_VER < 226:
-        emit({"unavailable": f"ibapi with MAX_CLIENT_VER {MAX_CLIENT_VER} is not 10.51"})
-        raise SystemExit(3)
+    EClient, Contract, EWrapper = official_1051()
 
     class App(EWrapper, EClient):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -285,7 +266,7 @@ def run_official1051(a: argparse.Namespace) -> None:
     app.run()
     if not app.done:
         raise SystemExit("connection ended before the sentinel")
-    _finish(app.meter, app.tally, a.n, "official client 10.51", app.version)
+    stream_report(app.meter, a.n, "official client 10.51", app.version, app.tally.report())
 
 
 CLIENTS = {
@@ -298,15 +279,7 @@ CLIENTS = {
 
 
 def main() -> None:
-    logging.disable(logging.CRITICAL)  # no log records on the hot path (as the other scripts)
-    p = argparse.ArgumentParser(prog="bench.clients.tbt")
-    p.add_argument("--client", choices=sorted(CLIENTS), required=True)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=7497)
-    p.add_argument("--client-id", type=int, default=1)
-    p.add_argument("--n", type=int, default=200_000)
-    a = p.parse_args()
-    CLIENTS[a.client](a)
+    run_stream_client("bench.clients.tbt", CLIENTS, 200_000)
 
 
 if __name__ == "__main__":
