@@ -40,7 +40,8 @@ from zoneinfo import ZoneInfo
 from ..models.contract import Contract
 from . import option_model as om
 from .calendar import Calendar
-from .instruments import Instrument, InstrumentTable, _matches, future_specs, stable_con_id
+from .instruments import Instrument, InstrumentTable, future_specs, stable_con_id
+from .instruments.table import matches
 from .pricepath import PricePath, mix, value_at
 from .rules import option_rule_id
 
@@ -416,11 +417,7 @@ class OptionTable(InstrumentTable):
                 continue
             pool += self._build(i)
         c = dataclasses.replace(contract, symbol=contract.symbol or None)
-        return [inst for inst in pool if _matches_option(inst, c)]
-
-
-def _matches_option(inst: Instrument, c: Contract) -> bool:
-    return _matches(inst, c)  # the shared rules (symbol, exchange, expiry, strike, right ...)
+        return [inst for inst in pool if matches(inst, c)]  # the shared rules
 
 
 def _market_date(start: datetime) -> date:
