@@ -14,17 +14,14 @@ from hypothesis import strategies as st
 from ibwire.errors import LocalProtocolError, RemoteProtocolError
 from ibwire.models.tag_value import TagValue
 from ibwire.protocol.codec import Kind
-from ibwire.protocol.protobuf import (
-    PT,
+from ibwire.protocol.protobuf import PT, P, PbType, format_multiplier
+from ibwire.protocol.protobuf_wire import (
     WIRE_I64,
     WIRE_LEN,
     WIRE_VARINT,
-    P,
-    PbType,
     decode_varint,
     encode_tag,
     encode_varint,
-    format_multiplier,
     raw_fields,
     skip_field,
     to_signed64,

@@ -62,7 +62,8 @@ from ibwire.protocol.messages.system import (
     ReqIds,
     StartApi,
 )
-from ibwire.protocol.protobuf import PT, P, PbType, raw_fields
+from ibwire.protocol.protobuf import PT, P, PbType
+from ibwire.protocol.protobuf_wire import raw_fields
 from ibwire.protocol.schema import TO_CLIENT, TO_SERVER, Message, UnknownMessage
 from ibwire.protocol.versions import Feature
 

@@ -31,7 +31,7 @@ from ..protocol import messages as _messages  # noqa: F401 - registers every dec
 from ..protocol.api import Request
 from ..protocol.connection import BadMessage
 from ..protocol.elements import F, Skip, Version
-from ..protocol.protobuf import varint_field
+from ..protocol.protobuf_wire import varint_field
 from ..protocol.schema import TO_CLIENT, TO_SERVER, Message
 from ..protocol.versions import supports
 
