@@ -21,7 +21,8 @@ from ibwire import (
 )
 from ibwire.models import Contract, OrderState
 from ibwire.protocol.messages.accounts import PositionData, PositionEnd, ReqPositions
-from ibwire.protocol.messages.orders import OpenOrder, OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OpenOrder, OrderStatus
+from ibwire.protocol.messages.orders import PlaceOrder
 from ibwire.protocol.messages.system import CurrentTime, ReqCurrentTime
 
 

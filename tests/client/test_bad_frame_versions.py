@@ -20,7 +20,8 @@ from ibwire.protocol.connection import BadMessage
 from ibwire.protocol.ids import In
 from ibwire.protocol.messages.contracts import ContractData, ContractDataEnd, ReqContractData
 from ibwire.protocol.messages.executions import ReqExecutions
-from ibwire.protocol.messages.orders import PlaceOrder, ReqOpenOrders
+from ibwire.protocol.messages.order_reports import ReqOpenOrders
+from ibwire.protocol.messages.orders import PlaceOrder
 
 
 def test_the_request_id_position_follows_the_declared_layout_at_each_version() -> None:

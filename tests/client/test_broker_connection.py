@@ -25,7 +25,8 @@ from ibwire import (
 )
 from ibwire.models import Contract, Order, OrderState
 from ibwire.protocol.messages.accounts import PositionData, PositionEnd, ReqPositions
-from ibwire.protocol.messages.orders import CancelOrder, OpenOrder, OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OpenOrder, OrderStatus
+from ibwire.protocol.messages.orders import CancelOrder, PlaceOrder
 from ibwire.protocol.messages.system import CurrentTime, ErrMsg, ReqCurrentTime
 
 

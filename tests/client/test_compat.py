@@ -34,7 +34,8 @@ from ibwire.protocol.messages.contracts import ContractData, ContractDataEnd, Re
 from ibwire.protocol.messages.executions import CommissionReportMsg, ExecutionData, ReqExecutions
 from ibwire.protocol.messages.historical import HistoricalData, ReqHistoricalData
 from ibwire.protocol.messages.market_data import ReqMktData, TickPrice, TickSize
-from ibwire.protocol.messages.orders import OpenOrder, OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OpenOrder, OrderStatus
+from ibwire.protocol.messages.orders import PlaceOrder
 from ibwire.protocol.schema import TO_CLIENT, TO_SERVER
 
 try:

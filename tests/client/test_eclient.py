@@ -38,7 +38,8 @@ from ibwire.protocol.messages.executions import (
     ExecutionDataEnd,
     ReqExecutions,
 )
-from ibwire.protocol.messages.orders import OpenOrder, OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OpenOrder, OrderStatus
+from ibwire.protocol.messages.orders import PlaceOrder
 from ibwire.protocol.messages.system import (
     CurrentTime,
     NextValidId,
@@ -527,17 +528,18 @@ def _requests():
     from ibwire.protocol.messages import contracts as ct
     from ibwire.protocol.messages import historical as h
     from ibwire.protocol.messages import market_data as md
+    from ibwire.protocol.messages import order_reports as r
     from ibwire.protocol.messages import orders as o
     from ibwire.protocol.messages import system as sy
 
     aapl = Stock("AAPL")
     return [
         (lambda c: c.cancelOrder(12, ""), o.CancelOrder, {"order_id": 12}),
-        (lambda c: c.reqOpenOrders(), o.ReqOpenOrders, {}),
-        (lambda c: c.reqAllOpenOrders(), o.ReqAllOpenOrders, {}),
-        (lambda c: c.reqAutoOpenOrders(True), o.ReqAutoOpenOrders, {"auto_bind": True}),
+        (lambda c: c.reqOpenOrders(), r.ReqOpenOrders, {}),
+        (lambda c: c.reqAllOpenOrders(), r.ReqAllOpenOrders, {}),
+        (lambda c: c.reqAutoOpenOrders(True), r.ReqAutoOpenOrders, {"auto_bind": True}),
         (lambda c: c.reqGlobalCancel(), o.ReqGlobalCancel, {}),
-        (lambda c: c.reqCompletedOrders(False), o.ReqCompletedOrders, {"api_only": False}),
+        (lambda c: c.reqCompletedOrders(False), r.ReqCompletedOrders, {"api_only": False}),
         (lambda c: c.reqManagedAccts(), sy.ReqManagedAccts, {}),
         (lambda c: c.cancelPositions(), a.CancelPositions, {}),
         (lambda c: c.reqAccountSummary(9001, "All", "NetLiquidation,BuyingPower"),
@@ -585,7 +587,7 @@ def _pushes():
     from ibwire.protocol.messages import contracts as ct
     from ibwire.protocol.messages import historical as h
     from ibwire.protocol.messages import market_data as md
-    from ibwire.protocol.messages import orders as o
+    from ibwire.protocol.messages import order_reports as r
 
     bar = BarData("20240102 10:00:00", 1.5, 2.5, 1.0, 2.0, Decimal(100), Decimal("1.75"), 12)
     return [
@@ -606,8 +608,8 @@ def _pushes():
          (6, ACCOUNT, None, "CashBalance", "1000", "USD")),
         (a.AccountUpdateMultiEnd(req_id=6), "accountUpdateMultiEnd", (6,)),
         (a.PositionMultiEnd(req_id=5), "positionMultiEnd", (5,)),
-        (o.OpenOrderEnd(), "openOrderEnd", ()),
-        (o.CompletedOrdersEnd(), "completedOrdersEnd", ()),
+        (r.OpenOrderEnd(), "openOrderEnd", ()),
+        (r.CompletedOrdersEnd(), "completedOrdersEnd", ()),
         (ct.ContractDataEnd(req_id=7), "contractDetailsEnd", (7,)),
         (ct.ContractData(req_id=7, details=ContractDetails(contract=_contract_aapl(),
                                                            long_name="APPLE INC", min_tick=0.01)),

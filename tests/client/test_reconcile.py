@@ -32,16 +32,16 @@ from ibwire.protocol.messages.executions import (
     ExecutionDataEnd,
     ReqExecutions,
 )
-from ibwire.protocol.messages.orders import (
+from ibwire.protocol.messages.order_reports import (
     CompletedOrder,
     CompletedOrdersEnd,
     OpenOrder,
     OpenOrderEnd,
     OrderStatus,
-    PlaceOrder,
     ReqCompletedOrders,
     ReqOpenOrders,
 )
+from ibwire.protocol.messages.orders import PlaceOrder
 from ibwire.protocol.messages.system import CurrentTime, ReqCurrentTime
 
 AAPL = Contract(con_id=265598, symbol="AAPL", sec_type="STK", exchange="SMART", currency="USD")

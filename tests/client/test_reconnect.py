@@ -97,7 +97,8 @@ def test_without_reconnect_a_drop_stays_dropped_and_waiting_tickets_fail() -> No
 
 def test_disconnect_stops_reconnecting() -> None:
     from ibwire.models import OrderState
-    from ibwire.protocol.messages.orders import OpenOrder, PlaceOrder
+    from ibwire.protocol.messages.order_reports import OpenOrder
+    from ibwire.protocol.messages.orders import PlaceOrder
 
     def ack(msg: PlaceOrder, session: FakeSession) -> OpenOrder:
         msg.order.client_id = session.client_id

@@ -10,7 +10,8 @@ from ibwire import MarketOrder, Stock
 from ibwire.models.contract import Contract, Forex
 from ibwire.protocol.messages.accounts import AcctDownloadEnd, AcctValue, PortfolioValue, ReqAcctData
 from ibwire.protocol.messages.market_data import ReqMktData, TickPrice, TickSize
-from ibwire.protocol.messages.orders import OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OrderStatus
+from ibwire.protocol.messages.orders import PlaceOrder
 from ibwire.protocol.messages.system import ErrMsg
 
 from ..interop.test_interop_ib_async import run_in_thread, until

@@ -29,7 +29,8 @@ from ibwire.cli import app
 from ibwire.gateway import PaperGateway
 from ibwire.gateway.replay import DATA_ENDED_CODE, DataFileError
 from ibwire.protocol.messages.historical import HistoricalData, ReqHistoricalData
-from ibwire.protocol.messages.orders import OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OrderStatus
+from ibwire.protocol.messages.orders import PlaceOrder
 from ibwire.protocol.messages.system import ErrMsg
 
 from ..conftest import WireClient

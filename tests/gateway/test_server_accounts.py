@@ -27,7 +27,8 @@ from ibwire.protocol.messages.accounts import (
     ReqPositions,
     ReqPositionsMulti,
 )
-from ibwire.protocol.messages.orders import OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OrderStatus
+from ibwire.protocol.messages.orders import PlaceOrder
 from ibwire.protocol.messages.system import ErrMsg
 
 ACCT = "DU1234567"

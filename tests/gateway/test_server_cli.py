@@ -8,7 +8,8 @@ import sys
 
 from ibwire import MarketOrder, Stock
 from ibwire.gateway import PaperGateway
-from ibwire.protocol.messages.orders import OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OrderStatus
+from ibwire.protocol.messages.orders import PlaceOrder
 
 from ..conftest import WireClient
 

@@ -13,7 +13,8 @@ from ibwire.models.order import Order
 from ibwire.protocol.messages.accounts import PositionData, PositionEnd, ReqPositions
 from ibwire.protocol.messages.executions import CommissionReportMsg, ExecutionData
 from ibwire.protocol.messages.market_data import CancelMktData, ReqMktData, TickPrice, TickSize
-from ibwire.protocol.messages.orders import CancelOrder, OpenOrder, OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OpenOrder, OrderStatus
+from ibwire.protocol.messages.orders import CancelOrder, PlaceOrder
 from ibwire.protocol.messages.system import ErrMsg
 from ibwire.protocol.versions import IB_ASYNC_VERSION, MAX_VERSION
 

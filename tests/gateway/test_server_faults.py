@@ -12,13 +12,8 @@ from ibwire.models.execution import ExecutionFilter
 from ibwire.protocol.connection import SessionReady
 from ibwire.protocol.messages.accounts import PositionData, PositionEnd, ReqPositions
 from ibwire.protocol.messages.executions import ExecutionData, ExecutionDataEnd, ReqExecutions
-from ibwire.protocol.messages.orders import (
-    OpenOrder,
-    OpenOrderEnd,
-    OrderStatus,
-    PlaceOrder,
-    ReqOpenOrders,
-)
+from ibwire.protocol.messages.order_reports import OpenOrder, OpenOrderEnd, OrderStatus, ReqOpenOrders
+from ibwire.protocol.messages.orders import PlaceOrder
 from ibwire.protocol.messages.system import CurrentTime, ErrMsg, ReqCurrentTime
 
 from ..conftest import WireClient

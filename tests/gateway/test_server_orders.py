@@ -13,21 +13,19 @@ from ibwire.protocol.messages.executions import (
     ExecutionDataEnd,
     ReqExecutions,
 )
-from ibwire.protocol.messages.orders import (
-    CancelOrder,
+from ibwire.protocol.messages.order_reports import (
     CompletedOrder,
     CompletedOrdersEnd,
     OpenOrder,
     OpenOrderEnd,
     OrderBound,
     OrderStatus,
-    PlaceOrder,
     ReqAllOpenOrders,
     ReqAutoOpenOrders,
     ReqCompletedOrders,
-    ReqGlobalCancel,
     ReqOpenOrders,
 )
+from ibwire.protocol.messages.orders import CancelOrder, PlaceOrder, ReqGlobalCancel
 from ibwire.protocol.messages.system import ErrMsg
 
 AAPL = 265598

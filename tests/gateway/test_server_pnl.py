@@ -10,7 +10,8 @@ import pytest
 from ibwire import MarketOrder, Stock
 from ibwire.protocol.messages.accounts import AcctDownloadEnd, PortfolioValue, ReqAcctData
 from ibwire.protocol.messages.fa import ReplaceFA, ReqFA
-from ibwire.protocol.messages.orders import OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OrderStatus
+from ibwire.protocol.messages.orders import PlaceOrder
 from ibwire.protocol.messages.pnl import (
     CancelPnL,
     CancelPnLSingle,

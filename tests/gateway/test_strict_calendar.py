@@ -16,7 +16,8 @@ from ibwire import LimitOrder, MarketOrder, Stock
 from ibwire.gateway import PaperGateway
 from ibwire.models.contract import Contract
 from ibwire.protocol.messages.executions import ExecutionData
-from ibwire.protocol.messages.orders import OrderStatus, PlaceOrder
+from ibwire.protocol.messages.order_reports import OrderStatus
+from ibwire.protocol.messages.orders import PlaceOrder
 
 from ..conftest import WireClient
 

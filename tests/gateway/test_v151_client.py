@@ -26,14 +26,8 @@ from ibwire.protocol.messages.executions import (
     ExecutionDataEnd,
     ReqExecutions,
 )
-from ibwire.protocol.messages.orders import (
-    CancelOrder,
-    OpenOrder,
-    OpenOrderEnd,
-    OrderStatus,
-    PlaceOrder,
-    ReqOpenOrders,
-)
+from ibwire.protocol.messages.order_reports import OpenOrder, OpenOrderEnd, OrderStatus, ReqOpenOrders
+from ibwire.protocol.messages.orders import CancelOrder, PlaceOrder
 from ibwire.protocol.messages.system import ErrMsg
 
 AAPL = Contract(symbol="AAPL", sec_type="STK", exchange="SMART", currency="USD")

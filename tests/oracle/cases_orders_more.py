@@ -21,7 +21,7 @@ from ibwire.models.order import (
     VolumeCondition,
 )
 from ibwire.protocol.codec import TagValue
-from ibwire.protocol.messages import orders
+from ibwire.protocol.messages import order_reports, orders
 from ibwire.protocol.schema import Message
 from ibwire.protocol.versions import Feature
 
@@ -125,26 +125,26 @@ _NEWER = dict(deactivate=True, post_only=True, allow_pre_open=True, ignore_open_
               hedge_max_size=200, route_marketable_to_bbo=True)
 
 INCOMING: list[tuple[Feature | None, Message]] = [
-    (None, orders.OrderBound(1100000001, 0, 17)),
-    (None, orders.OpenOrder(41, AAPL_Q, _open(41, transmit=True), _SUBMITTED)),
-    (None, orders.OpenOrder(42, AAPL_Q, _open(42, action="SELL", lmt_price=155.0, parent_id=41),
+    (None, order_reports.OrderBound(1100000001, 0, 17)),
+    (None, order_reports.OpenOrder(41, AAPL_Q, _open(41, transmit=True), _SUBMITTED)),
+    (None, order_reports.OpenOrder(42, AAPL_Q, _open(42, action="SELL", lmt_price=155.0, parent_id=41),
                             OrderState(status="PreSubmitted"))),
-    (None, orders.OpenOrder(44, AAPL_Q, _open(44, oca_group="oca-1", oca_type=1), _SUBMITTED)),
-    (None, orders.OpenOrder(48, AAPL_Q, _open(48, action="SELL", order_type="TRAIL",
+    (None, order_reports.OpenOrder(44, AAPL_Q, _open(44, oca_group="oca-1", oca_type=1), _SUBMITTED)),
+    (None, order_reports.OpenOrder(48, AAPL_Q, _open(48, action="SELL", order_type="TRAIL",
                                               lmt_price=None, aux_price=1.5,
                                               trail_stop_price=148.5), _SUBMITTED)),
-    (None, orders.OpenOrder(49, AAPL_Q, _open(49, action="SELL", order_type="TRAIL",
+    (None, order_reports.OpenOrder(49, AAPL_Q, _open(49, action="SELL", order_type="TRAIL",
                                               lmt_price=None, trailing_percent=2.0,
                                               trail_stop_price=147.0), _SUBMITTED)),
-    (None, orders.OpenOrder(57, AAPL_Q, _open(57, algo_strategy="Adaptive", algo_params=[
+    (None, order_reports.OpenOrder(57, AAPL_Q, _open(57, algo_strategy="Adaptive", algo_params=[
         TagValue("adaptivePriority", "Normal")]), _SUBMITTED)),
-    (Feature.PEGGED_TO_BENCHMARK, orders.OpenOrder(59, AAPL_Q, _open(
+    (Feature.PEGGED_TO_BENCHMARK, order_reports.OpenOrder(59, AAPL_Q, _open(
         59, conditions=CONDITIONS, conditions_ignore_rth=True, conditions_cancel_order=True),
         OrderState(status="PreSubmitted"))),
-    (None, orders.OpenOrder(60, AAPL_Q, _open(60, order_type="MKT", lmt_price=None, what_if=True),
+    (None, order_reports.OpenOrder(60, AAPL_Q, _open(60, order_type="MKT", lmt_price=None, what_if=True),
                             _WHAT_IF)),
-    (Feature.PROTOBUF_PLACE_ORDER, orders.OpenOrder(62, AAPL_Q, _open(62, **_NEWER), _SUBMITTED)),
-    (Feature.PEGGED_TO_BENCHMARK, orders.CompletedOrder(AAPL_Q, _open(
+    (Feature.PROTOBUF_PLACE_ORDER, order_reports.OpenOrder(62, AAPL_Q, _open(62, **_NEWER), _SUBMITTED)),
+    (Feature.PEGGED_TO_BENCHMARK, order_reports.CompletedOrder(AAPL_Q, _open(
         59, conditions=CONDITIONS[:2], filled_quantity=Decimal(0)),
         OrderState(status="Cancelled", completed_time="20261204 15:30:00 America/New_York",
                    completed_status="Cancelled by Trader"))),

@@ -24,7 +24,15 @@ from ibwire.models.order import Order, OrderAllocation, OrderState, SoftDollarTi
 from ibwire.protocol.codec import TagValue, parse_tws_time
 from ibwire.protocol.connection import Role, decode_fields, encode_message
 from ibwire.protocol.framing import split_fields
-from ibwire.protocol.messages import accounts, contracts, executions, historical, market_data, orders, system
+from ibwire.protocol.messages import (
+    accounts,
+    contracts,
+    executions,
+    historical,
+    market_data,
+    order_reports,
+    system,
+)
 from ibwire.protocol.schema import TO_CLIENT, Message
 from ibwire.protocol.versions import ORACLE_VERSIONS, Feature
 
@@ -94,21 +102,21 @@ FIXED: list[Message] = [
     market_data.TickReqParams(1001, 0.01, "9c0001", 3),
     market_data.TickSnapshotEnd(1001),
     market_data.MarketDataType(1001, 3),
-    orders.OrderStatus(11, "Submitted", Decimal(0), Decimal(100), 0.0, 900001, 0, 0.0, 5, "", 0.0),
-    orders.OrderStatus(11, "Filled", Decimal(100), Decimal(0), 150.25, 900001, 0, 150.25, 5, "",
+    order_reports.OrderStatus(11, "Submitted", Decimal(0), Decimal(100), 0.0, 900001, 0, 0.0, 5, "", 0.0),
+    order_reports.OrderStatus(11, "Filled", Decimal(100), Decimal(0), 150.25, 900001, 0, 150.25, 5, "",
                        0.0),
-    orders.OpenOrder(11, AAPL, _order(), _STATE),
-    orders.OpenOrder(12, ES, _order(order_id=12, order_type="MKT", lmt_price=None,
+    order_reports.OpenOrder(11, AAPL, _order(), _STATE),
+    order_reports.OpenOrder(12, ES, _order(order_id=12, order_type="MKT", lmt_price=None,
                                     outside_rth=True, soft_dollar_tier=SoftDollarTier("a", "b", "c"),
                                     customer_account="C1", professional_customer=True,
                                     include_overnight=True, submitter="me",
                                     manual_order_indicator=1, ext_operator="op"), _PREVIEW),
-    orders.OpenOrderEnd(),
-    orders.CompletedOrder(AAPL, _order(filled_quantity=Decimal(100), customer_account="C",
+    order_reports.OpenOrderEnd(),
+    order_reports.CompletedOrder(AAPL, _order(filled_quantity=Decimal(100), customer_account="C",
                                        submitter="s"),
                           OrderState(status="Filled", completed_time="20261204 15:30:00",
                                      completed_status="Filled")),
-    orders.CompletedOrdersEnd(),
+    order_reports.CompletedOrdersEnd(),
     system.NextValidId(12), system.ManagedAccts("DU1234567,DU7654321"),
     system.ErrMsg(-1, 2104, "Market data farm connection is OK:usfarm", "", 1775425766350),
     system.ErrMsg(11, 202, "Order Canceled - reason:", "", 1775425766351),
@@ -310,7 +318,7 @@ def test_every_message_round_trips_at_every_version() -> None:
 
 # --- generated: every order field the version carries, drawn ----------------------------------
 
-_GENERATED = (orders.OpenOrder, orders.CompletedOrder, orders.OrderStatus)
+_GENERATED = (order_reports.OpenOrder, order_reports.CompletedOrder, order_reports.OrderStatus)
 
 
 _GENERATED_VERSIONS = (151, 163, 170, 187, 195, 200)  # each order-layout era (from 101)

@@ -17,7 +17,16 @@ from ibwire.models.execution import ExecutionFilter
 from ibwire.models.order import Order, OrderComboLeg
 from ibwire.protocol.codec import TagValue
 from ibwire.protocol.connection import encode_message
-from ibwire.protocol.messages import accounts, contracts, executions, historical, market_data, orders, system
+from ibwire.protocol.messages import (
+    accounts,
+    contracts,
+    executions,
+    historical,
+    market_data,
+    order_reports,
+    orders,
+    system,
+)
 from ibwire.protocol.schema import TO_SERVER, Message
 from ibwire.protocol.versions import ORACLE_VERSIONS
 
@@ -64,9 +73,9 @@ FIXED: list[Message] = [
                                    smart_combo_routing_params=[TagValue("NonGuaranteed", "1")])),
     orders.CancelOrder(11),
     orders.CancelOrder(12, ""),
-    orders.ReqOpenOrders(), orders.ReqAllOpenOrders(), orders.ReqAutoOpenOrders(True),
-    orders.ReqAutoOpenOrders(False), orders.ReqGlobalCancel(), orders.ReqCompletedOrders(False),
-    orders.ReqCompletedOrders(True),
+    order_reports.ReqOpenOrders(), order_reports.ReqAllOpenOrders(), order_reports.ReqAutoOpenOrders(True),
+    order_reports.ReqAutoOpenOrders(False), orders.ReqGlobalCancel(), order_reports.ReqCompletedOrders(False),
+    order_reports.ReqCompletedOrders(True),
     accounts.ReqAcctData(True, "DU123456"), accounts.ReqAcctData(False, ""),
     accounts.ReqPositions(), accounts.CancelPositions(),
     accounts.ReqAccountSummary(7, "All", "NetLiquidation,BuyingPower,$LEDGER:ALL"),

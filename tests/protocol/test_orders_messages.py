@@ -54,20 +54,18 @@ from ibwire.models.order import (
 from ibwire.protocol.codec import DECODERS, ENCODERS, Kind, TagValue
 from ibwire.protocol.connection import Role, decode_fields, encode_message
 from ibwire.protocol.framing import split_fields
-from ibwire.protocol.messages.orders import (
-    CancelOrder,
+from ibwire.protocol.messages.order_reports import (
     CompletedOrder,
     CompletedOrdersEnd,
     OpenOrder,
     OpenOrderEnd,
     OrderStatus,
-    PlaceOrder,
     ReqAllOpenOrders,
     ReqAutoOpenOrders,
     ReqCompletedOrders,
-    ReqGlobalCancel,
     ReqOpenOrders,
 )
+from ibwire.protocol.messages.orders import CancelOrder, PlaceOrder, ReqGlobalCancel
 from ibwire.protocol.schema import Cond, Custom, Direction, Element, F, Message, Opt, Repeat
 from ibwire.protocol.versions import TESTED_VERSIONS
 

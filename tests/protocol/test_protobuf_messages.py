@@ -46,12 +46,8 @@ from ibwire.protocol.messages.blocks import COMBO_LEG, ORDER_CONDITION, PricedCo
 from ibwire.protocol.messages.depth import RerouteMktDataReq, RerouteMktDepthReq
 from ibwire.protocol.messages.executions import ExecutionData, ReqExecutions
 from ibwire.protocol.messages.market_data import TickPrice, TickSize
-from ibwire.protocol.messages.orders import (
-    CancelOrder,
-    OpenOrder,
-    PlaceOrder,
-    ReqGlobalCancel,
-)
+from ibwire.protocol.messages.order_reports import OpenOrder
+from ibwire.protocol.messages.orders import CancelOrder, PlaceOrder, ReqGlobalCancel
 from ibwire.protocol.messages.scanner import ReqScannerSubscription
 from ibwire.protocol.messages.scanner import _from_pb as scanner_pb_message
 from ibwire.protocol.messages.system import (

@@ -38,7 +38,7 @@ from ..protocol.messages.market_data import (
     TickSnapshotEnd,
     TickString,
 )
-from ..protocol.messages.orders import CompletedOrder, CompletedOrdersEnd, ReqCompletedOrders
+from ..protocol.messages.order_reports import CompletedOrder, CompletedOrdersEnd, ReqCompletedOrders
 from ..protocol.messages.system import ErrMsg
 from .accessors import LocalList
 from .core import BrokerCore, Flow, Wait, request_error

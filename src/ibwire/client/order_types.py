@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 from ..errors import RequestTimeout
 from ..models import Contract, Order
 from ..models.order_types import WhatIf
-from ..protocol.messages.orders import OpenOrder, PlaceOrder
+from ..protocol.messages.order_reports import OpenOrder
+from ..protocol.messages.orders import PlaceOrder
 from .core import Flow, Wait, request_error
 from .flows import front_method
 from .orders import OrdersMixin

@@ -34,17 +34,15 @@ from ..protocol.messages.executions import (
     ExecutionDataEnd,
     ReqExecutions,
 )
-from ..protocol.messages.orders import (
-    CancelOrder,
+from ..protocol.messages.order_reports import (
     OpenOrder,
     OpenOrderEnd,
     OrderStatus,
-    PlaceOrder,
     ReqAllOpenOrders,
     ReqAutoOpenOrders,
-    ReqGlobalCancel,
     ReqOpenOrders,
 )
+from ..protocol.messages.orders import CancelOrder, PlaceOrder, ReqGlobalCancel
 from ..protocol.schema import Message
 from .accessors import LocalList
 from .core import BrokerCore, Flow, Wait

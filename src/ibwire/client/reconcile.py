@@ -32,7 +32,7 @@ from typing import Any
 
 from ..errors import ConnectionLost, IbwireError, RequestError, RequestTimeout
 from ..models import ExecutionFilter
-from ..protocol.messages.orders import ReqAllOpenOrders, ReqOpenOrders
+from ..protocol.messages.order_reports import ReqAllOpenOrders, ReqOpenOrders
 from .core import Flow, Wait
 from .depth import DepthMixin
 from .discovery import DiscoveryMixin

@@ -24,20 +24,18 @@ from ..protocol.messages.executions import (
     ExecutionDataEnd,
     ReqExecutions,
 )
-from ..protocol.messages.orders import (
-    CancelOrder,
+from ..protocol.messages.order_reports import (
     CompletedOrder,
     CompletedOrdersEnd,
     OpenOrder,
     OpenOrderEnd,
     OrderStatus,
-    PlaceOrder,
     ReqAllOpenOrders,
     ReqAutoOpenOrders,
     ReqCompletedOrders,
-    ReqGlobalCancel,
     ReqOpenOrders,
 )
+from ..protocol.messages.orders import CancelOrder, PlaceOrder, ReqGlobalCancel
 from .exchange import OrderError, OrderRecord
 from .session import Session, handles
 from .what_if import what_if
