@@ -21,7 +21,9 @@ from ibwire import (
     RequestTimeout,
     __version__,
 )
-from ibwire.cli.common import Conn, ExitCode, describe, is_paper, make_contract
+from ibwire.cli.common import is_paper
+from ibwire.cli.options import Conn, make_contract
+from ibwire.cli.problems import ExitCode, describe
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.versions import MAX_CLIENT_VERSION, MIN_CLIENT_VERSION
 

@@ -10,8 +10,8 @@ import pytest
 from rich.console import Console
 
 from ibwire import Broker, LimitOrder, MarketOrder, Stock
-from ibwire.cli.common import Conn
 from ibwire.cli.monitor import Monitor, MonitorState, render
+from ibwire.cli.options import Conn
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.versions import MAX_CLIENT_VERSION
 

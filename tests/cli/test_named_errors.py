@@ -10,8 +10,8 @@ from datetime import datetime
 import pytest
 
 from ibwire import Broker, MarketOrder, Stock
-from ibwire.cli.common import Conn
 from ibwire.cli.monitor import Monitor
+from ibwire.cli.options import Conn
 from ibwire.cli.trade import nearest_ticks
 from ibwire.gateway import PaperGateway
 from ibwire.models import Forex, Future

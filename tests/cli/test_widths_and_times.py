@@ -15,8 +15,10 @@ from datetime import datetime
 import pytest
 
 from ibwire import Broker, LimitOrder, MarketOrder, Stock
-from ibwire.cli.common import Col, Conn, FitTable, set_display_zone
 from ibwire.cli.monitor import Monitor
+from ibwire.cli.options import Conn
+from ibwire.cli.output import set_display_zone
+from ibwire.cli.tables import Col, FitTable
 from ibwire.gateway import PaperGateway
 from ibwire.models import Forex, Future
 

@@ -15,28 +15,22 @@ from ..client.tickets import Fill, OrderTicket
 from ..models import AccountValue, Contract, ExecutionFilter, PortfolioItem, Position
 from ..protocol.codec import parse_tws_time
 from .app import app
-from .common import (
+from .common import connect
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
-    Col,
     Conn,
-    FitTable,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
     TimeoutOpt,
     TzOpt,
-    connect,
-    contract_json,
-    fmt_money,
-    fmt_price,
-    fmt_qty,
-    fmt_time,
-    guard,
 )
+from .output import Output, contract_json, fmt_money, fmt_price, fmt_qty, fmt_time
+from .problems import guard
+from .tables import Col, FitTable
 
 __all__ = ["KEY_VALUES", "order_kind", "all_open_orders", "ticket_json", "fill_json", "orders_table",
            "fills_table",

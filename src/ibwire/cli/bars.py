@@ -31,32 +31,25 @@ from ..errors import HistoricalDataError, IbwireError
 from ..models import Contract
 from ..models.bar import Bar
 from .app import app
-from .common import (
+from .common import connect
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
-    Col,
     Conn,
     CurrencyOpt,
     ExchangeOpt,
-    ExitCode,
-    FitTable,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
-    Problem,
     SecTypeOpt,
     TimeoutOpt,
-    connect,
-    fail,
-    fmt_price,
-    fmt_qty,
-    guard,
-    jsonable,
     make_contract,
 )
+from .output import Output, fmt_price, fmt_qty, jsonable
+from .problems import ExitCode, Problem, fail, guard
+from .tables import Col, FitTable
 
 __all__ = ["BAR_SECONDS", "Window", "plan_windows", "max_span", "HistoricalPacer", "fetch_bars",
            "Fetched", "write_csv", "bar_json", "bars_table"]

@@ -21,30 +21,24 @@ from ..errors import ContractError
 from ..models import Contract
 from ..models.option import OptionChain, OptionComputation
 from .app import app
-from .common import (
+from .common import connect
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
-    Col,
     Conn,
     CurrencyOpt,
     ExchangeOpt,
-    ExitCode,
-    FitTable,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
-    Problem,
     TimeoutOpt,
-    connect,
-    contract_json,
-    fail,
-    fmt_price,
-    guard,
     make_contract,
 )
+from .output import Output, contract_json, fmt_price
+from .problems import ExitCode, Problem, fail, guard
+from .tables import Col, FitTable
 
 __all__ = ["chain", "pick_expiry", "nearest_strikes", "chain_table", "ChainRow"]
 

@@ -18,37 +18,29 @@ from rich.live import Live
 
 from ..client.book import DepthUpdate, OrderBook
 from ..client.broker import Broker
-from ..errors import ConnectionLost
 from ..models.depth import DepthLevel
 from .app import app
-from .common import (
+from .common import connect, run_live
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
-    Col,
     Conn,
     CurrencyOpt,
     ExchangeOpt,
-    FitTable,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
     SecTypeOpt,
     TimeoutOpt,
     TzOpt,
-    connect,
-    contract_json,
-    fail,
-    fmt_price,
-    fmt_qty,
-    fmt_time,
-    guard,
     make_contract,
-    sigterm_as_interrupt,
 )
+from .output import Output, contract_json, fmt_price, fmt_qty, fmt_time
+from .problems import fail, guard
 from .quote import _unknown, resolve
+from .tables import Col, FitTable
 
 __all__ = ["book_json", "ladder_table", "ladder_lines"]
 
@@ -215,14 +207,7 @@ def depth(
                     for line in ladder_lines(book, bids, asks):
                         out.console.print(line, soft_wrap=True)
                 return
-            try:
-                with sigterm_as_interrupt():
-                    _stream(broker, book, changed, count, out)
-            except KeyboardInterrupt:
-                pass
-            else:
-                if not broker.is_connected():
-                    raise ConnectionLost(f"TWS at {conn.address} closed the connection")
+            run_live(lambda: _stream(broker, book, changed, count, out), broker, conn)
         finally:
             broker.remove_listener(on_event)
             if broker.is_connected():

@@ -33,29 +33,11 @@ from ..client.tickets import Fill, OrderTicket
 from ..errors import IbwireError
 from .account import all_open_orders, fill_json, order_kind, ticket_json
 from .app import app
-from .common import (
-    DEFAULT_HOST,
-    DEFAULT_PORT,
-    Col,
-    Conn,
-    ExitCode,
-    FitTable,
-    HostOpt,
-    JsonOpt,
-    Output,
-    PortOpt,
-    TimeoutOpt,
-    TzOpt,
-    contract_json,
-    describe,
-    fmt_money,
-    fmt_price,
-    fmt_qty,
-    fmt_time,
-    guard,
-    jsonable,
-    sigterm_as_interrupt,
-)
+from .common import sigterm_as_interrupt
+from .options import DEFAULT_HOST, DEFAULT_PORT, Conn, HostOpt, JsonOpt, PortOpt, TimeoutOpt, TzOpt
+from .output import Output, contract_json, fmt_money, fmt_price, fmt_qty, fmt_time, jsonable
+from .problems import ExitCode, describe, guard
+from .tables import Col, FitTable
 
 __all__ = ["MonitorState", "Monitor", "render", "state_json", "MONITOR_VALUES"]
 

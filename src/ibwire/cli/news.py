@@ -14,28 +14,26 @@ import typer
 
 from ..models.news import NewsHeadline
 from .app import app
-from .common import (
+from .common import connect
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
-    Col,
     Conn,
     CurrencyOpt,
     ExchangeOpt,
-    FitTable,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
     SecTypeOpt,
     TimeoutOpt,
     TzOpt,
-    connect,
-    fmt_time,
-    guard,
     make_contract,
 )
+from .output import Output, fmt_time
+from .problems import guard
+from .tables import Col, FitTable
 
 __all__ = ["plain_text"]
 

@@ -19,7 +19,8 @@ from ..models import Contract, Order
 from ..models.order_types import TrailingStopOrder, WhatIf, bracket
 from .account import ticket_json
 from .app import app
-from .common import (
+from .common import connect
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -29,16 +30,13 @@ from .common import (
     ExchangeOpt,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
     SecTypeOpt,
     TimeoutOpt,
-    connect,
-    contract_json,
-    fmt_money,
-    guard,
     make_contract,
 )
+from .output import Output, contract_json, fmt_money
+from .problems import guard
 
 __all__ = ["parse_trail", "trail_order", "bracket_orders", "place_bracket", "what_if_json"]
 

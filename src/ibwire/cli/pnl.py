@@ -19,30 +19,24 @@ from rich.live import Live
 
 from ..client.broker import Broker
 from ..client.pnl import PnL, PnLSingle
-from ..errors import ConnectionLost
 from ..models import Contract
 from .account import AccountOpt
 from .app import app
-from .common import (
+from .common import connect, run_live
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
-    Col,
     Conn,
-    FitTable,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
     TimeoutOpt,
-    connect,
-    contract_json,
-    fmt_money,
-    fmt_qty,
-    guard,
-    sigterm_as_interrupt,
 )
+from .output import Output, contract_json, fmt_money, fmt_qty
+from .problems import guard
+from .tables import Col, FitTable
 
 __all__ = ["pnl_json", "pnl_line", "pnl_table", "subscribe"]
 
@@ -184,12 +178,6 @@ def pnl_cmd(
                     out.print(pnl_line(p, c), soft_wrap=True)
             return
         try:
-            with sigterm_as_interrupt():
-                _stream(broker, rows, count, out, changed)
-        except KeyboardInterrupt:
-            pass
-        else:
-            if not broker.is_connected():
-                raise ConnectionLost(f"TWS at {conn.address} closed the connection")
+            run_live(lambda: _stream(broker, rows, count, out, changed), broker, conn)
         finally:
             broker.remove_listener(on_event)

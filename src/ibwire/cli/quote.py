@@ -20,39 +20,29 @@ from rich.live import Live
 
 from ..client.broker import Broker
 from ..client.ticker import Ticker, TickersUpdated
-from ..errors import ConnectionLost, ContractError
+from ..errors import ContractError
 from ..models import Contract
 from .app import app
-from .common import (
+from .common import connect, run_live
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
-    Col,
     Conn,
     CurrencyOpt,
     ExchangeOpt,
-    ExitCode,
-    FitTable,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
-    Problem,
     SecTypeOpt,
     TimeoutOpt,
     TzOpt,
-    connect,
-    contract_json,
-    describe,
-    fail,
-    fmt_price,
-    fmt_qty,
-    fmt_time,
-    guard,
     make_contract,
-    sigterm_as_interrupt,
 )
+from .output import Output, contract_json, fmt_price, fmt_qty, fmt_time
+from .problems import ExitCode, Problem, describe, fail, guard
+from .tables import Col, FitTable
 
 __all__ = ["quote_json", "quote_line", "quotes_table", "complete", "resolve"]
 
@@ -275,17 +265,6 @@ def quote(
             fail(out, _unknown(bad, False))
         if bad:
             out.problem(_unknown(bad, True), emit=False)
-        try:
-            with sigterm_as_interrupt():
-                _stream(broker, good, timeout, count, out)
-        except KeyboardInterrupt:
-            pass
-        else:
-            if not broker.is_connected():
-                raise _lost(conn)
+        run_live(lambda: _stream(broker, good, timeout, count, out), broker, conn)
     if bad:
         raise typer.Exit(int(ExitCode.FAILED))
-
-
-def _lost(conn: Conn) -> Exception:
-    return ConnectionLost(f"TWS at {conn.address} closed the connection")

@@ -19,7 +19,8 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import ExitCode, Output, Problem, fail, guard
+from .output import Output
+from .problems import ExitCode, Problem, fail, guard
 from .transcript import Recorder, Replayer, read_transcript
 
 __all__ = ["parse_upstream"]

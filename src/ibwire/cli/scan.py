@@ -14,28 +14,21 @@ import typer
 from ..client.broker import Broker
 from ..models.scanner import ScanData, ScannerParameters
 from .app import app
-from .common import (
+from .common import connect
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
-    Col,
     Conn,
-    ExitCode,
-    FitTable,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
-    Problem,
     TimeoutOpt,
-    connect,
-    contract_json,
-    fail,
-    fmt_price,
-    fmt_qty,
-    guard,
 )
+from .output import Output, contract_json, fmt_price, fmt_qty
+from .problems import ExitCode, Problem, fail, guard
+from .tables import Col, FitTable
 
 __all__ = ["parse_filters"]
 

@@ -9,23 +9,21 @@ import typer
 
 from ..models.discovery import ContractDescription
 from .app import app
-from .common import (
+from .common import connect
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
     ClientIdOpt,
-    Col,
     Conn,
-    FitTable,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
     TimeoutOpt,
-    connect,
-    contract_json,
-    guard,
 )
+from .output import Output, contract_json
+from .problems import guard
+from .tables import Col, FitTable
 
 __all__ = ["match_json", "matches_table"]
 

@@ -25,7 +25,6 @@ import typer
 
 from ..client.broker import Broker
 from ..client.livestream import LiveStream
-from ..errors import ConnectionLost
 from ..models import Contract
 from ..models.ticks import (
     TICK_BY_TICK_TYPES,
@@ -36,7 +35,8 @@ from ..models.ticks import (
     Tick,
 )
 from .app import app
-from .common import (
+from .common import connect, run_live
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -46,21 +46,14 @@ from .common import (
     ExchangeOpt,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
     SecTypeOpt,
     TimeoutOpt,
     TzOpt,
-    connect,
-    contract_json,
-    fail,
-    fmt_price,
-    fmt_qty,
-    fmt_time,
-    guard,
     make_contract,
-    sigterm_as_interrupt,
 )
+from .output import Output, contract_json, fmt_price, fmt_qty, fmt_time
+from .problems import fail, guard
 from .quote import _unknown, resolve
 
 __all__ = ["tick_json", "tick_line", "tick_row", "CSV_HEADER", "bar_json", "stream_realtime_bars"]
@@ -203,14 +196,7 @@ def ticks_cmd(
                 out.console.print(tick_line(good, tick), soft_wrap=True, highlight=False)
 
         with broker.tick_by_tick(good, kind, number_of_ticks=history) as stream:
-            try:
-                with sigterm_as_interrupt():
-                    _drain(stream, count, each)
-            except KeyboardInterrupt:
-                pass
-            else:
-                if count is None and not broker.is_connected():
-                    raise ConnectionLost(f"TWS at {conn.address} closed the connection")
+            run_live(lambda: _drain(stream, count, each), broker if count is None else None, conn)
 
 
 # --- bars --realtime ------------------------------------------------------------------------------
@@ -253,8 +239,4 @@ def stream_realtime_bars(symbol: str, contract: Contract, what: str, all_hours: 
                 out.console.print(_bar_line(good, bar), soft_wrap=True, highlight=False)
 
         with broker.realtime_bars(good, what, use_rth=not all_hours) as stream:
-            try:
-                with sigterm_as_interrupt():
-                    _drain(stream, count, each)
-            except KeyboardInterrupt:
-                pass
+            run_live(lambda: _drain(stream, count, each))

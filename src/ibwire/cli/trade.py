@@ -22,7 +22,8 @@ from ..errors import IbwireError, OrderRejected, RequestTimeout
 from ..models import Contract, LimitOrder, MarketOrder, Order, StopLimitOrder, StopOrder
 from .account import all_open_orders, fills_table, order_kind, orders_table, ticket_json
 from .app import app
-from .common import (
+from .common import connect, is_paper
+from .options import (
     DEFAULT_CLIENT_ID,
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -30,26 +31,16 @@ from .common import (
     Conn,
     CurrencyOpt,
     ExchangeOpt,
-    ExitCode,
     HostOpt,
     JsonOpt,
-    Output,
     PortOpt,
-    Problem,
     SecTypeOpt,
     TimeoutOpt,
     TzOpt,
-    connect,
-    contract_json,
-    describe,
-    fail,
-    fmt_money,
-    fmt_price,
-    fmt_qty,
-    guard,
-    is_paper,
     make_contract,
 )
+from .output import Output, contract_json, fmt_money, fmt_price, fmt_qty
+from .problems import ExitCode, Problem, describe, fail, guard
 
 __all__ = ["build_order", "place", "nearest_ticks", "tick_advice"]
 
