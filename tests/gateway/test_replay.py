@@ -24,11 +24,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from ibwire import LimitOrder, Stock
+from ibwire import LimitOrder, MarketOrder, Stock
 from ibwire.cli import app
 from ibwire.gateway import PaperGateway
 from ibwire.gateway.replay import DATA_ENDED_CODE, DataFileError
-from ibwire.protocol.messages.historical import HistoricalData, ReqHistoricalData
+from ibwire.protocol.messages.executions import ExecutionData
+from ibwire.protocol.messages.historical import (
+    HistoricalData,
+    HistoricalDataUpdate,
+    ReqHistoricalData,
+)
 from ibwire.protocol.messages.order_reports import OrderStatus
 from ibwire.protocol.messages.orders import PlaceOrder
 from ibwire.protocol.messages.system import ErrMsg
@@ -248,55 +253,92 @@ def _cross(closes: list[float]) -> int:
     return 1 if f0 <= s0 and f1 > s1 else -1 if f0 >= s0 and f1 < s1 else 0
 
 
+def _hand_fills(rows: list[dict[str, str]]) -> list[tuple[str, float, datetime]]:
+    """The MA-cross bot's fills computed from the CSV alone: the signal at each bar's start from
+    the closes of the bars before it; a market order sent then fills at that bar's open plus one
+    tick (a buy) or minus one tick (a sell), the quote the gateway shows at a bar's first second
+    (docs/backtesting.md); still long at the end: sold at the last close minus one tick when the
+    data ends (a bar after the last bar's start)."""
+    tick = 0.01  # a US stock's price grid
+    closes = [float(r["close"]) for r in rows]
+    out: list[tuple[str, float, datetime]] = []
+    long = False
+    for j in range(1, len(rows)):
+        s = _cross(closes[:j])
+        start = datetime.fromisoformat(rows[j]["time"])
+        if s > 0 and not long:
+            out.append(("BOT", round(float(rows[j]["open"]) + tick, 2), start))
+            long = True
+        elif s < 0 and long:
+            out.append(("SLD", round(float(rows[j]["open"]) - tick, 2), start))
+            long = False
+    if long:
+        end = datetime.fromisoformat(rows[-1]["time"]) + timedelta(minutes=5)
+        out.append(("SLD", round(closes[-1] - tick, 2), end))
+    return out
+
+
+async def _ma_bot(ib_async: Any, port: int, sync: bool) -> dict[str, Any]:
+    """An ordinary ib_async bar bot: a market order on each cross of the 10- and 30-bar
+    averages of the completed 5-minute bars. ``sync``: it answers each new bar with
+    reqCurrentTime after its order (the gateway's react="sync" rule)."""
+    ib = ib_async.IB()
+    # ib_async sends at most 45 requests a second by default; a month of bars answered at max
+    # speed is far more (the gateway does not pace at max)
+    ib.client.MaxRequests = 0
+    await ib.connectAsync("127.0.0.1", port, clientId=7, timeout=10)
+    ended = asyncio.Event()
+    ib.errorEvent += lambda req_id, code, text, contract: (
+        ended.set() if code == DATA_ENDED_CODE else None)
+    contract = ib_async.Stock("AAPL", "SMART", "USD")
+    await ib.qualifyContractsAsync(contract)
+    long = False
+    bars = await ib.reqHistoricalDataAsync(contract, "", "1 D", "5 mins", "TRADES",
+                                           useRTH=True, keepUpToDate=True)
+
+    def on_bar(bars: Any, has_new_bar: bool) -> None:
+        nonlocal long
+        if not has_new_bar:
+            return
+        signal = _cross([b.close for b in bars[:-1]])  # the bars that completed
+        if signal > 0 and not long:
+            ib.placeOrder(contract, ib_async.MarketOrder("BUY", 100))
+            long = True
+        elif signal < 0 and long:
+            ib.placeOrder(contract, ib_async.MarketOrder("SELL", 100))
+            long = False
+        if sync:
+            ib.client.reqCurrentTime()  # "done with this bar"
+
+    bars.updateEvent += on_bar
+    await asyncio.wait_for(ended.wait(), 100)
+    if long:  # flat at the end, at the held last price
+        trade = ib.placeOrder(contract, ib_async.MarketOrder("SELL", 100))
+        while not trade.isDone():
+            await trade.statusEvent
+    while any(f.commissionReport.commission == 0 for f in ib.fills()):
+        await ib.commissionReportEvent
+    out = {"bars": [(b.date, b.close) for b in bars],
+           "fills": [(f.execution.side, float(f.execution.shares), f.execution.price,
+                      f.execution.time, f.commissionReport.commission,
+                      f.commissionReport.realizedPNL) for f in ib.fills()]}
+    ib.disconnect()
+    return out
+
+
 def test_a_moving_average_bot_backtests_a_month_at_max_speed(tmp_path: Path,
                                                               quiet_ib_async: None) -> None:
+    """Exact fills, whatever the machine's load: react="sync" holds the clock at each new bar
+    until the bot says it is done, so its orders are matched at the bar's first second."""
     ib_async = pytest.importorskip("ib_async")
     recorded = _record(tmp_path, "1 M")
     rows = _rows(recorded)
     assert len(rows) > 20 * 78  # a month of regular sessions
     report = tmp_path / "run.csv"
 
-    async def bot(port: int) -> dict[str, Any]:
-        ib = ib_async.IB()
-        await ib.connectAsync("127.0.0.1", port, clientId=7, timeout=10)
-        ended = asyncio.Event()
-        ib.errorEvent += lambda req_id, code, text, contract: (
-            ended.set() if code == DATA_ENDED_CODE else None)
-        contract = ib_async.Stock("AAPL", "SMART", "USD")
-        await ib.qualifyContractsAsync(contract)
-        long = False
-        bars = await ib.reqHistoricalDataAsync(contract, "", "1 D", "5 mins", "TRADES",
-                                               useRTH=True, keepUpToDate=True)
-
-        def on_bar(bars: Any, has_new_bar: bool) -> None:
-            nonlocal long
-            if not has_new_bar:
-                return
-            signal = _cross([b.close for b in bars[:-1]])  # the bars that completed
-            if signal > 0 and not long:
-                ib.placeOrder(contract, ib_async.MarketOrder("BUY", 100))
-                long = True
-            elif signal < 0 and long:
-                ib.placeOrder(contract, ib_async.MarketOrder("SELL", 100))
-                long = False
-
-        bars.updateEvent += on_bar
-        await asyncio.wait_for(ended.wait(), 100)
-        if long:  # flat at the end, at the held last price
-            trade = ib.placeOrder(contract, ib_async.MarketOrder("SELL", 100))
-            while not trade.isDone():
-                await trade.statusEvent
-            while not trade.fills or trade.fills[-1].commissionReport.commission == 0:
-                await trade.commissionReportEvent
-        out = {"bars": [(b.date, b.close) for b in bars],
-               "fills": [(f.execution.side, float(f.execution.shares), f.execution.price,
-                          f.execution.time, f.commissionReport.commission) for f in ib.fills()],
-               "values": {(v.tag, v.currency): v.value for v in ib.accountValues()}}
-        ib.disconnect()
-        return out
-
-    with PaperGateway(port=0, speed="max", data=[str(recorded)], report=str(report)) as gw:
-        out = _run(lambda: bot(gw.port), 120.0)
+    with PaperGateway(port=0, speed="max", data=[str(recorded)], report=str(report),
+                      react="sync") as gw:
+        out = _run(lambda: _ma_bot(ib_async, gw.port, sync=True), 120.0)
         # the gateway settles accounts every few market minutes; make it report now
         values = gw.call(lambda ex: {v.key: v.value for v in ex.account_values("DU1234567")
                                      if v.currency in ("USD", "BASE", "")})
@@ -305,46 +347,70 @@ def test_a_moving_average_bot_backtests_a_month_at_max_speed(tmp_path: Path,
 
     # the bot saw every bar of the month as recorded
     assert [round(c, 2) for _d, c in out["bars"]] == [float(r["close"]) for r in rows]
-    # hand computation from the data: the signals, in order
-    closes = [float(r["close"]) for r in rows]
-    expected: list[tuple[str, int]] = []
-    long = False
-    for j in range(1, len(rows)):
-        s = _cross(closes[:j])
-        if s > 0 and not long:
-            expected.append(("BOT", j))
-            long = True
-        elif s < 0 and long:
-            expected.append(("SLD", j))
-            long = False
-    if long:
-        expected.append(("SLD", len(rows)))
+    # its fills are the hand computation's, price and time
+    expected = _hand_fills(rows)
+    assert len(expected) >= 4  # (the month crosses a few times)
     fills = out["fills"]
-    assert [f[0] for f in fills] == [side for side, _j in expected]
+    assert [(f[0], f[2], f[3]) for f in fills] == expected
     assert all(f[1] == 100 for f in fills)
-    starts = [datetime.fromisoformat(r["time"]) for r in rows]
-    for (side, price, when), (_s, j) in zip(((f[0], f[2], f[3]) for f in fills), expected,
-                                            strict=True):
-        # no fill before its signal's bar began; each at the quote of the bar it happened in
-        k = min(j, len(rows) - 1)
-        assert when >= starts[k] or j == len(rows)
-        i = max(i for i, t in enumerate(starts) if t <= when)
-        row = rows[i]
-        assert float(row["low"]) <= price <= float(row["high"]), (side, price, when, row)
     # PnL by hand: what the sales brought minus what the purchases cost minus $1.00 a fill
+    # (100 shares at 0.005 is below the 1.00 minimum)
     assert all(f[4] == 1.0 for f in fills)
-    pnl = sum(100 * f[2] * (1 if f[0] == "SLD" else -1) for f in fills) - len(fills)
+    pnl = round(sum(100 * p * (1 if side == "SLD" else -1) for side, p, _t in expected)
+                - len(expected), 2)
+    # each closing fill realizes its round trip net of both commissions
+    trips = [round(100 * (sell[1] - buy[1]) - 2, 2) for buy, sell
+             in zip(expected[::2], expected[1::2], strict=True)]
+    assert [round(f[5], 2) for f in fills if f[0] == "SLD"] == trips
+    assert round(sum(trips), 2) == pnl
     assert positions == [("AAPL", 0.0)]
-    assert float(values["RealizedPnL"]) == pytest.approx(pnl, abs=0.01)
-    assert float(values["NetLiquidation"]) == pytest.approx(1_000_000 + pnl, abs=0.01)
+    assert float(values["RealizedPnL"]) == pytest.approx(pnl, abs=0.005)
+    assert float(values["NetLiquidation"]) == pytest.approx(1_000_000 + pnl, abs=0.005)
     # the report says the same
     pnl_rows = _rows(report)
     total = next(r for r in pnl_rows if r["symbol"] == "TOTAL")
-    assert float(total["total_pnl"]) == pytest.approx(pnl, abs=0.01)
-    assert len(_rows(tmp_path / "run.fills.csv")) == len(fills)
+    assert float(total["total_pnl"]) == pytest.approx(pnl, abs=0.005)
+    fill_rows = _rows(tmp_path / "run.fills.csv")
+    assert [(r["side"], float(r["price"])) for r in fill_rows] == [(s, p) for s, p, _t in expected]
     equity = _rows(tmp_path / "run.equity.csv")
     assert len(equity) > 20 * 78  # a sample per 5 minutes of market time, at least
-    assert float(equity[-1]["equity"]) == pytest.approx(1_000_000 + pnl, abs=0.01)
+    assert float(equity[-1]["equity"]) == pytest.approx(1_000_000 + pnl, abs=0.005)
+
+
+def test_with_the_default_react_window_an_order_sent_on_a_new_bar_fills_at_its_open(
+        tmp_path: Path) -> None:
+    """The window rule (no cooperation from the bot): the clock holds at a new bar's first
+    second until nobody has sent anything for ``react`` seconds. The test's window is 2 s: its
+    client answers as soon as it reads the bar, so only a 2-second stall of the machine could
+    make the order miss the held second."""
+    data = _write(tmp_path / "AAPL.csv", "time,open,high,low,close,volume",
+                  "2026-11-18 09:30:00-05:00,100.00,100.40,99.80,100.20,5000",
+                  "2026-11-18 09:31:00-05:00,100.25,100.60,100.10,100.50,5000",
+                  "2026-11-18 09:32:00-05:00,100.45,100.70,100.30,100.60,5000")
+    with PaperGateway(port=0, speed="max", data=[str(data)], react=2.0) as gw:
+        c = WireClient(gw.port)
+        try:
+            c.handshake()
+            c.start(1)
+            c.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
+                                     duration_str="1 D", bar_size_setting="1 min",
+                                     what_to_show="TRADES", use_rth=True, format_date=2,
+                                     keep_up_to_date=True))
+            fills = []
+            for order_id, (action, when) in enumerate(
+                    [("BUY", "2026-11-18 09:31:00-05:00"), ("SELL", "2026-11-18 09:32:00-05:00")],
+                    start=1):
+                start = str(int(datetime.fromisoformat(when).timestamp()))
+                c.expect(HistoricalDataUpdate, lambda m, s=start: m.bar.date == s)
+                c.send(PlaceOrder(order_id=order_id, contract=Stock("AAPL"),
+                                  order=MarketOrder(action, 100)))
+                fills.append(c.expect(ExecutionData, lambda m, i=order_id: m.execution.order_id
+                                      == i).execution)
+        finally:
+            c.close()
+    assert [(e.side, e.price, e.time) for e in fills] == [
+        ("BOT", 100.26, datetime(2026, 11, 18, 14, 31, tzinfo=timezone.utc)),   # open + a tick
+        ("SLD", 100.44, datetime(2026, 11, 18, 14, 32, tzinfo=timezone.utc))]   # open - a tick
 
 
 def test_a_slow_client_receives_every_tick_at_max_speed(tmp_path: Path,

@@ -50,6 +50,12 @@ def gateway(
              "FILE.equity.csv (and a PNG with matplotlib)."),
     slippage: int = typer.Option(0, min=0, metavar="TICKS",
                                  help="Market orders fill this many ticks beyond the touch."),
+    react: str = typer.Option(
+        "10", "--react", metavar="MS|sync",
+        help="With --speed max: at each new keepUpToDate bar the clock holds until no client has "
+             "sent anything for MS milliseconds, so orders sent on the bar fill at its open; "
+             "sync: until each client sends reqCurrentTime after its orders (exact on any "
+             "machine). See docs/backtesting.md."),
 ) -> None:
     """Serve a TWS-compatible paper gateway until Ctrl-C; any TWS API client can trade against it.
 
@@ -75,6 +81,15 @@ def gateway(
                 from None
         if not pace > 0:
             raise typer.BadParameter("speed must be positive", param_hint="--speed")
+    hold: float | str = "sync"
+    if react.strip().lower() != "sync":
+        try:
+            hold = float(react) / 1000
+        except ValueError:
+            raise typer.BadParameter("react is a number of milliseconds or sync",
+                                     param_hint="--react") from None
+        if not hold > 0:
+            raise typer.BadParameter("react must be positive", param_hint="--react")
     if max_version is not None and not MIN_VERSION <= max_version <= MAX_VERSION:
         raise typer.BadParameter(f"the paper gateway speaks {MIN_VERSION}..{MAX_VERSION}",
                                  param_hint="--max-version")
@@ -94,5 +109,5 @@ def gateway(
             raise typer.BadParameter(str(exc), param_hint="--market-time") from None
     raise typer.Exit(run_gateway(host, port, accts, state, seed, mode, market_start=start,
                                  instruments=instruments, calendar=calendar, speed=pace,
-                                 slippage=slippage,
+                                 slippage=slippage, react=hold,
                                  max_version=max_version, data=tuple(data or ()), report=report))

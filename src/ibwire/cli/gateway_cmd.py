@@ -33,7 +33,8 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
                 mode: str, *, market_start: datetime | None = None, calendar: str = "open",
                 instruments: str | None = None, speed: float | str = 1.0,
                 max_version: int | None = None, data: Sequence[str] = (),
-                report: str | None = None, slippage: int = 0) -> int:
+                report: str | None = None, slippage: int = 0,
+                react: float | str = 0.010) -> int:
     """Serve until SIGINT / SIGTERM; print ``listening on HOST:PORT`` first; save state (and
     write the ``report``); return 0 (2 when the ``instruments`` CSV or a ``data`` file has a bad
     row: the message names the file and the line)."""
@@ -64,7 +65,7 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
         gw = PaperGateway(host=host, port=port, accounts=tuple(accounts), state_path=state,
                           seed=seed, instruments=extra, mode=mode, market_start=market_start,
                           calendar=calendar, speed=speed, max_version=max_version,
-                          data=data or None, report=report, slippage=slippage)
+                          data=data or None, report=report, slippage=slippage, react=react)
     except DataFileError as exc:
         print(f"ibwire gateway: {exc}", file=sys.stderr, flush=True)
         for sig, handler in previous.items():

@@ -60,7 +60,7 @@ from .exchange import (
     OrderUpdate,
     PaperExchange,
 )
-from .fastclock import run_max
+from .fastclock import REACT_S, Holds, run_max
 from .faults import CONNECTIVITY_TEXTS, AckGate
 from .instruments import Instrument, clock_classes, universe
 from .orders_api import MANUAL_CLIENT_ID, open_order_messages
@@ -105,6 +105,7 @@ class GatewayConfig:
     data: tuple[DataSet, ...] = ()  # recorded prices (see .replay)
     report: str | None = None  # the end-of-run report's CSV (see .report)
     slippage: int = 0  # ticks a market order fills beyond the touch
+    react: float | str = REACT_S  # speed max: the hold at a decision point (see .fastclock)
 
 
 class GatewayCore:
@@ -126,6 +127,7 @@ class GatewayCore:
         self.sessions: dict[int, Session] = {}  # client id -> session (after START_API)
         self.connections: set[Session] = set()  # every open socket
         self.acks = AckGate()
+        self.holds = Holds()  # speed max: decision points and the clients' reactions
         self.historical_pacing = HistoricalPacing()
         self.port = config.port
         self._server: asyncio.base_events.Server | None = None

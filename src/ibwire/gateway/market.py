@@ -273,7 +273,7 @@ class Market:
         bid = path.price(s)
         spread = path.spread(s)
         ask = bid + spread
-        last = ask if path.last_at_ask(s) else bid
+        last = path.last_trade(s)
         session = Calendar.of(inst.hours).previous_session(s)
         if session is not None and s < session.close:  # the day so far: the session's bar
             day0 = session.open
@@ -300,7 +300,7 @@ class Market:
         s = self._live(path.inst, self._start_s + self._step if second is None else second)
         bid = path.price(s)
         ask = bid + path.spread(s)
-        last = ask if path.last_at_ask(s) else bid
+        last = path.last_trade(s)
         inst = path.inst
         return self._px(inst, bid), self._px(inst, ask), self._px(inst, last)
 

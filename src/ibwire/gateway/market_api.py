@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..models.contract import Contract
-from ..models.market import TickType
+from ..models.market import BarData, TickType
 from ..protocol.codec import parse_tws_time
 from ..protocol.messages.contracts import ContractData, ContractDataEnd, ReqContractData
 from ..protocol.messages.historical import (
@@ -388,8 +388,11 @@ def _bar_update(session: Session, req_id: int, sub: _BarSub) -> None:
         return  # outside the session (use_rth) or no data: nothing to update
     bar = bars[-1].to_bar_data(sub.format_date)
     if bar != sub.last:
+        new_bar = not isinstance(sub.last, BarData) or sub.last.date != bar.date
         sub.last = bar
         session.send(HistoricalDataUpdate(req_id=req_id, bar=bar))
+        if new_bar and session.core.clock.max:  # a decision point (see .fastclock)
+            session.core.holds.decision(session)
 
 
 # --- streaming ----------------------------------------------------------------------------------

@@ -194,6 +194,10 @@ class PricePath:
     def last_at_ask(self, s: int) -> bool:
         return bool(mix(self.key, 8, s) & 1)
 
+    def last_trade(self, s: int) -> float:
+        """The last trade at second ``s`` (ticks): the walk prints at the bid or the ask."""
+        return self.price(s) + (self.spread(s) if self.last_at_ask(s) else 0)
+
     def trades(self, s: int) -> list[tuple[float, int]]:
         """The trades printed at second ``s``: (price in ticks, size), in order. The walk prints
         one per second that has volume: the last trade (at the bid or the ask) for that volume,
@@ -233,7 +237,7 @@ def value_at(path: PricePath, s: int, what: str) -> float:
         return bid + spread
     if what == "MIDPOINT":
         return bid + spread / 2
-    return bid + (spread if path.last_at_ask(s) else 0)  # TRADES: the last trade
+    return path.last_trade(s)  # TRADES: the last trade
 
 
 def aggregate(path: PricePath, pieces: Sequence[tuple[int, int]], what: str) -> _WhatT:

@@ -52,11 +52,17 @@ from .instruments import Instrument, InstrumentTable
 from .pricepath import PricePath, _split, mix, uniform
 
 __all__ = ["DataFileError", "DataSet", "DataPath", "load_data", "load_all", "data_paths",
-           "contract_for", "DATA_ENDED_CODE"]
+           "contract_for", "DATA_ENDED_CODE", "BAR_SPREAD"]
 
 DATA_ENDED_CODE = 2199
 """ERR_MSG code (request id -1; a warning for clients: 2100..2199) of the "replay data ended"
 notice the gateway sends when market time passes the end of an instrument's data."""
+
+BAR_SPREAD = 2
+"""The quote's spread (ticks of the instrument's grid) replaying bars. At a bar's first and last
+second the quote is centred on the open and the close: bid one tick below, ask one tick above; so
+at ``speed="max"`` a market order a bot sends on a new bar fills at that bar's open plus one tick
+(a buy) or minus one tick (a sell), see :mod:`.fastclock`."""
 
 _BAR_COLS = ("time", "open", "high", "low", "close")
 _TICK_COLS = ("time", "price", "size")
@@ -425,8 +431,8 @@ class DataPath(PricePath):
         return bisect.bisect_right(self.starts, s) - 1
 
     def _spread(self, i: int) -> int:
-        _o, h, lo, _c, _v = self.ohlcv[i]
-        return 1 + (mix(self.key, 0xDA7A, self.starts[i]) & 1 if h - lo >= 4 else 0)
+        """Bars: :data:`BAR_SPREAD` ticks; ticks without a recorded quote: one tick."""
+        return BAR_SPREAD if self.data.kind == "bars" else 1
 
     def _secs_of(self, i: int) -> _Secs:
         got = self._secs.get(i)
@@ -451,8 +457,13 @@ class DataPath(PricePath):
             bids, at_ask = [bid] * n, [up] * n
         else:
             sp = self._spread(i)
-            wide = h - lo >= sp and self.data.kind == "bars"
-            for p in trades:
+            bars = self.data.kind == "bars"
+            wide = h - lo >= sp and bars
+            for k, p in enumerate(trades):
+                if bars and (k == 0 or k == n - 1):  # the open and the close: centred
+                    at_ask.append(False)
+                    bids.append(p - sp // 2)
+                    continue
                 if wide and p - sp < lo:
                     up = False
                 elif wide and p + sp > h:
@@ -533,6 +544,11 @@ class DataPath(PricePath):
         """The last trade at second ``s`` (ticks)."""
         i, k = self._at(s)
         return self._secs_of(i)[0][k]
+
+    def last_trade(self, s: int) -> float:
+        """The last trade the quote shows at ``s``: the data's (the open at a bar's first
+        second, the close at its last, between the bid and the ask)."""
+        return self.trade(s)
 
     def _whole(self, i: int) -> _Stats:
         got = self._stats.get(i)

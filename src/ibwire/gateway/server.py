@@ -34,6 +34,7 @@ from ..protocol.versions import MAX_VERSION, MIN_VERSION
 from .clock import CALENDAR_MODES
 from .core import GatewayConfig, GatewayCore
 from .exchange import PaperExchange
+from .fastclock import REACT_S, parse_react
 from .instruments import Instrument, load_stocks, universe
 from .replay import data_paths, load_all
 
@@ -90,7 +91,10 @@ class PaperGateway:
     :meth:`stop` the gateway writes the fills, the PnL per instrument and the equity curve there
     (see :mod:`ibwire.gateway.report`). ``slippage`` (ticks, default 0) makes market orders and
     triggered stops fill that many ticks beyond the touch (worse for the trader); limit prices are
-    always honoured.
+    always honoured. ``react`` (speed max only): how the clock holds at a decision point (a new
+    keepUpToDate bar) for the clients' orders, so that they fill at the held second -- seconds of
+    quiet (default 0.010) or ``"sync"`` (until each client sends reqCurrentTime); see
+    :mod:`ibwire.gateway.fastclock`.
     """
 
     default_market_start: ClassVar[datetime | None] = None
@@ -105,11 +109,13 @@ class PaperGateway:
                  max_version: int | None = None,
                  instruments: str | PathLike[str] | Iterable[Instrument] | None = None,
                  data: Iterable[str | PathLike[str]] | None = None,
-                 report: str | PathLike[str] | None = None, slippage: int = 0) -> None:
+                 report: str | PathLike[str] | None = None, slippage: int = 0,
+                 react: float | str = REACT_S) -> None:
         if mode not in ("tws", "gateway"):
             raise ValueError(f"mode must be 'tws' or 'gateway', not {mode!r}")
         if not isinstance(slippage, int) or slippage < 0:
             raise ValueError(f"slippage is a whole number of ticks >= 0, not {slippage!r}")
+        react = parse_react(react)
         accts = tuple(accounts)
         if not accts:
             raise ValueError("give at least one account")
@@ -142,7 +148,8 @@ class PaperGateway:
             market_start=market_start if market_start is not None or tick_interval is not None
             or datasets else PaperGateway.default_market_start, calendar=calendar, speed=speed,
             max_version=max_version, instruments=extra, data=datasets,
-            report=str(report) if report is not None else None, slippage=slippage)
+            report=str(report) if report is not None else None, slippage=slippage,
+            react=react)
         if extra:  # a clash (a duplicate con id) is an error here, not when the gateway starts
             universe(self.config.market_start, extra)
         if datasets:  # every symbol names one instrument (DataFileError otherwise)

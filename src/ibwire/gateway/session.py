@@ -262,6 +262,7 @@ class Session:
                 if not self._paced(now):
                     continue
                 self._dispatch(event)
+                self.core.holds.message(self, isinstance(event, ReqCurrentTime))
             elif isinstance(event, ClientHello):
                 self._hello(event)
                 if not self.closed:
