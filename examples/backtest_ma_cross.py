@@ -6,6 +6,11 @@ against the paper gateway replaying recorded 5-minute bars as fast as the bot ke
 
 Without a file it first records a week of AAPL bars from a paper gateway (its seeded walk). The same
 bot runs against TWS unchanged: only the port differs. See docs/backtesting.md.
+
+The fill rule at max speed: on each new bar the gateway's clock holds at the bar's first second
+until the bot has answered (10 ms of quiet by default), so a market order sent on a new bar fills
+at that bar's open plus one tick (a buy) or minus one tick (a sell) -- the quote of a replayed
+bar's first second. The script computes the fills from the CSV by that rule and compares.
 """
 
 from __future__ import annotations
@@ -81,9 +86,31 @@ async def bot(port: int, symbol: str) -> dict[str, Any]:
             await trade.statusEvent
     fills = ib.fills()
     ib.disconnect()
-    return {"bars": len(bars), "fills": len(fills),
+    return {"bars": len(bars), "fills": [(f.execution.side, f.execution.price) for f in fills],
             "pnl": sum(f.execution.price * float(f.execution.shares)
                        * (1 if f.execution.side == "SLD" else -1) for f in fills)}
+
+
+def by_hand(data: Path, tick: float = 0.01) -> list[tuple[str, float]]:
+    """The fills the rule gives, from the file alone: a signal at each bar's start from the
+    closes before it fills at that bar's open +/- one tick; still long at the end: sold at the
+    last close minus one tick."""
+    with open(data, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    closes = [float(r["close"]) for r in rows]
+    out: list[tuple[str, float]] = []
+    long = False
+    for j in range(1, len(rows)):
+        signal = cross(closes[:j])
+        if signal > 0 and not long:
+            out.append(("BOT", round(float(rows[j]["open"]) + tick, 2)))
+            long = True
+        elif signal < 0 and long:
+            out.append(("SLD", round(float(rows[j]["open"]) - tick, 2)))
+            long = False
+    if long:
+        out.append(("SLD", round(closes[-1] - tick, 2)))
+    return out
 
 
 def main() -> None:
@@ -96,9 +123,12 @@ def main() -> None:
             out = asyncio.run(bot(gw.port, symbol))
             with open(data, newline="") as fh:
                 recorded = sum(1 for _ in fh) - 1
-            print(f"{out['bars']} of {recorded} bars seen, {out['fills']} fills, gross PnL "
+            print(f"{out['bars']} of {recorded} bars seen, {len(out['fills'])} fills, gross PnL "
                   f"{out['pnl']:.2f} USD; "
                   f"market time at the end {gw.market_time():%Y-%m-%d %H:%M} UTC")
+            same = out["fills"] == by_hand(data)
+            print("fills as computed by hand from the file (open +/- one tick): "
+                  + ("yes" if same else "NO (the bot answered later than the 10 ms window?)"))
         if report:
             print(f"report: {report} (and .fills.csv, .equity.csv beside it)")
 

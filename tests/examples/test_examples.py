@@ -134,6 +134,7 @@ def test_backtest_ma_cross(tmp_path: Path) -> None:
     assert seen is not None and seen.group(1) == seen.group(2) and int(seen.group(1)) > 200
     fills = list(csv.DictReader((tmp_path / "run.fills.csv").open()))
     assert f"{len(fills)} fills" in out
+    assert "fills as computed by hand from the file (open +/- one tick): " in out
     total = next(r for r in csv.DictReader(report.open()) if r["symbol"] == "TOTAL")
     assert float(total["total_pnl"]) == round(
         sum(float(f["price"]) * float(f["quantity"]) * (1 if f["side"] == "SLD" else -1)

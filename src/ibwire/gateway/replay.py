@@ -19,9 +19,10 @@ around open and close), a negative volume or size, a crossed quote or a time goi
 The path (:class:`DataPath`, the interface :class:`~ibwire.gateway.pricepath.PricePath` offers the
 market): inside a bar, the last trade runs open -> high / low (which first: seeded per bar, the low
 first more often in a bar that closes up) -> close, through seeded Brownian legs clipped to the
-bar's range, one price per second; the quote is that trade at the bid or the ask with a spread of
-one or two ticks of the instrument's grid, kept inside the bar's range where it is wide enough;
-the bar's volume is split over its seconds. Aggregates over whole bars are the input exactly, so
+bar's range, one price per second; the quote is :data:`BAR_SPREAD` ticks of the instrument's grid
+wide, centred on the open at the bar's first second and on the close at its last, in between the
+trade at the bid or the ask, kept inside the bar's range where it is wide enough; the last price is
+the trade; the bar's volume is split over its seconds. Aggregates over whole bars are the input exactly, so
 historical bars at the input's bar size equal the input (open, high, low, close, volume). Ticks are
 replayed as they are (one price per second: the last trade of the second; volume summed); without
 bid / ask in the file the trade is at the bid or the ask of a one-tick quote. Between bars (nights,
