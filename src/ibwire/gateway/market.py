@@ -253,8 +253,12 @@ class Market:
         return path if isinstance(path, OptionPath) else None
 
     def use_path(self, con_id: int, path: PricePath) -> None:
-        """Serve ``con_id`` from ``path`` instead of the walk (recorded data, see :mod:`.replay`)."""
+        """Serve ``con_id`` from ``path`` instead of the walk (recorded data, see :mod:`.replay`);
+        its options, priced from it, follow it (any built before are dropped)."""
         self._paths[con_id] = path
+        for other, p in list(self._paths.items()):
+            if isinstance(p, OptionPath) and p.terms.under_con_id == con_id:
+                del self._paths[other]
 
     def _px(self, inst: Instrument, ticks: float) -> float:
         return round(ticks * inst.min_tick, inst.price_decimals + 1)
