@@ -14,6 +14,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -36,7 +40,7 @@ from ibwire.protocol.messages.historical import (
 )
 from ibwire.protocol.messages.order_reports import OrderStatus
 from ibwire.protocol.messages.orders import PlaceOrder
-from ibwire.protocol.messages.system import ErrMsg
+from ibwire.protocol.messages.system import ErrMsg, ReqCurrentTime
 
 from ..conftest import WireClient
 from ..interop.test_interop_ib_async import run_in_thread
@@ -459,6 +463,64 @@ def test_cli_gateway_refuses_a_bad_data_file_and_a_bad_speed(tmp_path: Path) -> 
     r = CliRunner().invoke(app, ["gateway", "--port", "0", "--speed", "fast"])
     assert r.exit_code == 2
     assert "positive number or max" in r.stderr
+    r = CliRunner().invoke(app, ["gateway", "--port", "0", "--speed", "max", "--react", "soon"])
+    assert r.exit_code == 2
+    assert "milliseconds or sync" in r.stderr
+    with pytest.raises(ValueError, match="seconds or 'sync'"):
+        PaperGateway(port=0, react=0)
+
+
+def test_the_guide_s_gateway_command_replays_and_writes_the_report_at_ctrl_c(
+        tmp_path: Path) -> None:
+    """``ibwire gateway --data AAPL.csv --speed max --report run.csv`` as docs/backtesting.md
+    runs it: a bot buys on the second bar and sells on the third; at Ctrl-C the report names its
+    files and says the fills' PnL, computed from the file (open +/- one tick)."""
+    data = _write(tmp_path / "AAPL.csv", "time,open,high,low,close,volume",
+                  "2026-11-18 09:30:00-05:00,100.00,100.40,99.80,100.20,5000",
+                  "2026-11-18 09:31:00-05:00,100.25,100.60,100.10,100.50,5000",
+                  "2026-11-18 09:32:00-05:00,100.45,100.70,100.30,100.60,5000")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ibwire.cli", "gateway", "--port", "0", "--data", str(data),
+         "--speed", "max", "--report", "run.csv", "--react", "sync"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("listening on 127.0.0.1:"), line
+        c = WireClient(int(line.rsplit(":", 1)[1]))
+        try:
+            c.handshake()
+            c.start(1)
+            c.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
+                                     duration_str="1 D", bar_size_setting="1 min",
+                                     what_to_show="TRADES", use_rth=True, format_date=2,
+                                     keep_up_to_date=True))
+            for order_id, (action, when) in enumerate(
+                    [("BUY", "2026-11-18 09:31:00-05:00"), ("SELL", "2026-11-18 09:32:00-05:00")],
+                    start=1):
+                start = str(int(datetime.fromisoformat(when).timestamp()))
+                c.expect(HistoricalDataUpdate, lambda m, s=start: m.bar.date == s)
+                c.send(PlaceOrder(order_id=order_id, contract=Stock("AAPL"),
+                                  order=MarketOrder(action, 100)))
+                c.send(ReqCurrentTime())  # react sync: done with this bar
+            c.expect(ErrMsg, lambda m: m.req_id == -1 and m.error_code == DATA_ENDED_CODE)
+        finally:
+            c.close()
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Replay data of AAPL" in err  # the log line at the end of the data
+    assert f"report: {tmp_path / 'run.csv'}" in err or "report: run.csv" in err, err
+    fills = _rows(tmp_path / "run.fills.csv")
+    assert [(r["side"], float(r["price"])) for r in fills] == [("BOT", 100.26), ("SLD", 100.44)]
+    assert fills[1]["realized_pnl"] == "16.0"  # 100 x 0.18 less two 1.00 commissions
+    total = next(r for r in _rows(tmp_path / "run.csv") if r["symbol"] == "TOTAL")
+    assert float(total["total_pnl"]) == 16.0
 
 
 def test_daily_bars_come_back_the_same(tmp_path: Path) -> None:

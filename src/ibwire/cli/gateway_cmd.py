@@ -91,4 +91,22 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
         gw.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if report:
+            _say_report(report)
     return 0
+
+
+def _say_report(report: str) -> None:
+    """Name the report's files on stderr (and how to get the chart without the plot extra)."""
+    import importlib.util
+
+    from ..gateway.report import report_paths
+
+    files = report_paths(report)
+    plotted = importlib.util.find_spec("matplotlib") is not None
+    names = [str(files[k]) for k in ("pnl", "fills", "equity") if files[k].exists()]
+    if plotted and files["png"].exists():
+        names.append(str(files["png"]))
+    note = "" if plotted else " (no equity chart: pip install 'ibwire[plot]' for a PNG)"
+    print(f"report: {', '.join(names) or 'not written (see the log)'}{note}", file=sys.stderr,
+          flush=True)

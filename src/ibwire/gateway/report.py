@@ -86,7 +86,8 @@ class Recorder:
                 w.writerow([_iso(ex.time) if ex.time is not None else "", ex.acct_number,
                             contract.local_symbol or contract.symbol, con_id, ex.side,
                             ex.shares, ex.price, report.commission,
-                            "" if realized is None or abs(realized) >= _UNSET else realized,
+                            "" if realized is None or abs(realized) >= _UNSET
+                            else round(realized, 2),
                             ex.order_id, ex.client_id, ex.exec_id])
         with open(files["pnl"], "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh, lineterminator="\n")
@@ -96,7 +97,8 @@ class Recorder:
                 tot_r = tot_u = tot_c = 0.0
                 for item in exchange.portfolio(code):
                     con_id = item.contract.con_id or 0
-                    r, u = item.realized_pnl or 0.0, item.unrealized_pnl or 0.0
+                    r = round(item.realized_pnl or 0.0, 2)
+                    u = round(item.unrealized_pnl or 0.0, 2)
                     c = round(commissions.get((code, con_id), 0.0), 2)
                     tot_r, tot_u, tot_c = tot_r + r, tot_u + u, tot_c + c
                     w.writerow([code, item.contract.local_symbol or item.contract.symbol, con_id,
