@@ -149,6 +149,57 @@ def test_a_limit_inside_the_bar_fills_one_outside_does_not(tmp_path: Path, actio
         assert price <= limit if action == "BUY" else price >= limit
 
 
+@pytest.mark.parametrize(("slippage", "buy", "sell"), [(0, 100.01, 99.99), (2, 100.03, 99.97)])
+def test_a_market_order_at_a_bar_s_open_fills_a_tick_off_plus_the_slippage(
+        tmp_path: Path, slippage: int, buy: float, sell: float) -> None:
+    data = _write(tmp_path / "AAPL.csv", *_BARS)
+    with PaperGateway(port=0, tick_interval=None, data=[str(data)], slippage=slippage) as gw:
+        c = WireClient(gw.port)
+        try:
+            c.handshake()
+            c.start(1)
+            prices = []
+            for order_id, action in ((1, "BUY"), (2, "SELL")):
+                c.send(PlaceOrder(order_id=order_id, contract=Stock("AAPL"),
+                                  order=MarketOrder(action, 100)))
+                prices.append(c.expect(ExecutionData, lambda m, i=order_id:
+                                       m.execution.order_id == i).execution.price)
+        finally:
+            c.close()
+    assert prices == [buy, sell]  # the first bar opens at 100.00
+
+
+def test_market_time_starts_the_replay_inside_the_data(tmp_path: Path) -> None:
+    data = _write(tmp_path / "AAPL.csv", *_BARS)
+    start = datetime(2026, 11, 18, 9, 35, tzinfo=NY)  # the second bar's start
+    with PaperGateway(port=0, tick_interval=None, data=[str(data)], market_start=start) as gw:
+        assert gw.market_time() == start
+        con_id = gw.call(lambda ex: ex.resolve(Stock("AAPL"))[0].con_id)
+        q = gw.call(lambda ex: ex.quote(con_id))
+        bars = gw.call(lambda ex: ex.bars(con_id, None, "1 D", "5 mins", "TRADES", True))
+    assert (q.bid, q.ask, q.last) == (100.49, 100.51, 100.50)  # the open, a tick either side
+    assert [(b.open, b.high, b.low, b.close) for b in bars][0] == (100.0, 101.0, 99.0, 100.5)
+
+
+def test_the_report_is_written_at_stop_with_a_png_when_matplotlib_is_there(
+        tmp_path: Path) -> None:
+    data = _write(tmp_path / "AAPL.csv", *_BARS)
+    report = tmp_path / "out" / "run.csv"
+    with PaperGateway(port=0, tick_interval=None, data=[str(data)], report=str(report)) as gw:
+        gw.step(600)
+    assert {p.name for p in report.parent.iterdir()} >= {"run.csv", "run.fills.csv",
+                                                         "run.equity.csv"}
+    assert [r["symbol"] for r in _rows(report)] == ["TOTAL"]  # nothing traded
+    equity = _rows(tmp_path / "out" / "run.equity.csv")
+    assert {float(r["equity"]) for r in equity} == {1_000_000.0}
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert not (tmp_path / "out" / "run.png").exists()
+        return
+    assert (tmp_path / "out" / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 # --- before and after the data ------------------------------------------------------------------
 
 def test_no_bars_before_the_data_and_the_last_price_holds_after_it(tmp_path: Path) -> None:
