@@ -35,9 +35,17 @@ from ..models.contract import ComboLeg, Contract
 from ..models.execution import CommissionReport, Execution
 from .instruments import Instrument, to_contract
 from .market import Quote
+from .order_events import (
+    AccountUpdate,
+    Event,
+    FillEvent,
+    OrderRecord,
+    OrderUpdate,
+    commission_for,
+)
 
 if TYPE_CHECKING:
-    from .exchange import Event, OrderRecord, PaperExchange
+    from .exchange import PaperExchange
 
 __all__ = ["is_combo", "legs", "combo_contract", "validate", "try_fill", "quote_at", "BAG_CON_ID"]
 
@@ -130,8 +138,6 @@ def _net(priced: list[_Leg]) -> float:
 
 def try_fill(ex: PaperExchange, rec: OrderRecord, taker: bool) -> list[Event]:
     """Fill what the legs' touch allows now (all of it for a small combo), leg by leg."""
-    from .exchange import AccountUpdate, FillEvent, OrderUpdate, commission_for
-
     priced = _priced(ex, rec)
     net = _net(priced)
     buy = rec.order.action == "BUY"

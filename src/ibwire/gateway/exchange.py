@@ -23,6 +23,11 @@ margin and the :meth:`PaperExchange.reject_next_order` fault; **110** "The price
 to the minimum price variation for this contract." for prices off the tick grid (TWS's own code);
 387 for order types the paper exchange does not execute. 200 for unknown or ambiguous contracts
 and 103 for reused order ids reject without creating an order.
+
+The pieces: the records and events in :mod:`.order_events`, the session and validity checks in
+:mod:`.order_checks`, option exercise and expiry in :mod:`.exercise`, the order rules in
+:mod:`.order_rules` (bases of :class:`PaperExchange`); this module keeps placing, matching, filling,
+the queries and persistence. Every name keeps its import path from here.
 """
 
 from __future__ import annotations
@@ -30,34 +35,36 @@ from __future__ import annotations
 import bisect
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from ..models.account import AccountValue, PortfolioItem, Position
 from ..models.contract import Contract
 from ..models.execution import CommissionReport, Execution, ExecutionFilter
 from ..models.market import ContractDetails
-from ..models.order import Order, OrderState
+from ..models.order import Order
 from ..protocol.codec import parse_tws_time
 from . import combos
 from .accounts import Accounts, BookedFill
-from .calendar import Calendar, Session
 from .clock import CALENDAR_MODES
+from .exercise import OptionSettlement
 from .instruments import Instrument, InstrumentTable, table_of, to_contract, to_details
-from .margin import commission
 from .market import Bar, Market, Quote
-from .options import OptionTable, with_options
-from .order_rules import (
-    ON_CLOSE_TYPES,
-    ORDER_TYPES,
-    PEGGED_TYPES,
-    TRIGGERED_TYPES,
-    OrderRules,
-    required_prices,
+from .options import with_options
+from .order_checks import OrderChecks
+from .order_events import (
+    OPEN_STATES,
+    AccountUpdate,
+    Event,
+    FillEvent,
+    OrderError,
+    OrderRecord,
+    OrderUpdate,
+    commission_for,
+    reject,
 )
+from .order_rules import ON_CLOSE_TYPES, PEGGED_TYPES, TRIGGERED_TYPES, OrderRules
 from .store import Store
 
 __all__ = [
@@ -65,120 +72,10 @@ __all__ = [
     "Event", "OPEN_STATES", "commission_for",
 ]
 
-OPEN_STATES = frozenset({"PendingSubmit", "PreSubmitted", "Submitted"})
-"""Statuses of an order that can still fill, be modified or be cancelled."""
-
-_TIFS = frozenset({"DAY", "GTC", "IOC"})
-_NEW_YORK = ZoneInfo("America/New_York")
 _MAX_CATCH_UP = 3600  # advance_to: beyond this many seconds the market gaps instead of stepping
 
 
-@dataclass(slots=True)
-class OrderRecord:
-    """One order's full current state (what OPEN_ORDER and ORDER_STATUS report).
-
-    ``order`` is the gateway's copy of the client's order with ``order_id``, ``client_id``,
-    ``perm_id`` and ``account`` filled in; ``contract`` the fully qualified contract.
-    ``completed_at`` / ``completed_status`` are set once the order is Filled, Cancelled or Inactive
-    (COMPLETED_ORDER's completedTime / completedStatus).
-    """
-
-    client_id: int
-    order_id: int
-    perm_id: int
-    contract: Contract
-    order: Order
-    con_id: int
-    account: str
-    status: str = "PendingSubmit"
-    filled: Decimal = Decimal(0)
-    remaining: Decimal = Decimal(0)
-    avg_fill_price: float = 0.0
-    last_fill_price: float = 0.0
-    why_held: str = ""
-    triggered: bool = False
-    trading_day: str = ""  # YYYYMMDD: the trading date of the session a DAY order lives in
-    submitted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    completed_at: datetime | None = None
-    completed_status: str = ""
-    commission: float = 0.0  # total of the fills so far, USD
-    conditions_met: bool = False  # the order's conditions held once (it works from then on)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATES
-
-    def order_state(self) -> OrderState:
-        """The OPEN_ORDER / COMPLETED_ORDER order state: status, the commission once something
-        filled, and for completed orders the completed time (TWS's text, New York time) and
-        status."""
-        done = self.filled > 0
-        completed = None
-        if self.completed_at is not None:
-            completed = self.completed_at.astimezone(_NEW_YORK).strftime("%Y%m%d %H:%M:%S ") \
-                + "America/New_York"
-        return OrderState(status=self.status, commission=self.commission if done else None,
-                          commission_currency="USD" if done else None, completed_time=completed,
-                          completed_status=self.completed_status or None)
-
-    def snapshot(self) -> OrderRecord:
-        """A copy whose later changes do not affect this one (events carry snapshots)."""
-        c = copy.copy(self)
-        c.order = copy.copy(self.order)
-        return c
-
-
-@dataclass(slots=True)
-class OrderUpdate:
-    """The order changed (accepted, triggered, modified, filled, cancelled, rejected)."""
-
-    record: OrderRecord
-
-
-@dataclass(slots=True)
-class FillEvent:
-    """A fill: the execution and its commission report (realized PnL set on closing fills)."""
-
-    record: OrderRecord
-    contract: Contract
-    execution: Execution
-    commission: CommissionReport
-
-
-@dataclass(slots=True)
-class OrderError:
-    """An ERR_MSG about an order: ``order_id`` is the id the client used."""
-
-    client_id: int
-    order_id: int
-    code: int
-    text: str
-
-
-@dataclass(slots=True)
-class AccountUpdate:
-    """Something in ``account`` changed (cash, positions, values)."""
-
-    account: str
-
-
-Event = OrderUpdate | FillEvent | OrderError | AccountUpdate
-
-
-def commission_for(inst: Instrument, quantity: Decimal, price: float, fx_to_usd: float) -> float:
-    """The fixed-rate commission in USD (see :func:`.margin.commission`): stocks 0.005 / share,
-    min 1.00, max 1% of the trade value; futures 2.25 per contract; options 0.65 per contract,
-    min 1.00; futures options 0.85 per contract; currency pairs 0.2 basis points of the value
-    (USD), min 2.00. ``fx_to_usd`` converts the value's currency (for pairs: the base currency)
-    to USD."""
-    return commission(inst.sec_type, float(quantity), price, inst.multiplier_value, fx_to_usd)
-
-
-def _reject(reason: str) -> tuple[int, str]:
-    return 201, f"Order rejected - reason:{reason}"
-
-
-class PaperExchange(OrderRules):
+class PaperExchange(OrderChecks, OptionSettlement, OrderRules):
     """Orders, fills and accounts of the paper gateway, driven by a seeded :class:`Market`.
 
     ``clock`` returns the time for executions and order timestamps (default: now, UTC) and, for a
@@ -432,7 +329,7 @@ class PaperExchange(OrderRules):
         if problem is None and combos.is_combo(rec.contract):
             problem = combos.validate(self, rec)
         if problem is None and self._reject_next is not None:
-            problem = _reject(self._reject_next)
+            problem = reject(self._reject_next)
             self._reject_next = None
         if problem is not None:
             self._finish(rec, "Inactive", f"Rejected: {problem[1]}")
@@ -441,7 +338,7 @@ class PaperExchange(OrderRules):
         if o.parent_id and (parent is None or (not parent.is_open and parent.status != "Filled")):
             self._finish(rec, "Inactive", "Rejected: parent order")
             why = "is not found" if parent is None else f"is {parent.status}"
-            return [OrderError(client_id, order_id, *_reject(
+            return [OrderError(client_id, order_id, *reject(
                 f"The parent order {o.parent_id} {why}")), OrderUpdate(rec.snapshot())]
         # TWS accepts an order first (PreSubmitted), then it works at the exchange (Submitted);
         # a staged (transmit=False) order, a bracket child, a conditional, triggered or on-close
@@ -460,92 +357,6 @@ class PaperExchange(OrderRules):
             events.append(OrderUpdate(rec.snapshot()))
         return events
 
-    # --- sessions --------------------------------------------------------------------------------
-    @staticmethod
-    def _liquid_only(inst: Instrument, order: Order) -> bool:
-        """Whether ``order`` works in regular hours only (a stock order without outsideRth)."""
-        return inst.hours == "stock" and not order.outside_rth
-
-    def _day_session(self, inst: Instrument, order: Order) -> Session:
-        """The session a DAY order placed now lives in: the one running, or the next."""
-        cal = Calendar.of(inst.hours)
-        return cal.next_session(self.market.step_second, self._liquid_only(inst, order))
-
-    def _tradable(self, inst: Instrument, order: Order) -> bool:
-        """Whether ``order`` may trade now. Always, with the default calendar; in strict mode
-        only inside its session (regular hours for a stock order without outsideRth)."""
-        if not self.strict:
-            return True
-        return self.market.in_session(inst.con_id, liquid=self._liquid_only(inst, order))
-
-    def _day_expired(self, rec: OrderRecord, inst: Instrument) -> bool:
-        """Whether the session of DAY order ``rec`` has closed."""
-        try:
-            d = date(int(rec.trading_day[:4]), int(rec.trading_day[4:6]), int(rec.trading_day[6:8]))
-        except ValueError:
-            return False
-        sess = Calendar.of(inst.hours).session(d, self._liquid_only(inst, rec.order))
-        now = self.market.step_second
-        if sess is None:  # (a state file from before the calendar: a plain date)
-            return Calendar.of(inst.hours).trading_date_of(now) > d
-        return now >= sess.close
-
-    def validate_order(self, rec: OrderRecord, inst: Instrument,
-                       margin: bool = True) -> tuple[int, str] | None:
-        """The (code, text) an order would be rejected with, or None (``margin``: check the
-        account's margin too; a what-if preview does not)."""
-        return self._validate(rec, inst, margin)
-
-    def _validate(self, rec: OrderRecord, inst: Instrument,
-                  margin: bool = True) -> tuple[int, str] | None:
-        o = rec.order
-        if inst.sec_type == "IND":
-            return _reject(f"{inst.symbol} is an index (IND): indices are not tradable; trade "
-                           "its futures, options or an ETF that tracks it")
-        if not self.accounts.has(rec.account):
-            return _reject(f"The account code {rec.account} is not valid")
-        if o.action not in ("BUY", "SELL"):
-            return _reject(f"Invalid action: {o.action or '(none)'}; use BUY or SELL")
-        qty = o.total_quantity
-        if qty is None or qty <= 0:
-            return _reject("The order quantity must be greater than zero")
-        if (qty / inst.size_increment) % 1 != 0 or qty < inst.min_size:
-            return _reject(f"The order size {qty} is not a multiple of the size increment "
-                           f"{inst.size_increment}")
-        if o.order_type not in ORDER_TYPES:
-            return 387, "Unsupported order type for this exchange and security type."
-        if o.tif not in _TIFS:
-            return _reject(f"Time in force {o.tif} is not supported; use DAY, GTC or IOC")
-        if o.order_type in ON_CLOSE_TYPES and o.tif != "DAY":
-            return _reject(f"A {o.order_type} order is a DAY order (time in force {o.tif})")
-        combo_limit = o.order_type in ("LMT", "STP LMT") and combos.is_combo(rec.contract)
-        if combo_limit and o.lmt_price is None:
-            return _reject("A limit price is required for a limit order")
-        # (a combo's limit is its net price: zero or a credit are limits too)
-        reason = required_prices(o.order_type, 1.0 if combo_limit else o.lmt_price, o.aux_price,
-                                 o.trailing_percent, o.lmt_price_offset)
-        if reason is not None:
-            return _reject(reason)
-        prices: list[float] = []
-        if o.order_type in ("LMT", "STP LMT", "LIT", "LOC"):
-            prices.append(o.lmt_price or 0.0)
-        if o.order_type in ("STP", "STP LMT", "MIT", "LIT"):
-            prices.append(o.aux_price or 0.0)
-        if o.order_type in PEGGED_TYPES and o.lmt_price and 0 < o.lmt_price < 1e300:
-            prices.append(o.lmt_price)
-        if any(not inst.on_grid(p) for p in prices):
-            return 110, "The price does not conform to the minimum price variation for this contract."
-        bid, ask, _last = self.market.touch(inst.con_id)
-        if o.post_only and (o.order_type != "LMT" or (
-                (ask <= (o.lmt_price or 0.0)) if o.action == "BUY" else (bid >= (o.lmt_price or 0.0)))):
-            return _reject("A post-only order must be a limit order that does not take liquidity "
-                           "(it would cross the market now)")
-        if not margin:
-            return None
-        price = prices[0] if prices else (ask if o.action == "BUY" else bid)
-        reason = self.accounts.margin_reject(rec.account, inst, o.action, qty, price)
-        return _reject(reason) if reason else None
-
     def _modify(self, rec: OrderRecord, order: Order) -> list[Event]:
         inst = self.instruments[rec.con_id]
         new = copy.copy(order)
@@ -556,7 +367,7 @@ class PaperExchange(OrderRules):
         new.tif = (new.tif or "DAY").upper()
         new.transmit = bool(new.transmit)
         if new.action != rec.order.action or new.account != rec.account:
-            return [OrderError(rec.client_id, rec.order_id, *_reject(
+            return [OrderError(rec.client_id, rec.order_id, *reject(
                 "The side and account of an order cannot be modified")),
                 OrderUpdate(rec.snapshot())]
         trial = copy.copy(rec)
@@ -640,13 +451,6 @@ class PaperExchange(OrderRules):
             events += self._expire_options()
         self.save()
         return events
-
-    def _option_positions(self) -> bool:
-        """Whether any account holds an option (expiries to watch)."""
-        return any(pos.quantity != 0 and (inst := self.instruments.get(pos.con_id)) is not None
-                   and inst.right is not None
-                   for code in self.accounts.codes
-                   for pos in self.accounts.state(code).positions.values())
 
     def advance_to(self, t: datetime) -> list[Event]:
         """Step the market up to time ``t`` (no-op if market time is already there); after a long
@@ -756,78 +560,6 @@ class PaperExchange(OrderRules):
         if inst is not None:
             self._dirty_positions.add((rec.account, inst.con_id))
         return execution, report
-
-    # --- options: exercise and expiry ----------------------------------------------------------
-    def exercise(self, account: str, con_id: int, quantity: Decimal, exercise: bool,
-                 override: bool = False) -> list[Event] | tuple[int, str]:
-        """Exercise (or let lapse) ``quantity`` of a long option position: the events, or the
-        (code, text) of the error TWS would answer. An out-of-the-money option is exercised only
-        with ``override``."""
-        try:
-            if not self.accounts.has(account):
-                return 321, f"Error validating request.-'bE' : cause - Invalid account {account}"
-            pos = self.accounts.position(account, con_id)
-            held = pos.quantity if pos is not None else Decimal(0)
-            if held < quantity:
-                return 321, ("Error validating request.-'bE' : cause - Exercise quantity "
-                             f"{quantity} exceeds the long position {held}")
-            path = self.market.option_path(con_id)
-            if path is None:
-                return 200, "No security definition has been found for the request"
-            intrinsic = self._intrinsic(con_id)
-            if exercise and intrinsic <= 0 and not override:
-                return 321, ("Error validating request.-'bE' : cause - The option is out of the "
-                             "money: exercising it needs override")
-            return self._settle(account, con_id, quantity, exercise)
-        finally:
-            self.save()
-
-    def _intrinsic(self, con_id: int) -> float:
-        path = self.market.option_path(con_id)
-        assert path is not None
-        under = path.under_price(self.market.step_second)
-        k = path.terms.strike
-        return max(0.0, under - k) if path.terms.right == "C" else max(0.0, k - under)
-
-    def _settle(self, account: str, con_id: int, quantity: Decimal, exercise: bool) -> list[Event]:
-        """Close ``quantity`` (signed: short positions are assigned) of an option position at
-        its intrinsic value and, when exercised and physically settled, book the underlying at
-        its market price: the cash works out to the strike changing hands."""
-        inst = self.instruments[con_id]
-        path = self.market.option_path(con_id)
-        assert path is not None
-        terms = path.terms
-        value = self._intrinsic(con_id) if exercise else 0.0
-        long = quantity > 0
-        qty = abs(quantity)
-        self.accounts.apply_fill(account, inst, "SLD" if long else "BOT", qty, value, 0.0)
-        self._dirty_positions.add((account, con_id))
-        if exercise and value > 0 and not terms.cls.cash_settled:
-            under = self.instruments[terms.under_con_id]
-            units = qty * Decimal(str(inst.multiplier_value / under.multiplier_value))
-            buys = (terms.right == "C") == long
-            self.accounts.apply_fill(account, under, "BOT" if buys else "SLD", units,
-                                     path.under_price(self.market.step_second), 0.0)
-            self._dirty_positions.add((account, under.con_id))
-        self._dirty_accounts.add(account)
-        return [AccountUpdate(account)]
-
-    def _expire_options(self) -> list[Event]:
-        """Settle every option position whose expiry has passed: in the money by at least a cent
-        exercised (or assigned), otherwise it lapses."""
-        table = self.instruments
-        now = self.market.step_second
-        events: list[Event] = []
-        for code in self.accounts.codes:
-            for pos in list(self.accounts.state(code).positions.values()):
-                if pos.quantity == 0 or not isinstance(table, OptionTable):
-                    continue
-                terms = table.terms(pos.con_id)
-                if terms is None or now < terms.expiry_second:
-                    continue
-                events += self._settle(code, pos.con_id, pos.quantity,
-                                       self._intrinsic(pos.con_id) >= 0.01)
-        return events
 
     # --- persistence -----------------------------------------------------------------------------
     def save(self) -> None:

@@ -69,17 +69,11 @@ from ..models.order import (
 from ..protocol.codec import parse_tws_time
 from .calendar import Calendar
 from .instruments import Instrument, InstrumentTable
+from .order_events import Event, OrderError, OrderRecord, OrderUpdate
 
 if TYPE_CHECKING:
     from .accounts import Accounts
-    from .exchange import Event, OrderRecord
     from .market import Market
-
-
-def _OU(rec: OrderRecord) -> Event:  # noqa: N802 - an OrderUpdate (the exchange imports us)
-    from .exchange import OrderUpdate
-
-    return OrderUpdate(rec)
 
 __all__ = ["OrderRules", "ORDER_TYPES", "TRIGGERED_TYPES", "PEGGED_TYPES", "ON_CLOSE_TYPES",
            "required_prices", "condition_holds"]
@@ -200,14 +194,14 @@ class OrderRules:
         if o.order_type in ("TRAIL", "TRAIL LIMIT") and not rec.triggered:
             bid, ask, last = self.market.touch(inst.con_id)
             if self.trail(rec, inst, bid, ask, last):
-                events.append(_OU(rec.snapshot()))
+                events.append(OrderUpdate(rec.snapshot()))
         if o.order_type in ON_CLOSE_TYPES or not self._tradable(inst, o):
             return events
         if o.order_type not in TRIGGERED_TYPES or rec.triggered:
             if rec.status != "Submitted":
                 rec.status = "Submitted"
                 self._dirty_orders.add(rec.perm_id)
-                events.append(_OU(rec.snapshot()))
+                events.append(OrderUpdate(rec.snapshot()))
         return events + self._try_fill(rec, inst, taker=True)
 
     def _fills_of(self, account: str) -> list[tuple[str, str, str, datetime]]:
@@ -226,7 +220,7 @@ class OrderRules:
                 return self._fill_on_close(rec, inst, close)
         if o.tif == "DAY" and self._day_expired(rec, inst):  # staged ones expire too
             self._finish(rec, "Cancelled", "Cancelled: day order expired")
-            return [_OU(rec.snapshot()), *self.cancel_children(rec, "day order expired")]
+            return [OrderUpdate(rec.snapshot()), *self.cancel_children(rec, "day order expired")]
         if staged:
             return []
         why = self.waiting_reason(rec)
@@ -241,7 +235,7 @@ class OrderRules:
         if rec.status == "PreSubmitted" and (rec.triggered or o.order_type not in TRIGGERED_TYPES):
             rec.status = "Submitted"  # held outside its session: released at the open
             self._dirty_orders.add(rec.perm_id)
-            events.append(_OU(rec.snapshot()))
+            events.append(OrderUpdate(rec.snapshot()))
             taker = True
         if self.oca_blocked(rec):
             return events
@@ -257,7 +251,7 @@ class OrderRules:
             if (o.action == "BUY" and price > limit + 1e-9) or (
                     o.action != "BUY" and price < limit - 1e-9):
                 self._finish(rec, "Cancelled", "Cancelled: limit not met at the close")
-                return [_OU(rec.snapshot())]
+                return [OrderUpdate(rec.snapshot())]
         rec.status = "Submitted"
         return self._fill(rec, inst, price, True, rec.remaining)
 
@@ -280,8 +274,6 @@ class OrderRules:
     def transmit_group(self, rec: OrderRecord) -> list[Event]:
         """``rec`` is transmitted: so are its staged parent and the parent's (or its own) staged
         children; each starts working (or waits, as its rules say)."""
-        from .exchange import OrderUpdate
-
         root = self.parent_of(rec) or rec
         group = [root, *self.children_of(root)]
         if rec not in group:
@@ -310,8 +302,6 @@ class OrderRules:
 
     def check_conditions(self, rec: OrderRecord) -> list[Event]:
         """Evaluate ``rec``'s conditions; when they hold it starts (or is cancelled)."""
-        from .exchange import OrderUpdate
-
         if not self._fold(rec):
             return []
         if rec.order.conditions_cancel_order:
@@ -344,8 +334,6 @@ class OrderRules:
         return events
 
     def cancel_children(self, parent: OrderRecord, reason: str) -> list[Event]:
-        from .exchange import OrderError, OrderUpdate
-
         events: list[Event] = []
         for child in self.children_of(parent):
             self._finish(child, "Cancelled", f"Cancelled: {reason}")
@@ -397,8 +385,6 @@ class OrderRules:
         return events
 
     def _oca_apply(self, rec: OrderRecord, qty: Decimal, kind: int) -> list[Event]:
-        from .exchange import OrderError, OrderUpdate
-
         events: list[Event] = []
         total = rec.order.total_quantity or Decimal(0)
         for other in self._oca_members(rec):

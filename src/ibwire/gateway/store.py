@@ -20,16 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..models.contract import Contract
 from ..models.execution import CommissionReport, Execution
 from ..models.order import Order
 from ..models.serialize import from_json, to_json
 from .accounts import PositionRecord
-
-if TYPE_CHECKING:
-    from .exchange import OrderRecord
+from .order_events import OrderRecord
 
 __all__ = ["Store", "StoredState", "to_json", "from_json", "SCHEMA_VERSION"]
 
@@ -114,8 +111,6 @@ class Store:
     # --- reading ---------------------------------------------------------------------------------
     def load(self) -> StoredState:
         """Read the whole state."""
-        from .exchange import OrderRecord
-
         db = self._db
         st = StoredState()
         st.meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
