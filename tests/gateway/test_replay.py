@@ -468,6 +468,43 @@ def test_with_the_default_react_window_an_order_sent_on_a_new_bar_fills_at_its_o
         ("SLD", 100.44, datetime(2026, 11, 18, 14, 32, tzinfo=timezone.utc))]   # open - a tick
 
 
+def test_react_sync_holds_at_bars_shorter_than_a_minute_until_the_client_answers(
+        tmp_path: Path) -> None:
+    """react="sync" with 30-second bars: the clock stops at each bar's start (not only at whole
+    minutes) and waits for the client's reqCurrentTime, however long it takes (here it first
+    sleeps on purpose), so the order sent before it fills at that bar's open +/- one tick."""
+    data = _write(tmp_path / "AAPL.csv", "time,open,high,low,close,volume",
+                  "2026-11-18 09:30:00-05:00,100.00,100.40,99.80,100.20,5000",
+                  "2026-11-18 09:30:30-05:00,100.25,100.60,100.10,100.50,5000",
+                  "2026-11-18 09:31:00-05:00,100.45,100.70,100.30,100.60,5000",
+                  "2026-11-18 09:31:30-05:00,100.65,100.90,100.50,100.80,5000")
+    with PaperGateway(port=0, speed="max", data=[str(data)], react="sync") as gw:
+        c = WireClient(gw.port)
+        try:
+            c.handshake()
+            c.start(1)
+            c.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
+                                     duration_str="1800 S", bar_size_setting="30 secs",
+                                     what_to_show="TRADES", use_rth=True, format_date=2,
+                                     keep_up_to_date=True))
+            fills = []
+            for order_id, (action, when) in enumerate(
+                    [("BUY", "09:30:30"), ("SELL", "09:31:00"), ("BUY", "09:31:30")], start=1):
+                start = str(int(datetime.fromisoformat(f"2026-11-18 {when}-05:00").timestamp()))
+                c.expect(HistoricalDataUpdate, lambda m, s=start: m.bar.date == s)
+                time.sleep(0.2)  # a slow bot: far longer than the default window
+                assert gw.market_time() == datetime.fromisoformat(f"2026-11-18 {when}-05:00")
+                c.send(PlaceOrder(order_id=order_id, contract=Stock("AAPL"),
+                                  order=MarketOrder(action, 100)))
+                c.send(ReqCurrentTime())
+                fills.append(c.expect(ExecutionData, lambda m, i=order_id: m.execution.order_id
+                                      == i).execution)
+        finally:
+            c.close()
+    assert [(e.side, e.price, e.time.astimezone(NY).strftime("%H:%M:%S")) for e in fills] == [
+        ("BOT", 100.26, "09:30:30"), ("SLD", 100.44, "09:31:00"), ("BOT", 100.66, "09:31:30")]
+
+
 def test_a_slow_client_receives_every_tick_at_max_speed(tmp_path: Path,
                                                         quiet_ib_async: None) -> None:
     ib_async = pytest.importorskip("ib_async")

@@ -266,6 +266,7 @@ class GatewayCore:
     def release(self, session: Session) -> None:
         """Forget a closed session (its orders live on, as in TWS)."""
         self.connections.discard(session)
+        self.holds.forget(session)
         if session.client_id is not None and self.sessions.get(session.client_id) is session:
             del self.sessions[session.client_id]
 

@@ -99,6 +99,11 @@ class Holds:
             self.marks[session] = self.marks.get(session, 0) + 1
         self.heard.set()
 
+    def forget(self, session: Session) -> None:
+        """``session`` closed."""
+        self.marks.pop(session, None)
+        self.decisions.pop(session, None)
+
     def decision(self, session: Session) -> None:
         """``session`` was just sent a decision point (a new keepUpToDate bar)."""
         self.decisions.setdefault(session, self.marks.get(session, 0))
