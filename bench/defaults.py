@@ -45,7 +45,7 @@ from bench.fake_tws import BurstConfig, FakeTws
 from bench.run import BY_KEY, OUT, machine, run_module
 
 BURST_CLIENTS = ("floor", "ibwire_eclient", "ibwire_broker", "ibasync_client", "ibasync_ib")
-ROW_CLIENTS = ("floor", "ibwire_eclient", "ibwire_broker", "ibasync_ib")
+ROW_CLIENTS = ("floor", "floor_threaded", "ibwire_eclient", "ibwire_broker", "ibasync_ib")
 MODE = "single-send"
 
 
@@ -228,6 +228,14 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f"{br - e:+.1f} us", verdict(br - e <= 15)))
         out.append(("EClient p50 within 15 us of the floor", f"{e - f:+.1f} us", verdict(e - f <= 15)))
         out.append(("Broker p50 within 15 us of the floor", f"{br - f:+.1f} us", verdict(br - f <= 15)))
+        ft = r.get("floor_threaded", {}).get("p50_us")
+        if ft is not None:  # not an issue target: what one thread hop costs on this machine
+            out.append(("(reference) one thread hop: floor + reader thread minus the floor",
+                        f"{ft - f:+.1f} us", "-"))
+            out.append(("(reference) EClient p50 minus the threaded floor", f"{e - ft:+.1f} us",
+                        "-"))
+            out.append(("(reference) Broker p50 minus the threaded floor", f"{br - ft:+.1f} us",
+                        "-"))
     waited = r.get("ibwire_broker", {}).get("pacer_delayed")
     if waited is not None:
         out.append(("40 calls in a row: none waits for the pacer", f"{waited} of "

@@ -59,6 +59,8 @@ class Client:
 
 CLIENTS = (
     Client("floor", "raw socket floor", "bench.clients.floor", 1, feed=True),
+    Client("floor_threaded", "raw socket + reader thread (one hop)",
+           "bench.clients.floor_threaded", 8, burst=False),
     Client("ibwire_eclient", "ibwire EClient", "bench.clients.ibwire_eclient", 5, feed=True,
            synthetic_sizes=True),
     Client("ibwire_broker", "ibwire Broker + Tickers", "bench.clients.ibwire_broker", 6),
@@ -81,7 +83,7 @@ class Settings:
     feed_limit_s: float = 60.0  # a one-read run predicted to take longer than this is not started
     rtt_timeout: float = 120.0
     send_modes: tuple[str, ...] = ("chunked", "one-send")
-    clients: tuple[str, ...] = tuple(c.key for c in CLIENTS)
+    clients: tuple[str, ...] = tuple(c.key for c in CLIENTS if c.burst)
     parts: tuple[str, ...] = ("burst", "feed", "rtt", "paper")
 
     def timeout_for(self, n: int) -> float:

@@ -35,6 +35,7 @@ from .news import NewsMixin
 from .options import OptionsMixin
 from .pacing import DEFAULT_MAX_RATE
 from .reconcile import ReconcileMixin
+from .requests import deferred_wakeups
 from .scanner import ScannerMixin
 from .streams import EventStream
 from .ticker import Ticker, TickersUpdated
@@ -339,7 +340,7 @@ class Broker(SyncFront, OptionsMixin, ReconcileMixin, ScannerMixin, NewsMixin):
     def _on_read(self, outbox: _Outbox, events: list[Any]) -> None:
         """On the reader thread: handle one read's events (replies complete their requests here),
         then hand what listeners hear to the dispatcher."""
-        with self._core_lock:
+        with deferred_wakeups(), self._core_lock:  # callers wake once the lock is free
             self.handle_batch(events)
         if type(events[-1]) is ConnectionClosed:  # (always the last event of a connection)
             outbox.close()

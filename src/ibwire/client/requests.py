@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from ..errors import ConnectionLost, IbwireError, RequestTimeout
 
-__all__ = ["Pending", "Registry"]
+__all__ = ["Pending", "Registry", "deferred_wakeups"]
 
 T = TypeVar("T")
 
@@ -24,6 +24,29 @@ REQ_ID_BASE = 10_000_000
 
 
 _SETTLE = threading.Lock()  # finishing or failing a request: one thread wins
+_deferred = threading.local()  # .woken: requests settled in this thread's batch, not yet woken
+
+
+class deferred_wakeups:  # noqa: N801 (a context manager used like a function)
+    """Within ``with deferred_wakeups():``, requests this thread finishes or fails are marked done
+    at once but their waiting callers are woken only when the block ends.
+
+    The sync Broker's reader handles a read's events holding the core lock; a caller woken inside
+    that block would wake only to wait for the lock again (a second thread hop on the round trip).
+    Leaving the block after the lock is released wakes each caller once, with the lock free.
+    """
+
+    __slots__ = ("_woken", "_outer")
+
+    def __enter__(self) -> None:
+        self._outer = getattr(_deferred, "woken", None)
+        self._woken: list[Pending[Any]] = []
+        _deferred.woken = self._woken
+
+    def __exit__(self, *exc: object) -> None:
+        _deferred.woken = self._outer
+        for p in self._woken:
+            p._wake()
 
 
 class Pending(Generic[T]):
@@ -59,6 +82,13 @@ class Pending(Generic[T]):
                 return
             self.result, self.error = result, error
             self._is_done = True
+        woken = getattr(_deferred, "woken", None)
+        if woken is not None:
+            woken.append(self)
+        else:
+            self._wake()
+
+    def _wake(self) -> None:
         self._latch.release()
         self._run_callbacks()
 
