@@ -33,7 +33,7 @@ from pathlib import Path
 from ..models.contract import Contract
 from ..models.order import Order
 from ..protocol.messages.executions import CommissionReportMsg, ExecutionData
-from ..protocol.messages.orders import OrderBound
+from ..protocol.messages.order_reports import OrderBound
 from ..protocol.messages.system import ErrMsg
 from ..protocol.schema import Message
 from ..protocol.versions import MAX_VERSION

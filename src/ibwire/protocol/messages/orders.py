@@ -45,7 +45,6 @@ from ._order_text import (
 )
 from ._place_order_pb import place_from_pb, place_to_pb, refuse_newer_order_fields
 from .blocks import ATTACHED_ORDERS, ORDER_CANCEL, ORDER_REQUEST, PRICED_CONTRACT
-from .order_reports import OrderBound as OrderBound  # re-exported: gateway.core imports it from here
 
 __all__ = [
     "PlaceOrder",
