@@ -1,4 +1,5 @@
-"""Depth and option greeks follow replayed data (issue 18), through the Broker and ib_async 2.1.
+"""Depth, option greeks and real-time bars follow replayed data (issue 18), through the Broker and
+ib_async 2.1.
 
 A gateway replays SPY 5-minute bars written in the test. At a bar's first second the replayed
 quote is centred on the bar's open (bid one tick below, ask one tick above; docs/backtesting.md),
@@ -127,3 +128,20 @@ def test_ib_async_sees_the_replayed_depth_and_option_underlying(replaying: Paper
     o = BARS[0][1]
     assert (out["bid"], out["ask"]) == (round(o - 0.01, 2), round(o + 0.01, 2))
     assert out["und"] is not None and round(out["und"], 2) == o
+
+
+def test_realtime_bars_tile_the_replayed_bar(replaying: PaperGateway, broker: Broker) -> None:
+    """The 60 five-second bars of a replayed 5-minute bar add up to it: the first opens at its
+    open, the last closes at its close, their highs and lows reach its high and low, their
+    volumes sum to its volume."""
+    with broker.realtime_bars(Stock("SPY"), "TRADES") as stream:
+        stream.timeout = WAIT_S
+        broker.current_time()  # (the gateway has the request before the market moves)
+        replaying.step(300)  # through the first bar
+        bars = [next(stream) for _ in range(60)]
+    _t, o, h, lo, c = BARS[0]
+    assert [b.time for b in bars] == [datetime.fromtimestamp(T0.timestamp() + 5 * k, UTC)
+                                      for k in range(60)]
+    assert (bars[0].open, max(b.high for b in bars), min(b.low for b in bars),
+            bars[-1].close) == (o, h, lo, c)
+    assert sum(b.volume for b in bars) == 100000
