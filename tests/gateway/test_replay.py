@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -30,7 +31,7 @@ from typer.testing import CliRunner
 
 from ibwire import LimitOrder, MarketOrder, Stock
 from ibwire.cli import app
-from ibwire.gateway import PaperGateway
+from ibwire.gateway import PaperGateway, fastclock
 from ibwire.gateway.replay import DATA_ENDED_CODE, DataFileError
 from ibwire.protocol.messages.executions import ExecutionData
 from ibwire.protocol.messages.historical import (
@@ -466,6 +467,41 @@ def test_with_the_default_react_window_an_order_sent_on_a_new_bar_fills_at_its_o
     assert [(e.side, e.price, e.time) for e in fills] == [
         ("BOT", 100.26, datetime(2026, 11, 18, 14, 31, tzinfo=timezone.utc)),   # open + a tick
         ("SLD", 100.44, datetime(2026, 11, 18, 14, 32, tzinfo=timezone.utc))]   # open - a tick
+
+
+def test_a_client_that_never_stops_sending_does_not_stop_the_clock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Every message restarts the react window; a hold still ends after HOLD_CAP_S (made short
+    here) while another client sends requests all the time."""
+    monkeypatch.setattr(fastclock, "HOLD_CAP_S", 0.3)
+    data = _write(tmp_path / "AAPL.csv", "time,open,high,low,close,volume",
+                  "2026-11-18 09:30:00-05:00,100.00,100.40,99.80,100.20,5000",
+                  "2026-11-18 09:31:00-05:00,100.25,100.60,100.10,100.50,5000")
+    stop = threading.Event()
+    with PaperGateway(port=0, speed="max", data=[str(data)], react=0.05) as gw:
+        watcher, chatty = WireClient(gw.port), WireClient(gw.port)
+        try:
+            chatty.handshake()
+            chatty.start(2)
+
+            def chatter() -> None:
+                while not stop.wait(0.01):
+                    chatty.send(ReqCurrentTime())
+
+            thread = threading.Thread(target=chatter, daemon=True)
+            thread.start()
+            watcher.handshake()
+            watcher.start(1)
+            watcher.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
+                                           duration_str="1 D", bar_size_setting="1 min",
+                                           what_to_show="TRADES", use_rth=True, format_date=2,
+                                           keep_up_to_date=True))
+            watcher.expect(ErrMsg, lambda m: m.req_id == -1 and m.error_code == DATA_ENDED_CODE)
+        finally:
+            stop.set()
+            watcher.close()
+            chatty.close()
+    assert "the clients kept sending" in caplog.text
 
 
 def test_react_sync_holds_at_bars_shorter_than_a_minute_until_the_client_answers(

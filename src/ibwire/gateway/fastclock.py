@@ -21,8 +21,9 @@ ends is ``react`` (``PaperGateway(react=...)``, ``ibwire gateway --react``):
 
 * seconds (default :data:`REACT_S`): when every client has drained and no client has sent
   anything for that long (wall time; every message restarts the window, so a bracket's three
-  orders all land in the held second). A bot that takes longer than the window to answer has its
-  order matched where the clock then is, as at speed 1;
+  orders all land in the held second; clients that never stop sending end it after
+  :data:`HOLD_CAP_S`). A bot that takes longer than the window to answer has its order matched
+  where the clock then is, as at speed 1;
 * ``"sync"``: when every client that was sent the decision point has answered it with
   REQ_CURRENT_TIME (``reqCurrentTime``), sent after its orders: the orders come first on the
   socket, so they are matched at the held second however long the bot took -- exact on any
@@ -57,7 +58,8 @@ if TYPE_CHECKING:
     from .core import GatewayCore
     from .session import Session
 
-__all__ = ["run_max", "DRAIN_MARK", "REACT_S", "SYNC_TIMEOUT_S", "Holds", "parse_react"]
+__all__ = ["run_max", "DRAIN_MARK", "REACT_S", "HOLD_CAP_S", "SYNC_TIMEOUT_S", "Holds",
+           "parse_react"]
 
 log = logging.getLogger("ibwire.gateway")
 
@@ -66,6 +68,10 @@ DRAIN_MARK = 16 * 1024
 
 REACT_S = 0.010
 """The default reaction window (seconds of wall time) of a hold at a decision point."""
+
+HOLD_CAP_S = 2.0
+"""The longest a ``react`` window hold lasts (or four windows, if longer) when clients keep
+sending: a client that talks all the time must not stop the clock."""
 
 SYNC_TIMEOUT_S = 10.0
 """How long (wall seconds) a ``react="sync"`` hold waits for a client's REQ_CURRENT_TIME."""
@@ -91,7 +97,8 @@ class Holds:
     heard: asyncio.Event = field(default_factory=asyncio.Event)  # set by every message received
     marks: dict[Session, int] = field(default_factory=dict)  # REQ_CURRENT_TIME received
     decisions: dict[Session, int] = field(default_factory=dict)  # sent a decision point: marks then
-    count: int = 0  # holds taken (the log line at the end of the data says how many)
+    count: int = 0  # holds taken
+    capped: bool = False  # a hold ran into HOLD_CAP_S (logged once)
 
     def message(self, session: Session, is_mark: bool) -> None:
         """A message from ``session`` was handled (``is_mark``: it was REQ_CURRENT_TIME)."""
@@ -166,11 +173,19 @@ async def _hold(core: GatewayCore) -> None:
         await _drained(core)
         return
     assert isinstance(react, float)
+    deadline = time.monotonic() + max(HOLD_CAP_S, 4 * react)
     while True:  # until nobody has said anything for `react` seconds
         holds.heard.clear()
         if not await _heard(holds, react):
             break
         await _drained(core)  # (what the reaction was answered)
+        if time.monotonic() >= deadline:
+            if not holds.capped:
+                holds.capped = True
+                log.warning("speed max: the clients kept sending for %g s at %s; the clock goes "
+                            "on (a hold lasts at most that long; see --react)",
+                            max(HOLD_CAP_S, 4 * react), core.market_time())
+            break
 
 
 async def _heard(holds: Holds, seconds: float) -> bool:
