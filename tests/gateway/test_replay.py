@@ -590,8 +590,13 @@ def test_cli_gateway_refuses_a_bad_data_file_and_a_bad_speed(tmp_path: Path) -> 
     r = CliRunner().invoke(app, ["gateway", "--port", "0", "--speed", "max", "--react", "soon"])
     assert r.exit_code == 2
     assert "milliseconds or sync" in r.stderr
+    r = CliRunner().invoke(app, ["gateway", "--port", "0", "--react", "sync"])
+    assert r.exit_code == 2
+    assert "--speed max only" in r.stderr
     with pytest.raises(ValueError, match="seconds or 'sync'"):
-        PaperGateway(port=0, react=0)
+        PaperGateway(port=0, speed="max", react=0)
+    with pytest.raises(ValueError, match="at speed 'max' only"):
+        PaperGateway(port=0, react="sync")
 
 
 def test_the_guide_s_gateway_command_replays_and_writes_the_report_at_ctrl_c(

@@ -50,12 +50,12 @@ def gateway(
              "FILE.equity.csv (and a PNG with matplotlib)."),
     slippage: int = typer.Option(0, min=0, metavar="TICKS",
                                  help="Market orders fill this many ticks beyond the touch."),
-    react: str = typer.Option(
-        "10", "--react", metavar="MS|sync",
+    react: str | None = typer.Option(
+        None, "--react", metavar="MS|sync",
         help="With --speed max: at each new keepUpToDate bar the clock holds until no client has "
              "sent anything for MS milliseconds, so orders sent on the bar fill at its open; "
              "sync: until each client sends reqCurrentTime after its orders (exact on any "
-             "machine). See docs/backtesting.md."),
+             "machine). Default 10. See docs/backtesting.md."),
 ) -> None:
     """Serve a TWS-compatible paper gateway until Ctrl-C; any TWS API client can trade against it.
 
@@ -81,15 +81,22 @@ def gateway(
                 from None
         if not pace > 0:
             raise typer.BadParameter("speed must be positive", param_hint="--speed")
-    hold: float | str = "sync"
-    if react.strip().lower() != "sync":
-        try:
-            hold = float(react) / 1000
-        except ValueError:
-            raise typer.BadParameter("react is a number of milliseconds or sync",
-                                     param_hint="--react") from None
-        if not hold > 0:
-            raise typer.BadParameter("react must be positive", param_hint="--react")
+    hold: float | str | None = None  # (None: the gateway's default window)
+    if react is not None:
+        if pace != "max":
+            raise typer.BadParameter("react holds the clock at --speed max only",
+                                     param_hint="--react")
+        if react.strip().lower() == "sync":
+            hold = "sync"
+        else:
+            try:
+                ms = float(react)
+            except ValueError:
+                raise typer.BadParameter("react is a number of milliseconds or sync",
+                                         param_hint="--react") from None
+            if not ms > 0:
+                raise typer.BadParameter("react must be positive", param_hint="--react")
+            hold = ms / 1000
     if max_version is not None and not MIN_VERSION <= max_version <= MAX_VERSION:
         raise typer.BadParameter(f"the paper gateway speaks {MIN_VERSION}..{MAX_VERSION}",
                                  param_hint="--max-version")

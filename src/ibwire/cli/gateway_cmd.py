@@ -34,7 +34,7 @@ def run_gateway(host: str, port: int, accounts: Sequence[str], state: str | None
                 instruments: str | None = None, speed: float | str = 1.0,
                 max_version: int | None = None, data: Sequence[str] = (),
                 report: str | None = None, slippage: int = 0,
-                react: float | str = 0.010) -> int:
+                react: float | str | None = None) -> int:
     """Serve until SIGINT / SIGTERM; print ``listening on HOST:PORT`` first; save state (and
     write the ``report``); return 0 (2 when the ``instruments`` CSV or a ``data`` file has a bad
     row: the message names the file and the line)."""

@@ -93,7 +93,7 @@ class PaperGateway:
     triggered stops fill that many ticks beyond the touch (worse for the trader); limit prices are
     always honoured. ``react`` (speed max only): how the clock holds at a decision point (a new
     keepUpToDate bar) for the clients' orders, so that they fill at the held second -- seconds of
-    quiet (default 0.010) or ``"sync"`` (until each client sends reqCurrentTime); see
+    quiet (default :data:`~ibwire.gateway.fastclock.REACT_S`, 0.010) or ``"sync"`` (until each client sends reqCurrentTime); see
     :mod:`ibwire.gateway.fastclock`.
     """
 
@@ -110,12 +110,14 @@ class PaperGateway:
                  instruments: str | PathLike[str] | Iterable[Instrument] | None = None,
                  data: Iterable[str | PathLike[str]] | None = None,
                  report: str | PathLike[str] | None = None, slippage: int = 0,
-                 react: float | str = REACT_S) -> None:
+                 react: float | str | None = None) -> None:
         if mode not in ("tws", "gateway"):
             raise ValueError(f"mode must be 'tws' or 'gateway', not {mode!r}")
         if not isinstance(slippage, int) or slippage < 0:
             raise ValueError(f"slippage is a whole number of ticks >= 0, not {slippage!r}")
-        react = parse_react(react)
+        if react is not None and speed != "max":
+            raise ValueError(f"react holds the clock at speed 'max' only; speed is {speed!r}")
+        react = parse_react(REACT_S if react is None else react)
         accts = tuple(accounts)
         if not accts:
             raise ValueError("give at least one account")
