@@ -166,7 +166,9 @@ class Broker(SyncFront, OptionsMixin, ReconcileMixin, ScannerMixin, NewsMixin):
     * Methods may be called from any thread; each blocks only its caller.
     * One reader thread per connection reads the socket, decodes, updates the session state
       (tickets, fills, Tickers, account rows) and completes the waiting requests itself: a reply
-      reaches the waiting caller with one thread hop and never waits behind user code.
+      reaches the waiting caller with one thread hop and never waits behind user code. Callers
+      whose requests a read completed are woken when that read is handled and the lock below is
+      free, so a woken caller does not wait for the reader again.
     * The session state is touched by one thread at a time, under ``_core_lock``: the reader holds
       it while it handles one read's events, a calling thread while its request runs a step
       (between two waits). User code never runs under it.
