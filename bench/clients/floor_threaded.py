@@ -25,12 +25,14 @@ def run_row(a: object) -> None:
     p.keep = True
 
     def reader() -> None:
+        buf = bytearray(RECV)  # one buffer for every read (a recv(RECV) per read would allocate
+        view = memoryview(buf)  # and free 256 KiB each time: see ibwire's client/transport.py)
         while True:
-            data = sock.recv(RECV)
-            if not data:
+            n = sock.recv_into(buf)
+            if not n:
                 replies.put([])
                 return
-            p.feed(data)
+            p.feed(view[:n].tobytes())
             if p.frames:
                 frames, p.frames = p.frames, []
                 replies.put(frames)

@@ -56,7 +56,7 @@ from .scanner import ScannerMixin
 from .streams import AsyncEventStream
 from .ticker import Ticker
 from .tickets import OrderTicket
-from .transport import DEFAULT_MAX_HELD
+from .transport import DEFAULT_MAX_HELD, READ_SIZE
 
 __all__ = ["AsyncBroker"]
 
@@ -132,9 +132,14 @@ def awaitable(fn: Callable[Concatenate[Any, P], Flow[T]]
     return method
 
 
-class _Protocol(asyncio.Protocol):
+class _Protocol(asyncio.BufferedProtocol):
+    """The connection: the loop reads into one buffer allocated once (``get_buffer``), as the
+    threaded transport does (see ``client/transport.py``'s ``READ_SIZE``), instead of a fresh
+    256 KiB object per read."""
+
     def __init__(self, broker: AsyncBroker) -> None:
         self.broker = broker
+        self._view = memoryview(bytearray(READ_SIZE))
         self.conn = Connection(Role.CLIENT, max_version=broker.max_version)
         self.transport: asyncio.Transport | None = None
         loop = asyncio.get_running_loop()
@@ -151,6 +156,12 @@ class _Protocol(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         transport.write(self.conn.initiate())
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(self._view[:nbytes].tobytes())
 
     def data_received(self, data: bytes) -> None:
         try:
