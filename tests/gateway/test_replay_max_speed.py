@@ -2,8 +2,9 @@
 
 * an ib_async 2.1 moving-average bot runs over a month of 5-minute bars and its fills (price and
   time), positions, PnL and the report match a hand computation from the CSV (react="sync");
-* the default react window, react="sync" with bars shorter than a minute, and a client that never
-  stops sending: orders sent on a new bar fill at its open +/- one tick;
+* the default react window (every message restarts it: a slow bracket), react="sync" with bars
+  shorter than a minute, and a client that never stops sending: orders sent on a new bar fill at
+  its open +/- one tick;
 * a slow client (sleeping in its tick handler) receives every tick;
 * the clock waits for a subscriber and stops at the end of the data;
 * the guide's ``ibwire gateway --data ... --speed max --report`` command, run as a process.
@@ -26,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from ibwire import MarketOrder, Stock
+from ibwire import LimitOrder, MarketOrder, Stock, StopOrder
 from ibwire.gateway import PaperGateway, fastclock
 from ibwire.gateway.replay import DATA_ENDED_CODE
 from ibwire.protocol.messages.executions import ExecutionData
@@ -222,6 +223,39 @@ def test_with_the_default_react_window_an_order_sent_on_a_new_bar_fills_at_its_o
     assert [(e.side, e.price, e.time) for e in fills] == [
         ("BOT", 100.26, datetime(2026, 11, 18, 14, 31, tzinfo=timezone.utc)),   # open + a tick
         ("SLD", 100.44, datetime(2026, 11, 18, 14, 32, tzinfo=timezone.utc))]   # open - a tick
+
+
+def test_every_message_restarts_the_window_so_a_slow_bracket_lands_in_the_held_second(
+        tmp_path: Path) -> None:
+    """A bracket sent slowly on a new bar: 1.2 s between its orders, a 2-second window. The
+    parent is transmitted only with the last child, 2.4 s after the bar began -- longer than one
+    window, so its fill at the bar's open (and start) shows each order restarted the window."""
+    data = _write(tmp_path / "AAPL.csv", "time,open,high,low,close,volume",
+                  "2026-11-18 09:30:00-05:00,100.00,100.40,99.80,100.20,5000",
+                  "2026-11-18 09:31:00-05:00,100.25,100.60,100.10,100.50,5000")
+    with PaperGateway(port=0, speed="max", data=[str(data)], react=2.0) as gw:
+        c = WireClient(gw.port)
+        try:
+            c.handshake()
+            c.start(1)
+            c.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
+                                     duration_str="1 D", bar_size_setting="1 min",
+                                     what_to_show="TRADES", use_rth=True, format_date=2,
+                                     keep_up_to_date=True))
+            start = str(int(datetime(2026, 11, 18, 14, 31, tzinfo=timezone.utc).timestamp()))
+            c.expect(HistoricalDataUpdate, lambda m: m.bar.date == start)
+            parent = MarketOrder("BUY", 100, transmit=False)
+            profit = LimitOrder("SELL", 100, 101.00, parent_id=1, transmit=False)
+            stop = StopOrder("SELL", 100, 99.50, parent_id=1, transmit=True)
+            for order_id, order in enumerate((parent, profit, stop), start=1):
+                if order_id > 1:
+                    time.sleep(1.2)  # a slow bot: each gap shorter than the window, all longer
+                c.send(PlaceOrder(order_id=order_id, contract=Stock("AAPL"), order=order))
+            fill = c.expect(ExecutionData, lambda m: m.execution.order_id == 1).execution
+        finally:
+            c.close()
+    assert (fill.side, fill.price, fill.time) == (
+        "BOT", 100.26, datetime(2026, 11, 18, 14, 31, tzinfo=timezone.utc))
 
 
 def test_a_client_that_never_stops_sending_does_not_stop_the_clock(
