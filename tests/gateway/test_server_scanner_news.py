@@ -28,7 +28,7 @@ from ibwire.protocol.messages.scanner import (
     ScannerData,
     ScannerParameters,
 )
-from ibwire.protocol.messages.system import ErrMsg
+from ibwire.protocol.messages.system import CurrentTime, ErrMsg, ReqCurrentTime
 from ibwire.protocol.versions import MAX_VERSION
 
 AAPL = 265598
@@ -82,6 +82,20 @@ def test_top_gainers_are_ranked_by_the_percent_change_the_quotes_show(gateway, w
     assert all(_change(gateway, i.con_id) <= changes[0] for i in gateway.call(
         lambda ex: [i for i in ex.instruments if i.sec_type == "STK" and i.currency == "USD"
                     and i.exchange in ("NYSE", "NASDAQ", "ARCA", "AMEX", "BATS")]))
+
+
+def test_a_first_scan_does_not_hold_up_the_requests_after_it(gateway, wire):
+    c = wire(1)
+    c.send(_gainers(8), ReqCurrentTime())  # one write: the gateway reads both at once
+    before = c.until(ScannerData, where=lambda d: d.req_id == 8)
+    assert [type(ev) for ev in before].count(CurrentTime) == 1  # answered while the scan ran
+    # a scan cancelled before its first run ends sends nothing, and the cancel is no error
+    c.send(_gainers(9), CancelScannerSubscription(9))
+    after = c.sync()
+    assert not [ev for ev in after if isinstance(ev, ScannerData | ErrMsg)]
+    c.send(_gainers(9, 3))  # the request id is free again; a cancelled run would answer first
+    first = c.expect(ScannerData)
+    assert (first.req_id, len(first.rows)) == (9, 3)
 
 
 def test_losers_most_active_and_filters(gateway, wire):

@@ -414,14 +414,18 @@ def _passes(q: ScanQuery, m: Metrics) -> bool:
     return q.scan.keep(m)
 
 
+def candidates(instruments: Iterable[Instrument], q: ScanQuery) -> list[Instrument]:
+    """The instruments ``q`` looks at: its location's exchanges, its instrument type and stock
+    type (what its filters and ranking then need quotes for)."""
+    return [inst for inst in instruments
+            if inst.exchange in q.exchanges and q.instrument.member(inst)
+            and (not q.stock_type or _stock_type_ok(inst, q.stock_type))]
+
+
 def run(market: Market, instruments: Iterable[Instrument], q: ScanQuery) -> list[Metrics]:
     """The ranked rows of ``q`` now (ties in symbol order): best first, at most ``q.rows``."""
     found: list[Metrics] = []
-    for inst in instruments:
-        if inst.exchange not in q.exchanges or not q.instrument.member(inst):
-            continue
-        if q.stock_type and not _stock_type_ok(inst, q.stock_type):
-            continue
+    for inst in candidates(instruments, q):
         m = metrics(market, inst)
         if _passes(q, m):
             found.append(m)
