@@ -138,7 +138,8 @@ class WireClient:
 
         The gateway handles one connection's messages in order, so whatever an earlier request
         caused has been written before the CURRENT_TIME: this is how a test proves that something
-        did *not* happen, without sleeping.
+        did *not* happen, without sleeping. (Not a scan's first run: it answers after pricing its
+        candidates, between turns of the gateway's loop; see gateway/scanner_api.py.)
         """
         self.send(ReqCurrentTime())
         return self.until(CurrentTime)

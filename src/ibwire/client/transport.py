@@ -64,8 +64,9 @@ READ_SIZE = 1 << 18
 """Bytes one read takes at most. The reader reads into one buffer of this size, allocated once,
 and copies out what arrived (``recv_into``). A plain ``recv(READ_SIZE)`` allocates a 256 KiB
 object per read and frees most of it at once; in a process with several threads that costs more
-than the whole decode of a small reply (``python -m bench.defaults --parts row``: the EClient's
-p50 of 40 calls in a row went from 151 to 86 us, the Broker's from 162 to 61 us)."""
+than the whole decode of a small reply (``python -m bench.defaults --parts row``, A/B: the
+EClient's p50 of 40 calls in a row 163 / 135 -> 95 / 113 us, the Broker's 184 / 171 -> 126 / 140
+us; see bench/RESULTS.md)."""
 
 _gc_lock = threading.Lock()
 _gc_pausers = 0  # reader threads decoding a large read with the collector paused by us
