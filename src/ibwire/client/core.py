@@ -47,19 +47,7 @@ from ..errors import (
     RequestTimeout,
     classify,
 )
-from ..models import AccountValue, PortfolioItem, Position
 from ..protocol.connection import BadMessage, ConnectionClosed, HandshakeComplete, SessionReady
-from ..protocol.messages.accounts import (
-    AcctDownloadEnd,
-    AcctUpdateTime,
-    AcctValue,
-    CancelPositions,
-    PortfolioValue,
-    PositionData,
-    PositionEnd,
-    ReqAcctData,
-    ReqPositions,
-)
 from ..protocol.messages.system import (
     CurrentTime,
     CurrentTimeInMillis,
@@ -143,8 +131,6 @@ class Patience:
 _IDS = singleton_key(ReqIds)
 _CURRENT_TIME = singleton_key(ReqCurrentTime)
 _CURRENT_TIME_MS = singleton_key(ReqCurrentTimeInMillis)
-_POSITIONS = singleton_key(ReqPositions)
-_ACCOUNT = singleton_key(ReqAcctData)
 
 
 def flow_signature(fn: Callable[..., Any]) -> inspect.Signature:
@@ -185,12 +171,6 @@ class BrokerCore:
         ErrMsg: "_on_error",
         CurrentTime: "_on_current_time",
         CurrentTimeInMillis: "_on_current_time_in_millis",
-        PositionData: "_on_position",
-        PositionEnd: "_on_position_end",
-        AcctValue: "_on_account_row",
-        PortfolioValue: "_on_account_row",
-        AcctUpdateTime: "_on_account_row",
-        AcctDownloadEnd: "_on_account_end",
         BadMessage: "_on_bad_message",
         UnknownMessage: "_on_unknown",
         ConnectionClosed: "_on_closed",
@@ -595,90 +575,6 @@ class BrokerCore:
         with self._id_lock:
             return max(self._next_id, self.journal.max_order_id(self.client_id) + 1)
 
-    # positions ---------------------------------------------------------------------------------
-
-    def _on_position(self, msg: PositionData) -> None:
-        p = self._registry.get(_POSITIONS)
-        if p is not None:
-            p.rows.append(Position(msg.account, msg.contract, msg.position, msg.avg_cost))
-
-    def _on_position_end(self, msg: PositionEnd) -> None:
-        p = self._registry.get(_POSITIONS)
-        if p is not None:
-            latest: dict[tuple[str | None, int | None], Position] = {}
-            for row in p.rows:
-                latest[(row.account, row.contract.con_id)] = row
-            p.finish([row for row in latest.values() if row.position])
-
-    def flow_positions(self, timeout: float | None = None) -> Flow[list[Position]]:
-        """Every non-zero position of every managed account (short positions are negative)."""
-        try:
-            result: list[Position] = yield from self._read_flow(
-                "positions", _POSITIONS, lambda: self._send(ReqPositions()), timeout,
-                resubscribe=True)
-        finally:
-            if self._transport_connected():
-                try:
-                    self._send(CancelPositions())
-                except IbwireError:
-                    pass
-        return result
-
-    # account values and portfolio ---------------------------------------------------------------
-
-    def _on_account_row(self, msg: AcctValue | PortfolioValue | AcctUpdateTime) -> None:
-        p = self._registry.get(_ACCOUNT)
-        if p is not None:
-            p.rows.append(msg)
-
-    def _on_account_end(self, msg: AcctDownloadEnd) -> None:
-        p = self._registry.get(_ACCOUNT)
-        if p is None or msg.account_name != p.extra.get("account"):
-            return
-        values: dict[tuple[str | None, str | None, str | None], AccountValue] = {}
-        items: dict[tuple[str | None, int | None], PortfolioItem] = {}
-        for row in p.rows:
-            if isinstance(row, AcctValue):
-                values[(row.key, row.currency, row.account_name)] = AccountValue(
-                    row.key, row.value, row.currency, row.account_name)
-            elif isinstance(row, PortfolioValue):
-                items[(row.account_name, row.contract.con_id)] = PortfolioItem(
-                    row.contract, row.position, row.market_price, row.market_value,
-                    row.average_cost, row.unrealized_pnl, row.realized_pnl, row.account_name)
-        p.finish((list(values.values()), list(items.values())))
-
-    def _account_flow(self, account: str | None, timeout: float | None
-                      ) -> Flow[tuple[list[AccountValue], list[PortfolioItem]]]:
-        acct = account or (self.accounts[0] if len(self.accounts) == 1 else None)
-        if acct is None:
-            raise IbwireError(f"this login manages several accounts {self.accounts}: name one")
-        if self.accounts and acct not in self.accounts:
-            raise IbwireError(f"account {acct!r} is not managed by this login {self.accounts}")
-        try:
-            result: tuple[list[AccountValue], list[PortfolioItem]] = yield from self._read_flow(
-                "account values", _ACCOUNT, lambda: self._send(ReqAcctData(True, acct)), timeout,
-                resubscribe=True, account=acct)
-        finally:
-            if self._transport_connected():
-                try:
-                    self._send(ReqAcctData(False, acct))
-                except IbwireError:
-                    pass
-        return result
-
-    def flow_account_values(self, account: str | None = None,
-                            timeout: float | None = None) -> Flow[list[AccountValue]]:
-        """Every account value (NetLiquidation, TotalCashValue, BuyingPower ...) of ``account``
-        (the only managed account when None)."""
-        values, _ = yield from self._account_flow(account, timeout)
-        return values
-
-    def flow_portfolio(self, account: str | None = None,
-                       timeout: float | None = None) -> Flow[list[PortfolioItem]]:
-        """Positions of ``account`` with market price and value, average cost and PnL."""
-        _, items = yield from self._account_flow(account, timeout)
-        return items
-
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} {self.host}:{self.port} client_id={self.client_id} "
                 f"{self.state.value} v{self.server_version}>")
@@ -687,6 +583,3 @@ class BrokerCore:
 
     current_time = front_method(flow_current_time)
     next_order_id = front_method(flow_next_order_id)
-    positions = front_method(flow_positions)
-    account_values = front_method(flow_account_values)
-    portfolio = front_method(flow_portfolio)

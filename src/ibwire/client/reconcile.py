@@ -33,6 +33,7 @@ from typing import Any
 from ..errors import ConnectionLost, IbwireError, RequestError, RequestTimeout
 from ..models import ExecutionFilter
 from ..protocol.messages.order_reports import ReqAllOpenOrders, ReqOpenOrders
+from .account import AccountMixin
 from .core import Flow, Wait
 from .depth import DepthMixin
 from .discovery import DiscoveryMixin
@@ -87,7 +88,7 @@ class ReconcileReport:
 
 
 class ReconcileMixin(PnLMixin, DepthMixin, MarketMixin, OrderTypesMixin, OrdersMixin, TicksMixin,
-                     ReferenceMixin, DiscoveryMixin):
+                     ReferenceMixin, DiscoveryMixin, AccountMixin):
     """Reconciliation and resubscription for the Broker front ends."""
 
     def _init_state(self) -> None:
