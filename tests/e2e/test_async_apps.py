@@ -127,9 +127,10 @@ def test_async_broker_inside_an_application_that_runs_its_own_loop(gateway: Pape
     app_thread = threading.Thread(target=loop.run_forever, name="app-loop", daemon=True)
     app_thread.start()
     app_ticks: list[int] = []
+    app_done = threading.Event()
 
     async def app_background() -> None:  # the application's own work on its loop
-        while True:
+        while not app_done.is_set():
             app_ticks.append(len(app_ticks))
             await asyncio.sleep(0.001)
 
@@ -176,7 +177,8 @@ def test_async_broker_inside_an_application_that_runs_its_own_loop(gateway: Pape
         asyncio.run_coroutine_threadsafe(asyncio.sleep(0.01), loop).result(WAIT_S)
         assert len(app_ticks) > n > 0
     finally:
-        background.cancel()
+        app_done.set()  # the application's task ends before its loop stops
+        background.result(WAIT_S)
         loop.call_soon_threadsafe(loop.stop)
         app_thread.join(WAIT_S)
         loop.close()
