@@ -56,6 +56,22 @@ def quiet_ib_async() -> Iterator[None]:
 FAST, SLOW = 10, 30
 
 
+
+def _start(c: WireClient, client_id: int) -> None:
+    """Handshake and START_API: the session is ready."""
+    c.handshake()
+    c.start(client_id)
+
+
+def _subscribe_bars(c: WireClient, bar_size: str = "1 min", *, duration: str = "1 D",
+                    format_date: int = 2) -> None:
+    """AAPL's TRADES bars of the regular session, kept up to date (request id 3): what makes the
+    max-speed clock hold at each new bar."""
+    c.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
+                             duration_str=duration, bar_size_setting=bar_size,
+                             what_to_show="TRADES", use_rth=True, format_date=format_date,
+                             keep_up_to_date=True))
+
 def _cross(closes: list[float]) -> int:
     """+1 when the fast average crossed above the slow one at the last close, -1 below, else 0."""
     if len(closes) < SLOW + 1:
@@ -202,12 +218,8 @@ def test_with_the_default_react_window_an_order_sent_on_a_new_bar_fills_at_its_o
     with PaperGateway(port=0, speed="max", data=[str(data)], react=2.0) as gw:
         c = WireClient(gw.port)
         try:
-            c.handshake()
-            c.start(1)
-            c.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
-                                     duration_str="1 D", bar_size_setting="1 min",
-                                     what_to_show="TRADES", use_rth=True, format_date=2,
-                                     keep_up_to_date=True))
+            _start(c, 1)
+            _subscribe_bars(c)
             fills = []
             for order_id, (action, when) in enumerate(
                     [("BUY", "2026-11-18 09:31:00-05:00"), ("SELL", "2026-11-18 09:32:00-05:00")],
@@ -236,12 +248,8 @@ def test_every_message_restarts_the_window_so_a_slow_bracket_lands_in_the_held_s
     with PaperGateway(port=0, speed="max", data=[str(data)], react=2.0) as gw:
         c = WireClient(gw.port)
         try:
-            c.handshake()
-            c.start(1)
-            c.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
-                                     duration_str="1 D", bar_size_setting="1 min",
-                                     what_to_show="TRADES", use_rth=True, format_date=2,
-                                     keep_up_to_date=True))
+            _start(c, 1)
+            _subscribe_bars(c)
             start = str(int(datetime(2026, 11, 18, 14, 31, tzinfo=timezone.utc).timestamp()))
             c.expect(HistoricalDataUpdate, lambda m: m.bar.date == start)
             parent = MarketOrder("BUY", 100, transmit=False)
@@ -270,8 +278,7 @@ def test_a_client_that_never_stops_sending_does_not_stop_the_clock(
     with PaperGateway(port=0, speed="max", data=[str(data)], react=0.05) as gw:
         watcher, chatty = WireClient(gw.port), WireClient(gw.port)
         try:
-            chatty.handshake()
-            chatty.start(2)
+            _start(chatty, 2)
 
             def chatter() -> None:
                 while not stop.wait(0.01):
@@ -279,12 +286,8 @@ def test_a_client_that_never_stops_sending_does_not_stop_the_clock(
 
             thread = threading.Thread(target=chatter, daemon=True)
             thread.start()
-            watcher.handshake()
-            watcher.start(1)
-            watcher.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
-                                           duration_str="1 D", bar_size_setting="1 min",
-                                           what_to_show="TRADES", use_rth=True, format_date=2,
-                                           keep_up_to_date=True))
+            _start(watcher, 1)
+            _subscribe_bars(watcher)
             watcher.expect(ErrMsg, lambda m: m.req_id == -1 and m.error_code == DATA_ENDED_CODE)
         finally:
             stop.set()
@@ -306,12 +309,8 @@ def test_react_sync_holds_at_bars_shorter_than_a_minute_until_the_client_answers
     with PaperGateway(port=0, speed="max", data=[str(data)], react="sync") as gw:
         c = WireClient(gw.port)
         try:
-            c.handshake()
-            c.start(1)
-            c.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
-                                     duration_str="1800 S", bar_size_setting="30 secs",
-                                     what_to_show="TRADES", use_rth=True, format_date=2,
-                                     keep_up_to_date=True))
+            _start(c, 1)
+            _subscribe_bars(c, "30 secs", duration="1800 S")
             fills = []
             for order_id, (action, when) in enumerate(
                     [("BUY", "09:30:30"), ("SELL", "09:31:00"), ("BUY", "09:31:30")], start=1):
@@ -388,12 +387,8 @@ def test_the_guide_s_gateway_command_replays_and_writes_the_report_at_ctrl_c(
         assert line.startswith("listening on 127.0.0.1:"), line
         c = WireClient(int(line.rsplit(":", 1)[1]))
         try:
-            c.handshake()
-            c.start(1)
-            c.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
-                                     duration_str="1 D", bar_size_setting="1 min",
-                                     what_to_show="TRADES", use_rth=True, format_date=2,
-                                     keep_up_to_date=True))
+            _start(c, 1)
+            _subscribe_bars(c)
             for order_id, (action, when) in enumerate(
                     [("BUY", "2026-11-18 09:31:00-05:00"), ("SELL", "2026-11-18 09:32:00-05:00")],
                     start=1):
@@ -428,18 +423,13 @@ def test_at_max_speed_the_clock_waits_for_a_subscriber_and_stops_at_the_end(
         first = WireClient(gw.port)
         later = WireClient(gw.port)
         try:
-            first.handshake()
-            first.start(1)
+            _start(first, 1)
             first.sync()  # a round trip: no subscription yet, so the market has not moved
             assert gw.market_time() == datetime(2026, 11, 18, 14, 30, tzinfo=timezone.utc)
-            first.send(ReqHistoricalData(req_id=3, contract=Stock("AAPL"), end_date_time="",
-                                         duration_str="1 D", bar_size_setting="5 mins",
-                                         what_to_show="TRADES", use_rth=True, format_date=1,
-                                         keep_up_to_date=True))
+            _subscribe_bars(first, "5 mins", format_date=1)
             first.expect(ErrMsg, lambda m: m.req_id == -1 and m.error_code == DATA_ENDED_CODE)
             assert gw.market_time() == datetime(2026, 11, 18, 14, 40, tzinfo=timezone.utc)
-            later.handshake()
-            later.start(2)  # connecting after the end: told all the same
+            _start(later, 2)  # connecting after the end: told all the same
             later.expect(ErrMsg, lambda m: m.req_id == -1 and m.error_code == DATA_ENDED_CODE)
             assert gw.market_time() == datetime(2026, 11, 18, 14, 40, tzinfo=timezone.utc)
         finally:
