@@ -1,4 +1,8 @@
-"""Margin rules of the paper accounts and of what-if previews: pure functions, one set of rules.
+"""Margin rules of what-if previews, and the commission schedule every fill pays: pure functions.
+
+(The paper accounts' running values -- InitMarginReq, AvailableFunds, BuyingPower -- use the
+intraday rates of :data:`ibwire.gateway.accounts.MARGIN_RATES`, 25% / 20% for stocks, not Reg T's
+50% below: a what-if shows the Reg T requirement of the order, the account the intraday one.)
 
 Per position (``quantity`` signed, ``value`` = |quantity| x price x multiplier in USD):
 
