@@ -116,7 +116,12 @@ def _the_cycle() -> list[Tick]:
 
 
 def frame(*fields: str) -> bytes:
-    payload = ("\0".join(fields) + "\0").encode("ascii")
+    return frame_of(*(f.encode("ascii") for f in fields))
+
+
+def frame_of(*fields: bytes) -> bytes:
+    """A text frame of fields already in bytes."""
+    payload = b"\0".join(fields) + b"\0"
     return struct.pack(">I", len(payload)) + payload
 
 

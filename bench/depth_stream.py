@@ -11,10 +11,11 @@ sent, and the stream for another id is the same bytes with those ten digits repl
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from bench.burst import SENTINEL_EPOCH, frame_of  # the CURRENT_TIME sent after the last row
 
 N = 100_000
 ROWS = 10
@@ -22,14 +23,6 @@ SEED = 20261206
 AAPL = 265598
 REQ_ID = 1001
 _TOKEN = b"@@@@@@@@@@"  # the request id's place, ten bytes
-
-SENTINEL_EPOCH = 2_000_000_000
-"""CURRENT_TIME value sent after the last row (the end of the measured window)."""
-
-
-def _frame(*fields: bytes) -> bytes:
-    payload = b"\0".join(fields) + b"\0"
-    return struct.pack(">I", len(payload)) + payload
 
 
 def _price(p: float) -> bytes:
@@ -88,11 +81,11 @@ def build(n: int = N, rows: int = ROWS) -> Stream:
             rows_[pos] = row
         else:
             rows_.pop(pos)
-        frames.append(_frame(b"13", b"1", _TOKEN, str(pos).encode(), mm.encode(),
+        frames.append(frame_of(b"13", b"1", _TOKEN, str(pos).encode(), mm.encode(),
                              str(op).encode(), str(side).encode(), _price(price),
                              str(int(size)).encode(), b"1"))
     out.final_bids, out.final_asks = book[1], book[0]
-    out.template = b"".join(frames) + _frame(b"49", b"1", str(SENTINEL_EPOCH).encode())
+    out.template = b"".join(frames) + frame_of(b"49", b"1", str(SENTINEL_EPOCH).encode())
     return out
 
 

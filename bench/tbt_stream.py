@@ -10,23 +10,16 @@ same bytes with those digits replaced.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 from typing import Any
+
+from bench.burst import SENTINEL_EPOCH, frame_of  # the CURRENT_TIME sent after the last tick
 
 N = 200_000
 SEED = 20261206
 AAPL = 265598
 LAST_ID, BID_ASK_ID = 1001, 1002
 _LAST_TOKEN, _QUOTE_TOKEN = b"@@@@@@@@@L", b"@@@@@@@@@Q"
-
-SENTINEL_EPOCH = 2_000_000_000
-"""CURRENT_TIME value sent after the last tick (the end of the measured window)."""
-
-
-def _frame(*fields: bytes) -> bytes:
-    payload = b"\0".join(fields) + b"\0"
-    return struct.pack(">I", len(payload)) + payload
 
 
 @dataclass
@@ -62,7 +55,7 @@ def build(n: int = N) -> Stream:
             for price, size in market.trades_at(AAPL, sec):
                 if len(frames) >= n:
                     break
-                frames.append(_frame(b"99", _LAST_TOKEN, b"1", str(sec).encode(),
+                frames.append(frame_of(b"99", _LAST_TOKEN, b"1", str(sec).encode(),
                                      repr(price).encode(), str(size).encode(), b"0", b"NASDAQ",
                                      b""))
                 out.trades += 1
@@ -71,7 +64,7 @@ def build(n: int = N) -> Stream:
             q = tape.quote(market, AAPL, sec)
             if len(frames) < n and tape.changed(prev, q, "BID_ASK", False):
                 prev = q
-                frames.append(_frame(b"99", _QUOTE_TOKEN, b"3", str(sec).encode(),
+                frames.append(frame_of(b"99", _QUOTE_TOKEN, b"3", str(sec).encode(),
                                      repr(q.bid).encode(), repr(q.ask).encode(),
                                      str(q.bid_size).encode(), str(q.ask_size).encode(), b"0"))
                 out.quotes += 1
@@ -80,7 +73,7 @@ def build(n: int = N) -> Stream:
                 break
         s += 3600
     assert len(frames) == n
-    out.template = b"".join(frames) + _frame(b"49", b"1", str(SENTINEL_EPOCH).encode())
+    out.template = b"".join(frames) + frame_of(b"49", b"1", str(SENTINEL_EPOCH).encode())
     return out
 
 

@@ -21,11 +21,15 @@ CURRENT_TIME has been handled, so it covers the whole burst and nothing else.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import resource
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
+
+from bench.burst import SENTINEL_EPOCH
 
 WARMUP_PINGS = 200
 
@@ -195,3 +199,52 @@ def run_stream_client(prog: str, clients: dict[str, Any], default_n: int,
         p.add_argument(f"--{name}", type=int, default=default)
     a = p.parse_args()
     clients[a.client](a)
+
+
+class SentinelApp:
+    """Mixed into an EClient-style app (ibwire's or the official client's), before ``EWrapper``:
+    the sentinel CURRENT_TIME stops ``self.meter`` (set by the app), sets ``done`` and
+    disconnects. :func:`run_to_sentinel` runs such an app."""
+
+    meter: Meter
+    done = False
+
+    def currentTime(self, time_: Any) -> None:  # noqa: N802 - the official name
+        if time_ == SENTINEL_EPOCH:
+            self.meter.stop()
+            self.done = True
+            self.disconnect()  # type: ignore[attr-defined]
+
+
+def run_to_sentinel(app: Any, a: argparse.Namespace, client: str,
+                    checked: Callable[[], dict[str, Any]]) -> None:
+    """Connect a :class:`SentinelApp`, run its callbacks until the sentinel, emit the report."""
+    app.connect(a.host, a.port, a.client_id)
+    version = app.serverVersion()
+    app.run()
+    if not app.done:
+        raise SystemExit("connection ended before the sentinel")
+    stream_report(app.meter, a.n, client, version, checked())
+
+
+class IbAsyncWrapper:
+    """A wrapper for ib_async's bare ``Client``: the session callbacks it calls on any wrapper, as
+    no-ops, and ``done`` (a future of the running loop, made by :meth:`expect_sentinel`)
+    completed by the sentinel CURRENT_TIME."""
+
+    done: asyncio.Future[None] | None = None
+
+    def expect_sentinel(self) -> asyncio.Future[None]:
+        self.done = asyncio.get_running_loop().create_future()
+        return self.done
+
+    def currentTime(self, time: int) -> None:  # noqa: N802
+        if time == SENTINEL_EPOCH and self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    def connectAck(self) -> None: ...  # noqa: N802
+    def nextValidId(self, orderId: int) -> None: ...  # noqa: N802,N803
+    def managedAccounts(self, accountsList: str) -> None: ...  # noqa: N802,N803
+    def error(self, *args: object) -> None: ...
+    def setEventsDone(self) -> None: ...  # noqa: N802
+    def connectionClosed(self) -> None: ...  # noqa: N802

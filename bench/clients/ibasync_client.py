@@ -11,17 +11,24 @@ from ib_async.client import Client
 from ib_async.contract import Stock
 
 from bench import burst
-from bench.clients.common import WARMUP_PINGS, Meter, bids_in_order, emit, parse_args, rtt_report
+from bench.clients.common import (
+    WARMUP_PINGS,
+    IbAsyncWrapper,
+    Meter,
+    bids_in_order,
+    emit,
+    parse_args,
+    rtt_report,
+)
 
 
-class Wrapper:
+class Wrapper(IbAsyncWrapper):
     """The callbacks ib_async's Decoder needs for this workload, counting what arrives."""
 
     def __init__(self) -> None:
         self.n_price = 0
         self.n_size = 0
         self.bids: dict[int, float] = {}
-        self.done: asyncio.Future[None] | None = None
         self.on_time: object = None
 
     def priceSizeTick(self, reqId: int, tickType: int, price: float, size: float) -> None:  # noqa: N802,N803
@@ -35,29 +42,21 @@ class Wrapper:
     def currentTime(self, time: int) -> None:  # noqa: N802
         if self.on_time is not None:
             self.on_time(time)  # type: ignore[operator]
-        elif time == burst.SENTINEL_EPOCH and self.done is not None and not self.done.done():
-            self.done.set_result(None)
-
-    # session callbacks ib_async calls directly
-    def connectAck(self) -> None: ...  # noqa: N802
-    def nextValidId(self, orderId: int) -> None: ...  # noqa: N802,N803
-    def managedAccounts(self, accountsList: str) -> None: ...  # noqa: N802,N803
-    def error(self, *args: object) -> None: ...
-    def setEventsDone(self) -> None: ...  # noqa: N802
-    def connectionClosed(self) -> None: ...  # noqa: N802
+        else:
+            super().currentTime(time)
 
 
 async def run_burst(a: object) -> None:
     w = Wrapper()
     c = Client(w)
     await c.connectAsync(a.host, a.port, a.client_id)  # type: ignore[attr-defined]
-    w.done = asyncio.get_running_loop().create_future()
+    done = w.expect_sentinel()
     ids = list(burst.DEFAULT_REQ_IDS)
     m = Meter()
     m.start()
     for r, s in zip(ids, burst.SYMBOLS):
         c.reqMktData(r, Stock(s, "SMART", "USD"), "", False, False, [])
-    await w.done
+    await done
     m.stop()
     emit(m.burst_report(a.n, {"1": w.n_price, "2": w.n_size}, bids_in_order(w.bids, ids),  # type: ignore[attr-defined]
                         client="ib_async Client", mode="burst", server_version=c.serverVersion()))

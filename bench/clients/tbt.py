@@ -28,7 +28,15 @@ import argparse
 import asyncio
 from typing import Any
 
-from bench.clients.common import Meter, official_1051, run_stream_client, stream_report
+from bench.clients.common import (
+    IbAsyncWrapper,
+    Meter,
+    SentinelApp,
+    official_1051,
+    run_stream_client,
+    run_to_sentinel,
+    stream_report,
+)
 from bench.tbt_stream import BID_ASK_ID, LAST_ID, SENTINEL_EPOCH
 
 
@@ -60,13 +68,12 @@ def run_ibwire_eclient(a: argparse.Namespace) -> None:
     from ibwire import EClient, EWrapper
     from ibwire.models import Contract
 
-    class App(EWrapper, EClient):
+    class App(SentinelApp, EWrapper, EClient):
         def __init__(self) -> None:
             EWrapper.__init__(self)
             EClient.__init__(self, self)
             self.tally = Tally()
             self.meter = Meter()
-            self.done = False
 
         def nextValidId(self, orderId: Any) -> None:  # noqa: N802,N803
             c = Contract(symbol="AAPL", sec_type="STK", exchange="SMART", currency="USD")
@@ -83,19 +90,8 @@ def run_ibwire_eclient(a: argparse.Namespace) -> None:
                              bidSize: Any, askSize: Any, tickAttribBidAsk: Any) -> None:  # noqa: N803
             self.tally.bid_ask(time, bidPrice, askPrice, bidSize, askSize)
 
-        def currentTime(self, time_: Any) -> None:  # noqa: N802
-            if time_ == SENTINEL_EPOCH:
-                self.meter.stop()
-                self.done = True
-                self.disconnect()
-
     app = App()
-    app.connect(a.host, a.port, a.client_id)
-    version = app.serverVersion()
-    app.run()
-    if not app.done:
-        raise SystemExit("connection ended before the sentinel")
-    stream_report(app.meter, a.n, "ibwire EClient", version, app.tally.report())
+    run_to_sentinel(app, a, "ibwire EClient", app.tally.report)
 
 
 def run_ibwire_broker(a: argparse.Namespace) -> None:
@@ -145,10 +141,8 @@ async def _ib_async_client(a: argparse.Namespace) -> None:
     from ib_async.contract import Stock
 
     tally = Tally()
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
 
-    class Wrapper:
+    class Wrapper(IbAsyncWrapper):
         def tickByTickAllLast(self, reqId: int, tickType: int, time: int, price: float,  # noqa: N802,N803
                               size: float, tickAttribLast: Any, exchange: str,  # noqa: N803
                               specialConditions: str) -> None:  # noqa: N803
@@ -158,19 +152,10 @@ async def _ib_async_client(a: argparse.Namespace) -> None:
                              bidSize: float, askSize: float, tickAttribBidAsk: Any) -> None:  # noqa: N803
             tally.bid_ask(time, bidPrice, askPrice, bidSize, askSize)
 
-        def currentTime(self, time: int) -> None:  # noqa: N802
-            if time == SENTINEL_EPOCH and not done.done():
-                done.set_result(None)
-
-        def connectAck(self) -> None: ...  # noqa: N802
-        def nextValidId(self, orderId: int) -> None: ...  # noqa: N802,N803
-        def managedAccounts(self, accountsList: str) -> None: ...  # noqa: N802,N803
-        def error(self, *args: object) -> None: ...
-        def setEventsDone(self) -> None: ...  # noqa: N802
-        def connectionClosed(self) -> None: ...  # noqa: N802
-
-    c = Client(Wrapper())
+    w = Wrapper()
+    c = Client(w)
     await c.connectAsync(a.host, a.port, a.client_id)
+    done = w.expect_sentinel()
     meter = Meter()
     meter.start()
     c.reqTickByTickData(LAST_ID, Stock("AAPL", "SMART", "USD"), "Last", 0, False)
@@ -228,17 +213,14 @@ async def _ib_async_ib(a: argparse.Namespace) -> None:
 def run_official1051(a: argparse.Namespace) -> None:
     EClient, Contract, EWrapper = official_1051()
 
-    class App(EWrapper, EClient):  # type: ignore[misc]
+    class App(SentinelApp, EWrapper, EClient):  # type: ignore[misc]
         def __init__(self) -> None:
             EWrapper.__init__(self)
             EClient.__init__(self, self)
             self.tally = Tally()
             self.meter = Meter()
-            self.done = False
-            self.version: int | None = None
 
         def nextValidId(self, orderId: int) -> None:  # noqa: N802,N803
-            self.version = self.serverVersion()
             c = Contract()
             c.symbol, c.secType, c.exchange, c.currency = "AAPL", "STK", "SMART", "USD"
             self.meter.start()
@@ -255,18 +237,8 @@ def run_official1051(a: argparse.Namespace) -> None:
 
         def error(self, *args: Any, **kwargs: Any) -> None: ...
 
-        def currentTime(self, time_: int) -> None:  # noqa: N802
-            if time_ == SENTINEL_EPOCH:
-                self.meter.stop()
-                self.done = True
-                self.disconnect()
-
     app = App()
-    app.connect(a.host, a.port, a.client_id)
-    app.run()
-    if not app.done:
-        raise SystemExit("connection ended before the sentinel")
-    stream_report(app.meter, a.n, "official client 10.51", app.version, app.tally.report())
+    run_to_sentinel(app, a, "official client 10.51", app.tally.report)
 
 
 CLIENTS = {
