@@ -68,7 +68,17 @@ class BarRequestError(ValueError):
         self.text = text
 
 
-_HMDS = "Historical Market Data Service error message:"
+HMDS = "Historical Market Data Service error message:"
+"""The prefix of TWS's historical-data errors (162 and others)."""
+
+
+def no_forex_data(inst: Instrument, what: str) -> str | None:
+    """TWS's 162 text when a currency pair is asked for trades (``what`` TRADES or
+    ADJUSTED_LAST: a pair has quotes only), else None."""
+    if inst.sec_type == "CASH" and what in ("TRADES", "ADJUSTED_LAST"):
+        return (HMDS + f"No data of type {what} is available for the exchange '{inst.exchange}' "
+                "and the security type 'Forex'")
+    return None
 
 BAR_SIZES: dict[str, int] = {
     "1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30 secs": 30,
@@ -99,7 +109,7 @@ def parse_duration(duration: str) -> tuple[int, str]:
                                    f"format '{duration}'")
     n, unit = int(m.group(1)), m.group(2)
     if n > _MAX_UNITS[unit]:
-        raise BarRequestError(162, _HMDS + "Time length exceed max.")
+        raise BarRequestError(162, HMDS + "Time length exceed max.")
     return n, unit
 
 
@@ -425,24 +435,24 @@ class Market:
         if what not in _WHAT:
             raise BarRequestError(321, "Error validating request.-'bS' : cause - Invalid what to "
                                        f"show: {what_to_show}")
-        if inst.sec_type == "CASH" and what in ("TRADES", "ADJUSTED_LAST"):
-            raise BarRequestError(162, _HMDS + f"No data of type {what} is available for the "
-                                       f"exchange '{inst.exchange}' and the security type 'Forex'")
+        forex = no_forex_data(inst, what)
+        if forex is not None:
+            raise BarRequestError(162, forex)
         n, unit = parse_duration(duration)
         span = n * _NOMINAL[unit]
         for longest, smallest in _STEP_LIMITS:
             if span <= longest:
                 if size < smallest:
-                    raise BarRequestError(162, _HMDS + "Time length exceed max.")
+                    raise BarRequestError(162, HMDS + "Time length exceed max.")
                 break
         else:
             if size < 86400:
-                raise BarRequestError(162, _HMDS + "Time length exceed max.")
+                raise BarRequestError(162, HMDS + "Time length exceed max.")
         tz = _zone(inst.time_zone_id)
         end_s = self._end_second(end)
         pieces = self.pieces(con_id, end, n, unit, use_rth)
         if not pieces:
-            raise BarRequestError(162, _HMDS + f"HMDS query returned no data: {inst.symbol}@"
+            raise BarRequestError(162, HMDS + f"HMDS query returned no data: {inst.symbol}@"
                                        f"{inst.exchange} {what.title()}")
         daily = size >= 86400
         windows = self._daily_windows(pieces, bar_size, tz) if daily else \

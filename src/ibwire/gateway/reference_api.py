@@ -50,7 +50,7 @@ from ..protocol.messages.reference import (
 )
 from ..protocol.versions import Feature, supports
 from .instruments import Instrument
-from .market import BarRequestError, Market, parse_duration
+from .market import HMDS, BarRequestError, Market, no_forex_data, parse_duration
 from .pricepath import BLOCK, aggregate
 from .rules import market_rules
 from .session import Session, handles
@@ -59,7 +59,6 @@ __all__ = ["head_timestamp", "histogram", "schedule", "parse_period", "answer_sc
            "remember_contract_request", "RequestRefused"]
 
 NO_SECDEF = "No security definition has been found for the request"
-_HMDS = "Historical Market Data Service error message:"
 _WHAT = ("TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK", "ADJUSTED_LAST")
 _PERIOD_RE = re.compile(r"^\s*(\d+)\s*(day|days|d|week|weeks|w|month|months|m|year|years|y)\s*$",
                         re.IGNORECASE)
@@ -93,15 +92,15 @@ def head_timestamp(market: Market, inst: Instrument, what_to_show: str, use_rth:
     if use_rth:
         head = max(head, market.calendar(inst.con_id).next_session(head, liquid=True).open)
     if head > market.step_second:
-        raise RequestRefused(162, _HMDS + f"HMDS query returned no data: {inst.symbol}@"
+        raise RequestRefused(162, HMDS + f"HMDS query returned no data: {inst.symbol}@"
                                    f"{inst.exchange} {what.title()}")
     return head
 
 
 def _check_kind(inst: Instrument, what: str) -> None:
-    if inst.sec_type == "CASH" and what in ("TRADES", "ADJUSTED_LAST"):
-        raise RequestRefused(162, _HMDS + f"No data of type {what} is available for the "
-                                   f"exchange '{inst.exchange}' and the security type 'Forex'")
+    forex = no_forex_data(inst, what)
+    if forex is not None:
+        raise RequestRefused(162, forex)
 
 
 def parse_period(period: str) -> tuple[int, str]:
@@ -111,7 +110,7 @@ def parse_period(period: str) -> tuple[int, str]:
         raise _invalid(f"Invalid time period: '{period}' (e.g. 3 days, 1 week, 1 month)")
     n, unit = int(m.group(1)), _PERIOD_UNITS[m.group(2)[0].lower()]
     if n > _PERIOD_MAX[unit]:
-        raise RequestRefused(162, _HMDS + "Time length exceed max.")
+        raise RequestRefused(162, HMDS + "Time length exceed max.")
     return n, unit
 
 
@@ -141,7 +140,7 @@ def histogram(market: Market, inst: Instrument, period: str, use_rth: bool
                 by_tick[min(hi_k, max(lo_k, round(close)))] += rest
             t = hi_t
     if not by_tick:
-        raise RequestRefused(162, _HMDS + f"HMDS query returned no data: {inst.symbol}@"
+        raise RequestRefused(162, HMDS + f"HMDS query returned no data: {inst.symbol}@"
                                    f"{inst.exchange} Trades")
     return [HistogramData(price=market._px(inst, k), size=Decimal(v))
             for k, v in sorted(by_tick.items()) if v > 0]
@@ -154,7 +153,7 @@ def schedule(market: Market, inst: Instrument, end: datetime | None, duration: s
     n, unit = parse_duration(duration)
     found = market.sessions(inst.con_id, end, n, unit, use_rth)
     if not found:
-        raise RequestRefused(162, _HMDS + f"HMDS query returned no data: {inst.symbol}@"
+        raise RequestRefused(162, HMDS + f"HMDS query returned no data: {inst.symbol}@"
                                    f"{inst.exchange} Schedule")
     tz = ZoneInfo(inst.time_zone_id)
 

@@ -50,7 +50,7 @@ from . import tape
 from .calendar import utc
 from .exchange import FillEvent
 from .instruments import Instrument
-from .market import BarRequestError
+from .market import BarRequestError, no_forex_data
 from .market_api import NO_SECDEF
 from .session import Session, handles
 
@@ -68,7 +68,6 @@ MAX_BACKLOG = 1000
 _TBT_TYPES = {"last": TBT_LAST, "alllast": TBT_ALL_LAST, "bidask": TBT_BID_ASK,
               "midpoint": TBT_MID_POINT}
 _RTB_WHAT = ("TRADES", "BID", "ASK", "MIDPOINT")
-_HMDS = "Historical Market Data Service error message:"
 
 
 @dataclass(slots=True)
@@ -271,9 +270,9 @@ def _req_real_time_bars(session: Session, msg: ReqRealTimeBars) -> None:
     inst = _resolve(session, req_id, msg)
     if inst is None:
         return
-    if inst.sec_type == "CASH" and what == "TRADES":
-        session.error(req_id, 162, _HMDS + f"No data of type {what} is available for the exchange "
-                                           f"'{inst.exchange}' and the security type 'Forex'")
+    forex = no_forex_data(inst, what)
+    if forex is not None:
+        session.error(req_id, 162, forex)
         return
     core = session.core
     if core.config.mode == "gateway":
@@ -350,9 +349,9 @@ def _req_historical_ticks(session: Session, msg: ReqHistoricalTicks) -> None:
     inst = _resolve(session, req_id, msg)
     if inst is None:
         return
-    if inst.sec_type == "CASH" and what == "TRADES":
-        session.error(req_id, 162, _HMDS + f"No data of type {what} is available for the exchange "
-                                           f"'{inst.exchange}' and the security type 'Forex'")
+    forex = no_forex_data(inst, what)
+    if forex is not None:
+        session.error(req_id, 162, forex)
         return
     ticks = tape.historical_ticks(core.exchange.market, inst.con_id, what, start, end, count,
                                   bool(msg.use_rth), bool(msg.ignore_size), inst.exchange)
