@@ -32,6 +32,12 @@ from ibwire.protocol.messages.reference import (
     ReqMarketRule,
 )
 from ibwire.protocol.messages.system import ErrMsg
+from ibwire.protocol.messages.ticks import (
+    HistoricalTicks,
+    RealTimeBars,
+    ReqHistoricalTicks,
+    ReqRealTimeBars,
+)
 from ibwire.protocol.versions import MAX_VERSION
 
 from ..conftest import WireClient
@@ -300,3 +306,36 @@ def test_histogram_sizes_are_whole_shares(wire):
     c.send(ReqHistogramData(1, Stock("AAPL"), False, "1 day"))
     assert all(i.size == i.size.to_integral_value() and isinstance(i.size, Decimal)
                for i in _one(c, HistogramDataMsg).items)
+
+
+def test_a_currency_pair_has_no_trades_in_any_historical_request(gateway, wire) -> None:
+    """TWS's 162 for TRADES of a currency pair (it has quotes only), the same text from bars,
+    real-time bars, head timestamps and historical ticks; MIDPOINT is served."""
+    c = wire(1)
+    pair = Forex("EURUSD")
+    end = gateway.market_time().astimezone(UTC).strftime("%Y%m%d-%H:%M:%S")
+    requests = [
+        ReqHistoricalData(req_id=1, contract=pair, end_date_time="", duration_str="1 D",
+                          bar_size_setting="1 hour", what_to_show="TRADES", use_rth=False,
+                          format_date=2),
+        ReqRealTimeBars(req_id=2, contract=pair, what_to_show="TRADES"),
+        ReqHeadTimestamp(req_id=3, contract=pair, what_to_show="TRADES", use_rth=False),
+        ReqHistoricalTicks(req_id=4, contract=pair, end_date_time=end, number_of_ticks=10,
+                           what_to_show="TRADES"),
+    ]
+    for msg in requests:
+        c.send(msg)
+        err = c.expect(ErrMsg, lambda m, r=msg.req_id: m.req_id == r)
+        assert (err.error_code, err.error_string) == (
+            162, "Historical Market Data Service error message:No data of type TRADES is "
+                 "available for the exchange 'IDEALPRO' and the security type 'Forex'")
+    c.send(ReqHistoricalData(req_id=5, contract=pair, end_date_time="", duration_str="1 D",
+                             bar_size_setting="1 hour", what_to_show="MIDPOINT", use_rth=False,
+                             format_date=2),
+           ReqRealTimeBars(req_id=6, contract=pair, what_to_show="MIDPOINT"),
+           ReqHistoricalTicks(req_id=7, contract=pair, end_date_time=end, number_of_ticks=10,
+                              what_to_show="MIDPOINT"))
+    assert c.expect(HistoricalData, lambda m: m.req_id == 5).bars
+    gateway.step(6)
+    assert c.expect(RealTimeBars, lambda m: m.req_id == 6)
+    assert c.expect(HistoricalTicks, lambda m: m.req_id == 7).ticks
