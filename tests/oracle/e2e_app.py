@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from decimal import Decimal
 from typing import Any
 
-from e2e_base import WAIT_S, RecordingApp  # noqa: E402 - a sibling script module
+from e2e_base import RecordingApp  # noqa: E402 - a sibling script module
 from ibapi.contract import Contract
 from ibapi.execution import ExecutionFilter
 from ibapi.order import Order
@@ -126,12 +125,9 @@ def order(action: str, qty: int, order_type: str, price: float | None = None) ->
 def main() -> None:
     port, limit = int(sys.argv[1]), float(sys.argv[2])
     app = App()
-    app.connect("127.0.0.1", port, clientId=31)
-    runner = threading.Thread(target=app.run, name="ibapi-run", daemon=True)
-    runner.start()
+    app.start(port, 31)
     r = app.r
-    app.wait(lambda r: r["next_id"] is not None and r["accounts"] is not None, "greeting")
-    r["server_version"] = app.serverVersion()
+    app.wait(lambda r: r["accounts"] is not None, "managedAccounts")
     app.wait(lambda r: {2104, 2106, 2158} <= {e[1] for e in r["errors"]}, "farm notices")
     oid = r["next_id"] or 1
     r["oid"] = oid
@@ -165,8 +161,7 @@ def main() -> None:
     app.reqHistoricalData(7, stock("AAPL"), "", "2 D", "1 hour", "MIDPOINT", 0, 1, False, [])
     app.wait(lambda r: any(e[0] == 7 for e in r["bars_end"]), "historicalDataEnd")
 
-    app.disconnect()
-    runner.join(WAIT_S)
+    app.finish()
     print(json.dumps(r, default=str))
 
 

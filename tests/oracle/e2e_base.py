@@ -36,6 +36,20 @@ class RecordingApp(EWrapper, EClient):  # type: ignore[misc]
         self.r["timeouts"].append(what)
         return False
 
+    def start(self, port: int, client_id: int) -> None:
+        """Connect to 127.0.0.1:``port``, run the callbacks on a thread of their own (the
+        three-thread design) and wait for nextValidId; ``server_version`` is recorded."""
+        self.connect("127.0.0.1", port, client_id)
+        self._runner = threading.Thread(target=self.run, name="ibapi-run", daemon=True)
+        self._runner.start()
+        self.wait(lambda r: r["next_id"] is not None, "nextValidId")
+        self.r["server_version"] = self.serverVersion()
+
+    def finish(self) -> None:
+        """Disconnect; the callback thread ends."""
+        self.disconnect()
+        self._runner.join(WAIT_S)
+
     def nextValidId(self, orderId: int) -> None:  # noqa: N802 - the official names
         self.note(lambda r: r.__setitem__("next_id", orderId))
 

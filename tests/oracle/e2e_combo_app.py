@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from decimal import Decimal
 from typing import Any
 
-from e2e_base import WAIT_S, RecordingApp  # noqa: E402 - a sibling script module
+from e2e_base import RecordingApp  # noqa: E402 - a sibling script module
 from ibapi.contract import ComboLeg, Contract
 from ibapi.order import Order
 
@@ -58,12 +57,8 @@ def leg(con_id: int, action: str) -> ComboLeg:
 def main() -> None:
     port = int(sys.argv[1])
     app = App()
-    app.connect("127.0.0.1", port, clientId=42)
-    runner = threading.Thread(target=app.run, name="ibapi-run", daemon=True)
-    runner.start()
+    app.start(port, 42)
     r = app.r
-    app.wait(lambda r: r["next_id"] is not None, "greeting")
-    r["server_version"] = app.serverVersion()
     combo = Contract()
     combo.symbol, combo.secType, combo.exchange, combo.currency = "AAPL,MSFT", "BAG", "SMART", "USD"
     combo.comboLegs = [leg(265598, "BUY"), leg(272093, "SELL")]
@@ -76,8 +71,7 @@ def main() -> None:
     app.wait(lambda r: len(r["commissions"]) >= 3, "commission reports")
     app.reqPositions()
     app.wait(lambda r: r["position_end"] >= 1, "positionEnd")
-    app.disconnect()
-    runner.join(WAIT_S)
+    app.finish()
     print(json.dumps(r, default=str))
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from decimal import Decimal
 from typing import Any
 
-from e2e_base import WAIT_S, RecordingApp  # noqa: E402 - a sibling script module
+from e2e_base import RecordingApp  # noqa: E402 - a sibling script module
 from ibapi.contract import Contract
 from ibapi.order import Order
 
@@ -75,12 +74,8 @@ def option(expiry: str, strike: float) -> Contract:
 def main() -> None:
     port, expiry, strike = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
     app = App()
-    app.connect("127.0.0.1", port, clientId=32)
-    runner = threading.Thread(target=app.run, name="ibapi-run", daemon=True)
-    runner.start()
+    app.start(port, 32)
     r = app.r
-    app.wait(lambda r: r["next_id"] is not None, "greeting")
-    r["server_version"] = app.serverVersion()
 
     app.reqSecDefOptParams(11, "SPY", "", "STK", 756733)
     app.wait(lambda r: 11 in r["chain_end"], "the SPY chain's end")
@@ -116,8 +111,7 @@ def main() -> None:
     app.wait(lambda r: any(s[0] == oid and s[1] == "Filled" for s in r["statuses"]),
              "the option order's fill")
 
-    app.disconnect()
-    runner.join(WAIT_S)
+    app.finish()
     print(json.dumps(r, default=str))
 
 

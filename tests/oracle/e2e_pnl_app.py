@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from decimal import Decimal
 from typing import Any
 
-from e2e_base import WAIT_S, RecordingApp  # noqa: E402 - a sibling script module
+from e2e_base import RecordingApp  # noqa: E402 - a sibling script module
 from ibapi.contract import Contract
 from ibapi.order import Order
 
@@ -58,12 +57,8 @@ class App(RecordingApp):
 def main() -> None:
     port = int(sys.argv[1])
     app = App()
-    app.connect("127.0.0.1", port, clientId=41)
-    runner = threading.Thread(target=app.run, name="ibapi-run", daemon=True)
-    runner.start()
+    app.start(port, 41)
     r = app.r
-    app.wait(lambda r: r["next_id"] is not None, "greeting")
-    r["server_version"] = app.serverVersion()
 
     c = Contract()
     c.symbol, c.secType, c.exchange, c.currency = "AAPL", "STK", "SMART", "USD"
@@ -94,8 +89,7 @@ def main() -> None:
     app.requestFA(1)
     app.wait(lambda r: any(e[1] == 321 and "FA" in e[2] for e in r["errors"]), "FA refused")
 
-    app.disconnect()
-    runner.join(WAIT_S)
+    app.finish()
     print(json.dumps({"phase": "done", **r}, default=str), flush=True)
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from typing import Any
 
-from e2e_base import WAIT_S, RecordingApp  # noqa: E402 - a sibling script module
+from e2e_base import RecordingApp  # noqa: E402 - a sibling script module
 from ibapi.contract import Contract
 
 
@@ -48,10 +47,7 @@ class App(RecordingApp):
 def main() -> None:
     port = int(sys.argv[1])
     app = App()
-    app.connect("127.0.0.1", port, 32)
-    thread = threading.Thread(target=app.run, daemon=True)
-    thread.start()
-    app.wait(lambda r: r["next_id"] is not None, "nextValidId")
+    app.start(port, 32)
 
     aapl = Contract()
     aapl.symbol, aapl.secType, aapl.exchange, aapl.currency = "AAPL", "STK", "SMART", "USD"
@@ -65,10 +61,8 @@ def main() -> None:
     app.reqHistoricalData(44, aapl, "", "1 W", "1 day", "SCHEDULE", 1, 1, False, [])
     app.wait(lambda r: r["schedules"] or any(e[0] == 44 for e in r["errors"]),
              "historicalSchedule")
-    out = dict(app.r, server_version=app.serverVersion())
-    app.disconnect()
-    thread.join(WAIT_S)
-    print(json.dumps(out))
+    app.finish()
+    print(json.dumps(app.r))
 
 
 if __name__ == "__main__":

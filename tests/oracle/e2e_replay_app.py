@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from typing import Any
 
-from e2e_base import WAIT_S, RecordingApp  # noqa: E402 - a sibling script module
+from e2e_base import RecordingApp  # noqa: E402 - a sibling script module
 from ibapi.contract import Contract
 from ibapi.order import Order
 
@@ -69,17 +68,12 @@ class App(RecordingApp):
 def main() -> None:
     port = int(sys.argv[1])
     app = App()
-    app.connect("127.0.0.1", port, 34)
-    runner = threading.Thread(target=app.run, daemon=True)
-    runner.start()
-    app.wait(lambda r: r["next_id"] is not None, "nextValidId")
+    app.start(port, 34)
     app.next_order = app.r["next_id"]
     app.reqHistoricalData(3, app.contract, "", "1 D", "1 min", "TRADES", 1, 2, True, [])
     app.wait(lambda r: r["ended"], "the end of the data")
     app.wait(lambda r: len(r["fills"]) >= len(PLAN), "the fills")
-    app.r["server_version"] = app.serverVersion()
-    app.disconnect()
-    runner.join(WAIT_S)
+    app.finish()
     print(json.dumps(app.r))
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from typing import Any
 
-from e2e_base import WAIT_S, RecordingApp  # noqa: E402 - a sibling script module
+from e2e_base import RecordingApp  # noqa: E402 - a sibling script module
 from ibapi.contract import Contract
 from ibapi.scanner import ScannerSubscription
 from ibapi.tag_value import TagValue
@@ -61,12 +60,8 @@ class App(RecordingApp):
 def main() -> None:
     port = int(sys.argv[1])
     app = App()
-    app.connect("127.0.0.1", port, clientId=32)
-    runner = threading.Thread(target=app.run, name="ibapi-run", daemon=True)
-    runner.start()
+    app.start(port, 32)
     r = app.r
-    app.wait(lambda r: r["next_id"] is not None, "greeting")
-    r["server_version"] = app.serverVersion()
 
     app.reqScannerParameters()
     app.wait(lambda r: r["xml"] is not None, "scannerParameters")
@@ -92,8 +87,7 @@ def main() -> None:
         app.reqNewsArticle(43, first[2], first[3], [])
         app.wait(lambda r: r["article"] is not None, "newsArticle")
 
-    app.disconnect()
-    runner.join(WAIT_S)
+    app.finish()
     print(json.dumps(r, default=str))
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 import time
 from typing import Any
 
-from e2e_base import WAIT_S, RecordingApp  # noqa: E402 - a sibling script module
+from e2e_base import RecordingApp  # noqa: E402 - a sibling script module
 from ibapi.contract import Contract
 
 
@@ -67,10 +66,7 @@ def stock(symbol: str) -> Contract:
 def main() -> None:
     port = int(sys.argv[1])
     app = App()
-    app.connect("127.0.0.1", port, 32)
-    runner = threading.Thread(target=app.run, daemon=True)
-    runner.start()
-    app.wait(lambda r: r["next_id"] is not None, "nextValidId")
+    app.start(port, 32)
     app.reqTickByTickData(1, stock("AAPL"), "Last", 0, False)
     app.reqTickByTickData(2, stock("AAPL"), "BidAsk", 0, False)
     app.reqRealTimeBars(3, stock("AAPL"), 5, "TRADES", False, [])
@@ -97,9 +93,7 @@ def main() -> None:
     app.reqHistoricalTicks(6, stock("AAPL"), "", end, 100, "BID_ASK", 0, True, [])
     app.reqHistoricalTicks(7, stock("AAPL"), "", end, 100, "MIDPOINT", 0, True, [])
     app.wait(lambda r: r["hist_last"] and r["hist_bid_ask"] and r["hist_mid"], "historical ticks")
-    app.r["server_version"] = app.serverVersion()
-    app.disconnect()
-    runner.join(WAIT_S)
+    app.finish()
     print(json.dumps(app.r))
 
 
