@@ -5,6 +5,7 @@ Only the official package's public classes are used; none of its code is copied.
 
 from __future__ import annotations
 
+import queue
 import threading
 from typing import Any
 
@@ -23,6 +24,7 @@ class RecordingApp(EWrapper, EClient):  # type: ignore[misc]
         EClient.__init__(self, wrapper=self)
         self.cond = threading.Condition()
         self.r: dict[str, Any] = {"errors": [], "timeouts": [], "next_id": None}
+        self._stopping = False
 
     def note(self, fn: Any) -> None:
         with self.cond:
@@ -46,9 +48,26 @@ class RecordingApp(EWrapper, EClient):  # type: ignore[misc]
         self.r["server_version"] = self.serverVersion()
 
     def finish(self) -> None:
-        """Disconnect; the callback thread ends."""
-        self.disconnect()
+        """Disconnect from the callback thread itself, between two messages, and let it end.
+
+        (The official run loop goes on with whatever is still queued after a disconnect and
+        reads ``serverVersion()`` -- None by then -- for each message: a disconnect from another
+        thread while messages stream in ends the callback thread with a TypeError.)"""
+        self._stopping = True
         self._runner.join(WAIT_S)
+        if self.isConnected():  # the loop did not come round: disconnect from here after all
+            self.disconnect()
+
+    def _stop_if_asked(self) -> None:
+        if self._stopping and self.isConnected():
+            self.disconnect()
+            self.msg_queue = queue.Queue()  # (the reader's last messages are dropped: the loop ends)
+
+    def msgLoopRec(self) -> None:  # noqa: N802 - the official hooks, called by run() on its thread
+        self._stop_if_asked()
+
+    def msgLoopTmo(self) -> None:  # noqa: N802
+        self._stop_if_asked()
 
     def nextValidId(self, orderId: int) -> None:  # noqa: N802 - the official names
         self.note(lambda r: r.__setitem__("next_id", orderId))
