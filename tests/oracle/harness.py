@@ -64,6 +64,13 @@ def install(path: Path) -> str | None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def undecodable(stderr: str) -> list[str]:
+    """The lines of an official-client program's stderr that show it could not decode a message
+    (the official client logs "diff len fields" or a BadMessage) or failed (a traceback)."""
+    return [line for line in stderr.splitlines()
+            if "diff len fields" in line or "BadMessage" in line or "Traceback" in line]
+
+
 class Oracle:
     """Runs batches of driver commands in one subprocess each (see driver.py for the commands)."""
 
@@ -75,6 +82,18 @@ class Oracle:
     def python_env(self) -> dict[str, str]:
         """Environment in which ``sys.executable`` imports the oracle's ``ibapi``."""
         return dict(self.env)
+
+    def run_app(self, app: Path, *args: object, timeout: float = 300) -> dict[str, Any]:
+        """Run the official-client program ``app`` (a script) with ``args`` and the oracle's
+        ``ibapi``; check that it exited 0 and logged nothing it could not decode; return its
+        report, the JSON object on its last line of output."""
+        proc = subprocess.run([sys.executable, str(app), *map(str, args)], capture_output=True,
+                              text=True, env=self.env, timeout=timeout)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        bad = undecodable(proc.stderr)
+        assert not bad, bad
+        report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+        return report
 
     def run(self, cmds: list[dict[str, Any]]) -> list[dict[str, Any]]:
         proc = subprocess.run([sys.executable, str(DRIVER)], input=json.dumps(cmds),

@@ -5,11 +5,7 @@ text), display groups, and WSH refused as for an account without the subscriptio
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,21 +17,11 @@ from .harness import Oracle
 APP = Path(__file__).with_name("e2e_discovery_app.py")
 
 
-def run_app(oracle: Oracle, gateway: PaperGateway) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, str(APP), str(gateway.port)], capture_output=True,
-                          text=True, env=oracle.python_env(), timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    bad = [line for line in proc.stderr.splitlines()
-           if "diff len fields" in line or "BadMessage" in line or "Traceback" in line]
-    assert not bad, bad
-    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return report
-
 
 @pytest.mark.parametrize("version", [MAX_VERSION, 213, 200, 178])
 def test_official_1051_discovers_through_the_gateway(oracle: Oracle, version: int) -> None:
     with PaperGateway(port=0, tick_interval=None, max_version=version) as gateway:
-        r = run_app(oracle, gateway)
+        r = oracle.run_app(APP, gateway.port)
         now = gateway.call(lambda ex: ex.now())
     assert r["timeouts"] == [] and r["server_version"] == version
     aapl = [row for row in r["symbols"] if row[2] == "AAPL"]

@@ -6,11 +6,7 @@ with ibapi 9.81. It runs as a subprocess with the oracle's own ``ibapi``
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,17 +17,6 @@ from .harness import Oracle
 
 APP = Path(__file__).with_name("e2e_app.py")
 
-
-def run_app(oracle: Oracle, gateway: PaperGateway, limit: float) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, str(APP), str(gateway.port), str(limit)],
-                          capture_output=True, text=True, env=oracle.python_env(), timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    # the official client logs what it cannot decode; there must be none
-    bad = [line for line in proc.stderr.splitlines()
-           if "diff len fields" in line or "BadMessage" in line or "Traceback" in line]
-    assert not bad, bad
-    return report
 
 
 @pytest.mark.parametrize("version", [MAX_VERSION, 213, 207, 200, 194, 178, 151])
@@ -46,7 +31,7 @@ def test_official_1051_trades_against_the_gateway(oracle: Oracle, version: int) 
 def _trade(oracle: Oracle, gateway: PaperGateway, version: int) -> None:
     q = gateway.call(lambda ex: ex.quote(265598))
     limit = round(q.bid * 0.9, 2)
-    r = run_app(oracle, gateway, limit)
+    r = oracle.run_app(APP, gateway.port, limit)
     assert r["timeouts"] == []
     assert r["server_version"] == version
     assert r["accounts"] == "DU1234567"

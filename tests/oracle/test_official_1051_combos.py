@@ -16,7 +16,7 @@ import pytest
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.versions import MAX_VERSION, Feature
 
-from .harness import Oracle
+from .harness import Oracle, undecodable
 
 APP = Path(__file__).with_name("e2e_combo_app.py")
 AAPL, MSFT = 265598, 272093
@@ -30,8 +30,7 @@ def test_official_1051_trades_a_combo(oracle: Oracle, version: int) -> None:
         proc = subprocess.run([sys.executable, str(APP), str(gateway.port)], capture_output=True,
                               text=True, env=oracle.python_env(), timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    bad = [line for line in proc.stderr.splitlines()
-           if "diff len fields" in line or "BadMessage" in line or "Traceback" in line]
+    bad = undecodable(proc.stderr)
     assert not bad, bad
     r: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     assert r["timeouts"] == [] and r["server_version"] == version

@@ -17,7 +17,7 @@ import pytest
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.versions import MAX_VERSION, Feature
 
-from .harness import Oracle
+from .harness import Oracle, undecodable
 
 APP = Path(__file__).with_name("e2e_pnl_app.py")
 AAPL = 265598
@@ -50,8 +50,7 @@ def test_official_1051_pnl_follows_the_market(oracle: Oracle, version: int) -> N
             if proc.poll() is None:
                 proc.kill()
     assert proc.returncode == 0, err[-3000:]
-    bad = [line for line in err.splitlines()
-           if "diff len fields" in line or "BadMessage" in line or "Traceback" in line]
+    bad = undecodable(err)
     assert not bad, bad
     r: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     assert r["timeouts"] == [] and r["server_version"] == version

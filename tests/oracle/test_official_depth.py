@@ -16,7 +16,7 @@ import pytest
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.versions import MAX_VERSION
 
-from .harness import ROOT, Oracle
+from .harness import ROOT, Oracle, undecodable
 
 APP = Path(__file__).with_name("depth_app.py")
 ROWS = 6
@@ -26,8 +26,7 @@ AAPL = 265598
 def _run(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    bad = [line for line in proc.stderr.splitlines()
-           if "diff len fields" in line or "BadMessage" in line or "Traceback" in line]
+    bad = undecodable(proc.stderr)
     assert not bad, proc.stderr[-3000:]
     report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return report

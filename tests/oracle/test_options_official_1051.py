@@ -6,12 +6,8 @@ exercise refused (e2e_options_app.py, in a subprocess with the oracle's own ``ib
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,22 +22,12 @@ START = datetime(2026, 11, 18, 16, 0, tzinfo=UTC)  # a Wednesday, 11:00 in New Y
 EXPIRY, STRIKE = "20261218", 580.0
 
 
-def _run(oracle: Oracle, gateway: PaperGateway) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, str(APP), str(gateway.port), EXPIRY, str(STRIKE)],
-                          capture_output=True, text=True, env=oracle.python_env(), timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    bad = [line for line in proc.stderr.splitlines()
-           if "diff len fields" in line or "BadMessage" in line or "Traceback" in line]
-    assert not bad, bad
-    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return report
-
 
 @pytest.mark.parametrize("version", [MAX_VERSION, 212, 211, 206, 200, 178, 151])
 def test_official_1051_option_chain_ticker_and_calculations(oracle: Oracle, version: int) -> None:
     with PaperGateway(port=0, tick_interval=None, max_version=version, market_start=START,
                       seed=5) as gateway:
-        r = _run(oracle, gateway)
+        r = oracle.run_app(APP, gateway.port, EXPIRY, STRIKE)
         expected = gateway.call(lambda ex: {
             c.trading_class: (sorted(d.strftime("%Y%m%d") for d, _ in c.expiries),
                               list(c.strikes), c.multiplier)

@@ -5,9 +5,6 @@ official client refuses the schedule itself."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,21 +21,11 @@ APP = Path(__file__).with_name("e2e_reference_app.py")
 AAPL = 265598
 
 
-def run_app(oracle: Oracle, gateway: PaperGateway) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, str(APP), str(gateway.port)], capture_output=True,
-                          text=True, env=oracle.python_env(), timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    bad = [line for line in proc.stderr.splitlines()
-           if "diff len fields" in line or "BadMessage" in line or "Traceback" in line]
-    assert not bad, bad
-    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return report
-
 
 @pytest.mark.parametrize("version", [MAX_VERSION, 200, 178, 151])
 def test_official_1051_gets_reference_data(oracle: Oracle, version: int) -> None:
     with PaperGateway(port=0, tick_interval=None, max_version=version) as gateway:
-        r = run_app(oracle, gateway)
+        r = oracle.run_app(APP, gateway.port)
 
         def market(ex: Any) -> tuple[int, Decimal, list[Any]]:
             head = ex.market.history_start(AAPL)

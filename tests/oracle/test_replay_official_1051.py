@@ -6,12 +6,8 @@ subprocess with the oracle's own ``ibapi`` (e2e_replay_app.py)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,16 +26,6 @@ BARS = ("time,open,high,low,close,volume",
 TICK = 0.01
 
 
-def run_app(oracle: Oracle, port: int) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, str(APP), str(port)], capture_output=True, text=True,
-                          env=oracle.python_env(), timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    bad = [x for x in proc.stderr.splitlines()
-           if "diff len fields" in x or "BadMessage" in x or "Traceback" in x]
-    assert not bad, bad
-    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return report
-
 
 @pytest.mark.parametrize("version", [MAX_VERSION, 178])
 def test_official_1051_bot_fills_at_the_open_of_its_bar_with_react_sync(
@@ -48,7 +34,7 @@ def test_official_1051_bot_fills_at_the_open_of_its_bar_with_react_sync(
     data.write_text("\n".join(BARS) + "\n")
     with PaperGateway(port=0, speed="max", data=[str(data)], react="sync",
                       max_version=version) as gw:
-        r = run_app(oracle, gw.port)
+        r = oracle.run_app(APP, gw.port)
     assert r["timeouts"] == [] and r["server_version"] == version, r
     assert [e for e in r["errors"] if e[0] >= 0] == [], r["errors"]
     # the bot saw every bar after the first (the one in progress when it subscribed) begin, in

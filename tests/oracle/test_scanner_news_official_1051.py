@@ -6,12 +6,8 @@ article. It runs as a subprocess with the oracle's own ``ibapi`` (e2e_scanner_ne
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,21 +19,11 @@ from .harness import Oracle
 APP = Path(__file__).with_name("e2e_scanner_news_app.py")
 
 
-def run_app(oracle: Oracle, gateway: PaperGateway) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, str(APP), str(gateway.port)], capture_output=True,
-                          text=True, env=oracle.python_env(), timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    bad = [line for line in proc.stderr.splitlines()
-           if "diff len fields" in line or "BadMessage" in line or "Traceback" in line]
-    assert not bad, bad
-    return report
-
 
 @pytest.mark.parametrize("version", [MAX_VERSION, 210, 209, 200, 178])
 def test_official_1051_scans_and_reads_news(oracle: Oracle, version: int) -> None:
     with PaperGateway(port=0, tick_interval=None, max_version=version) as gateway:
-        r = run_app(oracle, gateway)
+        r = oracle.run_app(APP, gateway.port)
     assert r["timeouts"] == [] and r["server_version"] == version, r["timeouts"]
     assert not [e for e in r["errors"] if e[0] != -1], r["errors"]
 

@@ -17,7 +17,7 @@ import pytest
 from ibwire.gateway import PaperGateway
 from ibwire.protocol.versions import MAX_VERSION
 
-from .harness import Oracle
+from .harness import Oracle, undecodable
 
 APP = Path(__file__).with_name("e2e_ticks_app.py")
 AAPL = 265598
@@ -37,8 +37,7 @@ def run_app(oracle: Oracle, gateway: PaperGateway) -> dict[str, Any]:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err[-3000:]
-    bad = [x for x in err.splitlines()
-           if "diff len fields" in x or "BadMessage" in x or "Traceback" in x]
+    bad = undecodable(err)
     assert not bad, bad
     report: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return report
