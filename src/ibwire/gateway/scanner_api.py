@@ -118,8 +118,9 @@ def _req_scanner_subscription(session: Session, msg: ReqScannerSubscription) -> 
 
 async def _first_run(session: Session, req_id: int, scan: _Scan) -> None:
     """Price the candidates a chunk at a time (each instrument's first quote computes its day so
-    far), then run the scan and send its rows. Ends early when the scan was cancelled or the
-    client left."""
+    far), then run the scan and send its rows. The scan itself quotes them again, all at one
+    market second (the clock may have moved between chunks), which the warm quotes make cheap
+    (~0.04 s for 600 stocks). Ends early when the scan was cancelled or the client left."""
     exchange = session.core.exchange
     try:
         todo = candidates(exchange.instruments, scan.query)
